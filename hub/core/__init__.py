@@ -1,0 +1,1 @@
+"""What every plugin and flow shares: hookspecs, domain models, settings, HTTP, state store."""

@@ -1,0 +1,272 @@
+"""Configuration: one TOML file, overlaid by environment variables and a secrets directory.
+
+Shape::
+
+    [hub]                          database_url, log_level, secrets_dir
+    [plugins.<name>]               enabled + the plugin's keys (validated by its own model)
+    [plugins.<name>.stores.<brand>]  one store per brand, for platforms with several
+    [flows.<name>]                 enabled, every ("5m") or cron ("*/5 * * * *"), the flow's options
+
+Precedence, highest first: environment (``HUB_DATABASE_URL``, ``HUB_<PLUGIN>__<KEY>``, nested
+with ``__``), files in the secrets directory (named ``<plugin>__<key>``), the TOML file.
+Every error names the file (or variable), the dotted key and the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from hub.core.errors import ConfigError
+from hub.core.plugin import PluginSettings
+
+DEFAULT_CONFIG = Path("config/hub.toml")
+RESERVED_ENV = {"HUB_CONFIG", "HUB_LOAD_PLUGINS", "HUB_TRACE_PLUGINS"}
+_EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+class HubSection(BaseSettings):
+    """``[hub]``: read from the file, each key overridable by ``HUB_<KEY>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid")
+
+    database_url: str = "sqlite:///var/hub.db"
+    log_level: str = "INFO"
+    secrets_dir: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return env_settings, init_settings  # the environment beats the file
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+
+class FlowSettings(BaseModel):
+    """``[flows.<name>]``: whether and when a flow runs; other keys are the flow's options."""
+
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = False
+    every: str | None = None
+    cron: str | None = None
+
+    @field_validator("every")
+    @classmethod
+    def _valid_every(cls, value: str | None) -> str | None:
+        if value is not None and parse_every(value) is None:
+            raise ValueError('must be a duration like "90s", "5m", "1h" or "1d"')
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a valid cron line ({exc})") from None
+        return value
+
+    @property
+    def interval(self) -> timedelta | None:
+        return parse_every(self.every) if self.every else None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class HubConfig(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    source: str = Field(description="where the configuration came from, for error messages")
+    hub: HubSection
+    plugins: dict[str, PluginSettings] = Field(default_factory=dict)
+    flows: dict[str, FlowSettings] = Field(default_factory=dict)
+
+    def plugin_enabled(self, name: str) -> bool:
+        settings = self.plugins.get(name)
+        return bool(settings and settings.enabled)
+
+    def flow(self, name: str) -> FlowSettings:
+        return self.flows.get(name) or FlowSettings()
+
+    def secrets(self) -> list[str]:
+        """Every secret value in the configuration, for log redaction."""
+        return [value for settings in self.plugins.values() for value in _secret_values(settings)]
+
+
+def parse_every(value: str) -> timedelta | None:
+    match = _EVERY.match(value)
+    if not match or float(match.group(1)) <= 0:
+        return None
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def config_path(path: str | Path | None = None) -> tuple[Path, bool]:
+    """The file to read and whether the user asked for it explicitly."""
+    if path is not None:
+        return Path(path), True
+    if os.environ.get("HUB_CONFIG"):
+        return Path(os.environ["HUB_CONFIG"]), True
+    return DEFAULT_CONFIG, False
+
+
+def load_config(
+    path: str | Path | None = None,
+    *,
+    models: Mapping[str, type[PluginSettings]],
+) -> HubConfig:
+    """Read, overlay and validate the configuration; ``ConfigError`` on any problem."""
+    file, explicit = config_path(path)
+    return config_from_mapping(_read_toml(file, explicit), source=str(file), models=models)
+
+
+def config_from_mapping(
+    raw: Mapping[str, Any], *, source: str, models: Mapping[str, type[PluginSettings]]
+) -> HubConfig:
+    """Validate an already-parsed configuration (the sandbox and tests build theirs in code)."""
+    environ = os.environ
+    unknown_top = set(raw) - {"hub", "plugins", "flows"}
+    if unknown_top:
+        raise ConfigError(source, sorted(unknown_top)[0], "unknown section (expected hub, plugins, flows)")
+    hub = _validate_hub(source, raw.get("hub", {}))
+    plugins_raw = _as_table(source, "plugins", raw.get("plugins", {}))
+    secrets_dir = hub.secrets_dir or (Path(environ["HUB_SECRETS_DIR"]) if "HUB_SECRETS_DIR" in environ else None)
+    if secrets_dir is not None:
+        _overlay_secrets_dir(source, plugins_raw, secrets_dir, models)
+    _overlay_env(plugins_raw, environ, models)
+    plugins = {name: _validate_plugin(source, name, section, models) for name, section in plugins_raw.items()}
+    flows_raw = _as_table(source, "flows", raw.get("flows", {}))
+    flows = {name: _validate(source, f"flows.{name}", FlowSettings, section)
+             for name, section in flows_raw.items()}
+    return HubConfig(source=source, hub=hub, plugins=plugins, flows=flows)
+
+
+def _read_toml(file: Path, explicit: bool) -> dict[str, Any]:
+    if not file.exists():
+        if explicit:
+            raise ConfigError(str(file), "(file)", "configuration file not found")
+        return {}
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(file), "(syntax)", str(exc)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(file), "(file)", "not UTF-8 text") from None
+
+
+def _as_table(source: str, key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(source, key, "must be a table")
+    for name, section in value.items():
+        if not isinstance(section, Mapping):
+            raise ConfigError(source, f"{key}.{name}", "must be a table")
+    return {name: copy.deepcopy(dict(section)) for name, section in value.items()}
+
+
+def _validate_hub(source: str, section: Any) -> HubSection:
+    if not isinstance(section, dict):
+        raise ConfigError(source, "hub", "must be a table")
+    try:
+        return HubSection(**section)
+    except ValidationError as exc:
+        raise _config_error(source, "hub", exc) from None
+
+
+def _validate_plugin(source: str, name: str, section: dict[str, Any],
+                     models: Mapping[str, type[PluginSettings]]) -> PluginSettings:
+    model = models.get(name)
+    if model is None:
+        known = ", ".join(sorted(models)) or "none"
+        raise ConfigError(source, f"plugins.{name}", f"unknown plugin (installed: {known})")
+    return _validate(source, f"plugins.{name}", model, section)
+
+
+def _validate(source: str, prefix: str, model: type[BaseModel], section: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(section)
+    except ValidationError as exc:
+        raise _config_error(source, prefix, exc) from None
+
+
+def _config_error(source: str, prefix: str, exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    key = ".".join([prefix, *(str(part) for part in first["loc"])])
+    reason = first["msg"]
+    if first["type"] == "extra_forbidden":
+        reason = "unknown key"
+    if prefix == "hub" and first["loc"]:
+        var = f"HUB_{str(first['loc'][0]).upper()}"
+        if var in os.environ:
+            source = f"{source} (overridden by {var})"
+    return ConfigError(source, key, reason)
+
+
+def _overlay_env(plugins: dict[str, Any], environ: Mapping[str, str],
+                 models: Mapping[str, type[PluginSettings]]) -> None:
+    for var, value in environ.items():
+        if not var.startswith("HUB_") or var in RESERVED_ENV or "__" not in var:
+            continue
+        name, *path = var[len("HUB_"):].lower().split("__")
+        if name not in models:
+            raise ConfigError(var, name, f"unknown plugin (installed: {', '.join(sorted(models))})")
+        _set_path(plugins.setdefault(name, {}), path, value)
+
+
+def _overlay_secrets_dir(source: str, plugins: dict[str, Any], directory: Path,
+                         models: Mapping[str, type[PluginSettings]]) -> None:
+    if not directory.is_dir():
+        raise ConfigError(source, "hub.secrets_dir", f"{directory} is not a directory")
+    for file in sorted(directory.iterdir()):
+        name, *path = file.name.lower().split("__")
+        if name in models and path and file.is_file():
+            _set_path(plugins.setdefault(name, {}), path, file.read_text(encoding="utf-8").strip())
+
+
+def _set_path(section: dict[str, Any], path: list[str], value: str) -> None:
+    for part in path[:-1]:
+        section = section.setdefault(part, {})
+    section[path[-1]] = value
+
+
+def _secret_values(model: Any) -> list[str]:
+    values: list[str] = []
+    if isinstance(model, SecretStr):
+        secret = model.get_secret_value()
+        return [secret] if secret else []
+    if isinstance(model, BaseModel):
+        for field_name in type(model).model_fields:
+            values.extend(_secret_values(getattr(model, field_name)))
+    elif isinstance(model, dict):
+        for item in model.values():
+            values.extend(_secret_values(item))
+    elif isinstance(model, list | tuple):
+        for item in model:
+            values.extend(_secret_values(item))
+    return values

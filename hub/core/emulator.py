@@ -1,0 +1,170 @@
+"""Shared machinery for the plugins' platform emulators (each an ASGI app in its plugin folder).
+
+What is the same for every platform lives here: fault injection (HTTP errors, latency) as ASGI
+middleware, network faults (dropped connections, timeouts) as an httpx transport wrapper, a
+fixed-window request counter for server-side rate limits, and serving an app on loopback.
+What differs (paths, error bodies, headers, data) stays in the plugin's ``emulator.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+@dataclass
+class Faults:
+    """What to inject, by probability or by a fixed schedule.
+
+    ``schedule`` lists the outcome of the first requests in order (an HTTP status, ``"drop"``,
+    ``"timeout"``, or ``None`` for a normal answer); after it runs out, ``rate`` applies: that
+    share of requests gets a status drawn from ``statuses`` (or a network fault when
+    ``network`` is set). ``latency`` delays every answer. ``seed`` makes runs repeatable.
+    """
+
+    rate: float = 0.0
+    statuses: Sequence[int] = (429, 500, 502, 503)
+    network: Sequence[str] = ()
+    latency: float = 0.0
+    retry_after: float | None = 0.05
+    schedule: list[int | str | None] = field(default_factory=list)
+    seed: int | None = None
+    injected: int = 0
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def next(self) -> int | str | None:
+        with self._lock:
+            if self.schedule:
+                outcome = self.schedule.pop(0)
+            elif self.rate and self._random.random() < self.rate:
+                choices = [*self.statuses, *self.network]
+                outcome = self._random.choice(choices)
+            else:
+                outcome = None
+            if outcome is not None:
+                self.injected += 1
+            return outcome
+
+
+ErrorBody = Callable[[int], Response]
+
+
+def default_error_body(status: int) -> Response:
+    return JSONResponse({"error": f"injected {status}"}, status_code=status)
+
+
+class FaultMiddleware:
+    """ASGI middleware answering with injected HTTP errors and latency.
+
+    ``error_body(status)`` builds the platform's own error response, so the client under test
+    sees exactly what the platform would send. Network outcomes (``"drop"``, ``"timeout"``) are
+    passed through here and raised by ``FaultyTransport`` on the client side.
+    """
+
+    def __init__(self, app: ASGIApp, faults: Faults, error_body: ErrorBody = default_error_body,
+                 exempt: Callable[[Request], bool] | None = None) -> None:
+        self.app, self.faults, self.error_body, self.exempt = app, faults, error_body, exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (self.exempt and self.exempt(Request(scope))):
+            await self.app(scope, receive, send)
+            return
+        if self.faults.latency:
+            await asyncio.sleep(self.faults.latency)
+        outcome = self.faults.next()
+        if isinstance(outcome, int):
+            response = self.error_body(outcome)
+            if outcome == 429 and self.faults.retry_after is not None:
+                response.headers.setdefault("Retry-After", f"{self.faults.retry_after:g}")
+            await response(scope, receive, send)
+            return
+        if outcome == "timeout":
+            await asyncio.sleep(3600)  # the client's timeout fires first
+        await self.app(scope, receive, send)
+
+
+class FaultyTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport and raises network faults (reset connection, read timeout)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, faults: Faults) -> None:
+        self.inner, self.faults = inner, faults
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        outcome = self.faults.next() if self.faults.network else None
+        if outcome == "drop":
+            raise httpx.RemoteProtocolError("connection reset (injected)", request=request)
+        if outcome == "timeout":
+            raise httpx.ReadTimeout("read timed out (injected)", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class FixedWindow:
+    """Server-side counter: ``limit`` requests per ``period`` seconds, in fixed windows."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.time) -> None:
+        self.limit, self.period, self.clock = limit, period, clock
+        self._window_start = self._start_of(clock())
+        self._count = 0
+        self.refused = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def _start_of(self, moment: float) -> float:
+        return math.floor(moment / self.period) * self.period
+
+    def hit(self) -> tuple[bool, int, int]:
+        """Count one request: ``(allowed, remaining, reset_epoch_seconds)``."""
+        with self._lock:
+            now = self.clock()
+            start = self._start_of(now)
+            if start != self._window_start:
+                self._window_start, self._count = start, 0
+            reset = math.ceil(self._window_start + self.period)
+            if self._count >= self.limit:
+                self.refused += 1
+                return False, 0, reset
+            self._count += 1
+            self.peak = max(self.peak, self._count)
+            return True, self.limit - self._count, reset
+
+
+def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
+    """Serve ``app`` with uvicorn in a background thread; returns ``(server, base_url)``."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    return server, f"http://{host}:{sock.getsockname()[1]}"
+
+
+def run_forever(app: ASGIApp, host: str, port: int) -> None:
+    """Serve in the foreground (``python -m plugins.<name>.emulator``)."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level="info")

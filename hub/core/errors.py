@@ -1,0 +1,88 @@
+"""The hub's error classes.
+
+Two families matter to the retry policy and to flows: ``RetriableError`` (429, 5xx, timeouts,
+dropped connections: worth another try) and ``FatalError`` (anything else a platform refuses, or
+data that cannot be used: retrying would fail the same way).
+"""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Base class of every error the hub raises on purpose."""
+
+
+class ConfigError(HubError):
+    """A configuration file, key or value is wrong; the message names file, key and reason."""
+
+    def __init__(self, source: str, key: str, reason: str) -> None:
+        self.source, self.key, self.reason = source, key, reason
+        super().__init__(f"{source}: {key}: {reason}")
+
+
+class PlatformError(HubError):
+    """A platform answered with an error (or not at all)."""
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.platform, self.status, self.code, self.field = platform, status, code, field
+        where = f" {status}" if status else ""
+        what = f" [{code}]" if code else ""
+        super().__init__(f"{platform}{where}{what}: {message}")
+
+
+class RetriableError(PlatformError):
+    """Worth retrying: rate limited, server error, timeout, dropped connection."""
+
+    def __init__(self, platform: str, message: str, *, retry_after: float | None = None,
+                 **kwargs: object) -> None:
+        super().__init__(platform, message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class RateLimitedError(RetriableError):
+    """The platform refused the request for exceeding its rate limit (HTTP 429 or THROTTLED)."""
+
+
+class FatalError(PlatformError):
+    """The platform refused the request for good (4xx other than 429, business rule, bad data)."""
+
+
+class AuthError(FatalError):
+    """Credentials were refused (401/403 or the platform's equivalent)."""
+
+
+class NotFoundError(FatalError):
+    """The record asked for does not exist on the platform."""
+
+
+class MappingError(HubError):
+    """A platform record cannot become a domain model; ``field`` names the culprit."""
+
+    def __init__(self, platform: str, record: str, field: str, reason: str) -> None:
+        self.platform, self.record, self.field, self.reason = platform, record, field, reason
+        super().__init__(f"{platform} {record}: field {field!r}: {reason}")
+
+
+class CapabilityMissing(HubError):
+    """No enabled plugin implements what was asked for the given platform."""
+
+    def __init__(self, capability: str, platform: str | None = None) -> None:
+        self.capability, self.platform = capability, platform
+        target = f" for platform {platform!r}" if platform else ""
+        super().__init__(f"no enabled plugin provides {capability}{target}")
+
+
+class IdempotencyConflict(HubError):
+    """An idempotency key was reused with different request parameters."""
+
+
+class LeaseBusy(HubError):
+    """Another process holds the lease for this flow."""

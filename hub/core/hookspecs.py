@@ -1,0 +1,315 @@
+"""The hub's hook specifications.
+
+Hooks are grouped by capability and named after it: ``helpdesk_*`` (Intercom), ``commerce_*``
+(stores), ``telephony_*`` (Aircall) and ``hub_*`` (plugin lifecycle).
+
+Two kinds of hook:
+
+* **Action hooks** act on one record and are ``firstresult``: every plugin is asked, the one
+  that owns the record (``ref.platform`` equals its name) returns a coroutine, the others return
+  ``None``. ``Hub.first`` awaits the winner and raises ``CapabilityMissing`` when nobody answers.
+* **Collecting hooks** gather from every enabled plugin (look-ups across platforms);
+  ``Hub.collect`` awaits all results concurrently and flattens them.
+
+Implementations are plain functions or methods that return a coroutine (or, for ``*_list_*``
+hooks, an async iterator of pages); platform calls are async, routing decisions are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from hub.core.models import (
+    Address,
+    Agent,
+    AgentStatus,
+    CheckoutLink,
+    CheckoutLinkRequest,
+    Consent,
+    Contact,
+    Conversation,
+    Customer,
+    Note,
+    Order,
+    Ref,
+    Refund,
+    RefundRequest,
+    ReplacementRequest,
+    Subscription,
+    Ticket,
+    TicketDraft,
+    TicketState,
+    TicketType,
+)
+
+if TYPE_CHECKING:
+    from hub.core.plugin import HubContext, PluginInfo
+
+PROJECT = "hub"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+Pages = AsyncIterator[list[Any]]
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@hookspec
+def hub_plugin_info() -> PluginInfo:
+    """Describe the plugin: name, platform, kinds and the capabilities it supports.
+
+    Called by the plugin manager at load time and by ``hub plugins``. Collecting.
+    """
+
+
+@hookspec
+def hub_settings_model() -> tuple[str, type] | None:
+    """Return ``(plugin name, settings model)`` used to validate ``[plugins.<name>]``.
+
+    Called by the config loader before anything starts. Collecting. The model must subclass
+    ``hub.core.plugin.PluginSettings`` (``enabled`` plus the plugin's keys; unknown keys refused).
+    """
+
+
+@hookspec
+def hub_startup(context: HubContext) -> Awaitable[None] | None:
+    """Open HTTP clients and read this plugin's validated settings from ``context``.
+
+    Called once by ``Hub.start`` for every registered plugin; a disabled plugin returns ``None``.
+    Collecting.
+    """
+
+
+@hookspec
+def hub_shutdown() -> Awaitable[None] | None:
+    """Close what ``hub_startup`` opened. Called by ``Hub.stop``. Collecting."""
+
+
+# --------------------------------------------------------------------------- helpdesk
+
+
+@hookspec
+def helpdesk_find_contacts(email: str | None, phone: str | None) -> Awaitable[list[Contact]]:
+    """Find helpdesk contacts by email or by E.164 phone (whichever is given).
+
+    Called by the CS Assist and call-log flows. Collecting: every helpdesk answers.
+    """
+
+
+@hookspec(firstresult=True)
+def helpdesk_get_contact(ref: Ref) -> Awaitable[Contact] | None:
+    """Fetch one contact by reference. Called by flows that start from a contact id.
+    First-result: the owning plugin answers."""
+
+
+@hookspec(firstresult=True)
+def helpdesk_update_contact(ref: Ref, attributes: dict[str, Any]) -> Awaitable[Contact] | None:
+    """Set custom attributes (the CS Assist fields) on a contact; returns the updated contact.
+
+    Called by the CS Assist flow. First-result: the owning plugin answers.
+    """
+
+
+@hookspec
+def helpdesk_list_conversations(since: datetime | None) -> Pages | None:
+    """Yield pages of conversations updated at or after ``since``, oldest first.
+
+    Called by the CS Assist flow with its cursor. Collecting: returns an async iterator of
+    pages (lists of ``Conversation``) per helpdesk.
+    """
+
+
+@hookspec
+def helpdesk_find_conversations(
+    contact: Ref, open_only: bool
+) -> Awaitable[list[Conversation]] | None:
+    """Conversations of one contact, most recently updated first.
+
+    Called by the call-log flow to find the conversation a call note belongs to. Collecting,
+    but only the plugin owning ``contact`` answers.
+    """
+
+
+@hookspec(firstresult=True)
+def helpdesk_create_conversation(contact: Ref, body: str) -> Awaitable[Conversation] | None:
+    """Open a conversation for a contact (when a call has none to attach to). First-result."""
+
+
+@hookspec(firstresult=True)
+def helpdesk_add_note(target: Ref, body: str) -> Awaitable[Note] | None:
+    """Add an internal note to a conversation or ticket (``target.id``) as the hub's admin.
+
+    Called by the call-log and back-office flows; the flow records it in the ledger first.
+    First-result: the owning plugin answers with the created ``Note``.
+    """
+
+
+@hookspec(firstresult=True)
+def helpdesk_list_notes(target: Ref) -> Awaitable[list[Note]] | None:
+    """Internal notes already on a conversation or ticket, oldest first.
+
+    Called by flows recovering a ledger entry left pending by a crash, to see whether the note
+    was written. First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def helpdesk_add_tags(target: Ref, tags: list[str]) -> Awaitable[None] | None:
+    """Tag a conversation (tags created by name when missing). First-result."""
+
+
+@hookspec
+def helpdesk_list_tickets(types: list[TicketType], since: datetime | None) -> Pages | None:
+    """Yield pages of tickets of the given types updated at or after ``since``, oldest first.
+
+    Called by the back-office and tracker flows. Collecting: an async iterator of pages of
+    ``Ticket`` per helpdesk.
+    """
+
+
+@hookspec(firstresult=True)
+def helpdesk_create_ticket(draft: TicketDraft) -> Awaitable[Ticket] | None:
+    """Open a ticket (``draft.platform`` routes it); links it to ``draft.conversation_id``.
+
+    First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def helpdesk_update_ticket(
+    ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
+) -> Awaitable[Ticket] | None:
+    """Move a ticket to ``state`` and/or set attributes; returns the updated ticket.
+
+    Called by the back-office and tracker flows. First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def helpdesk_link_ticket(ticket: Ref, conversation: Ref) -> Awaitable[None] | None:
+    """Link a ticket to a conversation (a duplicate ticket to the first one's conversation).
+
+    First-result.
+    """
+
+
+@hookspec
+def helpdesk_list_agents() -> Awaitable[list[Agent]] | None:
+    """Every teammate with status and away reason. Called by the agent-status flow. Collecting."""
+
+
+@hookspec(firstresult=True)
+def helpdesk_set_agent_away(ref: Ref, away: bool, reason: str | None) -> Awaitable[Agent] | None:
+    """Turn away mode on or off with a reason label. First-result."""
+
+
+# --------------------------------------------------------------------------- commerce
+
+
+@hookspec
+def commerce_find_customers(email: str | None, phone: str | None) -> Awaitable[list[Customer]]:
+    """Find customers by email or E.164 phone in every configured store.
+
+    Called by the CS Assist flow and ``hub lookup``. Collecting: each store plugin answers with
+    its matches (carrying their store and brand).
+    """
+
+
+@hookspec(firstresult=True)
+def commerce_list_orders(customer: Ref) -> Awaitable[list[Order]] | None:
+    """A customer's orders, newest first, with line items, refunds and shipping. First-result."""
+
+
+@hookspec(firstresult=True)
+def commerce_get_order(ref: Ref) -> Awaitable[Order] | None:
+    """One order by id (or order number), with its refunds. First-result.
+
+    Raises ``NotFoundError`` when the store has no such order.
+    """
+
+
+@hookspec(firstresult=True)
+def commerce_refund_order(request: RefundRequest) -> Awaitable[Refund] | None:
+    """Refund an order in full or in part, with reason; returns the refund.
+
+    Called by the back-office flow after recording the intent in the ledger. The plugin first
+    reads the order's refunds: one already made under ``request.idempotency_key`` is returned
+    instead of paying twice; an amount above the refundable balance is refused. First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def commerce_list_subscriptions(customer: Ref) -> Awaitable[list[Subscription]] | None:
+    """A customer's subscriptions with status. First-result."""
+
+
+@hookspec(firstresult=True)
+def commerce_cancel_subscription(
+    ref: Ref, reason: str, idempotency_key: str
+) -> Awaitable[Subscription] | None:
+    """Cancel a subscription / stop its rebills; cancelling a cancelled one returns it as is.
+
+    First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def commerce_change_shipping_address(ref: Ref, address: Address) -> Awaitable[Order] | None:
+    """Change the shipping address of an unshipped order; refuses (``FatalError``) once shipped.
+
+    First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def commerce_create_replacement_order(request: ReplacementRequest) -> Awaitable[Order] | None:
+    """Create a zero-charge replacement for items of an order; returns the new order.
+
+    First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def commerce_create_checkout_link(request: CheckoutLinkRequest) -> Awaitable[CheckoutLink] | None:
+    """Create a checkout link (draft order / cart) the customer can pay through. First-result."""
+
+
+@hookspec(firstresult=True)
+def commerce_update_consent(customer: Ref, consent: Consent) -> Awaitable[Customer] | None:
+    """Set marketing consent on one channel; returns the customer with its consents.
+
+    Consents are read from ``Customer.consents``. First-result.
+    """
+
+
+# --------------------------------------------------------------------------- telephony
+
+
+@hookspec
+def telephony_list_calls(since: datetime | None) -> Pages | None:
+    """Yield pages of calls started at or after ``since``, oldest first.
+
+    Called by the call-log flow. Collecting: an async iterator of pages of ``Call``.
+    """
+
+
+@hookspec(firstresult=True)
+def telephony_comment_call(ref: Ref, body: str) -> Awaitable[None] | None:
+    """Add a comment to a call. First-result."""
+
+
+@hookspec
+def telephony_list_agents() -> Awaitable[list[Agent]] | None:
+    """Every telephony user with availability. Called by the agent-status flow. Collecting."""
+
+
+@hookspec(firstresult=True)
+def telephony_set_availability(
+    ref: Ref, status: AgentStatus, reason: str | None
+) -> Awaitable[Agent] | None:
+    """Set a user's availability (available / unavailable, with a substatus). First-result."""

@@ -1,0 +1,352 @@
+"""The HTTP layer every platform client is built on.
+
+``PlatformClient`` wraps one ``httpx.AsyncClient`` per platform account with: a client-side
+rate limiter paced to the platform's published limit and fed by its own headers; a tenacity
+retry policy for retriable failures (429 honouring ``Retry-After`` or reset headers, 5xx,
+timeouts, dropped connections) applied to reads and to writes marked safe to repeat; error
+classification into the core's error classes; and request logging with secrets redacted.
+
+Platform knowledge (error bodies, rate-limit headers) comes in by overriding the small
+``error_details`` / ``retry_after`` / ``observe`` methods in the plugin's client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+from hub.core.errors import (
+    AuthError,
+    FatalError,
+    NotFoundError,
+    PlatformError,
+    RateLimitedError,
+    RetriableError,
+)
+
+log = logging.getLogger("hub.http")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "x-shopify-access-token", "x-ultracart-simple-key", "cookie", "set-cookie"}
+)
+
+
+# --------------------------------------------------------------------------- rate limiters
+
+
+class RateLimiter(Protocol):
+    """Paces requests before they are sent."""
+
+    async def acquire(self, cost: float = 1) -> None:
+        """Wait until a request of this cost may be sent, then take it from the allowance."""
+
+    def pause_until(self, moment: float) -> None:
+        """The platform said stop: send nothing before ``moment`` (``time.monotonic`` clock)."""
+
+
+class Unlimited:
+    """No client-side limit (a platform with none published, or benchmarks with limits off)."""
+
+    async def acquire(self, cost: float = 1) -> None:
+        return None
+
+    def pause_until(self, moment: float) -> None:
+        return None
+
+
+class _Pausable:
+    def __init__(self) -> None:
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause_until(self, moment: float) -> None:
+        self._paused_until = max(self._paused_until, moment)
+
+    async def _wait_pause(self) -> None:
+        delay = self._paused_until - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class SlidingWindowLimiter(_Pausable):
+    """At most ``limit`` requests in any ``period``-second span.
+
+    A sliding log rather than a token bucket: a bucket refilling continuously can send nearly
+    twice its size inside one of the platform's fixed windows (Intercom's 10 s, Aircall's 60 s)
+    and be refused; a sliding window never exceeds the limit in any fixed window.
+    """
+
+    def __init__(self, limit: int, period: float) -> None:
+        super().__init__()
+        if limit < 1 or period <= 0:
+            raise ValueError("limit must be >= 1 and period > 0")
+        self.limit, self.period = limit, period
+        self._sent: deque[float] = deque()
+
+    async def acquire(self, cost: float = 1) -> None:
+        async with self._lock:
+            await self._wait_pause()
+            for _ in range(max(1, math.ceil(cost))):
+                await self._take_one()
+
+    async def _take_one(self) -> None:
+        while True:
+            now = time.monotonic()
+            while self._sent and self._sent[0] <= now - self.period:
+                self._sent.popleft()
+            if len(self._sent) < self.limit:
+                self._sent.append(now)
+                return
+            await asyncio.sleep(self._sent[0] + self.period - now)
+
+
+class TokenBucketLimiter(_Pausable):
+    """A cost bucket of ``capacity`` points refilled at ``rate`` points a second (Shopify).
+
+    ``update`` resynchronises with the bucket the platform reports, so several clients sharing
+    one account converge on the server's view.
+    """
+
+    def __init__(self, capacity: float, rate: float) -> None:
+        super().__init__()
+        if capacity <= 0 or rate <= 0:
+            raise ValueError("capacity and rate must be positive")
+        self.capacity, self.rate = capacity, rate
+        self._available = capacity
+        self._stamp = time.monotonic()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._available = min(self.capacity, self._available + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    async def acquire(self, cost: float = 1) -> None:
+        cost = min(cost, self.capacity)
+        async with self._lock:
+            await self._wait_pause()
+            self._refill()
+            while self._available < cost:
+                await asyncio.sleep((cost - self._available) / self.rate)
+                self._refill()
+            self._available -= cost
+
+    def refund(self, points: float) -> None:
+        """Give back what was charged but not spent (requested minus actual cost)."""
+        self._refill()
+        self._available = min(self.capacity, self._available + points)
+
+    def update(self, available: float, capacity: float | None = None,
+               rate: float | None = None) -> None:
+        """Adopt the platform's reported state of the bucket."""
+        if capacity:
+            self.capacity = capacity
+        if rate:
+            self.rate = rate
+        self._refill()
+        self._available = min(self._available, available)
+
+
+# --------------------------------------------------------------------------- retry policy
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts, jittered exponential backoff, and the Retry-After cap."""
+
+    max_attempts: int = 5
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_cap: float = 120.0
+    """A platform asking to wait longer than this fails the run, to be rescheduled, instead of
+    holding a scheduler slot asleep."""
+
+    def wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RetriableError) and error.retry_after is not None:
+            return max(0.0, error.retry_after)
+        ceiling = min(self.backoff_max, self.backoff_initial * 2 ** (state.attempt_number - 1))
+        return random.uniform(0, ceiling)  # full jitter: spreads a fleet's retries apart
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.warning(
+        "retrying after %s (attempt %d, waiting %.2fs)", error, state.attempt_number, wait
+    )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: ("***" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+
+
+# --------------------------------------------------------------------------- client
+
+
+class PlatformClient:
+    """Base of every plugin's API client."""
+
+    platform: str = "platform"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        limiter: RateLimiter | None = None,
+        policy: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.limiter: RateLimiter = limiter or Unlimited()
+        self.policy = policy or RetryPolicy()
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            headers=dict(headers or {}),
+            auth=auth,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> PlatformClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ---- the one entry point
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        cost: float = 1,
+    ) -> httpx.Response:
+        """Send one request with pacing, classification and (when safe) retries.
+
+        ``idempotent`` defaults to True for GET/HEAD/OPTIONS only: a write the platform cannot
+        deduplicate is never blindly repeated (the flow's ledger decides what happens next).
+        """
+        method = method.upper()
+        safe = method in SAFE_METHODS if idempotent is None else idempotent
+        attempts = self.policy.max_attempts if safe else 1
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(RetriableError),
+            stop=stop_after_attempt(attempts),
+            wait=self.policy.wait,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send_once(
+                    method, url, params=params, json=json, data=data, headers=headers, cost=cost
+                )
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    async def _send_once(self, method: str, url: str, *, cost: float, **kwargs: Any) -> httpx.Response:
+        await self.limiter.acquire(cost)
+        started = time.perf_counter()
+        try:
+            response = await self.http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise RetriableError(self.platform, f"{method} {url}: timed out ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise RetriableError(self.platform, f"{method} {url}: connection failed ({type(exc).__name__})") from exc
+        log.debug(
+            "%s %s %s -> %d in %.0fms",
+            self.platform, method, response.request.url.path, response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        self.observe(response)
+        self.raise_for_status(response)
+        return response
+
+    # ---- what plugins override
+
+    def observe(self, response: httpx.Response) -> None:
+        """Feed the limiter from the platform's rate-limit headers (override per platform)."""
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """Seconds the platform asks us to wait before retrying (``Retry-After`` by default)."""
+        return parse_retry_after(response.headers.get("retry-after"))
+
+    def error_details(self, response: httpx.Response) -> tuple[str, str | None, str | None]:
+        """``(message, code, field)`` from the platform's error body (override per platform)."""
+        text = response.text[:300] if response.content else response.reason_phrase
+        return text, None, None
+
+    def raise_for_status(self, response: httpx.Response) -> None:
+        """Turn an HTTP error into the core's error classes."""
+        status = response.status_code
+        if status < 400:
+            return
+        message, code, field = self.error_details(response)
+        where = f"{response.request.method} {response.request.url.path}: "
+        kwargs: dict[str, Any] = {"status": status, "code": code, "field": field}
+        if status == 429:
+            wait = self.retry_after(response)
+            self._check_retry_after(wait)
+            if wait is not None:
+                self.limiter.pause_until(time.monotonic() + wait)
+            raise RateLimitedError(self.platform, where + message, retry_after=wait, **kwargs)
+        if status >= 500:
+            raise RetriableError(self.platform, where + message, retry_after=self.retry_after(response), **kwargs)
+        error_class: type[PlatformError] = FatalError
+        if status in (401, 403):
+            error_class = AuthError
+        elif status == 404:
+            error_class = NotFoundError
+        raise error_class(self.platform, where + message, **kwargs)
+
+    def _check_retry_after(self, wait: float | None) -> None:
+        if wait is not None and wait > self.policy.retry_after_cap:
+            raise FatalError(
+                self.platform,
+                f"asked to wait {wait:.0f}s, more than the {self.policy.retry_after_cap:.0f}s cap;"
+                " failing the run so the scheduler retries it later",
+                status=429,
+                code="retry_after_too_long",
+            )

@@ -1,0 +1,185 @@
+"""Plugin discovery and the ``Hub`` facade flows call hooks through.
+
+Plugins are found through the entry-point group ``hub.plugins``; the six built-ins are declared
+there in ``pyproject.toml`` exactly like a third party's. ``DEFAULT_PLUGINS`` names them so a
+source checkout that was never pip-installed still finds them. ``HUB_LOAD_PLUGINS=a,b`` loads
+only the named plugins; ``HUB_TRACE_PLUGINS=1`` prints every hook call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import logging
+import os
+from collections.abc import AsyncIterator, Iterable
+from importlib.metadata import entry_points
+from typing import Any
+
+import httpx
+import pluggy
+
+from hub.core import hookspecs
+from hub.core.config import HubConfig
+from hub.core.errors import CapabilityMissing, ConfigError
+from hub.core.plugin import HubContext, PluginInfo
+
+log = logging.getLogger("hub.plugins")
+
+ENTRY_POINT_GROUP = "hub.plugins"
+DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("intercom", "plugins.intercom.plugin:IntercomPlugin"),
+    ("aircall", "plugins.aircall.plugin:AircallPlugin"),
+    ("shopify", "plugins.shopify.plugin:ShopifyPlugin"),
+    ("konnektive", "plugins.konnektive.plugin:KonnektivePlugin"),
+    ("stickyio", "plugins.stickyio.plugin:StickyioPlugin"),
+    ("ultracart", "plugins.ultracart.plugin:UltracartPlugin"),
+)
+
+
+def _load_target(target: str) -> Any:
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attr) if attr else module
+
+
+def _instantiate(obj: Any) -> Any:
+    """Entry points may name a class (instantiated per manager) or a module of functions."""
+    return obj() if inspect.isclass(obj) else obj
+
+
+def get_plugin_manager(only: Iterable[str] | None = None) -> pluggy.PluginManager:
+    """A fresh manager with every discovered plugin registered under its entry-point name."""
+    wanted = set(only) if only is not None else _env_only()
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    targets: dict[str, Any] = {name: ep for name, ep in found.items()}
+    for name, target in DEFAULT_PLUGINS:
+        targets.setdefault(name, target)
+    for name, target in sorted(targets.items()):
+        if wanted is not None and name not in wanted:
+            continue
+        loaded = target.load() if hasattr(target, "load") else _load_target(target)
+        pm.register(_instantiate(loaded), name=name)
+    pm.check_pending()  # a misspelled hook implementation fails here, at start
+    if os.environ.get("HUB_TRACE_PLUGINS"):
+        pm.trace.root.setwriter(print)
+        pm.enable_tracing()
+    return pm
+
+
+def _env_only() -> set[str] | None:
+    names = os.environ.get("HUB_LOAD_PLUGINS")
+    return {n.strip() for n in names.split(",") if n.strip()} if names else None
+
+
+def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    return sorted(pm.hook.hub_plugin_info(), key=lambda info: info.name)
+
+
+def settings_models(pm: pluggy.PluginManager) -> dict[str, type]:
+    return dict(item for item in pm.hook.hub_settings_model() if item)
+
+
+def implemented_hooks(pm: pluggy.PluginManager, plugin_name: str) -> set[str]:
+    """Hooks a registered plugin actually implements (lifecycle hooks excluded)."""
+    plugin = pm.get_plugin(plugin_name)
+    callers = pm.get_hookcallers(plugin) or []
+    return {caller.name for caller in callers if not caller.name.startswith("hub_")}
+
+
+class Hub:
+    """The running hub: configured plugins started, hooks called and awaited.
+
+    Flows hold a ``Hub`` and call ``first`` for actions on one record (routed to its owner),
+    ``collect`` for look-ups across platforms and ``pages`` for cursor reads.
+    """
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        config: HubConfig,
+        *,
+        transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+        limiters: dict[str, Any] | None = None,
+    ) -> None:
+        self.pm, self.config = pm, config
+        self.context = HubContext(config=config, transports=transports or {},
+                                  limiters=limiters or {})
+        unknown = set(config.plugins) - {name for name, _ in pm.list_name_plugin()}
+        if unknown:
+            raise ConfigError(config.source, f"plugins.{sorted(unknown)[0]}", "unknown plugin")
+
+    async def start(self) -> None:
+        await _gather(self.pm.hook.hub_startup(context=self.context))
+
+    async def stop(self) -> None:
+        await _gather(self.pm.hook.hub_shutdown())
+
+    async def __aenter__(self) -> Hub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ---- what is there
+
+    def infos(self) -> list[PluginInfo]:
+        return plugin_infos(self.pm)
+
+    def enabled(self) -> list[PluginInfo]:
+        return [info for info in self.infos() if self.config.plugin_enabled(info.name)]
+
+    def providers(self, capability: str) -> list[str]:
+        return [info.name for info in self.enabled() if capability in info.capabilities]
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        """Capabilities no enabled plugin provides."""
+        return [cap for cap in required if not self.providers(cap)]
+
+    # ---- calling hooks
+
+    async def first(self, hook: str, **kwargs: Any) -> Any:
+        """Call a first-result action hook; the owning plugin's coroutine is awaited."""
+        result = getattr(self.pm.hook, hook)(**kwargs)
+        if result is None:
+            raise CapabilityMissing(hook, _platform_of(kwargs))
+        return await result if inspect.isawaitable(result) else result
+
+    async def collect(self, hook: str, **kwargs: Any) -> list[Any]:
+        """Call a collecting hook, await every answer concurrently and flatten lists."""
+        answers = await _gather(getattr(self.pm.hook, hook)(**kwargs))
+        flat: list[Any] = []
+        for answer in answers:
+            if isinstance(answer, list | tuple):
+                flat.extend(answer)
+            elif answer is not None:
+                flat.append(answer)
+        return flat
+
+    async def pages(self, hook: str, **kwargs: Any) -> AsyncIterator[list[Any]]:
+        """Stream pages from every plugin answering a ``*_list_*`` hook, one plugin after another."""
+        for iterator in getattr(self.pm.hook, hook)(**kwargs):
+            if iterator is None:
+                continue
+            async for page in iterator:
+                yield page
+
+
+async def _gather(results: list[Any]) -> list[Any]:
+    awaitables = [r for r in results if inspect.isawaitable(r)]
+    done = iter(await asyncio.gather(*awaitables))
+    return [next(done) if inspect.isawaitable(r) else r for r in results]
+
+
+def _platform_of(kwargs: dict[str, Any]) -> str | None:
+    for value in kwargs.values():
+        platform = getattr(value, "platform", None)
+        if platform is None:
+            platform = getattr(getattr(value, "order", None), "platform", None)
+        if isinstance(platform, str):
+            return platform
+    return None

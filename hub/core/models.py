@@ -1,0 +1,500 @@
+"""Domain models: the only shapes flows see.
+
+Every record carries the ``platform`` it lives on, the ``store`` (brand) it belongs to when the
+platform has several, and its ``id`` there. Money is ``Decimal`` plus a currency, never float.
+Times are timezone-aware UTC (naive values are refused, aware ones converted).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_to_utc)]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- money
+
+
+class Money(Model):
+    """An exact amount in one currency (ISO 4217 code)."""
+
+    amount: Decimal
+    currency: str = Field(min_length=3, max_length=3)
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_float(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            # A float has already lost the cents; make the caller pass a string or Decimal.
+            raise ValueError("money must not be given as float; pass a string or Decimal")
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _finite(cls, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("amount must be a finite number")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount:.2f} {self.currency}"
+
+
+def money_totals(amounts: list[Money]) -> dict[str, Money]:
+    """Sum amounts per currency (lifetime revenue across stores is never converted)."""
+    totals: dict[str, Money] = {}
+    for money in amounts:
+        totals[money.currency] = totals[money.currency] + money if money.currency in totals else money
+    return totals
+
+
+# --------------------------------------------------------------------------- references
+
+
+class Ref(Model):
+    """Where a record lives: enough to route an action to the plugin that owns it."""
+
+    platform: str
+    id: str
+    store: str | None = None
+
+
+class Record(Model):
+    """Base of every platform record."""
+
+    platform: str
+    id: str
+    store: str | None = None
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(platform=self.platform, id=self.id, store=self.store)
+
+
+# --------------------------------------------------------------------------- people
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+
+
+class Consent(Model):
+    """Marketing consent on one channel."""
+
+    channel: Channel
+    opted_in: bool
+    updated_at: UtcDateTime | None = None
+
+
+class Address(Model):
+    name: str | None = None
+    company: str | None = None
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str | None = None
+    country: str = Field(description="ISO 3166-1 alpha-2 code where the platform gives one")
+    phone: str | None = None
+
+    def one_line(self) -> str:
+        parts = [self.line1, self.line2, self.city, self.region, self.postal_code, self.country]
+        return ", ".join(part for part in parts if part)
+
+
+class Customer(Record):
+    """A customer on a commerce platform."""
+
+    email: str | None = None
+    phone: str | None = Field(default=None, description="E.164 where it can be parsed")
+    first_name: str | None = None
+    last_name: str | None = None
+    brand: str | None = None
+    created_at: UtcDateTime | None = None
+    lifetime_revenue: Money | None = Field(
+        default=None, description="as the platform reports it; None when it has no such figure"
+    )
+    order_count: int | None = None
+    last_order_at: UtcDateTime | None = None
+    default_address: Address | None = None
+    consents: tuple[Consent, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+class Contact(Record):
+    """A person on the helpdesk (Intercom contact)."""
+
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    role: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    updated_at: UtcDateTime | None = None
+
+
+class AgentStatus(StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    UNAVAILABLE = "unavailable"
+
+
+class Agent(Record):
+    """A teammate: an Intercom admin or an Aircall user."""
+
+    name: str | None = None
+    email: str | None = None
+    status: AgentStatus = AgentStatus.AVAILABLE
+    reason: str | None = Field(default=None, description="away reason or availability substatus")
+
+
+# --------------------------------------------------------------------------- commerce
+
+
+class FinancialStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    DECLINED = "declined"
+    UNKNOWN = "unknown"
+
+
+class FulfillmentStatus(StrEnum):
+    UNFULFILLED = "unfulfilled"
+    PARTIAL = "partial"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+class LineItem(Model):
+    id: str | None = None
+    sku: str | None = None
+    name: str
+    quantity: int = Field(ge=0)
+    price: Money = Field(description="unit price")
+
+    @property
+    def total(self) -> Money:
+        return Money(amount=self.price.amount * self.quantity, currency=self.price.currency)
+
+
+class RefundReason(StrEnum):
+    """Refund reasons from the SOP."""
+
+    DAMAGED = "damaged"
+    NOT_RECEIVED = "not_received"
+    NOT_AS_DESCRIBED = "not_as_described"
+    QUALITY = "quality"
+    CHANGED_MIND = "changed_mind"
+    SUBSCRIPTION = "subscription"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class Disposition(StrEnum):
+    """What happens to the goods after a refund."""
+
+    RETURN_TO_STOCK = "return_to_stock"
+    DISPOSE = "dispose"
+    KEEP = "keep"
+    NO_RETURN = "no_return"
+
+
+class RefundLine(Model):
+    line_item_id: str
+    quantity: int = Field(gt=0)
+
+
+class RefundRequest(Model):
+    """Ask the platform owning ``order`` to pay money back.
+
+    ``amount`` None with no ``lines`` means the whole refundable balance. ``idempotency_key`` comes
+    from the ledger; plugins pass it to platforms that deduplicate and use it to recognise a
+    refund they already made.
+    """
+
+    order: Ref
+    amount: Money | None = None
+    lines: tuple[RefundLine, ...] = ()
+    reason: RefundReason
+    admin_reason: str | None = None
+    disposition: Disposition | None = None
+    note: str | None = None
+    idempotency_key: str
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, value: Money | None) -> Money | None:
+        if value is not None and value.amount <= 0:
+            raise ValueError("refund amount must be positive")
+        return value
+
+
+class Refund(Record):
+    order_id: str
+    amount: Money
+    reason: str | None = None
+    note: str | None = None
+    created_at: UtcDateTime | None = None
+
+
+class Order(Record):
+    number: str = Field(description="the order number people quote")
+    customer_id: str | None = None
+    email: str | None = None
+    brand: str | None = None
+    created_at: UtcDateTime
+    total: Money
+    financial_status: FinancialStatus = FinancialStatus.UNKNOWN
+    fulfillment_status: FulfillmentStatus = FulfillmentStatus.UNKNOWN
+    shipped_at: UtcDateTime | None = None
+    tracking_numbers: tuple[str, ...] = ()
+    line_items: tuple[LineItem, ...] = ()
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    is_subscription: bool = False
+    refunds: tuple[Refund, ...] = ()
+
+    @property
+    def shipped(self) -> bool:
+        return self.shipped_at is not None or self.fulfillment_status in (
+            FulfillmentStatus.FULFILLED,
+            FulfillmentStatus.PARTIAL,
+        )
+
+    @property
+    def refunded(self) -> Money:
+        return Money(
+            amount=sum((r.amount.amount for r in self.refunds), Decimal(0)),
+            currency=self.total.currency,
+        )
+
+    @property
+    def refundable(self) -> Money:
+        return Money(amount=self.total.amount - self.refunded.amount, currency=self.total.currency)
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+class Subscription(Record):
+    customer_id: str | None = None
+    product: str | None = None
+    sku: str | None = None
+    status: SubscriptionStatus
+    price: Money | None = None
+    next_billing_at: UtcDateTime | None = None
+    created_at: UtcDateTime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED)
+
+
+class CheckoutProduct(Model):
+    sku: str
+    quantity: int = Field(gt=0)
+
+
+class CheckoutLinkRequest(Model):
+    platform: str
+    store: str | None = None
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    shipping_address: Address | None = None
+    products: tuple[CheckoutProduct, ...] = Field(min_length=1)
+    sales_rep: str | None = None
+    discount_code: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class CheckoutLink(Record):
+    url: str
+    total: Money | None = None
+
+
+class ReplacementRequest(Model):
+    order: Ref
+    lines: tuple[RefundLine, ...] = Field(description="which items (and how many) to send again")
+    reason: str
+    shipping_address: Address | None = None
+    idempotency_key: str
+
+
+# --------------------------------------------------------------------------- helpdesk
+
+
+class Conversation(Record):
+    contact_ids: tuple[str, ...] = ()
+    title: str | None = None
+    open: bool = True
+    state: str = "open"
+    tags: tuple[str, ...] = ()
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class Note(Record):
+    """An internal note on a conversation or ticket."""
+
+    parent: Ref
+    body: str
+    author_id: str | None = None
+    created_at: UtcDateTime | None = None
+
+
+class TicketType(StrEnum):
+    REFUND = "refund"
+    SUBSCRIPTION_CANCEL = "subscription_cancel"
+    FULFILLMENT = "fulfillment"
+    QUALITY = "quality"
+    TRACKER = "tracker"
+
+
+class TicketState(StrEnum):
+    SUBMITTED = "submitted"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+
+
+class Ticket(Record):
+    number: str | None = Field(default=None, description="the number shown to agents")
+    type: TicketType
+    state: TicketState
+    title: str | None = None
+    contact_ids: tuple[str, ...] = ()
+    attributes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="ticket attributes keyed by the hub's names: order_id, amount, reason, ...",
+    )
+    linked_conversation_ids: tuple[str, ...] = ()
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class TicketDraft(Model):
+    """A ticket to open on the helpdesk."""
+
+    platform: str
+    type: TicketType
+    title: str
+    description: str | None = None
+    contact_id: str
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    conversation_id: str | None = None
+
+
+# --------------------------------------------------------------------------- telephony
+
+
+class CallDirection(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class CallOutcome(StrEnum):
+    ANSWERED = "answered"
+    MISSED = "missed"
+    VOICEMAIL = "voicemail"
+    ABANDONED = "abandoned"
+
+
+class Call(Record):
+    direction: CallDirection
+    outcome: CallOutcome
+    missed_reason: str | None = None
+    agent: Agent | None = None
+    customer_number: str | None = Field(default=None, description="E.164, None when hidden")
+    line_number: str | None = None
+    started_at: UtcDateTime
+    answered_at: UtcDateTime | None = None
+    ended_at: UtcDateTime | None = None
+    duration_seconds: int = Field(ge=0)
+    recording_url: str | None = None
+    voicemail_url: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- CS Assist
+
+
+class OrderSummary(Model):
+    platform: str
+    store: str | None = None
+    number: str
+    ship_status: str = Field(description='"Not Shipped" or the ship date')
+    tracking_numbers: tuple[str, ...] = ()
+    total: Money
+    created_at: UtcDateTime
+
+
+class CustomerSummary(Model):
+    """The CS Assist view of one customer across every commerce platform."""
+
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    brands: tuple[str, ...] = ()
+    lifetime_revenue: dict[str, Money] = Field(default_factory=dict, description="per currency")
+    order_count: int = 0
+    last_purchase_at: UtcDateTime | None = None
+    open_subscriptions: tuple[Subscription, ...] = ()
+    latest_order: OrderSummary | None = None
+    recent_orders: tuple[OrderSummary, ...] = ()
+    shipping_address: Address | None = None
+    consents: tuple[Consent, ...] = ()
+    sources: tuple[Ref, ...] = Field(default=(), description="the customer records summarised")
+
+
+def ship_status(order: Order) -> str:
+    """The SOP's wording: "Not Shipped" or the ship date."""
+    if order.shipped_at is not None:
+        return order.shipped_at.date().isoformat()
+    return "Shipped" if order.shipped else "Not Shipped"
+
+

@@ -1,0 +1,134 @@
+"""What a plugin is: its description, its settings base class and a convenience base class.
+
+A plugin is any object with ``@hookimpl`` functions. The built-ins (and the scaffold) subclass
+``Plugin``, which answers the lifecycle hooks from class attributes and routes by platform:
+an action hook first asks ``self.owns(ref)`` and returns ``None`` for records it does not own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from hub.core.hookspecs import hookimpl
+from hub.core.models import Ref
+
+if TYPE_CHECKING:
+    from hub.core.config import HubConfig
+    from hub.core.http import RateLimiter
+
+
+class Kind(StrEnum):
+    HELPDESK = "helpdesk"
+    COMMERCE = "commerce"
+    TELEPHONY = "telephony"
+
+
+class PluginSettings(BaseModel):
+    """Base of every ``[plugins.<name>]`` section: ``enabled`` plus the plugin's own keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+
+
+class PluginInfo(BaseModel):
+    """How a plugin describes itself to ``hub plugins`` and to the capability check."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    platform: str
+    kinds: tuple[Kind, ...]
+    capabilities: frozenset[str]
+    description: str = ""
+    unsupported: Mapping[str, str] = {}
+    """Hooks of its kinds the platform cannot do, with the reason shown to users."""
+
+
+@dataclass
+class HubContext:
+    """What ``hub_startup`` receives: validated settings and shared infrastructure.
+
+    ``transports`` lets the sandbox and tests plug an emulator (``httpx.ASGITransport``) in
+    place of the network, per plugin name. ``limiters`` lets a deployment share rate-limit
+    buckets (Redis) across workers; a plugin falls back to its own in-process limiter.
+    """
+
+    config: HubConfig
+    transports: dict[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
+    limiters: dict[str, RateLimiter] = field(default_factory=dict)
+
+    def settings_for(self, name: str) -> PluginSettings | None:
+        return self.config.plugins.get(name)
+
+    def transport_for(self, name: str) -> httpx.AsyncBaseTransport | None:
+        return self.transports.get(name)
+
+
+class Plugin:
+    """Convenience base: lifecycle hooks from class attributes, ownership routing, settings."""
+
+    name: ClassVar[str]
+    kinds: ClassVar[tuple[Kind, ...]]
+    capabilities: ClassVar[frozenset[str]]
+    settings_model: ClassVar[type[PluginSettings]]
+    description: ClassVar[str] = ""
+    unsupported: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self) -> None:
+        self.settings: Any = None
+        self.context: HubContext | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings is not None and self.settings.enabled
+
+    def owns(self, ref: Any) -> bool:
+        """True when this (enabled) plugin is the platform ``ref`` lives on."""
+        return self.enabled and getattr(ref, "platform", None) == self.name
+
+    @hookimpl
+    def hub_plugin_info(self) -> PluginInfo:
+        return PluginInfo(
+            name=self.name,
+            platform=self.name,
+            kinds=self.kinds,
+            capabilities=self.capabilities,
+            description=self.description,
+            unsupported=dict(self.unsupported),
+        )
+
+    @hookimpl
+    def hub_settings_model(self) -> tuple[str, type[PluginSettings]]:
+        return self.name, self.settings_model
+
+    @hookimpl
+    def hub_startup(self, context: HubContext) -> Awaitable[None] | None:
+        settings = context.settings_for(self.name)
+        if settings is None or not settings.enabled:
+            return None
+        self.settings, self.context = settings, context
+        return self.start(context)
+
+    @hookimpl
+    def hub_shutdown(self) -> Awaitable[None] | None:
+        if not self.enabled:
+            return None
+        return self.stop()
+
+    async def start(self, context: HubContext) -> None:
+        """Open clients; override in plugins that talk to a platform."""
+
+    async def stop(self) -> None:
+        """Close clients; override alongside ``start``."""
+
+
+def ref_of(record: Any) -> Ref:
+    """The routing reference of any record or ref."""
+    return record if isinstance(record, Ref) else record.ref
