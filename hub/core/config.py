@@ -157,7 +157,7 @@ def config_from_mapping(
         raise ConfigError(source, sorted(unknown_top)[0], "unknown section (expected hub, plugins, flows)")
     hub = _validate_hub(source, raw.get("hub", {}))
     plugins_raw = _as_table(source, "plugins", raw.get("plugins", {}))
-    secrets_dir = hub.secrets_dir or (Path(environ["HUB_SECRETS_DIR"]) if "HUB_SECRETS_DIR" in environ else None)
+    secrets_dir = hub.secrets_dir
     if secrets_dir is not None:
         _overlay_secrets_dir(source, plugins_raw, secrets_dir, models)
     _overlay_env(plugins_raw, environ, models)

@@ -292,9 +292,9 @@ class PlatformClient:
         try:
             response = await self.http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
-            raise RetriableError(self.platform, f"{method} {url}: timed out ({type(exc).__name__})") from exc
+            raise RetriableError(self.platform, f"{method} {url}: timed out ({exc!r})") from exc
         except httpx.TransportError as exc:
-            raise RetriableError(self.platform, f"{method} {url}: connection failed ({type(exc).__name__})") from exc
+            raise RetriableError(self.platform, f"{method} {url}: connection failed ({exc!r})") from exc
         log.debug(
             "%s %s %s -> %d in %.0fms",
             self.platform, method, response.request.url.path, response.status_code,
@@ -333,7 +333,8 @@ class PlatformClient:
                 self.limiter.pause_until(time.monotonic() + wait)
             raise RateLimitedError(self.platform, where + message, retry_after=wait, **kwargs)
         if status >= 500:
-            raise RetriableError(self.platform, where + message, retry_after=self.retry_after(response), **kwargs)
+            wait = self.retry_after(response)
+            raise RetriableError(self.platform, where + message, retry_after=wait, **kwargs)
         error_class: type[PlatformError] = FatalError
         if status in (401, 403):
             error_class = AuthError

@@ -46,4 +46,5 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     for handler in root.handlers:
         handler.setFormatter(formatter)
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    for noisy in ("httpx", "httpcore", "alembic", "apscheduler.executors"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

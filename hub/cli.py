@@ -1,0 +1,235 @@
+"""The ``hub`` command line (typer + rich).
+
+Exit codes: 0 ok, 1 a run failed, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from hub.core.config import load_config
+from hub.core.errors import ConfigError, HubError
+from hub.core.manager import get_plugin_manager, implemented_hooks, plugin_infos, settings_models
+from hub.flows import FLOWS
+from hub.runner import RunReport, Runtime, describe_missing, flow_counts_line, run_flow
+
+app = typer.Typer(help="Keep the support team's helpdesk, telephony and stores in step.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Check the configuration.", no_args_is_help=True)
+dead_app = typer.Typer(help="Records the flows could not handle.", invoke_without_command=True)
+app.add_typer(config_app, name="config")
+app.add_typer(dead_app, name="dead-letters")
+
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Config file (default: $HUB_CONFIG or config/hub.toml).")
+]
+
+
+@contextlib.contextmanager
+def cli_errors() -> Iterator[None]:
+    """One line per error, and the exit code that says what kind it was."""
+    try:
+        yield
+    except ConfigError as exc:
+        err.print(f"[red]config error:[/] {exc}", highlight=False, markup=True)
+        raise typer.Exit(2) from None
+    except HubError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def load_runtime(config: Path | None) -> Runtime:
+    return Runtime.load(config)
+
+
+@app.command()
+def plugins(config: ConfigOption = None) -> None:
+    """List the discovered plugins, whether they are enabled and what they can do."""
+    with cli_errors():
+        pm = get_plugin_manager()
+        enabled: set[str] = set()
+        with contextlib.suppress(ConfigError):  # a broken config still lists what is installed
+            loaded = load_config(config, models=settings_models(pm))
+            enabled = {name for name in loaded.plugins if loaded.plugin_enabled(name)}
+        table = Table(title="Plugins (entry-point group hub.plugins)")
+        for column in ("plugin", "kinds", "enabled", "capabilities", "unsupported"):
+            table.add_column(column)
+        for info in plugin_infos(pm):
+            caps = sorted(info.capabilities) or ["(none yet)"]
+            table.add_row(info.name, ", ".join(info.kinds), "yes" if info.name in enabled else "no",
+                          "\n".join(caps), "\n".join(sorted(info.unsupported)))
+            undeclared = implemented_hooks(pm, info.name) - info.capabilities
+            if undeclared:
+                err.print(f"[yellow]{info.name} implements undeclared hooks: {sorted(undeclared)}")
+        console.print(table)
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None) -> None:
+    """Validate the configuration and say what each enabled flow is missing."""
+    with cli_errors():
+        runtime = load_runtime(config)
+        console.print(f"[green]ok[/] {runtime.config.source}: "
+                      f"{len(runtime.config.plugins)} plugin sections, "
+                      f"{len(runtime.config.flows)} flow sections")
+        for name, settings in runtime.config.flows.items():
+            if settings.enabled:
+                runtime.flow(name)
+        problems = {flow: caps for flow, caps in describe_missing(runtime).items() if caps}
+        for flow, caps in problems.items():
+            err.print(f"[red]flows.{flow}[/]: no enabled plugin provides {', '.join(caps)}")
+        if problems:
+            raise typer.Exit(2)
+        enabled_flows = [n for n, s in runtime.config.flows.items() if s.enabled]
+        console.print(f"flows ready: {', '.join(enabled_flows) or 'none enabled'}")
+
+
+@app.command()
+def run(
+    flow: Annotated[str, typer.Argument(help="Flow name (see `hub runs` or the README).")],
+    config: ConfigOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be done.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait if another process is running it.")] = False,
+) -> None:
+    """Run one flow now."""
+    with cli_errors():
+        runtime = load_runtime(config)
+        report = with_progress(flow, lambda progress: run_flow(
+            runtime, flow, dry_run=dry_run, wait=wait, progress=progress))
+        print_report(report)
+        if report.status == "failed":
+            raise typer.Exit(1)
+
+
+def with_progress(label: str, start: Callable[[Callable[[int, int | None], None]], Any]) -> Any:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return asyncio.run(start(advance))
+
+
+def print_report(report: RunReport) -> None:
+    colour = {"ok": "green", "failed": "red", "skipped": "yellow"}[report.status]
+    console.print(f"[{colour}]{report.flow}: {report.status}[/] {flow_counts_line(report.counts)}")
+    for line in report.planned:
+        console.print(f"  would do: {line}", highlight=False)
+    if report.error:
+        err.print(f"  {report.error}", highlight=False)
+
+
+@app.command()
+def schedule(config: ConfigOption = None) -> None:
+    """Run the enabled flows on their schedules until Ctrl-C."""
+    from hub.scheduler import run_scheduler
+
+    with cli_errors():
+        runtime = load_runtime(config)
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            console.print("scheduler running; Ctrl-C stops it")
+            names = await run_scheduler(runtime, stop)
+            console.print(f"scheduler stopped ({', '.join(names) or 'no flows'} were scheduled)")
+
+        asyncio.run(main())
+
+
+@app.command()
+def runs(config: ConfigOption = None,
+         limit: Annotated[int, typer.Option(help="How many runs to show.")] = 20,
+         flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None) -> None:
+    """Recent run history with counts."""
+    with cli_errors():
+        runtime = load_runtime(config)
+        table = Table(title="Recent runs")
+        for column in ("id", "flow", "status", "started", "seconds", "counts", "error"):
+            table.add_column(column)
+        for r in runtime.store.recent_runs(limit, flow):
+            seconds = f"{(r.ended_at - r.started_at).total_seconds():.1f}" if r.ended_at else "-"
+            table.add_row(str(r.id), r.flow, r.status, r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                          seconds, flow_counts_line(r.counts), r.error or "")
+        console.print(table)
+
+
+@dead_app.callback()
+def dead_letters(ctx: typer.Context, config: ConfigOption = None,
+                 flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None) -> None:
+    """List parked records (sub-commands: retry ID, drop ID)."""
+    ctx.obj = config
+    if ctx.invoked_subcommand is not None:
+        return
+    with cli_errors():
+        runtime = load_runtime(config)
+        table = Table(title="Dead letters")
+        for column in ("id", "flow", "record", "reason", "retries", "since"):
+            table.add_column(column)
+        for d in runtime.store.dead_letters(flow):
+            table.add_row(str(d.id), d.flow, d.record, d.reason, str(d.retries),
+                          d.created_at.strftime("%Y-%m-%d %H:%M"))
+        console.print(table)
+
+
+@dead_app.command("drop")
+def dead_letters_drop(ctx: typer.Context, letter_id: int) -> None:
+    """Forget a parked record."""
+    with cli_errors():
+        if not load_runtime(ctx.obj).store.drop_dead_letter(letter_id):
+            err.print(f"no dead letter {letter_id}")
+            raise typer.Exit(2)
+        console.print(f"dropped {letter_id}")
+
+
+@dead_app.command("retry")
+def dead_letters_retry(ctx: typer.Context, letter_id: int) -> None:
+    """Hand a parked record back to its flow; dropped when it goes through."""
+    from hub.flows.base import RunContext
+
+    with cli_errors():
+        runtime = load_runtime(ctx.obj)
+        letter = next((d for d in runtime.store.dead_letters() if d.id == letter_id), None)
+        if letter is None:
+            err.print(f"no dead letter {letter_id}")
+            raise typer.Exit(2)
+        flow = runtime.flow(letter.flow)
+
+        async def retry() -> bool:
+            async with runtime.hub() as hub:
+                ctx_ = RunContext(hub=hub, store=runtime.store, config=runtime.config,
+                                  flow=letter.flow)
+                return await flow.retry_dead_letter(ctx_, letter.payload)
+
+        if asyncio.run(retry()):
+            runtime.store.drop_dead_letter(letter_id)
+            console.print(f"{letter_id} went through and was dropped")
+        else:
+            runtime.store.add_dead_letter(letter.flow, letter.record, letter.payload, letter.reason)
+            err.print(f"{letter_id} failed again: {letter.reason}")
+            raise typer.Exit(1)
+
+
+def known_flows() -> list[str]:
+    return sorted(FLOWS)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,423 @@
+"""The state store (SQLAlchemy 2): cursors, action ledger, dead letters, runs, leases.
+
+SQLite file ``var/hub.db`` by default, any SQLAlchemy URL otherwise (PostgreSQL in production).
+The schema is created and upgraded by the Alembic migrations next to this module; ``Store``
+never calls ``create_all``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from hub.core.errors import ConfigError, IdempotencyConflict
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC (SQLite has no time zones), always read back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+metadata = MetaData()
+
+cursors = Table(
+    "cursors", metadata,
+    Column("flow", String(100), primary_key=True),
+    Column("scope", String(200), primary_key=True, default=""),
+    Column("position", UtcDateTime),
+    Column("last_id", String(200)),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+ledger = Table(
+    "ledger", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("flow", String(100), nullable=False),
+    Column("platform", String(100), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("intent", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("outcome", JSON),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("flow", String(100), nullable=False),
+    Column("record", String(255), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("flow", String(100), nullable=False),
+    Column("scope", String(200), nullable=False, default=""),
+    Column("status", String(20), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("counts", JSON),
+    Column("error", Text),
+)
+
+leases = Table(
+    "leases", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("acquired_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Inclusive position with an id tie-break: records after ``(position, last_id)`` are new."""
+
+    position: datetime
+    last_id: str = ""
+
+    def is_before(self, at: datetime, record_id: str) -> bool:
+        """True when a record at ``(at, record_id)`` comes after this cursor."""
+        return (at, record_id) > (self.position, self.last_id)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    key: str
+    flow: str
+    platform: str
+    action: str
+    status: Status
+    intent: dict[str, Any]
+    outcome: dict[str, Any] | None
+    error: str | None
+    attempts: int
+    fresh: bool = False
+    """True when this call created the entry; False when an earlier run left it."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    flow: str
+    record: str
+    payload: Any
+    reason: str
+    retries: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    flow: str
+    scope: str
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+    counts: dict[str, int]
+    error: str | None
+
+
+def request_hash(intent: dict[str, Any]) -> str:
+    canonical = json.dumps(intent, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Store:
+    """All of the hub's durable state behind small, explicit methods."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _make_engine(url)
+
+    # ---- schema
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise ConfigError("hub.database_url", _safe_url(self.url),
+                              f"database unreachable ({exc.orig})") from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # ---- cursors
+
+    def get_cursor(self, flow: str, scope: str = "") -> Cursor | None:
+        with self._tx() as c:
+            row = c.execute(
+                select(cursors.c.position, cursors.c.last_id)
+                .where(cursors.c.flow == flow, cursors.c.scope == scope)
+            ).first()
+        if row is None or row.position is None:
+            return None
+        return Cursor(row.position, row.last_id or "")
+
+    def set_cursor(self, flow: str, cursor: Cursor, scope: str = "") -> None:
+        values = {"position": cursor.position, "last_id": cursor.last_id, "updated_at": utcnow()}
+        with self._tx() as c:
+            changed = c.execute(
+                update(cursors).where(cursors.c.flow == flow, cursors.c.scope == scope).values(**values)
+            ).rowcount
+            if not changed:
+                c.execute(insert(cursors).values(flow=flow, scope=scope, **values))
+
+    # ---- ledger
+
+    def ledger_begin(self, key: str, *, flow: str, platform: str, action: str,
+                     intent: dict[str, Any]) -> LedgerEntry:
+        """Record the intent before acting; return the existing entry if the key is known.
+
+        The same key with a different intent is an ``IdempotencyConflict``: the caller derived
+        the key from a record version but is now asking for something else.
+        """
+        digest = request_hash(intent)
+        now = utcnow()
+        try:
+            with self._tx() as c:
+                c.execute(insert(ledger).values(
+                    key=key, flow=flow, platform=platform, action=action, request_hash=digest,
+                    intent=json.loads(json.dumps(intent, default=str)), status=Status.PENDING,
+                    attempts=1, created_at=now, updated_at=now,
+                ))
+        except IntegrityError:
+            return self._resume(key, digest)
+        entry = self.ledger_get(key)
+        assert entry is not None
+        return LedgerEntry(**{**entry.__dict__, "fresh": True})
+
+    def _resume(self, key: str, digest: str) -> LedgerEntry:
+        with self._tx() as c:
+            row = c.execute(select(ledger).where(ledger.c.key == key)).one()
+            if row.request_hash != digest:
+                raise IdempotencyConflict(
+                    f"ledger key {key!r} was first used for another request ({row.action})"
+                )
+            if row.status == Status.PENDING:
+                c.execute(update(ledger).where(ledger.c.key == key)
+                          .values(attempts=ledger.c.attempts + 1, updated_at=utcnow()))
+        entry = self.ledger_get(key)
+        assert entry is not None
+        return entry
+
+    def ledger_get(self, key: str) -> LedgerEntry | None:
+        with self._tx() as c:
+            row = c.execute(select(ledger).where(ledger.c.key == key)).first()
+        if row is None:
+            return None
+        return LedgerEntry(
+            key=row.key, flow=row.flow, platform=row.platform, action=row.action,
+            status=Status(row.status), intent=row.intent, outcome=row.outcome, error=row.error,
+            attempts=row.attempts,
+        )
+
+    def ledger_done(self, key: str, outcome: dict[str, Any]) -> None:
+        self._ledger_finish(key, Status.DONE, outcome=json.loads(json.dumps(outcome, default=str)))
+
+    def ledger_failed(self, key: str, error: str) -> None:
+        self._ledger_finish(key, Status.FAILED, error=error)
+
+    def _ledger_finish(self, key: str, status: Status, **values: Any) -> None:
+        with self._tx() as c:
+            c.execute(update(ledger).where(ledger.c.key == key)
+                      .values(status=status, updated_at=utcnow(), **values))
+
+    def ledger_entries(self, *, flow: str | None = None, status: Status | None = None,
+                       limit: int = 1000) -> list[LedgerEntry]:
+        query = select(ledger.c.key).order_by(ledger.c.id).limit(limit)
+        if flow:
+            query = query.where(ledger.c.flow == flow)
+        if status:
+            query = query.where(ledger.c.status == status)
+        with self._tx() as c:
+            keys = list(c.execute(query).scalars())
+        return [entry for key in keys if (entry := self.ledger_get(key))]
+
+    # ---- dead letters
+
+    def add_dead_letter(self, flow: str, record: str, payload: Any, reason: str) -> int:
+        """Park a record the flow could not handle; the same record again only bumps ``retries``."""
+        now = utcnow()
+        safe_payload = json.loads(json.dumps(payload, default=str))
+        with self._tx() as c:
+            existing = c.execute(select(dead_letters.c.id).where(
+                dead_letters.c.flow == flow, dead_letters.c.record == record)).scalar()
+            if existing is not None:
+                c.execute(update(dead_letters).where(dead_letters.c.id == existing).values(
+                    payload=safe_payload, reason=reason, retries=dead_letters.c.retries + 1,
+                    updated_at=now))
+                return int(existing)
+            result = c.execute(insert(dead_letters).values(
+                flow=flow, record=record[:255], payload=safe_payload, reason=reason, retries=0,
+                created_at=now, updated_at=now))
+            return int(result.inserted_primary_key[0])
+
+    def dead_letters(self, flow: str | None = None) -> list[DeadLetter]:
+        query = select(dead_letters).order_by(dead_letters.c.id)
+        if flow:
+            query = query.where(dead_letters.c.flow == flow)
+        with self._tx() as c:
+            rows = c.execute(query).all()
+        return [DeadLetter(r.id, r.flow, r.record, r.payload, r.reason, r.retries, r.created_at)
+                for r in rows]
+
+    def drop_dead_letter(self, letter_id: int) -> bool:
+        with self._tx() as c:
+            return bool(c.execute(delete(dead_letters).where(dead_letters.c.id == letter_id)).rowcount)
+
+    # ---- runs
+
+    def run_started(self, flow: str, scope: str = "") -> int:
+        with self._tx() as c:
+            result = c.execute(insert(runs).values(
+                flow=flow, scope=scope, status="running", started_at=utcnow(), counts={}))
+            return int(result.inserted_primary_key[0])
+
+    def run_finished(self, run_id: int, status: str, counts: dict[str, int],
+                     error: str | None = None) -> None:
+        with self._tx() as c:
+            c.execute(update(runs).where(runs.c.id == run_id).values(
+                status=status, ended_at=utcnow(), counts=counts, error=error))
+
+    def recent_runs(self, limit: int = 20, flow: str | None = None) -> list[RunRecord]:
+        query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+        if flow:
+            query = query.where(runs.c.flow == flow)
+        with self._tx() as c:
+            rows = c.execute(query).all()
+        return [RunRecord(r.id, r.flow, r.scope, r.status, r.started_at, r.ended_at,
+                          r.counts or {}, r.error) for r in rows]
+
+    # ---- leases
+
+    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        """Take (or renew) the named lease unless another owner holds an unexpired one."""
+        now = utcnow()
+        expires = now + ttl
+        try:
+            with self._tx() as c:
+                c.execute(insert(leases).values(name=name, owner=owner, acquired_at=now,
+                                                expires_at=expires))
+            return True
+        except IntegrityError:
+            pass
+        with self._tx() as c:
+            taken = c.execute(
+                update(leases)
+                .where(leases.c.name == name,
+                       (leases.c.expires_at < now) | (leases.c.owner == owner))
+                .values(owner=owner, acquired_at=now, expires_at=expires)
+            ).rowcount
+        return taken == 1
+
+    def release_lease(self, name: str, owner: str) -> None:
+        with self._tx() as c:
+            c.execute(delete(leases).where(leases.c.name == name, leases.c.owner == owner))
+
+    def lease_holder(self, name: str) -> str | None:
+        with self._tx() as c:
+            row = c.execute(select(leases.c.owner, leases.c.expires_at)
+                            .where(leases.c.name == name)).first()
+        return row.owner if row and row.expires_at > utcnow() else None
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # WAL lets readers work beside a writer; a busy timeout makes writers queue.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

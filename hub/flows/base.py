@@ -1,0 +1,111 @@
+"""What a flow is and what it gets to work with.
+
+A flow reads with a cursor, acts through hooks, writes every action through the ledger
+(``ctx.perform``), advances its cursor only after a page's actions are recorded, and parks
+what it cannot handle in the dead-letter table. Flows speak domain models and hooks only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from hub.core.config import HubConfig
+from hub.core.ledger import ActionResult, Outcome, perform
+from hub.core.manager import Hub
+from hub.core.store import Cursor, Store
+
+log = logging.getLogger("hub.flows")
+
+Progress = Callable[[int, int | None], None]
+
+
+class FlowOptions(BaseModel):
+    """Base of a flow's options (the ``[flows.<name>]`` keys besides enabled/every/cron)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class RunContext:
+    hub: Hub
+    store: Store
+    config: HubConfig
+    flow: str
+    dry_run: bool = False
+    scope: str = ""
+    counts: Counter[str] = field(default_factory=Counter)
+    progress: Progress | None = None
+    planned: list[str] = field(default_factory=list)
+    """What a dry run would have done, one line per action."""
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] += n
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        if self.progress:
+            self.progress(done, total)
+
+    # ---- state
+
+    def cursor(self) -> Cursor | None:
+        return self.store.get_cursor(self.flow, self.scope)
+
+    def save_cursor(self, cursor: Cursor) -> None:
+        if not self.dry_run:
+            self.store.set_cursor(self.flow, cursor, self.scope)
+
+    def dead_letter(self, record: str, payload: Any, reason: str) -> None:
+        log.warning("%s: dead letter %s: %s", self.flow, record, reason)
+        self.count("dead_letters")
+        if not self.dry_run:
+            self.store.add_dead_letter(self.flow, record, payload, reason)
+
+    async def perform(
+        self,
+        key: str,
+        *,
+        platform: str,
+        action: str,
+        intent: dict[str, Any],
+        do: Callable[[], Awaitable[Outcome]],
+        recover: Callable[[], Awaitable[Outcome | None]] | None = None,
+    ) -> ActionResult:
+        """Do one platform write exactly once (see ``hub.core.ledger.perform``)."""
+        if self.dry_run:
+            entry = self.store.ledger_get(key)
+            if entry is not None:
+                self.count("duplicates")
+                return ActionResult(outcome=entry.outcome, duplicate=True)
+            self.planned.append(f"{action} on {platform}: {intent}")
+            self.count("planned")
+            return ActionResult(outcome={"dry_run": True})
+        result = await perform(self.store, key, flow=self.flow, platform=platform, action=action,
+                               intent=intent, do=do, recover=recover)
+        self.count("duplicates" if result.duplicate else "actions" if result.ok else "refused")
+        return result
+
+
+class Flow:
+    """Base class of the scheduled flows."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    requires: ClassVar[frozenset[str]] = frozenset()
+    """Hook names (capabilities) the flow cannot run without."""
+    options_model: ClassVar[type[FlowOptions]] = FlowOptions
+
+    def __init__(self, options: FlowOptions | None = None) -> None:
+        self.options = options or self.options_model()
+
+    async def run(self, ctx: RunContext) -> None:
+        raise NotImplementedError
+
+    async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
+        """Handle one parked record again; True when it went through. Flows override."""
+        return False

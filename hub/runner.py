@@ -1,0 +1,161 @@
+"""Running a flow once: load config, take the flow's lease, run it, record the run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pluggy
+from pydantic import ValidationError
+
+from hub.core.config import HubConfig, load_config
+from hub.core.errors import ConfigError, HubError
+from hub.core.logs import configure_logging
+from hub.core.manager import Hub, get_plugin_manager, settings_models
+from hub.core.store import Store
+from hub.flows import FLOWS
+from hub.flows.base import Flow, Progress, RunContext
+
+log = logging.getLogger("hub.runner")
+
+LEASE_TTL = timedelta(minutes=10)
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Runtime:
+    """Everything a run needs, built once per process."""
+
+    pm: pluggy.PluginManager
+    config: HubConfig
+    store: Store
+    transports: dict[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, config_path: str | Path | None = None) -> Runtime:
+        pm = get_plugin_manager()
+        config = load_config(config_path, models=settings_models(pm))
+        return cls.from_config(pm, config)
+
+    @classmethod
+    def from_config(cls, pm: pluggy.PluginManager, config: HubConfig,
+                    transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> Runtime:
+        configure_logging(config.hub.log_level, config.secrets())
+        store = Store(config.hub.database_url)
+        store.migrate()
+        return cls(pm=pm, config=config, store=store, transports=transports or {})
+
+    def hub(self) -> Hub:
+        return Hub(self.pm, self.config, transports=self.transports)
+
+    def flow(self, name: str) -> Flow:
+        """The configured flow, its options validated (``ConfigError`` naming the key)."""
+        flow_cls = FLOWS.get(name)
+        if flow_cls is None:
+            known = ", ".join(sorted(FLOWS)) or "none"
+            raise ConfigError(self.config.source, f"flows.{name}", f"unknown flow (known: {known})")
+        try:
+            options = flow_cls.options_model.model_validate(self.config.flow(name).options)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(part) for part in first["loc"])
+            reason = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+            raise ConfigError(self.config.source, f"flows.{name}.{loc}", reason) from None
+        return flow_cls(options)
+
+
+@dataclass
+class RunReport:
+    flow: str
+    status: str  # ok | failed | skipped
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    planned: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+
+async def run_flow(
+    runtime: Runtime,
+    name: str,
+    *,
+    dry_run: bool = False,
+    wait: bool = False,
+    progress: Progress | None = None,
+    scope: str = "",
+    hub: Hub | None = None,
+) -> RunReport:
+    """Run one flow once, holding its lease so no other process runs it at the same time.
+
+    With ``wait`` a busy lease is waited for; otherwise the run is skipped.
+    """
+    flow = runtime.flow(name)
+    own_hub = hub is None
+    hub = hub or runtime.hub()
+    missing = hub.missing(flow.requires)
+    if missing:
+        raise ConfigError(runtime.config.source, f"flows.{name}",
+                          f"no enabled plugin provides {', '.join(missing)}")
+    lease = f"flow:{name}:{scope}"
+    owner = f"{OWNER}:{uuid.uuid4().hex[:6]}"  # one owner per run, even inside one process
+    if not await _take_lease(runtime.store, lease, owner, wait):
+        return RunReport(name, "skipped", error=f"another run holds {lease} "
+                         f"({runtime.store.lease_holder(lease)})")
+    renewer = asyncio.create_task(_keep_lease(runtime.store, lease, owner))
+    run_id = runtime.store.run_started(name, scope)
+    ctx = RunContext(hub=hub, store=runtime.store, config=runtime.config, flow=name,
+                     dry_run=dry_run, scope=scope, progress=progress)
+    status, error = "ok", None
+    try:
+        if own_hub:
+            async with hub:
+                await flow.run(ctx)
+        else:
+            await flow.run(ctx)
+    except HubError as exc:
+        status, error = "failed", str(exc)
+        log.error("%s failed: %s", name, exc)
+    finally:
+        renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewer
+        runtime.store.run_finished(run_id, status, dict(ctx.counts), error)
+        runtime.store.release_lease(lease, owner)
+    return RunReport(name, status, dict(ctx.counts), error, ctx.planned, run_id)
+
+
+async def _take_lease(store: Store, lease: str, owner: str, wait: bool) -> bool:
+    while not store.acquire_lease(lease, owner, LEASE_TTL):
+        if not wait:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+async def _keep_lease(store: Store, lease: str, owner: str) -> None:
+    """Renew the lease while the run lasts; a process that dies lets it expire."""
+    while True:
+        await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
+        store.acquire_lease(lease, owner, LEASE_TTL)
+
+
+def describe_missing(runtime: Runtime) -> dict[str, list[str]]:
+    """For each enabled flow, the capabilities no enabled plugin provides."""
+    hub = runtime.hub()
+    report: dict[str, list[str]] = {}
+    for name, settings in runtime.config.flows.items():
+        if settings.enabled and name in FLOWS:
+            report[name] = hub.missing(FLOWS[name].requires)
+    return report
+
+
+def flow_counts_line(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"

@@ -1,0 +1,155 @@
+"""State store: migrations on SQLite and PostgreSQL, ledger, dead letters, leases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from hub.core.errors import FatalError, IdempotencyConflict, RetriableError
+from hub.core.ledger import perform
+from hub.core.store import Cursor, Status, Store
+
+TABLES = {"cursors", "ledger", "dead_letters", "runs", "leases", "alembic_version"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request) -> Store:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    store = Store(url)
+    store.migrate()
+    yield store
+    store.dispose()
+
+
+def test_migrations_create_the_schema_and_are_repeatable(store):
+    store.migrate()  # a second upgrade is a no-op
+    assert set(inspect(store.engine).get_table_names()) >= TABLES
+
+
+def test_unreachable_database_is_a_config_error():
+    from hub.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="database unreachable"):
+        Store("postgresql+psycopg://nobody:pw@127.0.0.1:1/x").migrate()
+
+
+def test_cursor_round_trip_keeps_utc(store):
+    assert store.get_cursor("flow") is None
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    store.set_cursor("flow", Cursor(at, "42"))
+    store.set_cursor("flow", Cursor(at + timedelta(seconds=1), "7"), scope="paleohacks")
+    assert store.get_cursor("flow") == Cursor(at, "42")
+    assert store.get_cursor("flow", "paleohacks").position.tzinfo is not None
+
+
+def test_cursor_tie_break_is_inclusive_by_id():
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    cursor = Cursor(at, "5")
+    assert not cursor.is_before(at, "5")
+    assert cursor.is_before(at, "6")
+    assert cursor.is_before(at + timedelta(seconds=1), "1")
+
+
+def test_ledger_key_is_unique(store):
+    intent = {"order": "1", "amount": "10.00"}
+    first = store.ledger_begin("k", flow="f", platform="shop", action="refund", intent=intent)
+    again = store.ledger_begin("k", flow="f", platform="shop", action="refund", intent=intent)
+    assert first.fresh and not again.fresh and again.attempts == 2
+    with pytest.raises(IdempotencyConflict):
+        store.ledger_begin("k", flow="f", platform="shop", action="refund",
+                           intent={"order": "1", "amount": "99.00"})
+    assert len(store.ledger_entries()) == 1
+
+
+def test_concurrent_begins_create_one_entry(store):
+    fresh: list[bool] = []
+
+    def begin():
+        entry = store.ledger_begin("race", flow="f", platform="p", action="a", intent={"x": 1})
+        fresh.append(entry.fresh)
+
+    threads = [threading.Thread(target=begin) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert fresh.count(True) == 1
+    assert len(store.ledger_entries()) == 1
+
+
+async def test_perform_does_an_action_once(store):
+    calls: list[str] = []
+
+    async def do():
+        calls.append("refund")
+        return {"refund_id": "r1"}
+
+    kwargs = dict(flow="f", platform="shop", action="refund", intent={"o": 1}, do=do)
+    first = await perform(store, "k1", **kwargs)
+    second = await perform(store, "k1", **kwargs)
+    assert calls == ["refund"]
+    assert first.outcome == second.outcome == {"refund_id": "r1"}
+    assert second.duplicate
+
+
+async def test_pending_entry_is_recovered_from_the_platform(store):
+    """A crash after the platform call but before the outcome: the next run finds it done."""
+    store.ledger_begin("k2", flow="f", platform="shop", action="refund", intent={"o": 2})
+    calls: list[str] = []
+
+    async def do():
+        calls.append("refund")
+        return {"refund_id": "new"}
+
+    async def recover():
+        return {"refund_id": "already-there"}
+
+    result = await perform(store, "k2", flow="f", platform="shop", action="refund",
+                           intent={"o": 2}, do=do, recover=recover)
+    assert result.recovered and result.outcome == {"refund_id": "already-there"}
+    assert calls == []
+    assert store.ledger_get("k2").status is Status.DONE
+
+
+async def test_refused_action_is_recorded_and_retriable_one_stays_pending(store):
+    async def refused():
+        raise FatalError("shop", "amount above refundable")
+
+    async def down():
+        raise RetriableError("shop", "503")
+
+    result = await perform(store, "k3", flow="f", platform="shop", action="refund", intent={},
+                           do=refused)
+    assert not result.ok and "refundable" in result.error
+    assert store.ledger_get("k3").status is Status.FAILED
+    with pytest.raises(RetriableError):
+        await perform(store, "k4", flow="f", platform="shop", action="refund", intent={}, do=down)
+    assert store.ledger_get("k4").status is Status.PENDING
+
+
+def test_dead_letters_keep_one_row_per_record(store):
+    first = store.add_dead_letter("back_office", "ticket:1", {"id": 1}, "field 'order_id': missing")
+    store.add_dead_letter("back_office", "ticket:1", {"id": 1}, "field 'order_id': missing")
+    letters = store.dead_letters()
+    assert len(letters) == 1 and letters[0].retries == 1 and letters[0].id == first
+    assert store.drop_dead_letter(first) and store.dead_letters() == []
+
+
+def test_lease_is_exclusive_until_it_expires(store):
+    assert store.acquire_lease("flow:x", "a", timedelta(minutes=1))
+    assert not store.acquire_lease("flow:x", "b", timedelta(minutes=1))
+    assert store.acquire_lease("flow:x", "a", timedelta(minutes=1))  # renewal by the holder
+    assert store.lease_holder("flow:x") == "a"
+    store.release_lease("flow:x", "a")
+    assert store.acquire_lease("flow:x", "b", timedelta(seconds=-1))  # taken, already expired
+    assert store.acquire_lease("flow:x", "c", timedelta(minutes=1))  # expired lease is free
+
+
+def test_runs_are_recorded(store):
+    run_id = store.run_started("call_log")
+    store.run_finished(run_id, "ok", {"notes": 3})
+    (run,) = store.recent_runs()
+    assert (run.flow, run.status, run.counts) == ("call_log", "ok", {"notes": 3})
