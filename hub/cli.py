@@ -23,8 +23,11 @@ from hub.core.manager import get_plugin_manager, implemented_hooks, plugin_infos
 from hub.flows import FLOWS
 from hub.runner import RunReport, Runtime, describe_missing, flow_counts_line, run_flow
 
-app = typer.Typer(help="Keep the support team's helpdesk, telephony and stores in step.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Keep the support team's helpdesk, telephony and stores in step.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 config_app = typer.Typer(help="Check the configuration.", no_args_is_help=True)
 dead_app = typer.Typer(help="Records the flows could not handle.", invoke_without_command=True)
 app.add_typer(config_app, name="config")
@@ -69,8 +72,13 @@ def plugins(config: ConfigOption = None) -> None:
             table.add_column(column)
         for info in plugin_infos(pm):
             caps = sorted(info.capabilities) or ["(none yet)"]
-            table.add_row(info.name, ", ".join(info.kinds), "yes" if info.name in enabled else "no",
-                          "\n".join(caps), "\n".join(sorted(info.unsupported)))
+            table.add_row(
+                info.name,
+                ", ".join(info.kinds),
+                "yes" if info.name in enabled else "no",
+                "\n".join(caps),
+                "\n".join(sorted(info.unsupported)),
+            )
             undeclared = implemented_hooks(pm, info.name) - info.capabilities
             if undeclared:
                 err.print(f"[yellow]{info.name} implements undeclared hooks: {sorted(undeclared)}")
@@ -82,9 +90,11 @@ def config_check(config: ConfigOption = None) -> None:
     """Validate the configuration and say what each enabled flow is missing."""
     with cli_errors():
         runtime = load_runtime(config)
-        console.print(f"[green]ok[/] {runtime.config.source}: "
-                      f"{len(runtime.config.plugins)} plugin sections, "
-                      f"{len(runtime.config.flows)} flow sections")
+        console.print(
+            f"[green]ok[/] {runtime.config.source}: "
+            f"{len(runtime.config.plugins)} plugin sections, "
+            f"{len(runtime.config.flows)} flow sections"
+        )
         for name, settings in runtime.config.flows.items():
             if settings.enabled:
                 runtime.flow(name)
@@ -107,8 +117,9 @@ def run(
     """Run one flow now."""
     with cli_errors():
         runtime = load_runtime(config)
-        report = with_progress(flow, lambda progress: run_flow(
-            runtime, flow, dry_run=dry_run, wait=wait, progress=progress))
+        report = with_progress(
+            flow, lambda progress: run_flow(runtime, flow, dry_run=dry_run, wait=wait, progress=progress)
+        )
         print_report(report)
         if report.status == "failed":
             raise typer.Exit(1)
@@ -155,9 +166,11 @@ def schedule(config: ConfigOption = None) -> None:
 
 
 @app.command()
-def runs(config: ConfigOption = None,
-         limit: Annotated[int, typer.Option(help="How many runs to show.")] = 20,
-         flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None) -> None:
+def runs(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(help="How many runs to show.")] = 20,
+    flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None,
+) -> None:
     """Recent run history with counts."""
     with cli_errors():
         runtime = load_runtime(config)
@@ -166,14 +179,24 @@ def runs(config: ConfigOption = None,
             table.add_column(column)
         for r in runtime.store.recent_runs(limit, flow):
             seconds = f"{(r.ended_at - r.started_at).total_seconds():.1f}" if r.ended_at else "-"
-            table.add_row(str(r.id), r.flow, r.status, r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                          seconds, flow_counts_line(r.counts), r.error or "")
+            table.add_row(
+                str(r.id),
+                r.flow,
+                r.status,
+                r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                seconds,
+                flow_counts_line(r.counts),
+                r.error or "",
+            )
         console.print(table)
 
 
 @dead_app.callback()
-def dead_letters(ctx: typer.Context, config: ConfigOption = None,
-                 flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None) -> None:
+def dead_letters(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None,
+) -> None:
     """List parked records (sub-commands: retry ID, drop ID)."""
     ctx.obj = config
     if ctx.invoked_subcommand is not None:
@@ -184,8 +207,9 @@ def dead_letters(ctx: typer.Context, config: ConfigOption = None,
         for column in ("id", "flow", "record", "reason", "retries", "since"):
             table.add_column(column)
         for d in runtime.store.dead_letters(flow):
-            table.add_row(str(d.id), d.flow, d.record, d.reason, str(d.retries),
-                          d.created_at.strftime("%Y-%m-%d %H:%M"))
+            table.add_row(
+                str(d.id), d.flow, d.record, d.reason, str(d.retries), d.created_at.strftime("%Y-%m-%d %H:%M")
+            )
         console.print(table)
 
 
@@ -214,8 +238,7 @@ def dead_letters_retry(ctx: typer.Context, letter_id: int) -> None:
 
         async def retry() -> bool:
             async with runtime.hub() as hub:
-                ctx_ = RunContext(hub=hub, store=runtime.store, config=runtime.config,
-                                  flow=letter.flow)
+                ctx_ = RunContext(hub=hub, store=runtime.store, config=runtime.config, flow=letter.flow)
                 return await flow.retry_dead_letter(ctx_, letter.payload)
 
         if asyncio.run(retry()):

@@ -22,7 +22,7 @@ from hub.core.errors import ConfigError, HubError
 from hub.core.logs import configure_logging
 from hub.core.manager import Hub, get_plugin_manager, settings_models
 from hub.core.store import Store
-from hub.flows import FLOWS
+from hub.flows import FLOWS, load_flows
 from hub.flows.base import Flow, Progress, RunContext
 
 log = logging.getLogger("hub.runner")
@@ -47,8 +47,12 @@ class Runtime:
         return cls.from_config(pm, config)
 
     @classmethod
-    def from_config(cls, pm: pluggy.PluginManager, config: HubConfig,
-                    transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> Runtime:
+    def from_config(
+        cls,
+        pm: pluggy.PluginManager,
+        config: HubConfig,
+        transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> Runtime:
         configure_logging(config.hub.log_level, config.secrets())
         store = Store(config.hub.database_url)
         store.migrate()
@@ -59,7 +63,7 @@ class Runtime:
 
     def flow(self, name: str) -> Flow:
         """The configured flow, its options validated (``ConfigError`` naming the key)."""
-        flow_cls = FLOWS.get(name)
+        flow_cls = load_flows().get(name)
         if flow_cls is None:
             known = ", ".join(sorted(FLOWS)) or "none"
             raise ConfigError(self.config.source, f"flows.{name}", f"unknown flow (known: {known})")
@@ -81,6 +85,7 @@ class RunReport:
     error: str | None = None
     planned: list[str] = field(default_factory=list)
     run_id: int | None = None
+    report: list[str] = field(default_factory=list)
 
 
 async def run_flow(
@@ -102,17 +107,26 @@ async def run_flow(
     hub = hub or runtime.hub()
     missing = hub.missing(flow.requires)
     if missing:
-        raise ConfigError(runtime.config.source, f"flows.{name}",
-                          f"no enabled plugin provides {', '.join(missing)}")
+        raise ConfigError(
+            runtime.config.source, f"flows.{name}", f"no enabled plugin provides {', '.join(missing)}"
+        )
     lease = f"flow:{name}:{scope}"
     owner = f"{OWNER}:{uuid.uuid4().hex[:6]}"  # one owner per run, even inside one process
     if not await _take_lease(runtime.store, lease, owner, wait):
-        return RunReport(name, "skipped", error=f"another run holds {lease} "
-                         f"({runtime.store.lease_holder(lease)})")
+        return RunReport(
+            name, "skipped", error=f"another run holds {lease} ({runtime.store.lease_holder(lease)})"
+        )
     renewer = asyncio.create_task(_keep_lease(runtime.store, lease, owner))
     run_id = runtime.store.run_started(name, scope)
-    ctx = RunContext(hub=hub, store=runtime.store, config=runtime.config, flow=name,
-                     dry_run=dry_run, scope=scope, progress=progress)
+    ctx = RunContext(
+        hub=hub,
+        store=runtime.store,
+        config=runtime.config,
+        flow=name,
+        dry_run=dry_run,
+        scope=scope,
+        progress=progress,
+    )
     status, error = "ok", None
     try:
         if own_hub:
@@ -127,9 +141,9 @@ async def run_flow(
         renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewer
-        runtime.store.run_finished(run_id, status, dict(ctx.counts), error)
+        runtime.store.run_finished(run_id, status, dict(ctx.counts), error, ctx.report)
         runtime.store.release_lease(lease, owner)
-    return RunReport(name, status, dict(ctx.counts), error, ctx.planned, run_id)
+    return RunReport(name, status, dict(ctx.counts), error, ctx.planned, run_id, ctx.report)
 
 
 async def _take_lease(store: Store, lease: str, owner: str, wait: bool) -> bool:
@@ -152,7 +166,7 @@ def describe_missing(runtime: Runtime) -> dict[str, list[str]]:
     hub = runtime.hub()
     report: dict[str, list[str]] = {}
     for name, settings in runtime.config.flows.items():
-        if settings.enabled and name in FLOWS:
+        if settings.enabled and name in load_flows():
             report[name] = hub.missing(FLOWS[name].requires)
     return report
 

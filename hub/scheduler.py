@@ -48,8 +48,7 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.store.engine)},
         executors={"default": AsyncIOExecutor()},
-        job_defaults={"coalesce": True, "max_instances": 1,
-                      "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=UTC,
     )
     return scheduler
@@ -63,8 +62,9 @@ def sync_jobs(scheduler: AsyncIOScheduler, runtime: Runtime) -> list[str]:
         if not settings.enabled or trigger is None:
             continue
         runtime.flow(name)  # fail now, naming the key, if the flow or its options are wrong
-        scheduler.add_job(scheduled_run, trigger, args=[name], id=f"flow:{name}", name=name,
-                          replace_existing=True)
+        scheduler.add_job(
+            scheduled_run, trigger, args=[name], id=f"flow:{name}", name=name, replace_existing=True
+        )
         wanted.append(name)
     for job in scheduler.get_jobs():
         if job.id.startswith("flow:") and job.name not in wanted:

@@ -163,8 +163,9 @@ def config_from_mapping(
     _overlay_env(plugins_raw, environ, models)
     plugins = {name: _validate_plugin(source, name, section, models) for name, section in plugins_raw.items()}
     flows_raw = _as_table(source, "flows", raw.get("flows", {}))
-    flows = {name: _validate(source, f"flows.{name}", FlowSettings, section)
-             for name, section in flows_raw.items()}
+    flows = {
+        name: _validate(source, f"flows.{name}", FlowSettings, section) for name, section in flows_raw.items()
+    }
     return HubConfig(source=source, hub=hub, plugins=plugins, flows=flows)
 
 
@@ -199,8 +200,9 @@ def _validate_hub(source: str, section: Any) -> HubSection:
         raise _config_error(source, "hub", exc) from None
 
 
-def _validate_plugin(source: str, name: str, section: dict[str, Any],
-                     models: Mapping[str, type[PluginSettings]]) -> PluginSettings:
+def _validate_plugin(
+    source: str, name: str, section: dict[str, Any], models: Mapping[str, type[PluginSettings]]
+) -> PluginSettings:
     model = models.get(name)
     if model is None:
         known = ", ".join(sorted(models)) or "none"
@@ -228,19 +230,21 @@ def _config_error(source: str, prefix: str, exc: ValidationError) -> ConfigError
     return ConfigError(source, key, reason)
 
 
-def _overlay_env(plugins: dict[str, Any], environ: Mapping[str, str],
-                 models: Mapping[str, type[PluginSettings]]) -> None:
+def _overlay_env(
+    plugins: dict[str, Any], environ: Mapping[str, str], models: Mapping[str, type[PluginSettings]]
+) -> None:
     for var, value in environ.items():
         if not var.startswith("HUB_") or var in RESERVED_ENV or "__" not in var:
             continue
-        name, *path = var[len("HUB_"):].lower().split("__")
+        name, *path = var[len("HUB_") :].lower().split("__")
         if name not in models:
             raise ConfigError(var, name, f"unknown plugin (installed: {', '.join(sorted(models))})")
         _set_path(plugins.setdefault(name, {}), path, value)
 
 
-def _overlay_secrets_dir(source: str, plugins: dict[str, Any], directory: Path,
-                         models: Mapping[str, type[PluginSettings]]) -> None:
+def _overlay_secrets_dir(
+    source: str, plugins: dict[str, Any], directory: Path, models: Mapping[str, type[PluginSettings]]
+) -> None:
     if not directory.is_dir():
         raise ConfigError(source, "hub.secrets_dir", f"{directory} is not a directory")
     for file in sorted(directory.iterdir()):

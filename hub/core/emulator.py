@@ -75,8 +75,13 @@ class FaultMiddleware:
     passed through here and raised by ``FaultyTransport`` on the client side.
     """
 
-    def __init__(self, app: ASGIApp, faults: Faults, error_body: ErrorBody = default_error_body,
-                 exempt: Callable[[Request], bool] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        faults: Faults,
+        error_body: ErrorBody = default_error_body,
+        exempt: Callable[[Request], bool] | None = None,
+    ) -> None:
         self.app, self.faults, self.error_body, self.exempt = app, faults, error_body, exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

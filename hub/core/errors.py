@@ -41,8 +41,9 @@ class PlatformError(HubError):
 class RetriableError(PlatformError):
     """Worth retrying: rate limited, server error, timeout, dropped connection."""
 
-    def __init__(self, platform: str, message: str, *, retry_after: float | None = None,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, platform: str, message: str, *, retry_after: float | None = None, **kwargs: object
+    ) -> None:
         super().__init__(platform, message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
 
@@ -64,10 +65,24 @@ class NotFoundError(FatalError):
 
 
 class MappingError(HubError):
-    """A platform record cannot become a domain model; ``field`` names the culprit."""
+    """A platform record cannot become a domain model; ``field`` names the culprit.
 
-    def __init__(self, platform: str, record: str, field: str, reason: str) -> None:
+    List hooks yield a ``MappingError`` (with ``payload`` and ``record_id`` set) in place of a
+    record they cannot map, so the flow parks that one record and the page goes on.
+    """
+
+    def __init__(
+        self,
+        platform: str,
+        record: str,
+        field: str,
+        reason: str,
+        *,
+        payload: object = None,
+        record_id: str | None = None,
+    ) -> None:
         self.platform, self.record, self.field, self.reason = platform, record, field, reason
+        self.payload, self.record_id = payload, record_id
         super().__init__(f"{platform} {record}: field {field!r}: {reason}")
 
 

@@ -13,6 +13,8 @@ Two kinds of hook:
 
 Implementations are plain functions or methods that return a coroutine (or, for ``*_list_*``
 hooks, an async iterator of pages); platform calls are async, routing decisions are not.
+A page may hold a ``MappingError`` in place of a record that could not be mapped: the flow
+dead-letters it and goes on with the rest.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ from hub.core.models import (
 )
 
 if TYPE_CHECKING:
-    from hub.core.plugin import HubContext, PluginInfo
+    from hub.core.plugin import HubContext, Kind, PluginInfo
+    from hub.core.sandbox import SandboxApp, SandboxWorld
 
 PROJECT = "hub"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -90,6 +93,16 @@ def hub_shutdown() -> Awaitable[None] | None:
     """Close what ``hub_startup`` opened. Called by ``Hub.stop``. Collecting."""
 
 
+@hookspec
+def hub_sandbox(world: SandboxWorld, kind: Kind) -> SandboxApp | None:
+    """Build this plugin's emulator seeded from the shared sandbox ``world``.
+
+    Called by the sandbox once per kind, stores first (they add their orders and subscriptions
+    to ``world``), then helpdesks, then telephony; a plugin answers only for its own kind.
+    Collecting.
+    """
+
+
 # --------------------------------------------------------------------------- helpdesk
 
 
@@ -124,10 +137,13 @@ def helpdesk_list_conversations(since: datetime | None) -> Pages | None:
     """
 
 
+@hookspec(firstresult=True)
+def helpdesk_get_conversation(ref: Ref) -> Awaitable[Conversation] | None:
+    """One conversation by id, with its contacts. Called by the tracker report. First-result."""
+
+
 @hookspec
-def helpdesk_find_conversations(
-    contact: Ref, open_only: bool
-) -> Awaitable[list[Conversation]] | None:
+def helpdesk_find_conversations(contact: Ref, open_only: bool) -> Awaitable[list[Conversation]] | None:
     """Conversations of one contact, most recently updated first.
 
     Called by the call-log flow to find the conversation a call note belongs to. Collecting,
@@ -309,7 +325,5 @@ def telephony_list_agents() -> Awaitable[list[Agent]] | None:
 
 
 @hookspec(firstresult=True)
-def telephony_set_availability(
-    ref: Ref, status: AgentStatus, reason: str | None
-) -> Awaitable[Agent] | None:
+def telephony_set_availability(ref: Ref, status: AgentStatus, reason: str | None) -> Awaitable[Agent] | None:
     """Set a user's availability (available / unavailable, with a substatus). First-result."""

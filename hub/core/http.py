@@ -106,6 +106,13 @@ class SlidingWindowLimiter(_Pausable):
             for _ in range(max(1, math.ceil(cost))):
                 await self._take_one()
 
+    def update(self, limit: int | None = None, period: float | None = None) -> None:
+        """Adopt the limit the platform reports (e.g. a company on a higher plan)."""
+        if limit and limit >= 1:
+            self.limit = limit
+        if period and period > 0:
+            self.period = period
+
     async def _take_one(self) -> None:
         while True:
             now = time.monotonic()
@@ -152,8 +159,7 @@ class TokenBucketLimiter(_Pausable):
         self._refill()
         self._available = min(self.capacity, self._available + points)
 
-    def update(self, available: float, capacity: float | None = None,
-               rate: float | None = None) -> None:
+    def update(self, available: float, capacity: float | None = None, rate: float | None = None) -> None:
         """Adopt the platform's reported state of the bucket."""
         if capacity:
             self.capacity = capacity
@@ -188,9 +194,7 @@ class RetryPolicy:
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
     wait = state.next_action.sleep if state.next_action else 0.0
-    log.warning(
-        "retrying after %s (attempt %d, waiting %.2fs)", error, state.attempt_number, wait
-    )
+    log.warning("retrying after %s (attempt %d, waiting %.2fs)", error, state.attempt_number, wait)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -267,14 +271,17 @@ class PlatformClient:
         """Send one request with pacing, classification and (when safe) retries.
 
         ``idempotent`` defaults to True for GET/HEAD/OPTIONS only: a write the platform cannot
-        deduplicate is never blindly repeated (the flow's ledger decides what happens next).
+        deduplicate is retried only after a 429, never after an error that may hide a success
+        (the flow's ledger decides what happens next).
         """
         method = method.upper()
         safe = method in SAFE_METHODS if idempotent is None else idempotent
-        attempts = self.policy.max_attempts if safe else 1
+        # A 429 means the platform did nothing, so even an unsafe write may be sent again;
+        # a 5xx or a dropped connection may hide a write that happened, so only safe ones are.
+        retriable = RetriableError if safe else RateLimitedError
         retrying = AsyncRetrying(
-            retry=retry_if_exception_type(RetriableError),
-            stop=stop_after_attempt(attempts),
+            retry=retry_if_exception_type(retriable),
+            stop=stop_after_attempt(self.policy.max_attempts),
             wait=self.policy.wait,
             before_sleep=_log_retry,
             reraise=True,
@@ -297,7 +304,10 @@ class PlatformClient:
             raise RetriableError(self.platform, f"{method} {url}: connection failed ({exc!r})") from exc
         log.debug(
             "%s %s %s -> %d in %.0fms",
-            self.platform, method, response.request.url.path, response.status_code,
+            self.platform,
+            method,
+            response.request.url.path,
+            response.status_code,
             (time.perf_counter() - started) * 1000,
         )
         self.observe(response)

@@ -106,8 +106,7 @@ class Hub:
         limiters: dict[str, Any] | None = None,
     ) -> None:
         self.pm, self.config = pm, config
-        self.context = HubContext(config=config, transports=transports or {},
-                                  limiters=limiters or {})
+        self.context = HubContext(config=config, transports=transports or {}, limiters=limiters or {})
         unknown = set(config.plugins) - {name for name, _ in pm.list_name_plugin()}
         if unknown:
             raise ConfigError(config.source, f"plugins.{sorted(unknown)[0]}", "unknown plugin")

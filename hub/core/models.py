@@ -496,5 +496,3 @@ def ship_status(order: Order) -> str:
     if order.shipped_at is not None:
         return order.shipped_at.date().isoformat()
     return "Shipped" if order.shipped else "Not Shipped"
-
-

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Engine,
@@ -67,7 +68,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 metadata = MetaData()
 
 cursors = Table(
-    "cursors", metadata,
+    "cursors",
+    metadata,
     Column("flow", String(100), primary_key=True),
     Column("scope", String(200), primary_key=True, default=""),
     Column("position", UtcDateTime),
@@ -76,7 +78,8 @@ cursors = Table(
 )
 
 ledger = Table(
-    "ledger", metadata,
+    "ledger",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(255), nullable=False, unique=True),
     Column("flow", String(100), nullable=False),
@@ -93,7 +96,8 @@ ledger = Table(
 )
 
 dead_letters = Table(
-    "dead_letters", metadata,
+    "dead_letters",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("flow", String(100), nullable=False),
     Column("record", String(255), nullable=False),
@@ -105,7 +109,8 @@ dead_letters = Table(
 )
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("flow", String(100), nullable=False),
     Column("scope", String(200), nullable=False, default=""),
@@ -114,10 +119,23 @@ runs = Table(
     Column("ended_at", UtcDateTime),
     Column("counts", JSON),
     Column("error", Text),
+    Column("report", JSON),
+)
+
+call_attempts = Table(
+    "call_attempts",
+    metadata,
+    Column("platform", String(100), primary_key=True),
+    Column("call_id", String(200), primary_key=True),
+    Column("number", String(40), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("answered", Boolean, nullable=False),
 )
 
 leases = Table(
-    "leases", metadata,
+    "leases",
+    metadata,
     Column("name", String(200), primary_key=True),
     Column("owner", String(200), nullable=False),
     Column("acquired_at", UtcDateTime, nullable=False),
@@ -140,7 +158,12 @@ class Cursor:
 
     def is_before(self, at: datetime, record_id: str) -> bool:
         """True when a record at ``(at, record_id)`` comes after this cursor."""
-        return (at, record_id) > (self.position, self.last_id)
+        return (at, id_order(record_id)) > (self.position, id_order(self.last_id))
+
+
+def id_order(record_id: str) -> tuple[int, str]:
+    """Order ids naturally: numeric ids by value ("9" before "10"), others as text."""
+    return (len(record_id), record_id) if record_id.isdigit() else (0, record_id)
 
 
 @dataclass(frozen=True)
@@ -179,6 +202,7 @@ class RunRecord:
     ended_at: datetime | None
     counts: dict[str, int]
     error: str | None
+    report: list[str] = field(default_factory=list)
 
 
 def request_hash(intent: dict[str, Any]) -> str:
@@ -207,8 +231,9 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise ConfigError("hub.database_url", _safe_url(self.url),
-                              f"database unreachable ({exc.orig})") from None
+            raise ConfigError(
+                "hub.database_url", _safe_url(self.url), f"database unreachable ({exc.orig})"
+            ) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -223,8 +248,9 @@ class Store:
     def get_cursor(self, flow: str, scope: str = "") -> Cursor | None:
         with self._tx() as c:
             row = c.execute(
-                select(cursors.c.position, cursors.c.last_id)
-                .where(cursors.c.flow == flow, cursors.c.scope == scope)
+                select(cursors.c.position, cursors.c.last_id).where(
+                    cursors.c.flow == flow, cursors.c.scope == scope
+                )
             ).first()
         if row is None or row.position is None:
             return None
@@ -241,8 +267,9 @@ class Store:
 
     # ---- ledger
 
-    def ledger_begin(self, key: str, *, flow: str, platform: str, action: str,
-                     intent: dict[str, Any]) -> LedgerEntry:
+    def ledger_begin(
+        self, key: str, *, flow: str, platform: str, action: str, intent: dict[str, Any]
+    ) -> LedgerEntry:
         """Record the intent before acting; return the existing entry if the key is known.
 
         The same key with a different intent is an ``IdempotencyConflict``: the caller derived
@@ -252,11 +279,20 @@ class Store:
         now = utcnow()
         try:
             with self._tx() as c:
-                c.execute(insert(ledger).values(
-                    key=key, flow=flow, platform=platform, action=action, request_hash=digest,
-                    intent=json.loads(json.dumps(intent, default=str)), status=Status.PENDING,
-                    attempts=1, created_at=now, updated_at=now,
-                ))
+                c.execute(
+                    insert(ledger).values(
+                        key=key,
+                        flow=flow,
+                        platform=platform,
+                        action=action,
+                        request_hash=digest,
+                        intent=json.loads(json.dumps(intent, default=str)),
+                        status=Status.PENDING,
+                        attempts=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         except IntegrityError:
             return self._resume(key, digest)
         entry = self.ledger_get(key)
@@ -271,11 +307,33 @@ class Store:
                     f"ledger key {key!r} was first used for another request ({row.action})"
                 )
             if row.status == Status.PENDING:
-                c.execute(update(ledger).where(ledger.c.key == key)
-                          .values(attempts=ledger.c.attempts + 1, updated_at=utcnow()))
+                c.execute(
+                    update(ledger)
+                    .where(ledger.c.key == key)
+                    .values(attempts=ledger.c.attempts + 1, updated_at=utcnow())
+                )
         entry = self.ledger_get(key)
         assert entry is not None
         return entry
+
+    def ledger_reopen(self, key: str, intent: dict[str, Any]) -> None:
+        """Let a refused action be tried again with new parameters.
+
+        Only a FAILED entry may be reopened: the platform refused it, so nothing happened there
+        and a corrected request (an agent fixed the ticket) is safe to send.
+        """
+        with self._tx() as c:
+            c.execute(
+                update(ledger)
+                .where(ledger.c.key == key, ledger.c.status == Status.FAILED)
+                .values(
+                    status=Status.PENDING,
+                    intent=json.loads(json.dumps(intent, default=str)),
+                    request_hash=request_hash(intent),
+                    error=None,
+                    updated_at=utcnow(),
+                )
+            )
 
     def ledger_get(self, key: str) -> LedgerEntry | None:
         with self._tx() as c:
@@ -283,8 +341,14 @@ class Store:
         if row is None:
             return None
         return LedgerEntry(
-            key=row.key, flow=row.flow, platform=row.platform, action=row.action,
-            status=Status(row.status), intent=row.intent, outcome=row.outcome, error=row.error,
+            key=row.key,
+            flow=row.flow,
+            platform=row.platform,
+            action=row.action,
+            status=Status(row.status),
+            intent=row.intent,
+            outcome=row.outcome,
+            error=row.error,
             attempts=row.attempts,
         )
 
@@ -296,11 +360,13 @@ class Store:
 
     def _ledger_finish(self, key: str, status: Status, **values: Any) -> None:
         with self._tx() as c:
-            c.execute(update(ledger).where(ledger.c.key == key)
-                      .values(status=status, updated_at=utcnow(), **values))
+            c.execute(
+                update(ledger).where(ledger.c.key == key).values(status=status, updated_at=utcnow(), **values)
+            )
 
-    def ledger_entries(self, *, flow: str | None = None, status: Status | None = None,
-                       limit: int = 1000) -> list[LedgerEntry]:
+    def ledger_entries(
+        self, *, flow: str | None = None, status: Status | None = None, limit: int = 1000
+    ) -> list[LedgerEntry]:
         query = select(ledger.c.key).order_by(ledger.c.id).limit(limit)
         if flow:
             query = query.where(ledger.c.flow == flow)
@@ -317,16 +383,32 @@ class Store:
         now = utcnow()
         safe_payload = json.loads(json.dumps(payload, default=str))
         with self._tx() as c:
-            existing = c.execute(select(dead_letters.c.id).where(
-                dead_letters.c.flow == flow, dead_letters.c.record == record)).scalar()
+            existing = c.execute(
+                select(dead_letters.c.id).where(dead_letters.c.flow == flow, dead_letters.c.record == record)
+            ).scalar()
             if existing is not None:
-                c.execute(update(dead_letters).where(dead_letters.c.id == existing).values(
-                    payload=safe_payload, reason=reason, retries=dead_letters.c.retries + 1,
-                    updated_at=now))
+                c.execute(
+                    update(dead_letters)
+                    .where(dead_letters.c.id == existing)
+                    .values(
+                        payload=safe_payload,
+                        reason=reason,
+                        retries=dead_letters.c.retries + 1,
+                        updated_at=now,
+                    )
+                )
                 return int(existing)
-            result = c.execute(insert(dead_letters).values(
-                flow=flow, record=record[:255], payload=safe_payload, reason=reason, retries=0,
-                created_at=now, updated_at=now))
+            result = c.execute(
+                insert(dead_letters).values(
+                    flow=flow,
+                    record=record[:255],
+                    payload=safe_payload,
+                    reason=reason,
+                    retries=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             return int(result.inserted_primary_key[0])
 
     def dead_letters(self, flow: str | None = None) -> list[DeadLetter]:
@@ -335,8 +417,9 @@ class Store:
             query = query.where(dead_letters.c.flow == flow)
         with self._tx() as c:
             rows = c.execute(query).all()
-        return [DeadLetter(r.id, r.flow, r.record, r.payload, r.reason, r.retries, r.created_at)
-                for r in rows]
+        return [
+            DeadLetter(r.id, r.flow, r.record, r.payload, r.reason, r.retries, r.created_at) for r in rows
+        ]
 
     def drop_dead_letter(self, letter_id: int) -> bool:
         with self._tx() as c:
@@ -346,15 +429,25 @@ class Store:
 
     def run_started(self, flow: str, scope: str = "") -> int:
         with self._tx() as c:
-            result = c.execute(insert(runs).values(
-                flow=flow, scope=scope, status="running", started_at=utcnow(), counts={}))
+            result = c.execute(
+                insert(runs).values(flow=flow, scope=scope, status="running", started_at=utcnow(), counts={})
+            )
             return int(result.inserted_primary_key[0])
 
-    def run_finished(self, run_id: int, status: str, counts: dict[str, int],
-                     error: str | None = None) -> None:
+    def run_finished(
+        self,
+        run_id: int,
+        status: str,
+        counts: dict[str, int],
+        error: str | None = None,
+        report: list[str] | None = None,
+    ) -> None:
         with self._tx() as c:
-            c.execute(update(runs).where(runs.c.id == run_id).values(
-                status=status, ended_at=utcnow(), counts=counts, error=error))
+            c.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(status=status, ended_at=utcnow(), counts=counts, error=error, report=report or [])
+            )
 
     def recent_runs(self, limit: int = 20, flow: str | None = None) -> list[RunRecord]:
         query = select(runs).order_by(runs.c.id.desc()).limit(limit)
@@ -362,8 +455,51 @@ class Store:
             query = query.where(runs.c.flow == flow)
         with self._tx() as c:
             rows = c.execute(query).all()
-        return [RunRecord(r.id, r.flow, r.scope, r.status, r.started_at, r.ended_at,
-                          r.counts or {}, r.error) for r in rows]
+        return [
+            RunRecord(
+                r.id,
+                r.flow,
+                r.scope,
+                r.status,
+                r.started_at,
+                r.ended_at,
+                r.counts or {},
+                r.error,
+                r.report or [],
+            )
+            for r in rows
+        ]
+
+    # ---- outbound call attempts
+
+    def record_call_attempt(
+        self, platform: str, call_id: str, number: str, started_at: datetime, answered: bool
+    ) -> None:
+        """Remember an outbound call (once) so attempts can be numbered per number and day."""
+        try:
+            with self._tx() as c:
+                c.execute(
+                    insert(call_attempts).values(
+                        platform=platform,
+                        call_id=call_id,
+                        number=number,
+                        day=started_at.date().isoformat(),
+                        started_at=started_at,
+                        answered=answered,
+                    )
+                )
+        except IntegrityError:
+            pass  # already recorded by an earlier run over the same window
+
+    def call_attempts(self, number: str, day: str) -> list[tuple[str, str, bool]]:
+        """``(platform, call_id, answered)`` of a number's outbound calls that day, in order."""
+        with self._tx() as c:
+            rows = c.execute(
+                select(call_attempts.c.platform, call_attempts.c.call_id, call_attempts.c.answered)
+                .where(call_attempts.c.number == number, call_attempts.c.day == day)
+                .order_by(call_attempts.c.started_at, call_attempts.c.call_id)
+            ).all()
+        return [(r.platform, r.call_id, r.answered) for r in rows]
 
     # ---- leases
 
@@ -373,16 +509,14 @@ class Store:
         expires = now + ttl
         try:
             with self._tx() as c:
-                c.execute(insert(leases).values(name=name, owner=owner, acquired_at=now,
-                                                expires_at=expires))
+                c.execute(insert(leases).values(name=name, owner=owner, acquired_at=now, expires_at=expires))
             return True
         except IntegrityError:
             pass
         with self._tx() as c:
             taken = c.execute(
                 update(leases)
-                .where(leases.c.name == name,
-                       (leases.c.expires_at < now) | (leases.c.owner == owner))
+                .where(leases.c.name == name, (leases.c.expires_at < now) | (leases.c.owner == owner))
                 .values(owner=owner, acquired_at=now, expires_at=expires)
             ).rowcount
         return taken == 1
@@ -393,8 +527,7 @@ class Store:
 
     def lease_holder(self, name: str) -> str | None:
         with self._tx() as c:
-            row = c.execute(select(leases.c.owner, leases.c.expires_at)
-                            .where(leases.c.name == name)).first()
+            row = c.execute(select(leases.c.owner, leases.c.expires_at).where(leases.c.name == name)).first()
         return row.owner if row and row.expires_at > utcnow() else None
 
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 from hub.flows.base import Flow
 
 FLOWS: dict[str, type[Flow]] = {}
+ORDER = ("agent_status", "cs_assist", "call_log", "back_office", "tracker_report")
+"""Dependency order for a full pass: summaries before the tracker report reads brands."""
 
 
 def register(flow: type[Flow]) -> type[Flow]:
     FLOWS[flow.name] = flow
     return flow
+
+
+def load_flows() -> dict[str, type[Flow]]:
+    """Import the built-in flows (each registers itself)."""
+    from hub.flows import agent_status, back_office, call_log, cs_assist, tracker_report  # noqa: F401
+
+    return FLOWS

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from hub.core.config import HubConfig
+from hub.core.errors import MappingError
 from hub.core.ledger import ActionResult, Outcome, perform
 from hub.core.manager import Hub
-from hub.core.store import Cursor, Store
+from hub.core.store import Cursor, Store, id_order
 
 log = logging.getLogger("hub.flows")
 
@@ -43,6 +45,8 @@ class RunContext:
     progress: Progress | None = None
     planned: list[str] = field(default_factory=list)
     """What a dry run would have done, one line per action."""
+    report: list[str] = field(default_factory=list)
+    """Lines for people to read after the run (unknown callers, quality counts...)."""
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
@@ -59,6 +63,31 @@ class RunContext:
     def save_cursor(self, cursor: Cursor) -> None:
         if not self.dry_run:
             self.store.set_cursor(self.flow, cursor, self.scope)
+
+    async def new_records(
+        self, hook: str, stamp: Callable[[Any], datetime], **kwargs: Any
+    ) -> AsyncIterator[list[Any]]:
+        """Pages of records after the cursor; the cursor moves past a page once it is handled.
+
+        The cursor is saved when the caller asks for the next page (or ends the loop), so a
+        crash inside a page replays that page, never skips it: the ledger makes the replay
+        harmless.
+        """
+        cursor = self.cursor()
+        since = cursor.position if cursor else None
+        async for page in self.hub.pages(hook, since=since, **kwargs):
+            records = [r for r in page if not isinstance(r, MappingError)]
+            for broken in (r for r in page if isinstance(r, MappingError)):
+                self.dead_letter(
+                    f"{broken.record}:{broken.platform}:{broken.record_id}", broken.payload, str(broken)
+                )
+            if not records:
+                continue
+            yield [r for r in records if cursor is None or cursor.is_before(stamp(r), r.id)]
+            last = max(records, key=lambda r: (stamp(r), id_order(r.id)))
+            if cursor is None or cursor.is_before(stamp(last), last.id):
+                cursor = Cursor(stamp(last), last.id)
+                self.save_cursor(cursor)
 
     def dead_letter(self, record: str, payload: Any, reason: str) -> None:
         log.warning("%s: dead letter %s: %s", self.flow, record, reason)
@@ -85,8 +114,16 @@ class RunContext:
             self.planned.append(f"{action} on {platform}: {intent}")
             self.count("planned")
             return ActionResult(outcome={"dry_run": True})
-        result = await perform(self.store, key, flow=self.flow, platform=platform, action=action,
-                               intent=intent, do=do, recover=recover)
+        result = await perform(
+            self.store,
+            key,
+            flow=self.flow,
+            platform=platform,
+            action=action,
+            intent=intent,
+            do=do,
+            recover=recover,
+        )
         self.count("duplicates" if result.duplicate else "actions" if result.ok else "refused")
         return result
 

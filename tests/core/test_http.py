@@ -155,3 +155,13 @@ async def test_request_logs_carry_no_credentials(caplog):
         await c.request("GET", "/items")
     assert "GET /items -> 200" in caplog.text
     assert "t0ken-secret" not in caplog.text
+
+
+@respx.mock
+async def test_post_is_sent_again_after_a_429_because_nothing_was_done():
+    route = respx.post(f"{BASE}/notes").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "0"}), httpx.Response(201),
+    ])
+    async with client() as c:
+        await c.request("POST", "/notes", json={"body": "x"})
+    assert route.call_count == 2

@@ -1,0 +1,417 @@
+"""Back office: carry Refund, Subscription Cancel, Fulfillment and Quality tickets out, once.
+
+Each submitted ticket is checked for what its type needs (a ticket missing something goes to
+waiting with a note saying exactly what), carried out on the platform that owns the order
+through the ledger, then gets a note with the result and moves to resolved, or to waiting
+with the platform's refusal. One action per rule key: one refund per reason per order, one
+cancel per subscription, one fulfillment per order, one quality record per SKU/lot; a second
+ticket for the same key is linked to the first's conversation and resolved as a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from hub.core.errors import CapabilityMissing, FatalError, IdempotencyConflict, MappingError, NotFoundError
+from hub.core.ledger import ActionResult, Outcome
+from hub.core.models import (
+    Disposition,
+    LineItem,
+    Money,
+    Order,
+    Ref,
+    RefundLine,
+    RefundReason,
+    RefundRequest,
+    ReplacementRequest,
+    Ticket,
+    TicketState,
+    TicketType,
+)
+from hub.core.store import Status
+from hub.flows import register
+from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.flows.tickets import (
+    TicketProblem,
+    address,
+    amount,
+    enum_value,
+    flag,
+    line_quantities,
+    lines_total,
+    missing,
+    order_lines,
+    text,
+)
+
+HANDLED = [TicketType.REFUND, TicketType.SUBSCRIPTION_CANCEL, TicketType.FULFILLMENT, TicketType.QUALITY]
+
+
+class BackOfficeOptions(FlowOptions):
+    pass
+
+
+@register
+class BackOffice(Flow):
+    name = "back_office"
+    description = "Carry back-office tickets out on the platform that owns the order"
+    requires = frozenset(
+        {
+            "helpdesk_list_tickets",
+            "helpdesk_update_ticket",
+            "helpdesk_add_note",
+            "helpdesk_list_notes",
+            "helpdesk_link_ticket",
+            "commerce_get_order",
+        }
+    )
+    options_model = BackOfficeOptions
+
+    async def run(self, ctx: RunContext) -> None:
+        quality: Counter[str] = Counter()
+        async for page in ctx.new_records("helpdesk_list_tickets", lambda t: t.updated_at, types=HANDLED):
+            for ticket in page:
+                if ticket.state is not TicketState.SUBMITTED:
+                    continue  # waiting, in progress or done: people are on it
+                ctx.count("tickets")
+                await self.handle(ctx, ticket, quality)
+            ctx.advance(ctx.counts["tickets"])
+        for key, count in sorted(quality.items()):
+            ctx.report.append(f"quality {key}: {count} ticket(s) this run")
+
+    async def handle(self, ctx: RunContext, ticket: Ticket, quality: Counter[str]) -> None:
+        try:
+            if ticket.type is TicketType.REFUND:
+                await self.refund(ctx, ticket)
+            elif ticket.type is TicketType.SUBSCRIPTION_CANCEL:
+                await self.cancel_subscription(ctx, ticket)
+            elif ticket.type is TicketType.FULFILLMENT:
+                await self.fulfil(ctx, ticket)
+            elif ticket.type is TicketType.QUALITY:
+                quality[await self.log_quality(ctx, ticket)] += 1
+        except TicketProblem as problem:
+            await self.finish(ctx, ticket, str(problem), TicketState.WAITING_ON_CUSTOMER)
+        except (FatalError, CapabilityMissing) as refused:
+            await self.finish(
+                ctx, ticket, f"Could not be carried out: {refused}", TicketState.WAITING_ON_CUSTOMER
+            )
+        except (MappingError, IdempotencyConflict) as exc:
+            ctx.dead_letter(f"ticket:{ticket.platform}:{ticket.id}", ticket.model_dump(mode="json"), str(exc))
+
+    async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
+        ticket = Ticket.model_validate(payload)
+        before = ctx.counts["dead_letters"]
+        await self.handle(ctx, ticket, Counter())
+        return ctx.counts["dead_letters"] == before
+
+    # ---- the four ticket types
+
+    async def refund(self, ctx: RunContext, ticket: Ticket) -> None:
+        absent = missing(ticket, "order_id", "refund_reason", "admin_reason", "disposition")
+        if text(ticket, "amount") is None and text(ticket, "line_items") is None:
+            absent.append("amount or line_items")
+        if absent:
+            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
+        reason = enum_value(RefundReason, ticket, "refund_reason")
+        disposition = enum_value(Disposition, ticket, "disposition")
+        order = await self.locate_order(ctx, ticket)
+        lines = order_lines(order, line_quantities(ticket))
+        value = amount(ticket) or lines_total(order, lines)
+        if value > order.refundable.amount:
+            raise TicketProblem(
+                f"Amount {value} is above the refundable balance {order.refundable} of order {order.number}."
+            )
+        key = f"refund:{order.platform}:{order.store or ''}:{order.id}:{reason.value}"
+        money = Money(amount=value, currency=order.total.currency)
+        request = RefundRequest(
+            order=order.ref,
+            amount=money,
+            lines=lines,
+            reason=reason,
+            admin_reason=text(ticket, "admin_reason"),
+            disposition=disposition,
+            note=f"Ticket {ticket.number or ticket.id} [{key}]",
+            idempotency_key=key,
+        )
+        intent = _intent(
+            ticket, order=order.id, amount=str(value), currency=money.currency, reason=reason.value
+        )
+
+        async def pay() -> Outcome:
+            refund = await ctx.hub.first("commerce_refund_order", request=request)
+            return {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount)}
+
+        async def paid_before() -> Outcome | None:
+            fresh: Order = await ctx.hub.first("commerce_get_order", ref=order.ref)
+            refund = next((r for r in fresh.refunds if key in (r.note or "")), None)
+            return (
+                {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount)} if refund else None
+            )
+
+        result = await self.claim(ctx, ticket, key, order.platform, "refund", intent, pay, paid_before)
+        if result is not None and result.outcome is not None:
+            out = result.outcome
+            await self.finish(
+                ctx,
+                ticket,
+                f"Refunded {out.get('amount', money)} on {order.platform} order {order.number} "
+                f"(refund {out.get('refund')}); reason {reason.value}, disposition {disposition.value}.",
+            )
+
+    async def cancel_subscription(self, ctx: RunContext, ticket: Ticket) -> None:
+        absent = missing(ticket, "subscription_id", "platform")
+        if absent:
+            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
+        sub = Ref(
+            platform=text(ticket, "platform") or "",
+            id=text(ticket, "subscription_id") or "",
+            store=text(ticket, "store"),
+        )
+        if flag(ticket, "saved"):
+            await self.finish(
+                ctx, ticket, f"Saved: retention offer accepted; subscription {sub.id} left active."
+            )
+            ctx.count("saves")
+            return
+        key = f"cancel:{sub.platform}:{sub.store or ''}:{sub.id}"
+        intent = _intent(ticket, subscription=sub.id)
+
+        async def cancel() -> Outcome:
+            done = await ctx.hub.first(
+                "commerce_cancel_subscription",
+                ref=sub,
+                reason=text(ticket, "admin_reason") or "customer request",
+                idempotency_key=key,
+            )
+            return {"ticket": ticket.id, "subscription": done.id, "status": done.status.value}
+
+        # Cancelling is idempotent on every platform (a cancelled subscription is returned as
+        # is), so a pending entry is recovered by cancelling again.
+        result = await self.claim(ctx, ticket, key, sub.platform, "cancel_subscription", intent, cancel, None)
+        if result is not None and result.outcome is not None:
+            status = result.outcome.get("status", "cancelled")
+            await self.finish(
+                ctx, ticket, f"Subscription {sub.id} on {sub.platform}: {status}; rebills stopped."
+            )
+
+    async def fulfil(self, ctx: RunContext, ticket: Ticket) -> None:
+        absent = missing(ticket, "order_id")
+        new_address = address(ticket)
+        if new_address is None and not flag(ticket, "replacement"):
+            absent.append("new_address or replacement")
+        if absent:
+            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
+        order = await self.locate_order(ctx, ticket)
+        key = f"fulfillment:{order.platform}:{order.store or ''}:{order.id}"
+        if new_address is not None:
+            if order.shipped:
+                raise TicketProblem(
+                    f"Order {order.number} has shipped ({order.shipped_at or 'fulfilled'}); its address can "
+                    "no longer change. File a replacement instead."
+                )
+            intent = _intent(ticket, order=order.id, address=new_address.one_line())
+
+            async def readdress() -> Outcome:
+                changed: Order = await ctx.hub.first(
+                    "commerce_change_shipping_address", ref=order.ref, address=new_address
+                )
+                return {"ticket": ticket.id, "order": changed.id, "address": new_address.one_line()}
+
+            async def readdressed_before() -> Outcome | None:
+                fresh: Order = await ctx.hub.first("commerce_get_order", ref=order.ref)
+                if fresh.shipping_address and fresh.shipping_address.one_line() == new_address.one_line():
+                    return {"ticket": ticket.id, "order": fresh.id, "address": new_address.one_line()}
+                return None
+
+            result = await self.claim(
+                ctx, ticket, key, order.platform, "change_address", intent, readdress, readdressed_before
+            )
+            if result is not None and result.outcome is not None:
+                await self.finish(
+                    ctx, ticket, f"Order {order.number} will ship to {result.outcome['address']}."
+                )
+            return
+        lines = order_lines(order, line_quantities(ticket)) or tuple(
+            _whole_line(item) for item in order.line_items if item.id
+        )
+        request = ReplacementRequest(
+            order=order.ref,
+            lines=lines,
+            reason=text(ticket, "admin_reason") or "replacement",
+            idempotency_key=key,
+        )
+        intent = _intent(ticket, order=order.id, lines=[f"{li.line_item_id}x{li.quantity}" for li in lines])
+
+        async def replace() -> Outcome:
+            new: Order = await ctx.hub.first("commerce_create_replacement_order", request=request)
+            return {"ticket": ticket.id, "order": new.id, "number": new.number}
+
+        result = await self.claim(
+            ctx, ticket, key, order.platform, "replacement_order", intent, replace, None
+        )
+        if result is not None and result.outcome is not None:
+            await self.finish(
+                ctx,
+                ticket,
+                f"Replacement order {result.outcome.get('number')} created for order {order.number}.",
+            )
+
+    async def log_quality(self, ctx: RunContext, ticket: Ticket) -> str:
+        absent = missing(ticket, "sku", "lot")
+        if absent:
+            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
+        sku_lot = f"SKU {text(ticket, 'sku')} lot {text(ticket, 'lot')}"
+        key = f"quality:{text(ticket, 'sku')}:{text(ticket, 'lot')}"
+
+        async def record() -> Outcome:
+            return {"ticket": ticket.id, "quality": sku_lot}
+
+        result = await self.claim(
+            ctx, ticket, key, ticket.platform, "quality_record", _intent(ticket), record, None
+        )
+        if result is not None:
+            await self.finish(ctx, ticket, f"Logged for the quality report: {sku_lot}.")
+        return sku_lot
+
+    # ---- shared steps
+
+    async def claim(
+        self,
+        ctx: RunContext,
+        ticket: Ticket,
+        key: str,
+        platform: str,
+        action: str,
+        intent: dict[str, Any],
+        do: Callable[[], Awaitable[Outcome]],
+        recover: Callable[[], Awaitable[Outcome | None]] | None,
+    ) -> ActionResult | None:
+        """Do the rule key's action for this ticket, or mark the ticket a duplicate (None).
+
+        A key another ticket already holds (done or in flight) makes this one a duplicate; a
+        key refused before may be tried again with the corrected ticket.
+        """
+        entry = ctx.store.ledger_get(key)
+        if (
+            entry is not None
+            and entry.status is not Status.FAILED
+            and entry.intent.get("ticket") != ticket.id
+        ):
+            await self.mark_duplicate(ctx, ticket, entry.intent, action)
+            return None
+        if entry is not None and entry.status is Status.DONE:
+            return ActionResult(outcome=entry.outcome, duplicate=True)
+        if entry is not None and entry.status is Status.FAILED and not ctx.dry_run:
+            ctx.store.ledger_reopen(key, intent)
+        result = await ctx.perform(
+            key, platform=platform, action=action, intent=intent, do=do, recover=recover
+        )
+        if not result.ok:
+            raise TicketProblem(f"{platform} refused: {result.error}")
+        return result
+
+    async def mark_duplicate(
+        self, ctx: RunContext, ticket: Ticket, first: dict[str, Any], action: str
+    ) -> None:
+        ctx.count("duplicate_tickets")
+        for conversation in first.get("conversations", []):
+            target = Ref(platform=ticket.platform, id=str(conversation))
+
+            async def link(target: Ref = target) -> Outcome:
+                await ctx.hub.first("helpdesk_link_ticket", ticket=ticket.ref, conversation=target)
+                return {"linked": target.id}
+
+            await ctx.perform(
+                f"back_office:link:{ticket.platform}:{ticket.id}:{conversation}",
+                platform=ticket.platform,
+                action="link_ticket",
+                intent={"ticket": ticket.id, "conversation": conversation},
+                do=link,
+            )
+        await self.finish(
+            ctx,
+            ticket,
+            f"Duplicate of ticket {first.get('ticket_number') or first.get('ticket')}, which already "
+            f"covers this ({action.replace('_', ' ')}); nothing was done again.",
+        )
+
+    async def finish(
+        self, ctx: RunContext, ticket: Ticket, body: str, state: TicketState = TicketState.RESOLVED
+    ) -> None:
+        """Note the result on the ticket, then move it; each step once, whatever crashes."""
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+
+        async def note() -> Outcome:
+            written = await ctx.hub.first("helpdesk_add_note", target=ticket.ref, body=body)
+            return {"note": written.id}
+
+        async def noted_before() -> Outcome | None:
+            notes = await ctx.hub.first("helpdesk_list_notes", target=ticket.ref)
+            found = next((n for n in notes if n.body.strip() == body.strip()), None)
+            return {"note": found.id} if found else None
+
+        await ctx.perform(
+            f"back_office:note:{ticket.platform}:{ticket.id}:{digest}",
+            platform=ticket.platform,
+            action="add_note",
+            intent={"ticket": ticket.id, "body": body},
+            do=note,
+            recover=noted_before,
+        )
+
+        async def move() -> Outcome:
+            await ctx.hub.first("helpdesk_update_ticket", ref=ticket.ref, state=state, attributes=None)
+            return {"state": state.value}
+
+        # Moving a ticket is idempotent (setting the same state twice changes nothing).
+        await ctx.perform(
+            f"back_office:state:{ticket.platform}:{ticket.id}:{state.value}:{digest}",
+            platform=ticket.platform,
+            action="update_ticket",
+            intent={"ticket": ticket.id, "state": state.value},
+            do=move,
+        )
+        ctx.count("resolved" if state is TicketState.RESOLVED else "waiting")
+
+    async def locate_order(self, ctx: RunContext, ticket: Ticket) -> Order:
+        """The order the ticket names, on its platform, or on whichever store has it."""
+        order_id = text(ticket, "order_id") or ""
+        platform = text(ticket, "platform")
+        platforms = [platform] if platform else ctx.hub.providers("commerce_get_order")
+        found: list[Order] = []
+        for name in platforms:
+            try:
+                found.append(
+                    await ctx.hub.first(
+                        "commerce_get_order", ref=Ref(platform=name, id=order_id, store=text(ticket, "store"))
+                    )
+                )
+            except NotFoundError:
+                continue
+            except CapabilityMissing:
+                raise TicketProblem(f"platform {name!r} is not enabled in the hub") from None
+        if not found:
+            raise TicketProblem(f"Order {order_id} was not found on {', '.join(platforms) or 'any store'}.")
+        if len(found) > 1:
+            where = ", ".join(f"{o.platform}/{o.store}" for o in found)
+            raise TicketProblem(
+                f"Order {order_id} exists on several stores ({where}); set the platform and store."
+            )
+        return found[0]
+
+
+def _intent(ticket: Ticket, **details: Any) -> dict[str, Any]:
+    """What the ledger keeps: the ticket that asked, its conversations (for duplicates), details."""
+    return {
+        "ticket": ticket.id,
+        "ticket_number": ticket.number,
+        "conversations": list(ticket.linked_conversation_ids),
+        **details,
+    }
+
+
+def _whole_line(item: LineItem) -> RefundLine:
+    return RefundLine(line_item_id=item.id or "", quantity=item.quantity)

@@ -1,0 +1,210 @@
+"""Call log: every telephony call becomes one internal note on the customer's conversation.
+
+The note goes on the matching contact's most recent open conversation (or a new one). Outbound
+calls are numbered per customer per day ("Outbound call attempt 1 of 2"); after the last
+unanswered attempt the conversation is tagged. Unknown or ambiguous numbers go to the run's
+report, never to a guessed contact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.core.errors import FatalError, MappingError
+from hub.core.models import Call, CallDirection, CallOutcome, Contact, Conversation, Ref
+from hub.flows import register
+from hub.flows.base import Flow, FlowOptions, RunContext
+
+
+class CallLogOptions(FlowOptions):
+    attempts: int = 2
+    """Outbound attempts the SOP asks for before giving up on a customer for the day."""
+    no_answer_tag: str = "No answer after 2 attempts"
+
+
+@register
+class CallLog(Flow):
+    name = "call_log"
+    description = "Notes on the customer's conversation for every call"
+    requires = frozenset(
+        {
+            "telephony_list_calls",
+            "helpdesk_find_contacts",
+            "helpdesk_find_conversations",
+            "helpdesk_create_conversation",
+            "helpdesk_add_note",
+            "helpdesk_list_notes",
+            "helpdesk_add_tags",
+        }
+    )
+    options_model = CallLogOptions
+    options: CallLogOptions
+
+    async def run(self, ctx: RunContext) -> None:
+        async for page in ctx.new_records("telephony_list_calls", lambda call: call.started_at):
+            for call in page:  # in order: attempt numbers depend on the calls before
+                ctx.count("calls")
+                try:
+                    await self.log_call(ctx, call)
+                except (MappingError, FatalError) as exc:
+                    ctx.dead_letter(f"call:{call.platform}:{call.id}", call.model_dump(mode="json"), str(exc))
+            ctx.advance(ctx.counts["calls"])
+
+    async def log_call(self, ctx: RunContext, call: Call) -> None:
+        contact = await self._contact_for(ctx, call)
+        if contact is None:
+            return
+        attempt = self._attempt_number(ctx, call)
+        conversation = await self._conversation_for(ctx, call, contact)
+        marker = call_marker(call)
+        body = note_body(call, attempt, self.options.attempts) + f"\n{marker}"
+
+        async def write() -> dict[str, Any]:
+            note = await ctx.hub.first("helpdesk_add_note", target=conversation, body=body)
+            return {"note": note.id, "conversation": conversation.id}
+
+        async def already_written() -> dict[str, Any] | None:
+            notes = await ctx.hub.first("helpdesk_list_notes", target=conversation)
+            found = next((n for n in notes if marker in n.body), None)
+            return {"note": found.id, "conversation": conversation.id} if found else None
+
+        result = await ctx.perform(
+            f"call_log:note:{call.platform}:{call.id}",
+            platform=conversation.platform,
+            action="add_note",
+            intent={"call": call.id, "conversation": conversation.id},
+            do=write,
+            recover=already_written,
+        )
+        if result.ok and not result.duplicate:
+            ctx.count("notes")
+        if self._gave_up(ctx, call, attempt):
+            await self._tag_no_answer(ctx, call, conversation)
+
+    async def _contact_for(self, ctx: RunContext, call: Call) -> Contact | None:
+        if not call.customer_number:
+            ctx.count("unknown_callers")
+            when = f"{call.started_at:%Y-%m-%d %H:%M}"
+            ctx.report.append(f"call {call.id}: hidden number ({call.direction.value}, {when})")
+            return None
+        contacts = await ctx.hub.collect("helpdesk_find_contacts", email=None, phone=call.customer_number)
+        if len(contacts) == 1:
+            return contacts[0]
+        ctx.count("unknown_callers")
+        why = "no contact has this number" if not contacts else f"{len(contacts)} contacts share it"
+        ctx.report.append(f"call {call.id}: {call.customer_number}: {why}")
+        return None
+
+    def _attempt_number(self, ctx: RunContext, call: Call) -> int | None:
+        if call.direction is not CallDirection.OUTBOUND or not call.customer_number:
+            return None
+        if not ctx.dry_run:
+            ctx.store.record_call_attempt(
+                call.platform,
+                call.id,
+                call.customer_number,
+                call.started_at,
+                call.outcome is CallOutcome.ANSWERED,
+            )
+        day = ctx.store.call_attempts(call.customer_number, call.started_at.date().isoformat())
+        ids = [(platform, call_id) for platform, call_id, _ in day]
+        key = (call.platform, call.id)
+        return ids.index(key) + 1 if key in ids else len(ids) + 1
+
+    def _gave_up(self, ctx: RunContext, call: Call, attempt: int | None) -> bool:
+        """True on the unanswered outbound call that reaches the SOP's attempt count."""
+        if attempt is None or call.outcome is CallOutcome.ANSWERED:
+            return False
+        day = ctx.store.call_attempts(call.customer_number or "", call.started_at.date().isoformat())
+        unanswered = [c for c in day[:attempt] if not c[2]]
+        return len(unanswered) == self.options.attempts
+
+    async def _conversation_for(self, ctx: RunContext, call: Call, contact: Contact) -> Ref:
+        """The contact's most recently updated open conversation, or a new one."""
+
+        async def latest_open() -> Conversation | None:
+            found = await ctx.hub.collect("helpdesk_find_conversations", contact=contact.ref, open_only=True)
+            return max(found, key=lambda c: c.updated_at) if found else None
+
+        conversation = await latest_open()
+        if conversation is not None:
+            return conversation.ref
+
+        async def create() -> dict[str, Any]:
+            opened = await ctx.hub.first(
+                "helpdesk_create_conversation",
+                contact=contact.ref,
+                body=f"{call.direction.value.capitalize()} call {call_marker(call)}",
+            )
+            return {"conversation": opened.id}
+
+        async def created_before() -> dict[str, Any] | None:
+            found = await latest_open()
+            return {"conversation": found.id} if found else None
+
+        result = await ctx.perform(
+            f"call_log:conversation:{call.platform}:{call.id}",
+            platform=contact.platform,
+            action="create_conversation",
+            intent={"call": call.id, "contact": contact.id},
+            do=create,
+            recover=created_before,
+        )
+        if not result.ok or result.outcome is None:
+            raise FatalError(contact.platform, f"no conversation for call {call.id}: {result.error}")
+        ctx.count("conversations_created")
+        # Search indexes lag behind writes: use the id we were given, not a new search.
+        return Ref(platform=contact.platform, id=str(result.outcome.get("conversation", "dry-run")))
+
+    async def _tag_no_answer(self, ctx: RunContext, call: Call, conversation: Ref) -> None:
+        tag = self.options.no_answer_tag
+
+        async def write() -> dict[str, Any]:
+            await ctx.hub.first("helpdesk_add_tags", target=conversation, tags=[tag])
+            return {"tag": tag}
+
+        day = call.started_at.date().isoformat()
+        result = await ctx.perform(
+            f"call_log:tag:{conversation.platform}:{call.customer_number}:{day}",
+            platform=conversation.platform,
+            action="add_tags",
+            intent={"conversation": conversation.id, "tag": tag},
+            do=write,
+        )
+        if result.ok and not result.duplicate:
+            ctx.count("tagged")
+
+
+def call_marker(call: Call) -> str:
+    """A line naming the call, so a note can be recognised after a crash."""
+    return f"[{call.platform} call {call.id}]"
+
+
+def note_body(call: Call, attempt: int | None, attempts: int) -> str:
+    lines = [f"{_headline(call, attempt, attempts)}: {_outcome(call)}"]
+    if call.agent is not None:
+        lines.append(f"Agent: {call.agent.name or call.agent.email or call.agent.id}")
+    lines.append(f"Started: {call.started_at:%Y-%m-%d %H:%M} UTC")
+    minutes, seconds = divmod(call.duration_seconds, 60)
+    lines.append(f"Duration: {minutes}:{seconds:02d}")
+    if call.customer_number:
+        lines.append(f"Number: {call.customer_number}")
+    if call.recording_url:
+        lines.append(f"Recording: {call.recording_url}")
+    if call.voicemail_url:
+        lines.append(f"Voicemail: {call.voicemail_url}")
+    return "\n".join(lines)
+
+
+def _headline(call: Call, attempt: int | None, attempts: int) -> str:
+    if call.direction is CallDirection.OUTBOUND and attempt is not None:
+        return f"Outbound call attempt {attempt} of {attempts}"
+    return f"{call.direction.value.capitalize()} call"
+
+
+def _outcome(call: Call) -> str:
+    if call.outcome is CallOutcome.MISSED:
+        return f"missed ({call.missed_reason})" if call.missed_reason else "missed"
+    if call.outcome is CallOutcome.VOICEMAIL:
+        return "voicemail"
+    return call.outcome.value

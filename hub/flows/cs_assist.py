@@ -1,0 +1,119 @@
+"""CS Assist: write each active contact's store summary onto the helpdesk contact.
+
+For contacts with conversation activity since the cursor, look the customer up on every
+enabled store (email, then phone), build the ``CustomerSummary`` and write it as contact
+attributes, only when something changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Any
+
+from hub.core.errors import FatalError, MappingError
+from hub.core.models import Contact, Conversation, Ref
+from hub.flows import register
+from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.flows.summary import build_summary, summary_attributes
+
+
+class CsAssistOptions(FlowOptions):
+    concurrency: int = 8
+    """Contacts summarised at once (their look-ups overlap; the limiters keep the pace)."""
+
+
+@register
+class CsAssist(Flow):
+    name = "cs_assist"
+    description = "Store summaries of active customers onto their helpdesk contacts"
+    requires = frozenset(
+        {
+            "helpdesk_list_conversations",
+            "helpdesk_get_contact",
+            "helpdesk_update_contact",
+            "commerce_find_customers",
+        }
+    )
+    options_model = CsAssistOptions
+    options: CsAssistOptions
+
+    async def run(self, ctx: RunContext) -> None:
+        seen: set[str] = set()
+        limit = asyncio.Semaphore(self.options.concurrency)
+        async for page in ctx.new_records("helpdesk_list_conversations", lambda c: c.updated_at):
+            todo = {}
+            for conversation in page:
+                ctx.count("conversations")
+                for contact_id in conversation.contact_ids:
+                    if contact_id not in seen:
+                        seen.add(contact_id)
+                        todo[contact_id] = conversation
+            await asyncio.gather(*(self._guarded(ctx, limit, cid, conv) for cid, conv in todo.items()))
+            ctx.advance(ctx.counts["conversations"])
+
+    async def _guarded(
+        self, ctx: RunContext, limit: asyncio.Semaphore, contact_id: str, conversation: Conversation
+    ) -> None:
+        async with limit:
+            try:
+                await self.refresh_contact(
+                    ctx, Ref(platform=conversation.platform, id=contact_id), conversation
+                )
+            except (MappingError, FatalError) as exc:
+                payload = {
+                    "platform": conversation.platform,
+                    "contact": contact_id,
+                    "conversation": conversation.id,
+                }
+                ctx.dead_letter(f"contact:{conversation.platform}:{contact_id}", payload, str(exc))
+
+    async def refresh_contact(self, ctx: RunContext, ref: Ref, source: Conversation) -> None:
+        contact: Contact = await ctx.hub.first("helpdesk_get_contact", ref=ref)
+        ctx.count("contacts")
+        summary = await build_summary(ctx.hub, contact.email, contact.phone)
+        if summary is None:
+            ctx.count("not_in_any_store")
+            return
+        attributes = summary_attributes(summary)
+        if not _changed(contact.attributes, attributes):
+            ctx.count("unchanged")
+            return
+        version = f"{source.id}@{int(source.updated_at.timestamp())}"
+        key = f"cs_assist:{contact.platform}:{contact.id}:{version}:{_digest(attributes)}"
+
+        async def write() -> dict[str, Any]:
+            await ctx.hub.first("helpdesk_update_contact", ref=contact.ref, attributes=attributes)
+            return {"contact": contact.id, "attributes": attributes}
+
+        result = await ctx.perform(
+            key,
+            platform=contact.platform,
+            action="update_contact",
+            intent={"contact": contact.id, "attributes": attributes},
+            do=write,
+        )
+        if result.ok and not result.duplicate:
+            ctx.count("contacts_updated")
+
+    async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
+        platform = str(payload["platform"])
+        conversation = await ctx.hub.first(
+            "helpdesk_get_conversation", ref=Ref(platform=platform, id=str(payload["conversation"]))
+        )
+        await self.refresh_contact(ctx, Ref(platform=platform, id=str(payload["contact"])), conversation)
+        return True
+
+
+def _changed(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    return any(_blank(current.get(key)) != _blank(value) for key, value in wanted.items())
+
+
+def _blank(value: Any) -> Any:
+    """Treat missing, None and "" alike: the helpdesk may drop empty attributes."""
+    return None if value in (None, "") else value
+
+
+def _digest(attributes: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(attributes, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -1,0 +1,183 @@
+"""The CS Assist view: one customer across every commerce platform.
+
+Used by the ``cs_assist`` flow (written onto the helpdesk contact), ``hub lookup`` and the
+inbox app. Everything here speaks domain models; the platforms are reached through hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from hub.core.errors import CapabilityMissing
+from hub.core.manager import Hub
+from hub.core.models import (
+    Channel,
+    Consent,
+    Customer,
+    CustomerSummary,
+    Money,
+    Order,
+    OrderSummary,
+    Subscription,
+    money_totals,
+    ship_status,
+)
+
+log = logging.getLogger("hub.flows.summary")
+
+RECENT_ORDERS = 5
+
+
+async def find_customers(hub: Hub, email: str | None, phone: str | None) -> list[Customer]:
+    """Look the person up on every enabled store: by email first, then by phone."""
+    found: list[Customer] = []
+    if email:
+        found = await hub.collect("commerce_find_customers", email=email, phone=None)
+    if not found and phone:
+        found = await hub.collect("commerce_find_customers", email=None, phone=phone)
+    return found
+
+
+async def build_summary(hub: Hub, email: str | None, phone: str | None) -> CustomerSummary | None:
+    """The CustomerSummary of whoever has this email (or phone); None when no store knows them."""
+    customers = await find_customers(hub, email, phone)
+    if not customers:
+        return None
+    details = await asyncio.gather(*(_customer_details(hub, c) for c in customers))
+    orders = [order for customer_orders, _ in details for order in customer_orders]
+    subscriptions = [sub for _, subs in details for sub in subs]
+    return summarise(customers, orders, subscriptions, email=email, phone=phone)
+
+
+async def _customer_details(hub: Hub, customer: Customer) -> tuple[list[Order], list[Subscription]]:
+    orders, subscriptions = await asyncio.gather(
+        _optional(hub, "commerce_list_orders", customer=customer.ref),
+        _optional(hub, "commerce_list_subscriptions", customer=customer.ref),
+    )
+    return orders, subscriptions
+
+
+async def _optional(hub: Hub, hook: str, **kwargs: Any) -> list[Any]:
+    """A per-platform read some platforms cannot do: the summary goes on without it."""
+    try:
+        return list(await hub.first(hook, **kwargs))
+    except CapabilityMissing as missing:
+        log.debug("summary without %s: %s", hook, missing)
+        return []
+
+
+def summarise(
+    customers: list[Customer],
+    orders: list[Order],
+    subscriptions: list[Subscription],
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+) -> CustomerSummary:
+    """Pure: fold the customer records, orders and subscriptions into one summary."""
+    newest = sorted(orders, key=lambda o: o.created_at, reverse=True)
+    recent = tuple(_order_summary(order) for order in newest[:RECENT_ORDERS])
+    return CustomerSummary(
+        email=email or next((c.email for c in customers if c.email), None),
+        phone=phone or next((c.phone for c in customers if c.phone), None),
+        name=next((c.name for c in customers if c.name), None),
+        brands=tuple(sorted({b for b in (*(c.brand for c in customers), *(o.brand for o in orders)) if b})),
+        lifetime_revenue=_lifetime_revenue(customers, orders),
+        order_count=_order_count(customers, orders),
+        last_purchase_at=_last_purchase(customers, orders),
+        open_subscriptions=tuple(s for s in subscriptions if s.is_open),
+        latest_order=recent[0] if recent else None,
+        recent_orders=recent,
+        shipping_address=next(
+            (o.shipping_address for o in newest if o.shipping_address),
+            next((c.default_address for c in customers if c.default_address), None),
+        ),
+        consents=_merged_consents(customers),
+        sources=tuple(c.ref for c in customers),
+    )
+
+
+def _orders_of(customer: Customer, orders: list[Order]) -> list[Order]:
+    return [
+        o
+        for o in orders
+        if o.platform == customer.platform
+        and o.store == customer.store
+        and (o.customer_id in (None, customer.id))
+    ]
+
+
+def _lifetime_revenue(customers: list[Customer], orders: list[Order]) -> dict[str, Money]:
+    """The platform's own figure where it has one, else the sum of that customer's orders."""
+    amounts: list[Money] = []
+    for customer in customers:
+        if customer.lifetime_revenue is not None:
+            amounts.append(customer.lifetime_revenue)
+        else:
+            amounts.extend(_net(order) for order in _orders_of(customer, orders))
+    return money_totals(amounts)
+
+
+def _net(order: Order) -> Money:
+    return Money(amount=order.total.amount - order.refunded.amount, currency=order.total.currency)
+
+
+def _order_count(customers: list[Customer], orders: list[Order]) -> int:
+    return sum(c.order_count if c.order_count is not None else len(_orders_of(c, orders)) for c in customers)
+
+
+def _last_purchase(customers: list[Customer], orders: list[Order]) -> datetime | None:
+    stamps = [c.last_order_at for c in customers if c.last_order_at]
+    stamps += [o.created_at for o in orders]
+    return max(stamps) if stamps else None
+
+
+def _order_summary(order: Order) -> OrderSummary:
+    return OrderSummary(
+        platform=order.platform,
+        store=order.store,
+        number=order.number,
+        ship_status=ship_status(order),
+        tracking_numbers=order.tracking_numbers,
+        total=order.total,
+        created_at=order.created_at,
+    )
+
+
+def _merged_consents(customers: list[Customer]) -> tuple[Consent, ...]:
+    """Per channel, the most recently updated answer (an opt-out anywhere wins a tie)."""
+    best: dict[Channel, Consent] = {}
+    for customer in customers:
+        for consent in customer.consents:
+            current = best.get(consent.channel)
+            if current is None or _consent_rank(consent) > _consent_rank(current):
+                best[consent.channel] = consent
+    return tuple(best[channel] for channel in Channel if channel in best)
+
+
+def _consent_rank(consent: Consent) -> tuple[float, int]:
+    stamp = consent.updated_at.timestamp() if consent.updated_at else 0.0
+    return stamp, 0 if consent.opted_in else 1
+
+
+def summary_attributes(summary: CustomerSummary) -> dict[str, Any]:
+    """The summary as flat contact attributes (names are the hub's; the helpdesk maps them)."""
+    latest = summary.latest_order
+    consents = {c.channel: c.opted_in for c in summary.consents}
+    return {
+        "brand": ", ".join(summary.brands),
+        "lifetime_revenue": "; ".join(str(m) for m in summary.lifetime_revenue.values()),
+        "order_count": summary.order_count,
+        "last_purchase_date": summary.last_purchase_at.date().isoformat() if summary.last_purchase_at else "",
+        "open_subscriptions": ", ".join(s.product or s.sku or s.id for s in summary.open_subscriptions),
+        "latest_order_number": latest.number if latest else "",
+        "latest_order_status": latest.ship_status if latest else "",
+        "tracking_numbers": ", ".join(latest.tracking_numbers) if latest else "",
+        "shipping_address": summary.shipping_address.one_line() if summary.shipping_address else "",
+        "consent_email": consents.get(Channel.EMAIL),
+        "consent_sms": consents.get(Channel.SMS),
+        "consent_phone": consents.get(Channel.PHONE),
+    }
