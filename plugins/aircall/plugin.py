@@ -1,12 +1,105 @@
-"""Aircall hook implementations."""
+"""Aircall hook implementations (telephony)."""
 
-from hub.core.plugin import Kind, Plugin
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from datetime import datetime
+from math import floor
+
+from hub.core.hookspecs import hookimpl
+from hub.core.http import SlidingWindowLimiter
+from hub.core.models import Agent, AgentStatus, Call, Ref
+from hub.core.plugin import HubContext, Kind, Plugin
+from plugins.aircall.client import AircallClient
+from plugins.aircall.mapping import agent_from_aircall, availability_to_aircall, call_from_aircall
 from plugins.aircall.settings import AircallSettings
 
 
 class AircallPlugin(Plugin):
+    """Calls, call comments and agent availability on one Aircall company."""
+
     name = "aircall"
     kinds = (Kind.TELEPHONY,)
-    capabilities = frozenset()
+    capabilities = frozenset(
+        {
+            "telephony_list_calls",
+            "telephony_comment_call",
+            "telephony_list_agents",
+            "telephony_set_availability",
+        }
+    )
     settings_model = AircallSettings
-    description = "Aircall (hooks arrive with the plugin issue)"
+    description = "Aircall: calls since a cursor, call comments, users and their availability"
+    unsupported = {}  # every telephony hook is supported
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client: AircallClient | None = None
+
+    async def start(self, context: HubContext) -> None:
+        settings: AircallSettings = self.settings
+        limiter = context.limiters.get(self.name) or SlidingWindowLimiter(
+            settings.requests_per_window, settings.window_seconds
+        )
+        self.client = AircallClient(settings, limiter=limiter, transport=context.transport_for(self.name))
+
+    async def stop(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    def _api(self) -> AircallClient:
+        if self.client is None:
+            raise RuntimeError("aircall plugin used before hub_startup")
+        return self.client
+
+    # ------------------------------------------------------------------ hooks
+
+    @hookimpl
+    def telephony_list_calls(self, since: datetime | None) -> AsyncIterator[list[Call]] | None:
+        if not self.enabled:
+            return None
+        return self._call_pages(since)
+
+    @hookimpl
+    def telephony_comment_call(self, ref: Ref, body: str) -> Awaitable[None] | None:
+        if not self.owns(ref):
+            return None
+        return self._api().comment_call(ref.id, body)
+
+    @hookimpl
+    def telephony_list_agents(self) -> Awaitable[list[Agent]] | None:
+        if not self.enabled:
+            return None
+        return self._agents()
+
+    @hookimpl
+    def telephony_set_availability(
+        self, ref: Ref, status: AgentStatus, reason: str | None
+    ) -> Awaitable[Agent] | None:
+        if not self.owns(ref):
+            return None
+        return self._set_availability(ref, status, reason)
+
+    # ------------------------------------------------------------------ work behind the hooks
+
+    async def _call_pages(self, since: datetime | None) -> AsyncIterator[list[Call]]:
+        # ``from`` is inclusive UNIX seconds: flooring keeps a call started in since's second.
+        start = floor(since.timestamp()) if since is not None else None
+        region = self.settings.default_region
+        async for raw_calls in self._api().call_pages(start):
+            yield [call_from_aircall(raw, region) for raw in raw_calls]
+
+    async def _agents(self) -> list[Agent]:
+        agents: list[Agent] = []
+        async for users in self._api().users():
+            agents.extend(agent_from_aircall(user) for user in users)
+        return agents
+
+    async def _set_availability(self, ref: Ref, status: AgentStatus, reason: str | None) -> Agent:
+        # Setting the v2 ``substatus`` through the API is unconfirmed: it goes in the same PUT
+        # as the status, and the user read back tells the flow what Aircall actually kept.
+        fields = availability_to_aircall(
+            status, reason, self.settings.substatus_map, self.settings.available_as
+        )
+        return agent_from_aircall(await self._api().update_user(ref.id, fields))
