@@ -1,7 +1,84 @@
-"""Settings of the Ultracart plugin: the ``[plugins.ultracart]`` section."""
+"""Settings of the UltraCart plugin: the ``[plugins.ultracart]`` section.
+
+One UltraCart merchant account per brand, side by side::
+
+    [plugins.ultracart]
+    enabled = true
+    [plugins.ultracart.stores.paleohacks]
+    brand = "PaleoHacks"
+    merchant_id = "PHACK"
+    simple_key = "..."            # secret
+    storefront_host = "secure.paleohacks.com"
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from hub.core.plugin import PluginSettings
 
+Brand = Literal[
+    "Ava Jane's Kitchen",
+    "Bright Naturals",
+    "Earth Echo",
+    "Mesa Cookware",
+    "PaleoHacks",
+    "Paleo Plan",
+    "PhysioTru",
+]
+
+DEFAULT_BASE_URL = "https://secure.ultracart.com/rest/v2"
+API_VERSION = "2017-03-01"
+MAX_PAGE_SIZE = 200  # UltraCart refuses _limit above 200
+
+
+class UltracartStoreSettings(BaseModel):
+    """One UltraCart merchant account (one brand)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brand: Brand
+    merchant_id: str | None = Field(
+        default=None, description="UltraCart merchant id; routes webhook events to this store"
+    )
+    base_url: str = DEFAULT_BASE_URL
+    simple_key: SecretStr = Field(description="x-ultracart-simple-key of the hub's application")
+    browser_key: SecretStr | None = Field(
+        default=None,
+        description="x-ultracart-browser-key for the checkout endpoints, which UltraCart intends for "
+        "browser keys; when unset the simple key is used (unconfirmed that UltraCart accepts it there)",
+    )
+    storefront_host: str | None = Field(
+        default=None, description="StoreFront host name handed to /checkout/cart/handoff"
+    )
+    currency: str = Field(
+        default="USD",
+        min_length=3,
+        max_length=3,
+        description="currency of figures UltraCart gives as bare numbers (orders_summary.total, "
+        "auto order item prices)",
+    )
+    marketing_email_list_uuid: str | None = Field(
+        default=None, description="email list whose membership is the customer's email consent"
+    )
+    sales_rep_custom_field: int = Field(
+        default=1, ge=1, le=7, description="cart checkout.custom_fieldN that carries the sales rep"
+    )
+
 
 class UltracartSettings(PluginSettings):
-    """Filled in by the Ultracart plugin issue."""
+    """The UltraCart plugin: API version, pacing and the stores (one per brand)."""
+
+    api_version: str = API_VERSION
+    stores: dict[str, UltracartStoreSettings] = Field(default_factory=dict)
+    # UltraCart publishes no numeric limit (429 is documented, the numbers are not): pace each
+    # application key conservatively; raise these once the account's real allowance is known.
+    requests_per_window: int = Field(default=5, ge=1)
+    window_seconds: float = Field(default=1.0, gt=0)
+    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    skip_customer_notification: bool = Field(
+        default=False, description="refunds: do not send UltraCart's refund email to the customer"
+    )

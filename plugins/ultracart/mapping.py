@@ -1,0 +1,588 @@
+"""UltraCart JSON <-> domain models, in one module.
+
+Tolerant of missing optional sub-objects (UltraCart leaves out what was not ``_expand``-ed),
+strict on what flows need: an order without ``order_id``, ``creation_dts`` or ``summary.total``
+raises ``MappingError`` naming the field. Money arrives as ``Currency`` objects
+(``{"value": 19.95, "currency_code": "USD"}``) and becomes ``Money`` with an exact Decimal.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from hub.core.errors import MappingError
+from hub.core.models import (
+    Address,
+    Channel,
+    CheckoutLink,
+    Consent,
+    Customer,
+    FinancialStatus,
+    FulfillmentStatus,
+    LineItem,
+    Money,
+    Order,
+    Ref,
+    Refund,
+    Subscription,
+    SubscriptionStatus,
+)
+
+PLATFORM = "ultracart"
+# UltraCart runs on US Eastern time; a timestamp without an offset is read as Eastern
+# (unconfirmed: the API documents ISO-8601 with an offset, this only covers sloppy values).
+_MERCHANT_TZ = ZoneInfo("America/New_York")
+CENT = Decimal("0.01")
+
+SHIPPED_STAGES = frozenset({"Completed Order"})
+CLOSED_STAGES = frozenset({"Rejected"})
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+def parse_dts(value: Any, record: str, field: str, *, required: bool = False) -> datetime | None:
+    """An UltraCart timestamp as aware UTC; ``None`` when absent and optional."""
+    if value in (None, ""):
+        if required:
+            raise MappingError(PLATFORM, record, field, "missing")
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MappingError(PLATFORM, record, field, f"not an ISO-8601 timestamp: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_MERCHANT_TZ)
+    return moment.astimezone(UTC)
+
+
+def decimal_of(value: Any, record: str, field: str) -> Decimal:
+    if isinstance(value, float):
+        value = repr(value)  # shortest repr: 19.95 stays 19.95
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise MappingError(PLATFORM, record, field, f"not a number: {value!r}") from None
+    if not number.is_finite():
+        raise MappingError(PLATFORM, record, field, f"not a finite number: {value!r}")
+    return number
+
+
+def money_of(
+    value: Any, currency: str | None, record: str, field: str, *, required: bool = False
+) -> Money | None:
+    """A ``Currency`` object (or a bare number with ``currency``) as Money."""
+    if isinstance(value, dict):
+        amount, code = value.get("value"), value.get("currency_code") or currency
+    else:
+        amount, code = value, currency
+    if amount is None:
+        if required:
+            raise MappingError(PLATFORM, record, field, "missing")
+        return None
+    if not code:
+        raise MappingError(PLATFORM, record, field, "no currency code")
+    return Money(amount=decimal_of(amount, record, field), currency=code)
+
+
+def amount_of(value: Any) -> Decimal:
+    """The Decimal inside a ``Currency`` object or number; 0 when absent."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if value is None:
+        return Decimal(0)
+    return decimal_of(value, "amount", "value")
+
+
+def currency_obj(amount: Decimal, currency: str) -> dict[str, Any]:
+    """A ``Currency`` object to send back to UltraCart."""
+    return {"value": amount.quantize(CENT), "currency_code": currency}
+
+
+def e164(raw: Any, country: str | None = None) -> str | None:
+    """A phone number in E.164, or None when it cannot be parsed."""
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(str(raw), (country or "US").upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _name(first: Any, last: Any) -> str | None:
+    name = " ".join(str(part) for part in (first, last) if part)
+    return name or None
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def address_from(data: dict[str, Any] | None) -> Address | None:
+    """An UltraCart billing/shipping block as an Address; None without a street and city."""
+    if not data or not data.get("address1") or not data.get("city"):
+        return None
+    country = data.get("country_code") or "US"
+    phone = data.get("day_phone_e164") or e164(data.get("day_phone") or data.get("evening_phone"), country)
+    return Address(
+        name=_name(data.get("first_name"), data.get("last_name")),
+        company=data.get("company") or None,
+        line1=data["address1"],
+        line2=data.get("address2") or None,
+        city=data["city"],
+        region=data.get("state_region") or None,
+        postal_code=data.get("postal_code") or None,
+        country=country,
+        phone=phone,
+    )
+
+
+def address_to_uc(address: Address) -> dict[str, Any]:
+    """An Address as UltraCart's address keys (first token of the name is the first name)."""
+    first, _, last = (address.name or "").partition(" ")
+    return {
+        "first_name": first or None,
+        "last_name": last or None,
+        "company": address.company,
+        "address1": address.line1,
+        "address2": address.line2,
+        "city": address.city,
+        "state_region": address.region,
+        "postal_code": address.postal_code,
+        "country_code": address.country,
+        "day_phone": address.phone,
+    }
+
+
+# --------------------------------------------------------------------------- customers
+
+
+def consents_from_marketing(
+    marketing: dict[str, Any] | None, updated_at: datetime | None
+) -> tuple[Consent, ...]:
+    """Email and SMS opt-ins as recorded on an order's ``marketing`` block."""
+    if not marketing:
+        return ()
+    consents = []
+    if marketing.get("mailing_list") is not None:
+        consents.append(
+            Consent(channel=Channel.EMAIL, opted_in=bool(marketing["mailing_list"]), updated_at=updated_at)
+        )
+    if marketing.get("cell_phone_opt_in") is not None:
+        consents.append(
+            Consent(channel=Channel.SMS, opted_in=bool(marketing["cell_phone_opt_in"]), updated_at=updated_at)
+        )
+    return tuple(consents)
+
+
+def _default_book_entry(entries: Any, flag: str) -> dict[str, Any] | None:
+    if not isinstance(entries, list) or not entries:
+        return None
+    return next((entry for entry in entries if entry.get(flag)), entries[0])
+
+
+def customer_from_json(
+    data: dict[str, Any], *, store: str, brand: str, currency: str, consents: tuple[Consent, ...] = ()
+) -> Customer:
+    """An UltraCart customer profile (expanded with billing, shipping, orders_summary)."""
+    oid = data.get("customer_profile_oid")
+    if oid is None:
+        raise MappingError(PLATFORM, "customer", "customer_profile_oid", "missing")
+    billing = _default_book_entry(data.get("billing"), "default_billing") or {}
+    shipping = _default_book_entry(data.get("shipping"), "default_shipping") or {}
+    summary = data.get("orders_summary") or {}
+    phone = None
+    for entry in (billing, shipping):
+        country = entry.get("country_code")
+        phone = phone or e164(entry.get("day_phone"), country) or e164(entry.get("evening_phone"), country)
+    record = f"customer {oid}"
+    return Customer(
+        platform=PLATFORM,
+        id=str(oid),
+        store=store,
+        brand=brand,
+        email=data.get("email") or None,
+        phone=phone,
+        first_name=billing.get("first_name") or shipping.get("first_name"),
+        last_name=billing.get("last_name") or shipping.get("last_name"),
+        created_at=parse_dts(data.get("signup_dts"), record, "signup_dts"),
+        # orders_summary.total is a bare number in the account's base currency.
+        lifetime_revenue=money_of(summary.get("total"), currency, record, "orders_summary.total"),
+        order_count=int(summary["order_count"]) if summary.get("order_count") is not None else None,
+        last_order_at=parse_dts(summary.get("last_order_dts"), record, "orders_summary.last_order_dts"),
+        default_address=address_from(shipping) or address_from(billing),
+        consents=consents,
+    )
+
+
+# --------------------------------------------------------------------------- refunds (markers)
+
+_MARKER = re.compile(
+    r"\[hub-refund key=(?P<key>[^\s\]]+) amount=(?P<amount>-?[0-9.]+) "
+    r"currency=(?P<currency>[A-Z]{3})(?: reason=(?P<reason>[^\]]*))?\]"
+)
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9:_\-./]{1,100}$")
+
+
+def marker_key(idempotency_key: str) -> str:
+    """The key as written in notes: itself when plain, else its SHA-256 (no spaces or brackets)."""
+    if _SAFE_KEY.match(idempotency_key):
+        return idempotency_key
+    return "sha256-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+
+
+def refund_marker(idempotency_key: str, amount: Money, reason: str) -> str:
+    """The line the hub writes into the order's merchant notes with each refund it makes."""
+    safe_reason = re.sub(r"[\]\n]", " ", reason)[:80]
+    return (
+        f"[hub-refund key={marker_key(idempotency_key)} amount={amount.amount.quantize(CENT)} "
+        f"currency={amount.currency} reason={safe_reason}]"
+    )
+
+
+def order_notes(order: dict[str, Any]) -> list[tuple[str, datetime | None]]:
+    """Every merchant note of an order with its time (both the plain and transactional notes)."""
+    internal = order.get("internal") or {}
+    notes: list[tuple[str, datetime | None]] = []
+    if internal.get("merchant_notes"):
+        notes.append((str(internal["merchant_notes"]), None))
+    for note in internal.get("transactional_merchant_notes") or []:
+        when = parse_dts(note.get("note_dts"), "order", "internal.transactional_merchant_notes.note_dts")
+        notes.append((str(note.get("note") or ""), when))
+    return notes
+
+
+def hub_refunds(order: dict[str, Any], store: str) -> list[Refund]:
+    """Refunds the hub made on this order, read back from its merchant-note markers."""
+    order_id = str(order.get("order_id"))
+    refunds: dict[str, Refund] = {}
+    for text, when in order_notes(order):
+        for match in _MARKER.finditer(text):
+            key = match["key"]
+            refunds.setdefault(
+                key,
+                Refund(
+                    platform=PLATFORM,
+                    id=f"{order_id}:{key}",
+                    store=store,
+                    order_id=order_id,
+                    amount=Money(amount=Decimal(match["amount"]), currency=match["currency"]),
+                    reason=(match["reason"] or None),
+                    note=f"hub idempotency key {key}",
+                    created_at=when or parse_dts(order.get("refund_dts"), "order", "refund_dts"),
+                ),
+            )
+    return list(refunds.values())
+
+
+def order_refunds(order: dict[str, Any], store: str, currency: str) -> tuple[Refund, ...]:
+    """The order's refunds: the hub's (one per marker) plus one for any refunded remainder.
+
+    UltraCart keeps refund totals on the order, not a list of refunds; what the hub's markers do
+    not explain was refunded by someone else (an agent in the back office) and shows as one.
+    """
+    order_id = str(order.get("order_id"))
+    ours = hub_refunds(order, store)
+    total_refunded = amount_of((order.get("summary") or {}).get("total_refunded"))
+    explained = sum((refund.amount.amount for refund in ours), Decimal(0))
+    remainder = total_refunded - explained
+    if remainder > 0:
+        ours.append(
+            Refund(
+                platform=PLATFORM,
+                id=f"{order_id}:other",
+                store=store,
+                order_id=order_id,
+                amount=Money(amount=remainder, currency=currency),
+                reason=order.get("refund_reason") or None,
+                note="refunded outside the hub",
+                created_at=parse_dts(order.get("refund_dts"), f"order {order_id}", "refund_dts"),
+            )
+        )
+    return tuple(ours)
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def order_currency(order: dict[str, Any]) -> str | None:
+    total = (order.get("summary") or {}).get("total")
+    code = total.get("currency_code") if isinstance(total, dict) else None
+    return code or order.get("currency_code")
+
+
+def _financial_status(order: dict[str, Any], total: Money) -> FinancialStatus:
+    refunded = amount_of((order.get("summary") or {}).get("total_refunded"))
+    if refunded > 0:
+        return FinancialStatus.REFUNDED if refunded >= total.amount else FinancialStatus.PARTIALLY_REFUNDED
+    if order.get("current_stage") in CLOSED_STAGES:
+        return FinancialStatus.VOIDED
+    status = str((order.get("payment") or {}).get("payment_status") or "").lower()
+    return {
+        "processed": FinancialStatus.PAID,
+        "skipped": FinancialStatus.PAID,
+        "authorized": FinancialStatus.PENDING,
+        "unprocessed": FinancialStatus.PENDING,
+        "declined": FinancialStatus.DECLINED,
+        "capture failed": FinancialStatus.DECLINED,
+        "voided": FinancialStatus.VOIDED,
+        "refunded": FinancialStatus.REFUNDED,
+    }.get(status, FinancialStatus.UNKNOWN)
+
+
+def shipped_at(order: dict[str, Any]) -> datetime | None:
+    """When the order shipped: the shipping date, else the latest item ship time."""
+    record = f"order {order.get('order_id')}"
+    shipping = order.get("shipping") or {}
+    when = parse_dts(shipping.get("shipping_date"), record, "shipping.shipping_date")
+    item_times = [
+        parse_dts(item.get("shipped_dts"), record, "items.shipped_dts") for item in order.get("items") or []
+    ]
+    shipped_items = [moment for moment in item_times if moment is not None]
+    return when or (max(shipped_items) if shipped_items else None)
+
+
+def is_shipped(order: dict[str, Any]) -> bool:
+    """True once anything of the order left the warehouse (or the order is completed)."""
+    items = order.get("items") or []
+    return (
+        order.get("current_stage") in SHIPPED_STAGES
+        or shipped_at(order) is not None
+        or any(item.get("shipped_dts") for item in items)
+    )
+
+
+def _fulfillment_status(order: dict[str, Any]) -> FulfillmentStatus:
+    if order.get("current_stage") in CLOSED_STAGES:
+        return FulfillmentStatus.CANCELLED
+    items = [item for item in order.get("items") or [] if not item.get("kit_component")]
+    shipped = [item for item in items if item.get("shipped_dts")]
+    if order.get("current_stage") in SHIPPED_STAGES or (items and len(shipped) == len(items)):
+        return FulfillmentStatus.FULFILLED
+    if shipped or (order.get("shipping") or {}).get("shipping_date"):
+        return FulfillmentStatus.PARTIAL if shipped else FulfillmentStatus.FULFILLED
+    return FulfillmentStatus.UNFULFILLED
+
+
+def _tracking_numbers(order: dict[str, Any]) -> tuple[str, ...]:
+    shipping = order.get("shipping") or {}
+    numbers = list(shipping.get("tracking_numbers") or [])
+    numbers += [d.get("tracking_number") for d in shipping.get("tracking_number_details") or []]
+    return tuple(dict.fromkeys(str(n) for n in numbers if n))
+
+
+def line_item_from(item: dict[str, Any], currency: str, record: str) -> LineItem:
+    """An order item: its id is UltraCart's ``item_index``, the price the unit cost."""
+    quantity = decimal_of(item.get("quantity") or 0, record, "items.quantity")
+    unit = item.get("cost")
+    if unit is None and item.get("total_cost_with_discount") is not None and quantity:
+        unit = {"value": amount_of(item["total_cost_with_discount"]) / quantity}
+    price = money_of(unit if unit is not None else 0, currency, record, "items.cost")
+    assert price is not None  # 0 default above
+    return LineItem(
+        id=str(item["item_index"]) if item.get("item_index") is not None else None,
+        sku=item.get("merchant_item_id"),
+        name=item.get("description") or item.get("merchant_item_id") or "item",
+        quantity=int(quantity),
+        price=price,
+    )
+
+
+def order_from_json(data: dict[str, Any], *, store: str, brand: str) -> Order:
+    """An expanded UltraCart order as an Order (with its refunds)."""
+    order_id = data.get("order_id")
+    if not order_id:
+        raise MappingError(PLATFORM, "order", "order_id", "missing")
+    record = f"order {order_id}"
+    created = parse_dts(data.get("creation_dts"), record, "creation_dts", required=True)
+    assert created is not None
+    summary = data.get("summary")
+    if not summary or summary.get("total") is None:
+        raise MappingError(
+            PLATFORM, record, "summary.total", "missing (fetch the order with _expand=summary)"
+        )
+    currency = order_currency(data)
+    total = money_of(summary["total"], currency, record, "summary.total", required=True)
+    assert total is not None
+    billing = data.get("billing") or {}
+    profile = data.get("customer_profile") or {}
+    auto_order = data.get("auto_order") or {}
+    return Order(
+        platform=PLATFORM,
+        id=str(order_id),
+        store=store,
+        brand=brand,
+        number=str(order_id),
+        customer_id=str(profile["customer_profile_oid"]) if profile.get("customer_profile_oid") else None,
+        email=billing.get("email") or None,
+        created_at=created,
+        total=total,
+        financial_status=_financial_status(data, total),
+        fulfillment_status=_fulfillment_status(data),
+        shipped_at=shipped_at(data),
+        tracking_numbers=_tracking_numbers(data),
+        line_items=tuple(
+            line_item_from(item, total.currency, record)
+            for item in data.get("items") or []
+            if not item.get("kit_component")
+        ),
+        shipping_address=address_from(data.get("shipping")),
+        billing_address=address_from(billing),
+        is_subscription=bool(auto_order.get("auto_order_oid") or auto_order.get("auto_order_code")),
+        refunds=order_refunds(data, store, total.currency),
+    )
+
+
+# --------------------------------------------------------------------------- auto orders
+
+
+_SUBSCRIPTION_STATUS = {
+    "active": SubscriptionStatus.ACTIVE,
+    "canceled": SubscriptionStatus.CANCELLED,
+    # A disabled auto order no longer rebills (UltraCart disables it after failures or by hand).
+    "disabled": SubscriptionStatus.CANCELLED,
+    "merged": SubscriptionStatus.EXPIRED,
+}
+
+
+def subscription_status(data: dict[str, Any]) -> SubscriptionStatus:
+    status = _SUBSCRIPTION_STATUS.get(str(data.get("status") or "").lower())
+    if status is None:
+        if data.get("enabled") is False:
+            return SubscriptionStatus.CANCELLED
+        return SubscriptionStatus.ACTIVE if data.get("enabled") else SubscriptionStatus.UNKNOWN
+    if status is SubscriptionStatus.ACTIVE and data.get("enabled") is False:
+        return SubscriptionStatus.CANCELLED  # cancelled by enabled=false before the status flips
+    return status
+
+
+def subscription_from_json(
+    data: dict[str, Any], *, store: str, currency: str, customer_id: str | None = None
+) -> Subscription:
+    """An UltraCart auto order as a Subscription."""
+    oid = data.get("auto_order_oid")
+    if oid is None:
+        raise MappingError(PLATFORM, "auto_order", "auto_order_oid", "missing")
+    record = f"auto_order {oid}"
+    items = data.get("items") or []
+    first = items[0] if items else {}
+    original = data.get("original_order") or {}
+    profile_oid = data.get("customer_profile_oid") or (original.get("customer_profile") or {}).get(
+        "customer_profile_oid"
+    )
+    next_at = data.get("next_attempt") or first.get("next_shipment_dts")
+    return Subscription(
+        platform=PLATFORM,
+        id=str(oid),
+        store=store,
+        customer_id=customer_id or (str(profile_oid) if profile_oid else None),
+        product=first.get("original_item_description") or first.get("original_item_id"),
+        sku=first.get("original_item_id"),
+        status=subscription_status(data),
+        price=money_of(first.get("arbitrary_unit_cost"), currency, record, "items.arbitrary_unit_cost"),
+        next_billing_at=parse_dts(next_at, record, "next_attempt"),
+        created_at=parse_dts(original.get("creation_dts"), record, "original_order.creation_dts"),
+    )
+
+
+# --------------------------------------------------------------------------- checkout
+
+
+def checkout_link_from(handoff: dict[str, Any], cart: dict[str, Any], *, store: str) -> CheckoutLink:
+    """The hand-off answer as a CheckoutLink (id is the cart id)."""
+    url = handoff.get("redirect_to_url")
+    if not url:
+        errors = "; ".join(str(e) for e in handoff.get("errors") or []) or "no redirect_to_url"
+        raise MappingError(PLATFORM, "checkout_handoff", "redirect_to_url", errors)
+    cart_id = cart.get("cart_id") or (handoff.get("cart") or {}).get("cart_id")
+    if not cart_id:
+        raise MappingError(PLATFORM, "cart", "cart_id", "missing")
+    summary = (handoff.get("cart") or cart).get("summary") or {}
+    total = summary.get("total")
+    currency = cart.get("currency_code") or cart.get("base_currency_code")
+    return CheckoutLink(
+        platform=PLATFORM,
+        id=str(cart_id),
+        store=store,
+        url=str(url),
+        total=money_of(total, currency, "cart", "summary.total") if total is not None and currency else None,
+    )
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One event of a webhook batch: its name and the (sparse) object it carries.
+
+    ``ref`` points at the order/auto order/customer in the store whose ``merchant_id`` matches;
+    payloads are sparse, so flows re-fetch through ``commerce_get_order``.
+    """
+
+    name: str
+    merchant_id: str | None
+    ref: Ref | None
+    stage: str | None
+    occurred_at: datetime | None
+    data: dict[str, Any]
+
+
+def webhook_body(raw: bytes | str) -> dict[str, Any]:
+    """The webhook body as JSON, undoing ``compress_events`` (gzip then base64) when used."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    body = json.loads(text, parse_float=Decimal)
+    if isinstance(body, str):  # compressed: a base64 string of gzipped JSON
+        body = json.loads(gzip.decompress(base64.b64decode(body)), parse_float=Decimal)
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
+        raise MappingError(PLATFORM, "webhook", "events", "missing or not a list")
+    return body
+
+
+def _event_ref(name: str, data: dict[str, Any], store: str | None) -> Ref | None:
+    if store is None:
+        return None
+    if name.startswith("order_") and data.get("order_id"):
+        return Ref(platform=PLATFORM, id=str(data["order_id"]), store=store)
+    if name.startswith("auto_order_") and data.get("auto_order_oid") is not None:
+        return Ref(platform=PLATFORM, id=str(data["auto_order_oid"]), store=store)
+    if name.startswith("customer_") and data.get("customer_profile_oid") is not None:
+        return Ref(platform=PLATFORM, id=str(data["customer_profile_oid"]), store=store)
+    return None
+
+
+def webhook_events(body: dict[str, Any], stores_by_merchant: dict[str, str]) -> list[WebhookEvent]:
+    """The events of a batch (``{"events": [{"order_create": {...}}, ...]}``), in order."""
+    events = []
+    for index, element in enumerate(body.get("events") or []):
+        if not isinstance(element, dict) or len(element) != 1:
+            raise MappingError(PLATFORM, "webhook", f"events[{index}]", "not a one-key object")
+        ((name, data),) = element.items()
+        if not isinstance(data, dict):
+            raise MappingError(PLATFORM, "webhook", f"events[{index}].{name}", "not an object")
+        merchant = data.get("merchant_id")
+        store = stores_by_merchant.get(str(merchant)) if merchant else None
+        events.append(
+            WebhookEvent(
+                name=name,
+                merchant_id=merchant,
+                ref=_event_ref(name, data, store),
+                stage=data.get("current_stage"),
+                occurred_at=parse_dts(data.get("creation_dts"), f"webhook {name}", "creation_dts"),
+                data=data,
+            )
+        )
+    return events
