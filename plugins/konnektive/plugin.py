@@ -1,12 +1,143 @@
-"""Konnektive hook implementations."""
+"""Konnektive (Checkout Champ) hook implementations: one store per brand, routed by ``ref.store``."""
 
-from hub.core.plugin import Kind, Plugin
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+
+from hub.core.errors import FatalError
+from hub.core.hookspecs import hookimpl
+from hub.core.http import RetryPolicy, SlidingWindowLimiter
+from hub.core.models import (
+    Address,
+    Customer,
+    Order,
+    Ref,
+    Refund,
+    RefundRequest,
+    ReplacementRequest,
+    Subscription,
+)
+from hub.core.plugin import HubContext, Kind, Plugin
+from plugins.konnektive.client import KonnektiveClient
 from plugins.konnektive.settings import KonnektiveSettings
+from plugins.konnektive.store import KonnektiveStore
 
 
 class KonnektivePlugin(Plugin):
+    """Customers, orders, refunds, purchases (subscriptions) and replacements on Konnektive."""
+
     name = "konnektive"
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset()
+    capabilities = frozenset({
+        "commerce_find_customers",
+        "commerce_list_orders",
+        "commerce_get_order",
+        "commerce_refund_order",
+        "commerce_list_subscriptions",
+        "commerce_cancel_subscription",
+        "commerce_change_shipping_address",
+        "commerce_create_replacement_order",
+    })
+    unsupported = {
+        "commerce_create_checkout_link": (
+            "Konnektive has no API that mints a hosted checkout URL; checkout pages are funnels "
+            "built in the CRM"
+        ),
+        "commerce_update_consent": (
+            "Konnektive's customer API has no email/SMS/phone marketing-consent fields "
+            "(only a one-way do-not-contact blacklist that cannot be read back)"
+        ),
+    }
     settings_model = KonnektiveSettings
-    description = "Konnektive (hooks arrive with the plugin issue)"
+    description = "Konnektive / Checkout Champ CRM: one account per brand"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stores: dict[str, KonnektiveStore] = {}
+
+    async def start(self, context: HubContext) -> None:
+        settings: KonnektiveSettings = self.settings
+        shared = context.limiters.get(self.name)
+        policy = RetryPolicy(max_attempts=settings.max_attempts)
+        for key, store in settings.stores.items():
+            # Each store is its own Konnektive account, so each gets its own gentle pace
+            # unless the deployment shares one limiter.
+            limiter = shared or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds)
+            client = KonnektiveClient(
+                key, store, limiter=limiter, transport=context.transport_for(self.name),
+                results_per_page=settings.results_per_page, timeout=settings.timeout_seconds,
+                policy=policy,
+            )
+            self.stores[key] = KonnektiveStore(client, compute_summary=settings.compute_customer_summary)
+
+    async def stop(self) -> None:
+        stores, self.stores = self.stores, {}
+        await asyncio.gather(*(store.client.aclose() for store in stores.values()))
+
+    def _store(self, ref: Ref) -> KonnektiveStore:
+        if ref.store is not None:
+            if ref.store in self.stores:
+                return self.stores[ref.store]
+            raise FatalError(self.name, f"no Konnektive store {ref.store!r} is configured")
+        if len(self.stores) == 1:
+            return next(iter(self.stores.values()))
+        raise FatalError(self.name, f"record {ref.id} names no store and several are configured")
+
+    # ------------------------------------------------------------------ look-ups
+
+    @hookimpl
+    def commerce_find_customers(self, email: str | None,
+                                phone: str | None) -> Awaitable[list[Customer]] | None:
+        if not self.enabled or not (email or phone):
+            return None
+        return self._find_customers(email, phone)
+
+    async def _find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
+        found = await asyncio.gather(*(store.find_customers(email, phone) for store in self.stores.values()))
+        return [customer for customers in found for customer in customers]
+
+    @hookimpl
+    def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:
+        if not self.owns(customer):
+            return None
+        return self._store(customer).orders_of(customer.id)
+
+    @hookimpl
+    def commerce_get_order(self, ref: Ref) -> Awaitable[Order] | None:
+        if not self.owns(ref):
+            return None
+        return self._store(ref).get_order(ref.id)
+
+    @hookimpl
+    def commerce_list_subscriptions(self, customer: Ref) -> Awaitable[list[Subscription]] | None:
+        if not self.owns(customer):
+            return None
+        return self._store(customer).subscriptions_of(customer.id)
+
+    # ------------------------------------------------------------------ actions
+
+    @hookimpl
+    def commerce_refund_order(self, request: RefundRequest) -> Awaitable[Refund] | None:
+        if not self.owns(request.order):
+            return None
+        return self._store(request.order).refund(request)
+
+    @hookimpl
+    def commerce_cancel_subscription(self, ref: Ref, reason: str,
+                                     idempotency_key: str) -> Awaitable[Subscription] | None:
+        if not self.owns(ref):
+            return None
+        return self._store(ref).cancel_subscription(ref.id, reason, idempotency_key)
+
+    @hookimpl
+    def commerce_change_shipping_address(self, ref: Ref, address: Address) -> Awaitable[Order] | None:
+        if not self.owns(ref):
+            return None
+        return self._store(ref).change_shipping_address(ref.id, address)
+
+    @hookimpl
+    def commerce_create_replacement_order(self, request: ReplacementRequest) -> Awaitable[Order] | None:
+        if not self.owns(request.order):
+            return None
+        return self._store(request.order).create_replacement(request)

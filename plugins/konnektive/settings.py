@@ -1,7 +1,118 @@
-"""Settings of the Konnektive plugin: the ``[plugins.konnektive]`` section."""
+"""Settings of the Konnektive plugin: the ``[plugins.konnektive]`` section.
+
+One Konnektive (Checkout Champ) account per brand, side by side under ``stores.<store key>``::
+
+    [plugins.konnektive]
+    enabled = true
+    requests_per_window = 5
+
+    [plugins.konnektive.stores.paleohacks]
+    brand = "PaleoHacks"
+    login_id = "..."        # API user (Admin -> Users, access level "Api User")
+    password = "..."
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from hub.core.plugin import PluginSettings
 
+BRANDS = (
+    "Ava Jane's Kitchen",
+    "Bright Naturals",
+    "Earth Echo",
+    "Mesa Cookware",
+    "PaleoHacks",
+    "Paleo Plan",
+    "PhysioTru",
+)
+
+DEFAULT_BASE_URL = "https://api.konnektive.com"
+MAX_RESULTS_PER_PAGE = 200  # the API refuses larger pages
+
+
+class KonnektiveStoreSettings(BaseModel):
+    """One brand's Konnektive account: where it is, who we log in as, how to read its values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brand: str
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL,
+        description="https://api.konnektive.com or the rebranded https://api.checkoutchamp.com",
+    )
+    login_id: SecretStr = Field(description="API user login id (max 32 characters)")
+    password: SecretStr = Field(description="API user password (max 32 characters, no '&')")
+    currency: str = Field(
+        default="USD", min_length=3, max_length=3,
+        description="ISO 4217 currency of the account (orders only carry a currency symbol)",
+    )
+    timezone: str = Field(
+        default="UTC",
+        description="the CRM account's time zone: Konnektive timestamps and m/d/Y filters are local",
+    )
+    history_start: date = Field(
+        default=date(2010, 1, 1),
+        description="start of the date range sent with look-ups (the API requires one without an id)",
+    )
+    campaign_id: str | None = Field(
+        default=None,
+        description="campaign used for replacement orders when the original order names none",
+    )
+
+    @field_validator("brand")
+    @classmethod
+    def _known_brand(cls, value: str) -> str:
+        if value not in BRANDS:
+            raise ValueError(f"unknown brand (expected one of: {', '.join(BRANDS)})")
+        return value
+
+    @field_validator("login_id", "password")
+    @classmethod
+    def _credential_shape(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if not secret or len(secret) > 32:
+            raise ValueError("must be 1 to 32 characters")
+        if "&" in secret:
+            # Many Konnektive integrations pass it unescaped in query strings; the CRM refuses it.
+            raise ValueError("must not contain '&'")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown IANA time zone") from None
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
 
 class KonnektiveSettings(PluginSettings):
-    """Filled in by the Konnektive plugin issue."""
+    """``[plugins.konnektive]``: pacing, paging and the stores (one per brand)."""
+
+    stores: dict[str, KonnektiveStoreSettings] = Field(default_factory=dict)
+    # No rate limit is published; the reference asks to stay gentle (about 5 requests a second).
+    requests_per_window: int = Field(default=5, ge=1)
+    window_seconds: float = Field(default=1.0, gt=0)
+    results_per_page: int = Field(default=MAX_RESULTS_PER_PAGE, ge=1, le=MAX_RESULTS_PER_PAGE)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, description="tries of a read on 429/5xx/timeouts")
+    compute_customer_summary: bool = Field(
+        default=True,
+        description="fill lifetime revenue / order count / last order on look-ups (two reads per customer)",
+    )
