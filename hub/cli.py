@@ -20,7 +20,6 @@ from rich.table import Table
 from hub.core.config import load_config
 from hub.core.errors import ConfigError, HubError
 from hub.core.manager import get_plugin_manager, implemented_hooks, plugin_infos, settings_models
-from hub.flows import FLOWS
 from hub.runner import RunReport, Runtime, describe_missing, flow_counts_line, run_flow
 
 app = typer.Typer(
@@ -250,8 +249,52 @@ def dead_letters_retry(ctx: typer.Context, letter_id: int) -> None:
             raise typer.Exit(1)
 
 
-def known_flows() -> list[str]:
-    return sorted(FLOWS)
+@app.command()
+def demo(passes: Annotated[int, typer.Option(help="How many times to run every flow.")] = 2) -> None:
+    """Run the whole job on the built-in sandbox (emulators of every platform), twice."""
+    from hub.demo import run_demo
+
+    with cli_errors():
+        pm = get_plugin_manager()
+        columns = (SpinnerColumn(), TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+
+            def progress(flow: str) -> Callable[[int, int | None], None]:
+                task = bar.add_task(flow, total=None)
+                return lambda done, total: bar.update(task, completed=done, total=total)
+
+            results = asyncio.run(run_demo(pm, passes=passes, progress=progress))
+        for number, result in enumerate(results, start=1):
+            print_pass(number, result)
+        if len(results) > 1:
+            again = results[-1].actions
+            verdict = "[green]nothing new[/]" if again == 0 else f"[red]{again} new actions[/]"
+            console.print(f"Pass {len(results)} over the same data: {verdict}.")
+        if any(r.status == "failed" for result in results for r in result.reports):
+            raise typer.Exit(1)
+
+
+def print_pass(number: int, result: Any) -> None:
+    table = Table(title=f"Pass {number}")
+    for column in ("flow", "status", "read", "actions", "duplicates", "dead letters", "details"):
+        table.add_column(column)
+    shown = {"read", "actions", "duplicates", "dead_letters"}
+    for r in result.reports:
+        details = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items()) if k not in shown)
+        table.add_row(
+            r.flow,
+            r.status,
+            *(str(r.counts.get(k, 0)) for k in ("read", "actions", "duplicates", "dead_letters")),
+            details + (f"; {r.error}" if r.error else ""),
+        )
+    for flow, missing in result.skipped.items():
+        table.add_row(flow, "skipped", "-", "-", "-", "-", f"no plugin provides {', '.join(missing)}")
+    console.print(table)
+    for r in result.reports:
+        for line in r.report[:8]:
+            console.print(f"  {r.flow}: {line}", highlight=False)
+        if len(r.report) > 8:
+            console.print(f"  {r.flow}: ... {len(r.report) - 8} more lines (hub runs)", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -83,8 +83,8 @@ AGENTS = (
 
 
 def store_key(brand: str) -> str:
-    """The store key a brand's stores use in config: ``PaleoHacks`` -> ``paleohacks``."""
-    return re.sub(r"[^a-z0-9]+", "_", brand.lower()).strip("_")
+    """The store key a brand's stores use in config: ``Ava Jane's Kitchen`` -> ``ava_janes_kitchen``."""
+    return re.sub(r"[^a-z0-9]+", "_", brand.lower().replace("'", "")).strip("_")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Person:
     phone: str
     brand: str
     platform: str
-    """The commerce platform this person buys on."""
+    """The commerce platform this person buys on ("" when no store takes part)."""
 
     @property
     def store(self) -> str:
@@ -123,6 +123,15 @@ class SandboxWorld:
         return sorted({p.brand for p in self.people_on(platform)})
 
 
+def sandbox_host(name: str) -> str:
+    """The base URL host a plugin's sandbox settings use (``http://<name>.sandbox``).
+
+    In-process the host is never resolved; ``hub sandbox`` replaces it with the loopback
+    address it serves the emulator on.
+    """
+    return f"http://{name}.sandbox"
+
+
 @dataclass
 class SandboxApp:
     """What a plugin hands the sandbox: its seeded emulator and the settings that reach it."""
@@ -138,12 +147,10 @@ def build_world(
     platforms: list[str], *, seed: int = 7, per_brand: int = 40, now: datetime | None = None
 ) -> SandboxWorld:
     """People for the seven brands, each brand sold on one of ``platforms`` (round robin)."""
-    if not platforms:
-        raise ValueError("the sandbox needs at least one commerce platform")
     rng = random.Random(seed)
     people: list[Person] = []
     for index, brand in enumerate(BRANDS):
-        platform = platforms[index % len(platforms)]
+        platform = platforms[index % len(platforms)] if platforms else ""
         for n in range(per_brand):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             number = f"+1{AREA_CODES[index]}555{n:04d}"

@@ -35,14 +35,14 @@ class AgentStatusSync(Flow):
         teammates = await ctx.hub.collect("helpdesk_list_agents")
         users = {u.email.lower(): u for u in await ctx.hub.collect("telephony_list_agents") if u.email}
         for teammate in teammates:
-            ctx.count("agents")
+            ctx.count("read")
             user = users.get((teammate.email or "").lower())
             if user is None:
                 ctx.count("unmatched")
                 ctx.report.append(f"{teammate.name or teammate.id}: no telephony user with {teammate.email}")
                 continue
             await self.align(ctx, teammate, user)
-        ctx.advance(ctx.counts["agents"], len(teammates))
+        ctx.advance(ctx.counts["read"], len(teammates))
 
     def wanted(self, teammate: Agent) -> tuple[AgentStatus, str | None]:
         if teammate.status is AgentStatus.AVAILABLE:

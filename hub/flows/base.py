@@ -83,7 +83,9 @@ class RunContext:
                 )
             if not records:
                 continue
-            yield [r for r in records if cursor is None or cursor.is_before(stamp(r), r.id)]
+            fresh = [r for r in records if cursor is None or cursor.is_before(stamp(r), r.id)]
+            self.count("read", len(fresh))
+            yield fresh
             last = max(records, key=lambda r: (stamp(r), id_order(r.id)))
             if cursor is None or cursor.is_before(stamp(last), last.id):
                 cursor = Cursor(stamp(last), last.id)

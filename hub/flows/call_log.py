@@ -43,12 +43,11 @@ class CallLog(Flow):
     async def run(self, ctx: RunContext) -> None:
         async for page in ctx.new_records("telephony_list_calls", lambda call: call.started_at):
             for call in page:  # in order: attempt numbers depend on the calls before
-                ctx.count("calls")
                 try:
                     await self.log_call(ctx, call)
                 except (MappingError, FatalError) as exc:
                     ctx.dead_letter(f"call:{call.platform}:{call.id}", call.model_dump(mode="json"), str(exc))
-            ctx.advance(ctx.counts["calls"])
+            ctx.advance(ctx.counts["read"])
 
     async def log_call(self, ctx: RunContext, call: Call) -> None:
         contact = await self._contact_for(ctx, call)

@@ -45,13 +45,12 @@ class CsAssist(Flow):
         async for page in ctx.new_records("helpdesk_list_conversations", lambda c: c.updated_at):
             todo = {}
             for conversation in page:
-                ctx.count("conversations")
                 for contact_id in conversation.contact_ids:
                     if contact_id not in seen:
                         seen.add(contact_id)
                         todo[contact_id] = conversation
             await asyncio.gather(*(self._guarded(ctx, limit, cid, conv) for cid, conv in todo.items()))
-            ctx.advance(ctx.counts["conversations"])
+            ctx.advance(ctx.counts["read"])
 
     async def _guarded(
         self, ctx: RunContext, limit: asyncio.Semaphore, contact_id: str, conversation: Conversation

@@ -42,7 +42,7 @@ class TrackerReport(Flow):
         brands: dict[str, str] = {}  # contact id -> brand, looked up once per run
         async for page in ctx.hub.pages("helpdesk_list_tickets", types=[TicketType.TRACKER], since=None):
             for tracker in page:
-                ctx.count("trackers")
+                ctx.count("read")
                 by_brand = await self.count_by_brand(ctx, tracker, brands, limit)
                 total = sum(by_brand.values())
                 breakdown = ", ".join(f"{brand}: {n}" for brand, n in sorted(by_brand.items()))

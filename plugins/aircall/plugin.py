@@ -10,7 +10,9 @@ from hub.core.hookspecs import hookimpl
 from hub.core.http import SlidingWindowLimiter
 from hub.core.models import Agent, AgentStatus, Call, Ref
 from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.sandbox import BRANDS, SandboxApp, SandboxWorld, sandbox_host
 from plugins.aircall.client import AircallClient
+from plugins.aircall.emulator import DEMO_API_ID, DEMO_API_TOKEN, build_seed, create_app
 from plugins.aircall.mapping import agent_from_aircall, availability_to_aircall, call_from_aircall
 from plugins.aircall.settings import AircallSettings
 
@@ -54,6 +56,21 @@ class AircallPlugin(Plugin):
         return self.client
 
     # ------------------------------------------------------------------ hooks
+
+    @hookimpl
+    def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
+        """The emulator seeded with calls from the world's customers (and some strangers)."""
+        if kind is not Kind.TELEPHONY:
+            return None
+        numbers = {brand: [p.phone for p in world.people if p.brand == brand][:4] for brand in BRANDS}
+        seed = build_seed(world.seed, now=int(world.now.timestamp()), customer_numbers=numbers)
+        app = create_app(seed)
+        settings = {
+            "api_id": DEMO_API_ID,
+            "api_token": DEMO_API_TOKEN,
+            "base_url": f"{sandbox_host(self.name)}/v1",
+        }
+        return SandboxApp(name=self.name, app=app, settings=settings, state=app.state.emulator)
 
     @hookimpl
     def telephony_list_calls(self, since: datetime | None) -> AsyncIterator[list[Call]] | None:

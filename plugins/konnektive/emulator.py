@@ -36,6 +36,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.core.sandbox import Person, SandboxWorld
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 25
@@ -718,12 +719,15 @@ def build_seed(seed: int = 7, customers_per_brand: int = 5, *,
 
 
 def _seed_customer(emulator: KonnektiveEmulator, rng: random.Random, brand: str, number: int,
-                   products: list[Product], start: datetime) -> None:
+                   products: list[Product], start: datetime, person: Person | None = None) -> None:
     first, last = rng.choice(FIRST), rng.choice(LAST)
     city, state, postal, area = rng.choice(CITIES)
     street = f"{rng.randint(10, 9999)} {rng.choice(STREETS)}"
     phone = f"{area}-555-{rng.randint(100, 199):04d}"
     email = f"{first}.{last}.{brand_slug(brand)}{number}@example.com".lower()
+    if person is not None:  # the sandbox world's person: same name, email and phone everywhere
+        first, last, email = person.first_name, person.last_name, person.email
+        phone = f"{person.phone[2:5]}-{person.phone[5:8]}-{person.phone[8:]}"
     created = start + timedelta(days=rng.randint(0, 200), minutes=rng.randint(0, 600))
     fields = {"firstName": first, "lastName": last, "emailAddress": email, "phoneNumber": phone,
               "address1": street, "city": city, "state": state, "postalCode": postal, "country": "US",
@@ -743,6 +747,20 @@ def _seed_customer(emulator: KonnektiveEmulator, rng: random.Random, brand: str,
         if rng.random() < 0.6:  # most orders have shipped, some have not yet
             emulator.ship_order(order["orderId"], f"9400{rng.randint(10**15, 10**16 - 1)}",
                                 (when + timedelta(days=rng.randint(1, 3))).date())
+
+
+def seed_from_world(world: SandboxWorld) -> Seed:
+    """The world's Konnektive brands, with its people as customers and their orders."""
+    rng = random.Random(world.seed * 37 + 11)
+    emulator = KonnektiveEmulator()
+    start = (world.now - timedelta(days=400)).replace(tzinfo=None)
+    for brand in world.brands_on("konnektive"):
+        emulator.add_account(*brand_credentials(brand), brand)
+        products = [emulator.add_product(brand, name, sku, price, recurring=recurring)
+                    for sku, name, price, recurring in BRAND_CATALOG[brand]]
+        for number, person in enumerate(p for p in world.people_on("konnektive") if p.brand == brand):
+            _seed_customer(emulator, rng, brand, number, products, start, person)
+    return emulator.export()
 
 
 def sandbox_stores(seed: Seed, base_url: str) -> dict[str, dict[str, str]]:

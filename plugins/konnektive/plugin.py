@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from zoneinfo import ZoneInfo
 
 from hub.core.errors import FatalError
 from hub.core.hookspecs import hookimpl
@@ -19,7 +20,11 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
+from plugins.konnektive import mapping
 from plugins.konnektive.client import KonnektiveClient
+from plugins.konnektive.emulator import brand_slug, create_app, sandbox_stores, seed_from_world
+from plugins.konnektive.mapping import StoreView
 from plugins.konnektive.settings import KonnektiveSettings
 from plugins.konnektive.store import KonnektiveStore
 
@@ -29,16 +34,18 @@ class KonnektivePlugin(Plugin):
 
     name = "konnektive"
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset({
-        "commerce_find_customers",
-        "commerce_list_orders",
-        "commerce_get_order",
-        "commerce_refund_order",
-        "commerce_list_subscriptions",
-        "commerce_cancel_subscription",
-        "commerce_change_shipping_address",
-        "commerce_create_replacement_order",
-    })
+    capabilities = frozenset(
+        {
+            "commerce_find_customers",
+            "commerce_list_orders",
+            "commerce_get_order",
+            "commerce_refund_order",
+            "commerce_list_subscriptions",
+            "commerce_cancel_subscription",
+            "commerce_change_shipping_address",
+            "commerce_create_replacement_order",
+        }
+    )
     unsupported = {
         "commerce_create_checkout_link": (
             "Konnektive has no API that mints a hosted checkout URL; checkout pages are funnels "
@@ -65,11 +72,35 @@ class KonnektivePlugin(Plugin):
             # unless the deployment shares one limiter.
             limiter = shared or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds)
             client = KonnektiveClient(
-                key, store, limiter=limiter, transport=context.transport_for(self.name),
-                results_per_page=settings.results_per_page, timeout=settings.timeout_seconds,
+                key,
+                store,
+                limiter=limiter,
+                transport=context.transport_for(self.name),
+                results_per_page=settings.results_per_page,
+                timeout=settings.timeout_seconds,
                 policy=policy,
             )
             self.stores[key] = KonnektiveStore(client, compute_summary=settings.compute_customer_summary)
+
+    @hookimpl
+    def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
+        """The emulator with the world's Konnektive brands; their orders join the world."""
+        if kind is not Kind.COMMERCE or not world.brands_on(self.name):
+            return None
+        seed = seed_from_world(world)
+        app = create_app(seed)
+        stores = sandbox_stores(seed, sandbox_host(self.name))
+        for account in seed.accounts:
+            view = StoreView(
+                key=brand_slug(account.brand), brand=account.brand, currency="USD", zone=ZoneInfo("UTC")
+            )
+            world.orders.extend(
+                mapping.order(raw, view) for raw in seed.orders if raw["_brand"] == account.brand
+            )
+            world.subscriptions.extend(
+                mapping.subscription(raw, view) for raw in seed.purchases if raw["_brand"] == account.brand
+            )
+        return SandboxApp(name=self.name, app=app, settings={"stores": stores}, state=app.state.emulator)
 
     async def stop(self) -> None:
         stores, self.stores = self.stores, {}
@@ -87,8 +118,9 @@ class KonnektivePlugin(Plugin):
     # ------------------------------------------------------------------ look-ups
 
     @hookimpl
-    def commerce_find_customers(self, email: str | None,
-                                phone: str | None) -> Awaitable[list[Customer]] | None:
+    def commerce_find_customers(
+        self, email: str | None, phone: str | None
+    ) -> Awaitable[list[Customer]] | None:
         if not self.enabled or not (email or phone):
             return None
         return self._find_customers(email, phone)
@@ -124,8 +156,9 @@ class KonnektivePlugin(Plugin):
         return self._store(request.order).refund(request)
 
     @hookimpl
-    def commerce_cancel_subscription(self, ref: Ref, reason: str,
-                                     idempotency_key: str) -> Awaitable[Subscription] | None:
+    def commerce_cancel_subscription(
+        self, ref: Ref, reason: str, idempotency_key: str
+    ) -> Awaitable[Subscription] | None:
         if not self.owns(ref):
             return None
         return self._store(ref).cancel_subscription(ref.id, reason, idempotency_key)
