@@ -359,6 +359,7 @@ async def test_replacement_of_more_than_ordered_is_refused(hub, api):
 
 async def test_credentials_never_reach_the_logs(hub, api, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # hub logging quiets httpx; hear it here
     unavailable = httpx.Response(503, headers={"Retry-After": "0"})
     api.post("/order/query/").mock(side_effect=[unavailable, page([ORDER])])
     api.post("/transactions/query/").mock(return_value=error("Invalid login credentials"))
