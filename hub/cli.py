@@ -53,8 +53,20 @@ def cli_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def load_runtime(config: Path | None) -> Runtime:
-    return Runtime.load(config)
+SandboxOption = Annotated[
+    bool, typer.Option("--sandbox", help="Talk to the built-in emulators instead of the real platforms.")
+]
+
+
+def load_runtime(config: Path | None, sandbox: bool = False) -> Runtime:
+    if not sandbox:
+        return Runtime.load(config)
+    from hub.sandbox import Sandbox
+
+    pm = get_plugin_manager()
+    built = Sandbox(pm)
+    built.build()
+    return Runtime.from_config(pm, built.config(config), transports=built.transports())
 
 
 @app.command()
@@ -247,6 +259,164 @@ def dead_letters_retry(ctx: typer.Context, letter_id: int) -> None:
             runtime.store.add_dead_letter(letter.flow, letter.record, letter.payload, letter.reason)
             err.print(f"{letter_id} failed again: {letter.reason}")
             raise typer.Exit(1)
+
+
+@app.command()
+def lookup(
+    email: Annotated[str, typer.Argument(help="Customer email (or phone with --phone).")],
+    config: ConfigOption = None,
+    sandbox: SandboxOption = False,
+    phone: Annotated[bool, typer.Option("--phone", help="Look up by phone number instead.")] = False,
+) -> None:
+    """Show the CS Assist summary of a customer across every store."""
+    from hub.flows.summary import build_summary
+
+    with cli_errors():
+        runtime = load_runtime(config, sandbox)
+
+        async def find() -> Any:
+            async with runtime.hub() as hub:
+                return await build_summary(hub, None if phone else email, email if phone else None)
+
+        summary = asyncio.run(find())
+        if summary is None:
+            err.print(f"no store knows {email}")
+            raise typer.Exit(1)
+        print_summary(summary)
+
+
+def print_summary(summary: Any) -> None:
+    table = Table(title=f"CS Assist: {summary.name or summary.email}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    rows = {
+        "Email": summary.email,
+        "Phone": summary.phone,
+        "Brands": ", ".join(summary.brands),
+        "Lifetime revenue": "; ".join(str(m) for m in summary.lifetime_revenue.values()),
+        "Orders": str(summary.order_count),
+        "Last purchase": summary.last_purchase_at.date().isoformat() if summary.last_purchase_at else "",
+        "Open subscriptions": ", ".join(
+            f"{s.product or s.sku or s.id} ({s.status})" for s in summary.open_subscriptions
+        ),
+        "Shipping address": summary.shipping_address.one_line() if summary.shipping_address else "",
+        "Consents": ", ".join(f"{c.channel}: {'yes' if c.opted_in else 'no'}" for c in summary.consents),
+    }
+    for field_name, value in rows.items():
+        table.add_row(field_name, value or "-")
+    for order in summary.recent_orders:
+        tracking = f" tracking {', '.join(order.tracking_numbers)}" if order.tracking_numbers else ""
+        table.add_row(
+            f"Order {order.number}",
+            f"{order.created_at:%Y-%m-%d} {order.total} {order.platform}/"
+            f"{order.store}: {order.ship_status}{tracking}",
+        )
+    console.print(table)
+
+
+@app.command("checkout-link")
+def checkout_link(
+    platform: Annotated[str, typer.Option(help="Store platform (shopify, ultracart, ...).")],
+    brand: Annotated[str, typer.Option(help="Brand (its store key or name).")],
+    email: Annotated[str, typer.Option(help="Customer email.")],
+    product: Annotated[list[str], typer.Option(help="SKU:QTY, repeatable.")],
+    first_name: Annotated[str | None, typer.Option()] = None,
+    last_name: Annotated[str | None, typer.Option()] = None,
+    address: Annotated[str | None, typer.Option(help='"line1, city, region, postal code, country"')] = None,
+    sales_rep: Annotated[str | None, typer.Option(help="Sales-rep attribution.")] = None,
+    discount: Annotated[str | None, typer.Option(help="Discount code.")] = None,
+    meta: Annotated[list[str] | None, typer.Option(help="key=value metadata, repeatable.")] = None,
+    config: ConfigOption = None,
+    sandbox: SandboxOption = False,
+) -> None:
+    """Create a checkout link on a store and print it."""
+    from hub.core.models import CheckoutLinkRequest, CheckoutProduct
+    from hub.core.sandbox import store_key
+    from hub.flows.base import RunContext
+    from hub.flows.checkout_link import FLOW, create_checkout_link
+    from hub.flows.tickets import TicketProblem, parse_address
+
+    with cli_errors():
+        try:
+            products = tuple(
+                CheckoutProduct(sku=sku, quantity=int(qty or 1))
+                for sku, _, qty in (p.partition(":") for p in product)
+            )
+            metadata = dict(item.split("=", 1) for item in meta or [])
+            shipping = parse_address(address) if address else None
+        except (ValueError, TicketProblem) as exc:
+            err.print(f"--product takes SKU:QTY, --meta key=value, --address one line ({exc})")
+            raise typer.Exit(2) from None
+        request = CheckoutLinkRequest(
+            platform=platform,
+            store=store_key(brand),
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            shipping_address=shipping,
+            products=products,
+            sales_rep=sales_rep,
+            discount_code=discount,
+            metadata=metadata,
+        )
+        runtime = load_runtime(config, sandbox)
+
+        async def create() -> Any:
+            async with runtime.hub() as hub:
+                ctx = RunContext(hub=hub, store=runtime.store, config=runtime.config, flow=FLOW)
+                return await create_checkout_link(ctx, request)
+
+        link = asyncio.run(create())
+        console.print(link.url, highlight=False, soft_wrap=True)
+
+
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("trackers")
+def report_trackers(config: ConfigOption = None, sandbox: SandboxOption = False) -> None:
+    """Linked conversations per tracker ticket, by brand (also written onto the tickets)."""
+    with cli_errors():
+        runtime = load_runtime(config, sandbox)
+        report = asyncio.run(run_flow(runtime, "tracker_report", wait=True))
+        for line in report.report:
+            console.print(line, highlight=False)
+        print_report(report)
+        if report.status == "failed":
+            raise typer.Exit(1)
+
+
+@app.command("sandbox")
+def serve_sandbox(
+    port: Annotated[int, typer.Option(help="First port; emulators take consecutive ports.")] = 8701,
+    write_config: Annotated[Path, typer.Option(help="Config file pointing the hub at them.")] = Path(
+        "var/sandbox-live.toml"
+    ),
+) -> None:
+    """Serve every plugin's emulator on loopback, seeded for the seven brands, until Ctrl-C."""
+    from hub.core.emulator import serve
+    from hub.sandbox import Sandbox, live_config_toml
+
+    with cli_errors():
+        built = Sandbox(get_plugin_manager())
+        built.build()
+        urls = {}
+        for offset, (name, app_) in enumerate(sorted(built.apps.items())):
+            _, urls[name] = serve(app_.app, port=port + offset)
+            console.print(f"{name:<12} {urls[name]}")
+        write_config.parent.mkdir(parents=True, exist_ok=True)
+        write_config.write_text(live_config_toml(built, urls))
+        console.print(f"config for these emulators: {write_config} (hub run FLOW --config {write_config})")
+        stop = asyncio.Event()
+
+        async def wait() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+
+        asyncio.run(wait())
 
 
 @app.command()

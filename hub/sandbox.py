@@ -46,20 +46,19 @@ class Sandbox:
     def transports(self) -> dict[str, httpx.AsyncBaseTransport]:
         return {name: httpx.ASGITransport(app=app.app) for name, app in self.apps.items()}
 
-    def config(
-        self,
-        path: Path | None = None,
-        *,
-        database_url: str | None = None,
-        base_urls: dict[str, str] | None = None,
-    ) -> HubConfig:
+    def config(self, path: Path | None = None, *, database_url: str | None = None) -> HubConfig:
         """The sandbox config file, with each emulator's own settings under the file's keys."""
         file, _ = config_path(path or SANDBOX_CONFIG)
+        raw = self.raw_config(file, database_url=database_url)
+        return config_from_mapping(raw, source=str(file), models=settings_models(self.pm))
+
+    def raw_config(
+        self, file: Path, *, database_url: str | None = None, base_urls: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+            raw = copy.deepcopy(tomllib.loads(file.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise ConfigError(str(file), "(file)", "sandbox configuration not found") from None
-        raw = copy.deepcopy(raw)
         if database_url:
             raw.setdefault("hub", {})["database_url"] = database_url
         plugins: dict[str, Any] = raw.setdefault("plugins", {})
@@ -68,7 +67,15 @@ class Sandbox:
             if base_urls and name in base_urls:
                 settings = _rebase(settings, sandbox_host(name), base_urls[name])
             plugins[name] = {"enabled": True, **settings}
-        return config_from_mapping(raw, source=str(file), models=settings_models(self.pm))
+        return raw
+
+
+def live_config_toml(sandbox: Sandbox, urls: dict[str, str]) -> str:
+    """A config file for the emulators served on loopback (``hub sandbox``)."""
+    import tomli_w
+
+    raw = sandbox.raw_config(SANDBOX_CONFIG, database_url="sqlite:///var/sandbox-live.db", base_urls=urls)
+    return "# Written by `hub sandbox`: the hub pointed at the emulators it serves.\n" + tomli_w.dumps(raw)
 
 
 def _rebase(value: Any, old: str, new: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -87,10 +87,13 @@ class Ref(Model):
     platform: str
     id: str
     store: str | None = None
+    kind: str | None = Field(default=None, description='"ticket", "conversation"...; None when unknown')
 
 
 class Record(Model):
     """Base of every platform record."""
+
+    _kind: ClassVar[str | None] = None
 
     platform: str
     id: str
@@ -98,7 +101,7 @@ class Record(Model):
 
     @property
     def ref(self) -> Ref:
-        return Ref(platform=self.platform, id=self.id, store=self.store)
+        return Ref(platform=self.platform, id=self.id, store=self.store, kind=self._kind)
 
 
 # --------------------------------------------------------------------------- people
@@ -369,6 +372,7 @@ class ReplacementRequest(Model):
 
 
 class Conversation(Record):
+    _kind = "conversation"
     contact_ids: tuple[str, ...] = ()
     title: str | None = None
     open: bool = True
@@ -403,6 +407,7 @@ class TicketState(StrEnum):
 
 
 class Ticket(Record):
+    _kind = "ticket"
     number: str | None = Field(default=None, description="the number shown to agents")
     type: TicketType
     state: TicketState

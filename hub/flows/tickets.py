@@ -7,7 +7,7 @@ whatever agents typed, so everything is parsed here with a clear message per bad
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from hub.core.models import Address, Disposition, Order, RefundLine, RefundReason, Ticket
 
@@ -103,15 +103,14 @@ def lines_total(order: Order, lines: tuple[RefundLine, ...]) -> Decimal:
 
 def address(ticket: Ticket) -> Address | None:
     raw = text(ticket, "new_address")
-    if raw is None:
-        return None
+    return parse_address(raw) if raw is not None else None
+
+
+def parse_address(raw: str) -> Address:
+    """An address written on one line: line1, [line2,] city, region, postal code, country."""
     parts = [p.strip() for p in raw.replace("\n", ",").split(",") if p.strip()]
     if len(parts) not in (5, 6):
         raise TicketProblem(f"new_address {raw!r}: write it as {ADDRESS_FORMAT}")
     line2 = parts[1] if len(parts) == 6 else None
     city, region, postal, country = parts[-4:]
     return Address(line1=parts[0], line2=line2, city=city, region=region, postal_code=postal, country=country)
-
-
-def describe(attributes: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(attributes.items()))

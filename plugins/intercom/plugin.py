@@ -1,12 +1,455 @@
-"""Intercom hook implementations."""
+"""Intercom hook implementations: the hub's helpdesk."""
 
-from hub.core.plugin import Kind, Plugin
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from hub.core.errors import FatalError, MappingError
+from hub.core.hookspecs import hookimpl
+from hub.core.models import (
+    Agent,
+    Contact,
+    Conversation,
+    Note,
+    Ref,
+    Ticket,
+    TicketDraft,
+    TicketState,
+    TicketType,
+)
+from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
+from plugins.intercom import mapping
+from plugins.intercom.client import IntercomClient, since_query_value
+from plugins.intercom.emulator import SANDBOX_TOKEN, create_app, seed_from_world
 from plugins.intercom.settings import IntercomSettings
+
+HELPDESK_HOOKS = frozenset(
+    {
+        "helpdesk_find_contacts",
+        "helpdesk_get_contact",
+        "helpdesk_update_contact",
+        "helpdesk_list_conversations",
+        "helpdesk_get_conversation",
+        "helpdesk_find_conversations",
+        "helpdesk_create_conversation",
+        "helpdesk_add_note",
+        "helpdesk_list_notes",
+        "helpdesk_add_tags",
+        "helpdesk_list_tickets",
+        "helpdesk_create_ticket",
+        "helpdesk_update_ticket",
+        "helpdesk_link_ticket",
+        "helpdesk_list_agents",
+        "helpdesk_set_agent_away",
+    }
+)
 
 
 class IntercomPlugin(Plugin):
+    """Intercom as the hub's helpdesk: contacts, conversations, notes, tags, tickets, admins."""
+
     name = "intercom"
     kinds = (Kind.HELPDESK,)
-    capabilities = frozenset()
+    capabilities = HELPDESK_HOOKS
     settings_model = IntercomSettings
-    description = "Intercom (hooks arrive with the plugin issue)"
+    description = "Intercom: contacts, conversations, notes, tags, back-office tickets, admin away mode"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client: IntercomClient | None = None
+
+    async def start(self, context: HubContext) -> None:
+        self.client = IntercomClient(
+            self.settings,
+            transport=context.transport_for(self.name),
+            limiter=context.limiters.get(self.name),
+        )
+
+    async def stop(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    @property
+    def api(self) -> IntercomClient:
+        if self.client is None:
+            raise FatalError(self.name, "plugin not started")
+        return self.client
+
+    @hookimpl
+    def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
+        """The emulator seeded with the world's people as contacts, and their tickets."""
+        if kind is not Kind.HELPDESK:
+            return None
+        workspace = seed_from_world(world)
+        app = create_app(workspace)
+        admin_id = next(iter(workspace.admins))  # "Hub Automation" writes the notes
+        settings = {"access_token": SANDBOX_TOKEN, "admin_id": admin_id, "base_url": sandbox_host(self.name)}
+        return SandboxApp(name=self.name, app=app, settings=settings, state=workspace)
+
+    # ------------------------------------------------------------------ contacts
+
+    @hookimpl
+    def helpdesk_find_contacts(self, email: str | None, phone: str | None) -> Awaitable[list[Contact]] | None:
+        if not self.enabled or not (email or phone):
+            return None
+        return self._find_contacts(email, phone)
+
+    async def _find_contacts(self, email: str | None, phone: str | None) -> list[Contact]:
+        filters = []
+        if email:
+            filters.append({"field": "email", "operator": "=", "value": email})
+        if phone:
+            filters.append(
+                {
+                    "field": "phone",
+                    "operator": "=",
+                    "value": mapping.e164(phone, self.settings.default_phone_region),
+                }
+            )
+        query = filters[0] if len(filters) == 1 else {"operator": "OR", "value": filters}
+        found: list[Contact] = []
+        async for page in self.api.search("contacts", query, "data"):
+            found.extend(self._contact(record) for record in page)
+        return found
+
+    def _contact(self, record: dict[str, Any]) -> Contact:
+        return mapping.contact_from(
+            record, self.settings.cs_assist_attributes, self.settings.default_phone_region
+        )
+
+    @hookimpl
+    def helpdesk_get_contact(self, ref: Ref) -> Awaitable[Contact] | None:
+        if not self.owns(ref):
+            return None
+        return self._get_contact(ref)
+
+    async def _get_contact(self, ref: Ref) -> Contact:
+        return self._contact(await self.api.get_contact(ref.id))
+
+    @hookimpl
+    def helpdesk_update_contact(self, ref: Ref, attributes: dict[str, Any]) -> Awaitable[Contact] | None:
+        if not self.owns(ref):
+            return None
+        return self._update_contact(ref, attributes)
+
+    async def _update_contact(self, ref: Ref, attributes: dict[str, Any]) -> Contact:
+        wire = mapping.contact_attributes_to_wire(attributes, self.settings.cs_assist_attributes)
+        return self._contact(await self.api.update_contact(ref.id, wire))
+
+    # ------------------------------------------------------------------ conversations
+
+    @hookimpl
+    def helpdesk_list_conversations(self, since: datetime | None) -> AsyncIterator[list[Conversation]] | None:
+        if not self.enabled:
+            return None
+        return self._list_conversations(since)
+
+    async def _list_conversations(self, since: datetime | None) -> AsyncIterator[list[Any]]:
+        cut = mapping.to_epoch(since) if since else 0
+        query = {"field": "updated_at", "operator": ">", "value": since_query_value(cut)}
+        records: list[Conversation] = []
+        broken: list[MappingError] = []
+        async for page in self.api.search("conversations", query, "conversations"):
+            _map_each(page, mapping.conversation_from, "conversation", records, broken)
+        for chunk in _oldest_first_pages(records, broken, since, self.settings.page_size):
+            yield chunk
+
+    @hookimpl
+    def helpdesk_get_conversation(self, ref: Ref) -> Awaitable[Conversation] | None:
+        if not self.owns(ref):
+            return None
+        return self._get_conversation(ref)
+
+    async def _get_conversation(self, ref: Ref) -> Conversation:
+        return mapping.conversation_from(await self.api.get_conversation(ref.id))
+
+    @hookimpl
+    def helpdesk_find_conversations(
+        self, contact: Ref, open_only: bool
+    ) -> Awaitable[list[Conversation]] | None:
+        if not self.owns(contact):
+            return None
+        return self._find_conversations(contact, open_only)
+
+    async def _find_conversations(self, contact: Ref, open_only: bool) -> list[Conversation]:
+        query: dict[str, Any] = {"field": "contact_ids", "operator": "=", "value": contact.id}
+        if open_only:
+            query = {"operator": "AND", "value": [query, {"field": "open", "operator": "=", "value": True}]}
+        found: list[Conversation] = []
+        async for page in self.api.search("conversations", query, "conversations"):
+            found.extend(mapping.conversation_from(item) for item in page)
+        for conversation in found:
+            self.api.remember("conversation", conversation.id)
+        return sorted(found, key=lambda c: (c.updated_at, c.id), reverse=True)
+
+    @hookimpl
+    def helpdesk_create_conversation(self, contact: Ref, body: str) -> Awaitable[Conversation] | None:
+        if not self.owns(contact):
+            return None
+        return self._create_conversation(contact, body)
+
+    async def _create_conversation(self, contact: Ref, body: str) -> Conversation:
+        return mapping.conversation_from(await self.api.create_conversation(contact.id, body))
+
+    # ------------------------------------------------------------------ notes and tags
+
+    @hookimpl
+    def helpdesk_add_note(self, target: Ref, body: str) -> Awaitable[Note] | None:
+        if not self.owns(target):
+            return None
+        return self._add_note(target, body)
+
+    async def _add_note(self, target: Ref, body: str) -> Note:
+        kind = await self.api.kind_of(target.id, target.kind)
+        answer = await self.api.reply_note(kind, target.id, body)
+        if kind == "ticket":  # the ticket reply answers with the new part itself
+            return mapping.note_from(answer, target)
+        notes = mapping.notes_from(mapping.conversation_parts(answer), target)
+        if not notes:
+            raise MappingError(self.name, "conversation", "conversation_parts", "the new note is missing")
+        return notes[-1]
+
+    @hookimpl
+    def helpdesk_list_notes(self, target: Ref) -> Awaitable[list[Note]] | None:
+        if not self.owns(target):
+            return None
+        return self._list_notes(target)
+
+    async def _list_notes(self, target: Ref) -> list[Note]:
+        kind = await self.api.kind_of(target.id, target.kind)
+        if kind == "ticket":
+            return mapping.notes_from(mapping.ticket_parts(await self.api.get_ticket(target.id)), target)
+        conversation = await self.api.get_conversation(target.id)
+        return mapping.notes_from(mapping.conversation_parts(conversation), target)
+
+    @hookimpl
+    def helpdesk_add_tags(self, target: Ref, tags: list[str]) -> Awaitable[None] | None:
+        if not self.owns(target):
+            return None
+        return self._add_tags(target, tags)
+
+    async def _add_tags(self, target: Ref, tags: list[str]) -> None:
+        if not tags:
+            return
+        existing = {str(tag.get("name", "")).casefold(): str(tag["id"]) for tag in await self.api.list_tags()}
+        kind = await self.api.kind_of(target.id, target.kind)
+        for name in dict.fromkeys(tags):  # keep order, drop repeats
+            tag_id = existing.get(name.casefold())
+            if tag_id is None:
+                tag_id = str((await self.api.create_tag(name))["id"])
+                existing[name.casefold()] = tag_id
+            await self.api.attach_tag(kind, target.id, tag_id)
+
+    # ------------------------------------------------------------------ tickets
+
+    async def _type_ids(self, refresh: bool = False) -> dict[str, TicketType]:
+        types = await self.api.ticket_types(refresh=refresh)
+        return mapping.ticket_type_ids(types, self.settings.ticket_types)
+
+    def _ticket(self, record: dict[str, Any], types: dict[str, TicketType]) -> Ticket:
+        ticket = mapping.ticket_from(record, types, self.settings.ticket_attributes)
+        self.api.remember("ticket", ticket.id)
+        return ticket
+
+    @hookimpl
+    def helpdesk_list_tickets(
+        self, types: list[TicketType], since: datetime | None
+    ) -> AsyncIterator[list[Ticket]] | None:
+        if not self.enabled:
+            return None
+        return self._list_tickets(types, since)
+
+    async def _list_tickets(
+        self, types: list[TicketType], since: datetime | None
+    ) -> AsyncIterator[list[Ticket]]:
+        type_ids = await self._type_ids()
+        wanted = sorted(type_id for type_id, hub_type in type_ids.items() if hub_type in set(types))
+        missing = set(types) - set(type_ids.values())
+        if missing:
+            names = ", ".join(self.settings.ticket_types[t] for t in sorted(missing))
+            raise FatalError(self.name, f"ticket types not found on the workspace: {names}")
+        if not wanted:
+            return
+        cut = mapping.to_epoch(since) if since else 0
+        query = {
+            "operator": "AND",
+            "value": [
+                {"field": "ticket_type_id", "operator": "IN", "value": wanted},
+                {"field": "updated_at", "operator": ">", "value": since_query_value(cut)},
+            ],
+        }
+        records: list[Ticket] = []
+        broken: list[MappingError] = []
+        async for page in self.api.search("tickets", query, "tickets"):
+            _map_each(page, lambda item: self._ticket(item, type_ids), "ticket", records, broken)
+        for chunk in _oldest_first_pages(records, broken, since, self.settings.page_size):
+            yield chunk
+
+    @hookimpl
+    def helpdesk_create_ticket(self, draft: TicketDraft) -> Awaitable[Ticket] | None:
+        if not self.owns(draft):
+            return None
+        return self._create_ticket(draft)
+
+    async def _create_ticket(self, draft: TicketDraft) -> Ticket:
+        type_ids = await self._type_ids()
+        type_id = next((tid for tid, hub_type in type_ids.items() if hub_type == draft.type), None)
+        if type_id is None:
+            type_ids = await self._type_ids(refresh=True)
+            type_id = next((tid for tid, hub_type in type_ids.items() if hub_type == draft.type), None)
+        if type_id is None:
+            raise FatalError(self.name, f"ticket type {self.settings.ticket_types[draft.type]!r} not found")
+        attributes = {
+            mapping.DEFAULT_TITLE: draft.title,
+            **mapping.ticket_attributes_to_wire(draft.attributes, self.settings.ticket_attributes),
+        }
+        if draft.description:
+            attributes[mapping.DEFAULT_DESCRIPTION] = draft.description
+        payload: dict[str, Any] = {
+            "ticket_type_id": type_id,
+            "contacts": [{"id": draft.contact_id}],
+            "ticket_attributes": attributes,
+        }
+        if draft.conversation_id:
+            payload["conversation_to_link_id"] = draft.conversation_id
+        return self._ticket(await self.api.create_ticket(payload), type_ids)
+
+    @hookimpl
+    def helpdesk_update_ticket(
+        self, ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
+    ) -> Awaitable[Ticket] | None:
+        if not self.owns(ref):
+            return None
+        return self._update_ticket(ref, state, attributes)
+
+    async def _update_ticket(
+        self, ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
+    ) -> Ticket:
+        type_ids = await self._type_ids()
+        payload: dict[str, Any] = {}
+        if attributes:
+            payload["ticket_attributes"] = mapping.ticket_attributes_to_wire(
+                attributes, self.settings.ticket_attributes
+            )
+        if state is not None:
+            payload["ticket_state_id"] = await self._state_id(ref.id, state)
+        if not payload:
+            return self._ticket(await self.api.get_ticket(ref.id), type_ids)
+        return self._ticket(await self.api.update_ticket(ref.id, payload), type_ids)
+
+    async def _state_id(self, ticket_id: str, state: TicketState) -> str:
+        """The ticket's own type decides which state id means ``state``."""
+        current = await self.api.get_ticket(ticket_id)
+        type_id = str((current.get("ticket_type") or {}).get("id"))
+        types = {str(t.get("id")): t for t in await self.api.ticket_types()}
+        ticket_type = types.get(type_id) or {"id": type_id}
+        state_id = mapping.state_id_for(ticket_type, state)
+        if state_id is None:
+            state_id = mapping.state_id_for(ticket_type, state, await self.api.ticket_states())
+        if state_id is None:
+            raise FatalError(self.name, f"ticket type {type_id} has no state in category {state.value}")
+        return state_id
+
+    @hookimpl
+    def helpdesk_link_ticket(self, ticket: Ref, conversation: Ref) -> Awaitable[None] | None:
+        if not self.owns(ticket):
+            return None
+        return self._link_ticket(ticket, conversation)
+
+    async def _link_ticket(self, ticket: Ref, conversation: Ref) -> None:
+        # Intercom links an existing ticket only when it is a tracker ticket; a back-office
+        # ticket is linked at creation (TicketDraft.conversation_id). The platform's refusal
+        # surfaces as FatalError.
+        current = await self.api.get_ticket(ticket.id)
+        links = (current.get("linked_objects") or {}).get("data") or []
+        if any(
+            link.get("type") == "conversation" and str(link.get("id")) == conversation.id for link in links
+        ):
+            return  # already linked: nothing to do, and nothing sent twice
+        await self.api.link_conversation(ticket.id, conversation.id)
+
+    # ------------------------------------------------------------------ agents
+
+    @hookimpl
+    def helpdesk_list_agents(self) -> Awaitable[list[Agent]] | None:
+        if not self.enabled:
+            return None
+        return self._list_agents()
+
+    async def _list_agents(self) -> list[Agent]:
+        reasons = mapping.reason_labels(await self.api.away_reasons())
+        return [mapping.agent_from(admin, reasons) for admin in await self.api.list_admins()]
+
+    @hookimpl
+    def helpdesk_set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Awaitable[Agent] | None:
+        if not self.owns(ref):
+            return None
+        return self._set_agent_away(ref, away, reason)
+
+    async def _set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Agent:
+        reasons = await self.api.away_reasons()
+        reason_id = _reason_id(reasons, reason) if away and reason else None
+        admin = await self.api.set_away(ref.id, away, reason_id)
+        return mapping.agent_from(admin, mapping.reason_labels(reasons))
+
+
+def _reason_id(reasons: list[dict[str, Any]], label: str) -> str:
+    """The live away reason with this label (case-insensitive)."""
+    live = {str(r.get("label", "")).casefold(): str(r["id"]) for r in reasons if not r.get("deleted")}
+    if label.casefold() not in live:
+        known = ", ".join(sorted(str(r.get("label")) for r in reasons if not r.get("deleted")))
+        raise FatalError(
+            "intercom", f"unknown away reason {label!r} (workspace has: {known})", code="away_reason_unknown"
+        )
+    return live[label.casefold()]
+
+
+def _map_each(
+    items: list[dict[str, Any]],
+    convert: Callable[[dict[str, Any]], Any],
+    kind: str,
+    records: list[Any],
+    broken: list[MappingError],
+) -> None:
+    """Map a page; a record that cannot be mapped becomes a MappingError carrying its payload."""
+    for item in items:
+        try:
+            records.append(convert(item))
+        except MappingError as error:
+            broken.append(
+                MappingError(
+                    error.platform,
+                    kind,
+                    error.field,
+                    error.reason,
+                    payload=item,
+                    record_id=str(item.get("id")) if item.get("id") is not None else None,
+                )
+            )
+
+
+def _oldest_first_pages(
+    records: list[Any], broken: list[MappingError], since: datetime | None, size: int
+) -> list[list[Any]]:
+    """Exact ``updated_at >= since`` cut and oldest-first order, in pages.
+
+    Intercom's date filters match whole days and its search order is not by ``updated_at``, so
+    the whole window is read, then cut and sorted here; the (updated_at, id) order lets a flow
+    keep an inclusive cursor with an id tie-break. Records that could not be mapped (no usable
+    ``updated_at`` to place them by) ride in the first page, for the flow to dead-letter.
+    """
+    kept = [r for r in records if since is None or r.updated_at >= since]
+    unique = {r.id: r for r in kept}  # a record moving between pages mid-read appears once
+    ordered: list[Any] = sorted(unique.values(), key=lambda r: (r.updated_at, _id_key(r.id)))
+    pages = [ordered[i : i + size] for i in range(0, len(ordered), size)] or ([[]] if broken else [])
+    if broken:
+        pages[0] = [*broken, *pages[0]]
+    return pages
+
+
+def _id_key(record_id: str) -> tuple[int, str]:
+    return (int(record_id), "") if record_id.isdigit() else (0, record_id)

@@ -41,7 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
-from hub.core.sandbox import SandboxWorld, store_key
+from hub.core.sandbox import SandboxWorld, sandbox_host, store_key
 from plugins.stickyio import mapping
 from plugins.stickyio.mapping import PLATFORM, StoreInfo
 
@@ -767,7 +767,7 @@ def seed_from_world(world: SandboxWorld) -> tuple[dict[str, Instance], dict[str,
         city, state, postcode = rng.choice(_CITIES)
         _seed_orders(instance, rng, customer["customer_id"], created, world.now,
                      Ship(f"{rng.randint(10, 9999)} Oak Ave", city, state, postcode))
-    settings = plugin_config(instances)
+    settings = plugin_config(instances, base_url=sandbox_host(PLATFORM))
     settings["stores"] = {store_of[app_key]: section for app_key, section in settings["stores"].items()}
     for app_key, instance in instances.items():
         info = StoreInfo(key=store_of[app_key], brand=instance.brand, currency="USD")

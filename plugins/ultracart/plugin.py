@@ -22,7 +22,7 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import HubContext, Kind, Plugin
-from hub.core.sandbox import SandboxApp, SandboxWorld
+from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from plugins.ultracart.client import PLATFORM, UltracartClient
 from plugins.ultracart.emulator import create_app, seed_from_world
 from plugins.ultracart.mapping import WebhookEvent, webhook_body, webhook_events
@@ -116,7 +116,7 @@ class UltracartPlugin(Plugin):
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
         if kind is not Kind.COMMERCE or not world.people_on(self.name):
             return None
-        state, settings = seed_from_world(world)
+        state, settings = seed_from_world(world, base_url=f"{sandbox_host(self.name)}/rest/v2")
         return SandboxApp(name=self.name, app=create_app(state), settings=settings, state=state)
 
     # ------------------------------------------------------------------ commerce hooks

@@ -1,0 +1,343 @@
+"""Intercom JSON -> the hub's domain models (and the few values that go back the other way).
+
+Tolerant of missing optional fields, strict on what flows need: a record without its id or
+timestamps, or a ticket of a type the hub does not know, raises ``MappingError`` naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+
+from hub.core.errors import MappingError
+from hub.core.models import (
+    Agent,
+    AgentStatus,
+    Contact,
+    Conversation,
+    Money,
+    Note,
+    Ref,
+    Ticket,
+    TicketState,
+    TicketType,
+)
+
+PLATFORM = "intercom"
+DEFAULT_TITLE = "_default_title_"
+DEFAULT_DESCRIPTION = "_default_description_"
+
+# How hub ticket attribute keys are typed; any other key is read as text.
+ATTRIBUTE_KINDS: dict[str, str] = {
+    "amount": "decimal",
+    "saved": "bool",
+    "replacement": "bool",
+    "tracker_count": "int",
+}
+_TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n", ""}
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+def timestamp(record: Mapping[str, Any], field: str, kind: str, *, required: bool = False) -> datetime | None:
+    """Intercom's integer UNIX seconds as an aware UTC datetime."""
+    value = record.get(field)
+    if value is None:
+        if required:
+            raise MappingError(PLATFORM, kind, field, "missing")
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise MappingError(PLATFORM, kind, field, f"not a UNIX timestamp: {value!r}") from None
+
+
+def required_id(record: Mapping[str, Any], kind: str, field: str = "id") -> str:
+    value = record.get(field)
+    if value is None or value == "":
+        raise MappingError(PLATFORM, kind, field, "missing")
+    return str(value)
+
+
+def e164(phone: str | None, default_region: str = "US") -> str | None:
+    """E.164 when the number parses, else the text as Intercom holds it (never dropped)."""
+    if not phone:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, None if phone.startswith("+") else default_region)
+    except phonenumbers.NumberParseException:
+        return phone
+    if not phonenumbers.is_possible_number(parsed):
+        return phone
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def to_epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def contact_from(
+    record: Mapping[str, Any], cs_assist: Mapping[str, str] | None = None, default_region: str = "US"
+) -> Contact:
+    """A contact; CS Assist custom attributes come back under the hub's summary field names."""
+    reverse = {name: key for key, name in (cs_assist or {}).items()}
+    custom = record.get("custom_attributes") or {}
+    if not isinstance(custom, Mapping):
+        raise MappingError(PLATFORM, "contact", "custom_attributes", "not an object")
+    return Contact(
+        platform=PLATFORM,
+        id=required_id(record, "contact"),
+        email=record.get("email") or None,
+        phone=e164(record.get("phone"), default_region),
+        name=record.get("name") or None,
+        role=record.get("role"),
+        attributes={reverse.get(name, name): value for name, value in custom.items()},
+        updated_at=timestamp(record, "updated_at", "contact"),
+    )
+
+
+def contact_attributes_to_wire(attributes: Mapping[str, Any], cs_assist: Mapping[str, str]) -> dict[str, Any]:
+    """Hub summary fields -> Intercom custom attribute names and values Intercom can store.
+
+    Money becomes ``"12.34 USD"``, datetimes UNIX seconds (Intercom's date attributes), lists a
+    comma-separated string; keys that are not CS Assist fields are taken as Intercom names.
+    """
+    return {cs_assist.get(key, key): _custom_value(value) for key, value in attributes.items()}
+
+
+def _custom_value(value: Any) -> Any:
+    if isinstance(value, Money):
+        return str(value)
+    if isinstance(value, datetime):
+        return to_epoch(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(_custom_value(item)) for item in value)
+    return value
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+def conversation_from(record: Mapping[str, Any]) -> Conversation:
+    contacts = (record.get("contacts") or {}).get("contacts") or []
+    tags = (record.get("tags") or {}).get("tags") or []
+    state = record.get("state") or ("open" if record.get("open", True) else "closed")
+    return Conversation(
+        platform=PLATFORM,
+        id=required_id(record, "conversation"),
+        contact_ids=tuple(str(c["id"]) for c in contacts if c.get("id") is not None),
+        title=record.get("title") or None,
+        open=bool(record.get("open", state == "open")),
+        state=state,
+        tags=tuple(str(t.get("name")) for t in tags if t.get("name")),
+        created_at=timestamp(record, "created_at", "conversation", required=True),
+        updated_at=timestamp(record, "updated_at", "conversation", required=True),
+    )
+
+
+def note_from(part: Mapping[str, Any], parent: Ref) -> Note:
+    """A conversation part or ticket part of type ``note``."""
+    author = part.get("author") or {}
+    return Note(
+        platform=PLATFORM,
+        id=required_id(part, "note"),
+        parent=parent,
+        body=part.get("body") or "",
+        author_id=str(author["id"]) if author.get("id") is not None else None,
+        created_at=timestamp(part, "created_at", "note"),
+    )
+
+
+def notes_from(parts: list[Mapping[str, Any]], parent: Ref) -> list[Note]:
+    notes = [note_from(p, parent) for p in parts if p.get("part_type") == "note"]
+    return sorted(notes, key=lambda note: (note.created_at or datetime.min.replace(tzinfo=UTC), note.id))
+
+
+def conversation_parts(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list((record.get("conversation_parts") or {}).get("conversation_parts") or [])
+
+
+def ticket_parts(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list((record.get("ticket_parts") or {}).get("ticket_parts") or [])
+
+
+# --------------------------------------------------------------------------- tickets
+
+
+def ticket_type_ids(types: list[Mapping[str, Any]], names: Mapping[TicketType, str]) -> dict[str, TicketType]:
+    """Intercom ticket type id -> hub ticket type, by the names configured in settings."""
+    by_name = {name.casefold(): ticket_type for ticket_type, name in names.items()}
+    resolved: dict[str, TicketType] = {}
+    for item in types:
+        if item.get("archived"):
+            continue
+        hub_type = by_name.get(str(item.get("name", "")).casefold())
+        if hub_type is not None:
+            resolved[str(item["id"])] = hub_type
+    return resolved
+
+
+def ticket_from(
+    record: Mapping[str, Any], types: Mapping[str, TicketType], attribute_names: Mapping[str, str]
+) -> Ticket:
+    """A ticket; its attributes appear under the hub's keys (only those present)."""
+    ticket_type = record.get("ticket_type") or {}
+    type_id = str(ticket_type.get("id")) if isinstance(ticket_type, Mapping) else None
+    if type_id is None or type_id not in types:
+        name = ticket_type.get("name") if isinstance(ticket_type, Mapping) else ticket_type
+        raise MappingError(PLATFORM, "ticket", "ticket_type", f"not one of the hub's ticket types: {name!r}")
+    raw_attributes = record.get("ticket_attributes") or {}
+    contacts = (record.get("contacts") or {}).get("contacts") or []
+    links = (record.get("linked_objects") or {}).get("data") or []
+    return Ticket(
+        platform=PLATFORM,
+        id=required_id(record, "ticket"),
+        number=str(record["ticket_id"]) if record.get("ticket_id") is not None else None,
+        type=types[type_id],
+        state=ticket_state_of(record),
+        title=raw_attributes.get(DEFAULT_TITLE) or None,
+        contact_ids=tuple(str(c["id"]) for c in contacts if c.get("id") is not None),
+        attributes=ticket_attributes_from(raw_attributes, attribute_names),
+        linked_conversation_ids=tuple(
+            str(link["id"]) for link in links if link.get("type") == "conversation"
+        ),
+        created_at=timestamp(record, "created_at", "ticket", required=True),
+        updated_at=timestamp(record, "updated_at", "ticket", required=True),
+    )
+
+
+def ticket_state_of(record: Mapping[str, Any]) -> TicketState:
+    """The state category: an object from 2.12 on, a bare string before."""
+    state = record.get("ticket_state")
+    category = state.get("category") if isinstance(state, Mapping) else state
+    try:
+        return TicketState(str(category))
+    except ValueError:
+        raise MappingError(PLATFORM, "ticket", "ticket_state", f"unknown state {category!r}") from None
+
+
+def ticket_attributes_from(raw: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    for key, name in names.items():
+        value = raw.get(name)
+        if value is None or value == "":
+            continue
+        attributes[key] = _typed_attribute(key, value)
+    return attributes
+
+
+def _typed_attribute(key: str, value: Any) -> Any:
+    """Typed when the value reads as its type; else the text as the agent typed it.
+
+    Agents type ticket attributes by hand, so a bad amount is the flow's to report back on the
+    ticket ("amount 'twelve' is not a number"), not a reason to drop the whole ticket here.
+    Numbers arrive as Decimal (the client parses JSON floats as Decimal), never float.
+    """
+    kind = ATTRIBUTE_KINDS.get(key, "text")
+    if isinstance(value, bool) and kind != "bool":
+        return str(value).lower()
+    if kind == "decimal":
+        return _as_decimal(value)
+    if kind == "bool":
+        text = str(value).strip().casefold()
+        if isinstance(value, bool):
+            return value
+        return text in _TRUE if text in _TRUE | _FALSE else value
+    if kind == "int":
+        number = _as_decimal(value)
+        return int(number) if isinstance(number, Decimal) and number == number.to_integral_value() else value
+    return value if isinstance(value, str) else str(value)
+
+
+def _as_decimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return value
+    return number if number.is_finite() else value
+
+
+def ticket_attributes_to_wire(attributes: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """Hub attribute keys -> Intercom attribute names; unknown keys are taken as Intercom names."""
+    wire: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if isinstance(value, Money):
+            value = value.amount
+        wire[names.get(key, key)] = value
+    return wire
+
+
+def state_id_for(
+    ticket_type: Mapping[str, Any], state: TicketState, all_states: list[Mapping[str, Any]] | None = None
+) -> str | None:
+    """The id of the type's state in ``state``'s category (the first when there are several)."""
+    own = (ticket_type.get("ticket_states") or {}).get("data") or []
+    candidates = [s for s in own if s.get("category") == state.value and not s.get("archived")]
+    if not candidates and all_states:
+        type_id = str(ticket_type.get("id"))
+        candidates = [
+            s
+            for s in all_states
+            if s.get("category") == state.value
+            and not s.get("archived")
+            and type_id in {str(t.get("id")) for t in (s.get("ticket_types") or {}).get("data") or []}
+        ]
+    return str(candidates[0]["id"]) if candidates else None
+
+
+# --------------------------------------------------------------------------- admins
+
+
+def reason_labels(reasons: list[Mapping[str, Any]]) -> dict[str, str]:
+    """Away status reason id -> label (deleted ones kept: an admin may still carry one)."""
+    return {str(r["id"]): str(r.get("label") or "") for r in reasons if r.get("id") is not None}
+
+
+def agent_from(record: Mapping[str, Any], reasons: Mapping[str, str]) -> Agent:
+    away = bool(record.get("away_mode_enabled"))
+    reason_id = record.get("away_status_reason_id")
+    reason = reasons.get(str(reason_id)) if away and reason_id is not None else None
+    return Agent(
+        platform=PLATFORM,
+        id=required_id(record, "admin"),
+        name=record.get("name") or None,
+        email=record.get("email") or None,
+        status=AgentStatus.AWAY if away else AgentStatus.AVAILABLE,
+        reason=reason,
+    )
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+def notification_item(
+    payload: Mapping[str, Any],
+    types: Mapping[str, TicketType] | None = None,
+    attribute_names: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
+) -> Any:
+    """The domain record carried by a webhook notification's ``data.item``."""
+    if payload.get("type") != "notification_event":
+        raise MappingError(PLATFORM, "notification", "type", "not a notification_event")
+    item = ((payload.get("data") or {}).get("item")) or {}
+    kind = item.get("type")
+    if kind in ("contact", "user", "lead"):  # "user" is the legacy (v1) item shape
+        return contact_from(item)
+    if kind == "conversation":
+        return conversation_from(item)
+    if kind == "ticket":
+        return ticket_from(item, types or {}, attribute_names or {})
+    if kind == "admin":
+        return agent_from(item, reasons or {})
+    raise MappingError(PLATFORM, "notification", "data.item.type", f"unsupported item type {kind!r}")
