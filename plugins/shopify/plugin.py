@@ -1,12 +1,175 @@
-"""Shopify hook implementations."""
+"""Shopify hook implementations (GraphQL Admin API, one store per brand)."""
 
-from hub.core.plugin import Kind, Plugin
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from hub.core.errors import FatalError
+from hub.core.hookspecs import hookimpl
+from hub.core.http import RateLimiter, RetryPolicy, TokenBucketLimiter
+from hub.core.models import (
+    Address,
+    CheckoutLink,
+    CheckoutLinkRequest,
+    Consent,
+    Customer,
+    Order,
+    Ref,
+    Refund,
+    RefundRequest,
+    ReplacementRequest,
+    Subscription,
+)
+from hub.core.plugin import HubContext, Kind, Plugin
+from plugins.shopify.client import PLATFORM, ShopifyClient
+from plugins.shopify.operations import ShopifyStore
 from plugins.shopify.settings import ShopifySettings
 
 
 class ShopifyPlugin(Plugin):
-    name = "shopify"
+    """Shopify stores through the GraphQL Admin API, paced by each store's cost bucket."""
+
+    name = PLATFORM
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset()
+    capabilities = frozenset(
+        {
+            "commerce_find_customers",
+            "commerce_list_orders",
+            "commerce_get_order",
+            "commerce_refund_order",
+            "commerce_list_subscriptions",
+            "commerce_cancel_subscription",
+            "commerce_change_shipping_address",
+            "commerce_create_replacement_order",
+            "commerce_create_checkout_link",
+            "commerce_update_consent",
+        }
+    )
     settings_model = ShopifySettings
-    description = "Shopify (hooks arrive with the plugin issue)"
+    description = (
+        "Shopify GraphQL Admin API. Subscriptions are the contracts this app owns (third-party "
+        "subscription apps keep their own); marketing consent covers email and SMS, not phone."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stores: dict[str, ShopifyStore] = {}
+
+    async def start(self, context: HubContext) -> None:
+        settings: ShopifySettings = self.settings
+        policy = RetryPolicy(max_attempts=settings.max_attempts, retry_after_cap=settings.retry_after_cap)
+        for key, store in settings.stores.items():
+            client = ShopifyClient(
+                base_url=store.url,
+                api_version=settings.api_version,
+                access_token=store.access_token.get_secret_value(),
+                limiter=self._limiter(context, key, settings),
+                policy=policy,
+                transport=context.transport_for(self.name),
+                timeout=settings.timeout,
+                max_query_cost=settings.max_query_cost,
+            )
+            self.stores[key] = ShopifyStore(
+                key, store.brand, client, idempotent_refunds=settings.idempotent_refunds
+            )
+
+    async def stop(self) -> None:
+        stores, self.stores = self.stores, {}
+        await asyncio.gather(*(store.client.aclose() for store in stores.values()))
+
+    def _limiter(self, context: HubContext, key: str, settings: ShopifySettings) -> RateLimiter:
+        """Shopify's bucket is per app and store: a shared per-store limiter first, then a plugin-wide
+        one (conservative: all stores share it), else our own bucket for the store."""
+        shared = context.limiters.get(f"{self.name}.{key}") or context.limiters.get(self.name)
+        return shared or TokenBucketLimiter(settings.bucket_size, settings.restore_rate)
+
+    def _store(self, ref: Ref | None, store_key: str | None = None) -> ShopifyStore:
+        key = store_key if store_key is not None else (ref.store if ref is not None else None)
+        if key is None and len(self.stores) == 1:
+            return next(iter(self.stores.values()))
+        if key not in self.stores:
+            known = ", ".join(sorted(self.stores))
+            raise FatalError(
+                PLATFORM, f"unknown or missing store {key!r} (configured: {known})", field="store"
+            )
+        return self.stores[key]
+
+    # ---- collecting look-ups
+
+    @hookimpl
+    def commerce_find_customers(
+        self, email: str | None, phone: str | None
+    ) -> Awaitable[list[Customer]] | None:
+        if not self.enabled or not (email or phone):
+            return None
+        return self._find_everywhere(email, phone)
+
+    async def _find_everywhere(self, email: str | None, phone: str | None) -> list[Customer]:
+        found = await asyncio.gather(*(s.find_customers(email, phone) for s in self.stores.values()))
+        return [customer for batch in found for customer in batch]
+
+    # ---- actions on one record
+
+    @hookimpl
+    def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:
+        if not self.owns(customer):
+            return None
+        return self._call(lambda: self._store(customer).list_orders(customer.id))
+
+    @hookimpl
+    def commerce_get_order(self, ref: Ref) -> Awaitable[Order] | None:
+        if not self.owns(ref):
+            return None
+        return self._call(lambda: self._store(ref).get_order(ref.id))
+
+    @hookimpl
+    def commerce_refund_order(self, request: RefundRequest) -> Awaitable[Refund] | None:
+        if not self.owns(request.order):
+            return None
+        return self._call(lambda: self._store(request.order).refund_order(request))
+
+    @hookimpl
+    def commerce_list_subscriptions(self, customer: Ref) -> Awaitable[list[Subscription]] | None:
+        if not self.owns(customer):
+            return None
+        return self._call(lambda: self._store(customer).list_subscriptions(customer.id))
+
+    @hookimpl
+    def commerce_cancel_subscription(
+        self, ref: Ref, reason: str, idempotency_key: str
+    ) -> Awaitable[Subscription] | None:
+        if not self.owns(ref):
+            return None
+        # Cancelling is read-first (a cancelled contract is returned as is), so the key is not needed.
+        return self._call(lambda: self._store(ref).cancel_subscription(ref.id))
+
+    @hookimpl
+    def commerce_change_shipping_address(self, ref: Ref, address: Address) -> Awaitable[Order] | None:
+        if not self.owns(ref):
+            return None
+        return self._call(lambda: self._store(ref).change_shipping_address(ref.id, address))
+
+    @hookimpl
+    def commerce_create_replacement_order(self, request: ReplacementRequest) -> Awaitable[Order] | None:
+        if not self.owns(request.order):
+            return None
+        return self._call(lambda: self._store(request.order).create_replacement_order(request))
+
+    @hookimpl
+    def commerce_create_checkout_link(self, request: CheckoutLinkRequest) -> Awaitable[CheckoutLink] | None:
+        if not self.owns(request):
+            return None
+        return self._call(lambda: self._store(None, request.store).create_checkout_link(request))
+
+    @hookimpl
+    def commerce_update_consent(self, customer: Ref, consent: Consent) -> Awaitable[Customer] | None:
+        if not self.owns(customer):
+            return None
+        return self._call(lambda: self._store(customer).update_consent(customer.id, consent))
+
+    @staticmethod
+    async def _call(operation: Any) -> Any:
+        """Resolve the store inside the coroutine, so a bad store key fails when awaited."""
+        return await operation()
