@@ -5,8 +5,9 @@ from __future__ import annotations
 from hub.flows.base import Flow
 
 FLOWS: dict[str, type[Flow]] = {}
-ORDER = ("agent_status", "cs_assist", "call_log", "back_office", "tracker_report")
-"""Dependency order for a full pass: summaries before the tracker report reads brands."""
+ORDER = ("agent_status", "back_office", "call_log", "cs_assist", "tracker_report")
+"""Dependency order for a full pass: tickets and calls change orders and conversations, then
+summaries are written, then the tracker report reads the brands they carry."""
 
 
 def register(flow: type[Flow]) -> type[Flow]:

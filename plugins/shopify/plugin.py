@@ -23,8 +23,11 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from plugins.shopify.client import PLATFORM, ShopifyClient
+from plugins.shopify.emulator import create_app
 from plugins.shopify.operations import ShopifyStore
+from plugins.shopify.seed import sandbox_stores, seed_from_world
 from plugins.shopify.settings import ShopifySettings
 
 
@@ -97,6 +100,19 @@ class ShopifyPlugin(Plugin):
         return self.stores[key]
 
     # ---- collecting look-ups
+
+    @hookimpl
+    def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
+        """The GraphQL emulator with the world's Shopify brands (their orders join the world)."""
+        if kind is not Kind.COMMERCE or not world.brands_on(self.name):
+            return None
+        state = seed_from_world(world)
+        stores = {
+            key: store
+            for key, store in sandbox_stores(sandbox_host(self.name)).items()
+            if store["brand"] in world.brands_on(self.name)
+        }
+        return SandboxApp(name=self.name, app=create_app(state), settings={"stores": stores}, state=state)
 
     @hookimpl
     def commerce_find_customers(

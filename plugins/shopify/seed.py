@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hub.core.sandbox import store_key
+from hub.core.models import LineItem, Money, Order, Subscription, SubscriptionStatus
+from hub.core.sandbox import Person, SandboxWorld, store_key
+from plugins.shopify.client import PLATFORM
 from plugins.shopify.emulator import EmulatorState, ShopState
 
 # brand -> (sku, title, price) of what its store sells
@@ -197,3 +199,87 @@ def _seed_customer(rng: random.Random, shop: ShopState, person: dict[str, Any], 
                 created_at=moment,
                 status=rng.choice(["ACTIVE", "ACTIVE", "PAUSED", "CANCELLED"]),
             )
+
+
+def seed_from_world(world: SandboxWorld) -> EmulatorState:
+    """The world's Shopify brands, with its people as customers and their orders.
+
+    Their orders and subscriptions join ``world`` as domain records, so the helpdesk's seed can
+    file tickets about them.
+    """
+    rng = random.Random(world.seed * 41 + 3)
+    state = EmulatorState()
+    for brand in world.brands_on(PLATFORM):
+        shop = state.add_shop(shop_domain(brand), brand=brand, token=seed_token(store_key(brand)))
+        shop.discount_codes.update({"WELCOME10": Decimal(10), "VIP20": Decimal(20)})
+        catalog = BRAND_CATALOG[brand]
+        for sku, title, price in catalog:
+            shop.add_product(title, [(sku, "Default Title", price)])
+        for person in (p for p in world.people_on(PLATFORM) if p.brand == brand):
+            _seed_customer(rng, shop, _person_record(rng, person), [sku for sku, _, _ in catalog])
+        world.orders.extend(_order_record(shop, order) for order in shop.orders.values())
+        world.subscriptions.extend(_subscription_record(shop, c) for c in shop.contracts.values())
+    return state
+
+
+def _person_record(rng: random.Random, person: Person) -> dict[str, Any]:
+    city, region, postal = rng.choice(CITIES)
+    return {
+        "first": person.first_name,
+        "last": person.last_name,
+        "email": person.email,
+        "phone": person.phone,
+        "address": {
+            "firstName": person.first_name,
+            "lastName": person.last_name,
+            "address1": f"{rng.randint(10, 9999)} Oak St",
+            "city": city,
+            "provinceCode": region,
+            "zip": postal,
+            "countryCode": "US",
+            "country": "United States",
+        },
+    }
+
+
+def _order_record(shop: ShopState, order: dict[str, Any]) -> Order:
+    """The seeded order as the hub sees it (what the plugin would map it to)."""
+    lines = tuple(
+        LineItem(
+            id=line["id"],
+            sku=line["sku"],
+            name=line["title"],
+            quantity=line["quantity"],
+            price=Money(amount=line["_price"], currency=shop.currency),
+        )
+        for line in order["_lines"]
+    )
+    return Order(
+        platform=PLATFORM,
+        store=store_key(shop.brand),
+        id=order["id"],
+        number=order["name"],
+        customer_id=order["_customer"],
+        email=order["email"],
+        brand=shop.brand,
+        created_at=datetime.fromisoformat(order["createdAt"].replace("Z", "+00:00")),
+        total=Money(amount=order["_total"], currency=shop.currency),
+        line_items=lines,
+        is_subscription=any(line.get("sellingPlan") for line in order["_lines"]),
+    )
+
+
+def _subscription_record(shop: ShopState, contract: dict[str, Any]) -> Subscription:
+    status = {
+        "ACTIVE": SubscriptionStatus.ACTIVE,
+        "PAUSED": SubscriptionStatus.PAUSED,
+        "CANCELLED": SubscriptionStatus.CANCELLED,
+    }.get(contract["status"], SubscriptionStatus.UNKNOWN)
+    return Subscription(
+        platform=PLATFORM,
+        store=store_key(shop.brand),
+        id=contract["id"],
+        customer_id=contract["_customer"],
+        sku=contract["_lines"][0]["sku"],
+        status=status,
+    )

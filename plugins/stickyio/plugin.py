@@ -62,7 +62,8 @@ class StickyioPlugin(Plugin):
         if kind is not Kind.COMMERCE or not world.people_on(self.name):
             return None
         instances, settings = seed_from_world(world)
-        app = create_app(instances)
+        # The sandbox serves faster than a real CRM; config/sandbox.toml paces the client to match.
+        app = create_app(instances, limit=6000, method_limits={})
         return SandboxApp(name=self.name, app=app, settings=settings, state=app.state.emulator)
 
     async def start(self, context: HubContext) -> None:
