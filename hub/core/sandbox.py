@@ -75,11 +75,13 @@ LAST = (
 )
 AREA_CODES = ("415", "202", "617", "312", "512", "303", "206")
 AGENTS = (
-    ("Ana Support", "ana@supporthub.example"),
-    ("Ben Support", "ben@supporthub.example"),
-    ("Cleo Support", "cleo@supporthub.example"),
-    ("Dan Support", "dan@supporthub.example"),
+    ("Ana Souza", "ana@supporthub.example"),
+    ("Ben Carter", "ben@supporthub.example"),
+    ("Chloe Martin", "chloe@supporthub.example"),
+    ("Dev Patel", "dev@supporthub.example"),
+    ("Eli Moreno", "eli@supporthub.example"),
 )
+"""The support team: the same people are Intercom admins and Aircall users (matched by email)."""
 
 
 def store_key(brand: str) -> str:

@@ -364,6 +364,18 @@ class Store:
                 update(ledger).where(ledger.c.key == key).values(status=status, updated_at=utcnow(), **values)
             )
 
+    def ledger_latest(self, prefix: str) -> LedgerEntry | None:
+        """The newest entry whose key starts with ``prefix`` (the last action on one record)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._tx() as c:
+            key = c.execute(
+                select(ledger.c.key)
+                .where(ledger.c.key.like(pattern, escape="\\"))
+                .order_by(ledger.c.id.desc())
+                .limit(1)
+            ).scalar()
+        return self.ledger_get(key) if key else None
+
     def ledger_entries(
         self, *, flow: str | None = None, status: Status | None = None, limit: int = 1000
     ) -> list[LedgerEntry]:

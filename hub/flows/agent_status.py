@@ -15,11 +15,11 @@ from hub.flows.base import Flow, FlowOptions, RunContext
 
 class AgentStatusOptions(FlowOptions):
     reasons: dict[str, AgentStatus] = {
-        "Break/Lunch": AgentStatus.UNAVAILABLE,
-        "Coaching": AgentStatus.UNAVAILABLE,
-        "In a Meeting": AgentStatus.UNAVAILABLE,
+        "Break/Lunch": AgentStatus.AWAY,
+        "Coaching": AgentStatus.AWAY,
+        "In a Meeting": AgentStatus.AWAY,
     }
-    """Away reason label -> telephony availability."""
+    """Away reason label -> telephony availability (``away`` keeps the reason as a substatus)."""
     away_without_reason: AgentStatus = AgentStatus.UNAVAILABLE
 
 
@@ -44,6 +44,22 @@ class AgentStatusSync(Flow):
             await self.align(ctx, teammate, user)
         ctx.advance(ctx.counts["read"], len(teammates))
 
+    @staticmethod
+    def in_step(ctx: RunContext, user: Agent, status: AgentStatus, reason: str | None) -> bool:
+        """Whether the telephony user already shows what the helpdesk asks for.
+
+        The telephony platform keeps its own substatus for a reason (Aircall's "out_for_lunch"
+        for "Break/Lunch"), so the reason is compared with the one the hub last applied.
+        """
+        if user.status is not status:
+            return False
+        if status is AgentStatus.AVAILABLE:
+            return True
+        last = ctx.store.ledger_latest(_key_prefix(user))
+        if last is None or last.intent.get("status") != status.value:
+            return user.reason == reason
+        return last.intent.get("reason") == reason
+
     def wanted(self, teammate: Agent) -> tuple[AgentStatus, str | None]:
         if teammate.status is AgentStatus.AVAILABLE:
             return AgentStatus.AVAILABLE, None
@@ -53,7 +69,7 @@ class AgentStatusSync(Flow):
 
     async def align(self, ctx: RunContext, teammate: Agent, user: Agent) -> None:
         status, reason = self.wanted(teammate)
-        if user.status is status and (status is AgentStatus.AVAILABLE or user.reason == reason):
+        if self.in_step(ctx, user, status, reason):
             ctx.count("in_step")
             return
 
@@ -65,9 +81,13 @@ class AgentStatusSync(Flow):
         # to the same state from being mistaken for this one.
         minute = datetime.now(UTC).strftime("%Y%m%dT%H%M")
         await ctx.perform(
-            f"agent_status:{user.platform}:{user.id}:{status.value}:{reason}:{minute}",
+            f"{_key_prefix(user)}{status.value}:{reason}:{minute}",
             platform=user.platform,
             action="set_availability",
             intent={"user": user.id, "teammate": teammate.id, "status": status.value, "reason": reason},
             do=set_availability,
         )
+
+
+def _key_prefix(user: Agent) -> str:
+    return f"agent_status:{user.platform}:{user.id}:"

@@ -30,6 +30,7 @@ from hub.core.models import (
     Ticket,
     TicketState,
     TicketType,
+    ship_status,
 )
 from hub.core.store import Status
 from hub.flows import register
@@ -120,6 +121,11 @@ class BackOffice(Flow):
         order = await self.locate_order(ctx, ticket)
         lines = order_lines(order, line_quantities(ticket))
         value = amount(ticket) or lines_total(order, lines)
+        if lines and value > lines_total(order, lines):
+            raise TicketProblem(
+                f"Amount {value} is more than the line items are worth ({lines_total(order, lines)}); "
+                "leave line_items empty to refund an amount against the whole order."
+            )
         if value > order.refundable.amount:
             raise TicketProblem(
                 f"Amount {value} is above the refundable balance {order.refundable} of order {order.number}."
@@ -209,8 +215,8 @@ class BackOffice(Flow):
         if new_address is not None:
             if order.shipped:
                 raise TicketProblem(
-                    f"Order {order.number} has shipped ({order.shipped_at or 'fulfilled'}); its address can "
-                    "no longer change. File a replacement instead."
+                    f"Order {order.number} has shipped ({ship_status(order)}); its address can no longer "
+                    "change. File a replacement instead."
                 )
             intent = _intent(ticket, order=order.id, address=new_address.one_line())
 
@@ -289,7 +295,7 @@ class BackOffice(Flow):
         do: Callable[[], Awaitable[Outcome]],
         recover: Callable[[], Awaitable[Outcome | None]] | None,
     ) -> ActionResult | None:
-        """Do the rule key's action for this ticket, or mark the ticket a duplicate (None).
+        """Do the rule key's action for this ticket; None when it is a duplicate (or a dry run).
 
         A key another ticket already holds (done or in flight) makes this one a duplicate; a
         key refused before may be tried again with the corrected ticket.
@@ -311,7 +317,7 @@ class BackOffice(Flow):
         )
         if not result.ok:
             raise TicketProblem(f"{platform} refused: {result.error}")
-        return result
+        return None if ctx.dry_run else result  # a dry run plans the action, not its follow-ups
 
     async def mark_duplicate(
         self, ctx: RunContext, ticket: Ticket, first: dict[str, Any], action: str

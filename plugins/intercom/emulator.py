@@ -2089,7 +2089,7 @@ def _world_order_tickets(
     now: int,
 ) -> None:
     kinds = ("Refund", "Fulfillment", "Quality", "Refund")
-    for index, order in enumerate(world.orders[: 4 * len(BRANDS) * 2 : 2]):
+    for index, order in enumerate(_round_robin(world.orders)[: 4 * len(BRANDS) * 2 : 2]):
         contact = contacts.get((order.email or "").lower())
         if contact is None:
             continue
@@ -2137,13 +2137,25 @@ def _world_order_tickets(
             )
 
 
+def _round_robin(orders: list[Any]) -> list[Any]:
+    """Orders taken from each store platform in turn, so tickets reach every store."""
+    by_platform: dict[str, list[Any]] = {}
+    for order in orders:
+        by_platform.setdefault(order.platform, []).append(order)
+    queues = list(by_platform.values())
+    mixed = []
+    for index in range(max((len(q) for q in queues), default=0)):
+        mixed.extend(queue[index] for queue in queues if index < len(queue))
+    return mixed
+
+
 def _world_subscription_tickets(
     ws: Workspace, world: Any, contacts: dict[str, dict[str, Any]], types: dict[str, str], now: int
 ) -> None:
     """Cancel tickets for subscriptions whose customer has an order (the order gives the email)."""
     emails = {(o.platform, o.customer_id): (o.email or "").lower() for o in world.orders if o.customer_id}
     made = 0
-    for subscription in world.subscriptions:
+    for subscription in _round_robin(world.subscriptions):
         contact = contacts.get(emails.get((subscription.platform, subscription.customer_id), ""))
         if contact is None or made >= 6:
             continue
