@@ -14,8 +14,13 @@ from hub.flows.base import RunContext
 from hub.runner import RunReport, Runtime, run_flow
 from hub.sandbox import Sandbox
 
-TICKET_TYPES = {"refund": "Refund", "cancel": "Subscription Cancel", "fulfillment": "Fulfillment",
-                "quality": "Quality", "tracker": "Tracker"}
+TICKET_TYPES = {
+    "refund": "Refund",
+    "cancel": "Subscription Cancel",
+    "fulfillment": "Fulfillment",
+    "quality": "Quality",
+    "tracker": "Tracker",
+}
 
 
 @dataclass
@@ -53,8 +58,14 @@ class World:
         type_id = next(t["id"] for t in ws.ticket_types.values() if t["name"] == TICKET_TYPES[kind])
         contact = self.contact_of(email)
         now = ws.now() + 60  # after every seeded ticket, so the cursor has not passed it
-        return ws.add_ticket(type_id, contact["id"], {"_default_title_": f"{kind} test", **attributes},
-                             created_at=now, updated_at=now, check_required=False)
+        return ws.add_ticket(
+            type_id,
+            contact["id"],
+            {"_default_title_": f"{kind} test", **attributes},
+            created_at=now,
+            updated_at=now,
+            check_required=False,
+        )
 
     def ticket_state(self, ticket: dict[str, Any]) -> str:
         ws = self.state("intercom")

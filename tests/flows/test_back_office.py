@@ -21,12 +21,22 @@ def _uc_shipped(raw) -> bool:
 
 def refund_attributes(order: Order, amount: str = "10.00", **extra) -> dict:
     # Intercom's decimal attribute travels as a JSON number.
-    return {"Order ID": order.number, "Platform": order.platform, "Store": order.store, "Amount": float(amount),
-            "Refund Reason": "damaged", "Admin Reason": "Arrived broken", "Disposition": "dispose", **extra}
+    return {
+        "Order ID": order.number,
+        "Platform": order.platform,
+        "Store": order.store,
+        "Amount": float(amount),
+        "Refund Reason": "damaged",
+        "Admin Reason": "Arrived broken",
+        "Disposition": "dispose",
+        **extra,
+    }
 
 
 def paid(sandbox, order: Order) -> list[Decimal]:
-    return [Decimal(str(r["amount"])) for r in sandbox.state("ultracart").refunds if r["order_id"] == order.id]
+    return [
+        Decimal(str(r["amount"])) for r in sandbox.state("ultracart").refunds if r["order_id"] == order.id
+    ]
 
 
 async def test_refund_is_paid_once_and_the_ticket_resolved(sandbox):
@@ -78,8 +88,11 @@ async def test_amount_above_the_refundable_balance_is_refused(sandbox):
 def untouched_subscription(sandbox):
     """An open Konnektive subscription (purchase) that no seeded ticket asks about."""
     named = {str(t["attributes"].get("Subscription ID")) for t in sandbox.state("intercom").tickets.values()}
-    return next(s for s in sandbox.world.subscriptions
-                if s.platform == "konnektive" and s.is_open and s.id not in named)
+    return next(
+        s
+        for s in sandbox.world.subscriptions
+        if s.platform == "konnektive" and s.is_open and s.id not in named
+    )
 
 
 def purchase_of(sandbox, subscription) -> dict:
@@ -87,14 +100,20 @@ def purchase_of(sandbox, subscription) -> dict:
 
 
 def cancel_attributes(subscription, **extra) -> dict:
-    return {"Subscription ID": subscription.id, "Platform": subscription.platform, "Store": subscription.store,
-            **extra}
+    return {
+        "Subscription ID": subscription.id,
+        "Platform": subscription.platform,
+        "Store": subscription.store,
+        **extra,
+    }
 
 
 async def test_saved_subscription_cancels_nothing(sandbox):
     subscription = untouched_subscription(sandbox)
     before = purchase_of(sandbox, subscription)
-    ticket = sandbox.file_ticket("cancel", before["emailAddress"], cancel_attributes(subscription, Saved=True))
+    ticket = sandbox.file_ticket(
+        "cancel", before["emailAddress"], cancel_attributes(subscription, Saved=True)
+    )
     await sandbox.run("back_office")
     assert purchase_of(sandbox, subscription) == before
     assert sandbox.ticket_state(ticket) == "resolved"
@@ -104,7 +123,9 @@ async def test_saved_subscription_cancels_nothing(sandbox):
 async def test_subscription_cancel_stops_rebills_once(sandbox):
     subscription = untouched_subscription(sandbox)
     email = purchase_of(sandbox, subscription)["emailAddress"]
-    ticket = sandbox.file_ticket("cancel", email, cancel_attributes(subscription, **{"Admin Reason": "too much"}))
+    ticket = sandbox.file_ticket(
+        "cancel", email, cancel_attributes(subscription, **{"Admin Reason": "too much"})
+    )
     await sandbox.run("back_office")
     assert purchase_of(sandbox, subscription)["status"] == "CANCELLED"
     assert sandbox.ticket_state(ticket) == "resolved"
@@ -118,9 +139,16 @@ async def test_subscription_cancel_stops_rebills_once(sandbox):
 async def test_address_change_after_shipment_is_refused(sandbox):
     order = ultracart_order(sandbox, shipped=True)
     before = dict(sandbox.state("ultracart").orders[order.id]["shipping"])
-    ticket = sandbox.file_ticket("fulfillment", order.email, {
-        "Order ID": order.number, "Platform": "ultracart", "Store": order.store,
-        "New Address": "1 New Rd, Austin, TX, 78701, US"})
+    ticket = sandbox.file_ticket(
+        "fulfillment",
+        order.email,
+        {
+            "Order ID": order.number,
+            "Platform": "ultracart",
+            "Store": order.store,
+            "New Address": "1 New Rd, Austin, TX, 78701, US",
+        },
+    )
     await sandbox.run("back_office")
     assert sandbox.ticket_state(ticket) == "waiting_on_customer"
     assert any("has shipped" in note for note in sandbox.notes(ticket))
@@ -129,9 +157,16 @@ async def test_address_change_after_shipment_is_refused(sandbox):
 
 async def test_address_change_before_shipment_is_made(sandbox):
     order = ultracart_order(sandbox, shipped=False)
-    ticket = sandbox.file_ticket("fulfillment", order.email, {
-        "Order ID": order.number, "Platform": "ultracart", "Store": order.store,
-        "New Address": "1 New Rd, Austin, TX, 78701, US"})
+    ticket = sandbox.file_ticket(
+        "fulfillment",
+        order.email,
+        {
+            "Order ID": order.number,
+            "Platform": "ultracart",
+            "Store": order.store,
+            "New Address": "1 New Rd, Austin, TX, 78701, US",
+        },
+    )
     await sandbox.run("back_office")
     assert sandbox.ticket_state(ticket) == "resolved", sandbox.notes(ticket)
     assert sandbox.state("ultracart").orders[order.id]["shipping"]["address1"] == "1 New Rd"

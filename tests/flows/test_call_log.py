@@ -1,0 +1,109 @@
+"""Calls become notes on the right conversation; attempts numbered; strangers reported."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def company(sandbox):
+    return next(iter(sandbox.state("aircall").companies.values()))
+
+
+def add_call(
+    sandbox, number: str | None, started: datetime, *, direction: str = "outbound", talk: int = 0
+) -> dict:
+    aircall = sandbox.state("aircall")
+    agent = next(iter(company(sandbox).users))
+    return aircall.add_call(
+        company(sandbox),
+        direction=direction,
+        started_at=int(started.timestamp()),
+        customer=number,
+        user_id=agent,
+        ring_seconds=20,
+        talk_seconds=talk,
+    )
+
+
+def conversations_of(sandbox, contact: dict) -> list[dict]:
+    ws = sandbox.state("intercom")
+    return [c for c in ws.conversations.values() if contact["id"] in c["contact_ids"]]
+
+
+def notes_mentioning(sandbox, text: str) -> list[tuple[str, str]]:
+    ws = sandbox.state("intercom")
+    return [(c["id"], note) for c in ws.conversations.values() for note in sandbox.notes(c) if text in note]
+
+
+def a_person(sandbox, index: int = 1):
+    return sandbox.world.people[index]
+
+
+async def test_second_unanswered_outbound_attempt_is_numbered_and_tagged(sandbox):
+    person = a_person(sandbox)
+    day = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    first = add_call(sandbox, person.phone, day)
+    second = add_call(sandbox, person.phone, day.replace(hour=17))
+    await sandbox.run("call_log")
+
+    ((conv_1, note_1),) = notes_mentioning(sandbox, f"[aircall call {first['id']}]")
+    ((conv_2, note_2),) = notes_mentioning(sandbox, f"[aircall call {second['id']}]")
+    assert "Outbound call attempt 1 of 2" in note_1
+    assert "Outbound call attempt 2 of 2" in note_2
+    assert conv_1 == conv_2
+    conversation = sandbox.state("intercom").conversations[conv_2]
+    assert person.email == sandbox.state("intercom").contacts[conversation["contact_ids"][0]]["email"]
+    assert "No answer after 2 attempts" in sandbox.tag_names(conversation)
+
+
+async def test_answered_attempt_is_not_tagged(sandbox):
+    person = a_person(sandbox, 2)
+    day = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+    add_call(sandbox, person.phone, day)
+    answered = add_call(sandbox, person.phone, day.replace(hour=16), talk=120)
+    await sandbox.run("call_log")
+    ((conv, note),) = notes_mentioning(sandbox, f"[aircall call {answered['id']}]")
+    assert "attempt 2 of 2: answered" in note
+    assert "No answer after 2 attempts" not in sandbox.tag_names(
+        sandbox.state("intercom").conversations[conv]
+    )
+
+
+async def test_unknown_caller_is_reported_not_noted(sandbox):
+    stranger = "+19175550177"
+    call = add_call(sandbox, stranger, datetime(2026, 11, 22, 9, tzinfo=UTC), direction="inbound", talk=30)
+    report = await sandbox.run("call_log")
+    assert any(stranger in line and "no contact" in line for line in report.report)
+    assert notes_mentioning(sandbox, f"[aircall call {call['id']}]") == []
+
+
+async def test_every_call_gets_exactly_one_note_and_a_rerun_adds_none(sandbox):
+    first = await sandbox.run("call_log")
+    calls = company(sandbox).calls
+    noted = {cid for cid in calls if notes_mentioning(sandbox, f"[aircall call {cid}]")}
+    assert first.counts["notes"] == len(noted) > 0
+    for cid in noted:
+        assert len(notes_mentioning(sandbox, f"[aircall call {cid}]")) == 1
+    again = await sandbox.run("call_log")
+    assert again.counts.get("actions", 0) == 0
+    assert {cid for cid in calls if notes_mentioning(sandbox, f"[aircall call {cid}]")} == noted
+
+
+async def test_a_note_written_before_a_crash_is_found_not_written_again(sandbox):
+    """The ledger says pending (crash after the platform call): the flow finds the note."""
+    person = a_person(sandbox, 3)
+    call = add_call(sandbox, person.phone, datetime(2026, 11, 23, 10, tzinfo=UTC), talk=60)
+    await sandbox.run("call_log")
+    key = f"call_log:note:aircall:{call['id']}"
+    entry = sandbox.runtime.store.ledger_get(key)
+    # Simulate the crash: forget the outcome and the cursor, as if the run died mid-page.
+    from sqlalchemy import update
+
+    from hub.core.store import cursors, ledger
+
+    with sandbox.runtime.store.engine.begin() as c:
+        c.execute(update(ledger).where(ledger.c.key == key).values(status="pending", outcome=None))
+        c.execute(cursors.delete())
+    await sandbox.run("call_log")
+    assert len(notes_mentioning(sandbox, f"[aircall call {call['id']}]")) == 1
+    assert sandbox.runtime.store.ledger_get(key).outcome["note"] == entry.outcome["note"]

@@ -1,0 +1,76 @@
+"""CS Assist summaries, agent status and the tracker report against the sandbox."""
+
+from __future__ import annotations
+
+from hub.core.models import AgentStatus
+from hub.flows.summary import build_summary
+
+
+async def test_cs_assist_writes_each_active_customers_summary_once(sandbox):
+    first = await sandbox.run("cs_assist")
+    assert first.counts["contacts_updated"] > 0
+    ws = sandbox.state("intercom")
+    person = next(p for p in sandbox.world.people if any(o.email == p.email for o in sandbox.world.orders))
+    contact = sandbox.contact_of(person.email)
+    summary = await build_summary(sandbox.hub, person.email, None)
+    attributes = ws.contacts[contact["id"]]["custom_attributes"]
+    assert attributes["cs_order_count"] == summary.order_count > 0
+    assert attributes["brand"] == ", ".join(summary.brands)
+    assert attributes["cs_lifetime_revenue"] == "; ".join(str(m) for m in summary.lifetime_revenue.values())
+
+    again = await sandbox.run("cs_assist")
+    assert again.counts.get("contacts_updated", 0) == 0
+    assert again.counts.get("actions", 0) == 0
+
+
+async def test_summary_sums_revenue_per_currency_across_stores(sandbox):
+    person = next(p for p in sandbox.world.people if any(o.email == p.email for o in sandbox.world.orders))
+    orders = [o for o in sandbox.world.orders if o.email == person.email]
+    summary = await build_summary(sandbox.hub, person.email, None)
+    assert summary.order_count >= len(orders)
+    assert summary.latest_order is not None
+    assert summary.latest_order.ship_status == "Not Shipped" or summary.latest_order.ship_status[:2] == "20"
+
+
+async def test_agent_status_follows_away_mode(sandbox):
+    await sandbox.run("agent_status")
+    ws = sandbox.state("intercom")
+    users = {u["email"]: u for u in next(iter(sandbox.state("aircall").companies.values())).users.values()}
+    checked = 0
+    for admin in ws.admins.values():
+        user = users.get(admin["email"])
+        if user is None:
+            continue
+        checked += 1
+        if admin["away_mode_enabled"]:
+            assert user["availability_status"] == "unavailable"
+        else:
+            assert user["availability_status"] in ("available", "custom")
+    assert checked >= 3
+    again = await sandbox.run("agent_status")
+    assert again.counts.get("actions", 0) == 0
+
+
+async def test_agent_status_maps_reason_to_substatus(sandbox):
+    ws = sandbox.state("intercom")
+    admin = next(a for a in ws.admins.values() if a["email"] == "ben@supporthub.example")
+    coaching = next(r for r in ws.away_reasons.values() if r["label"] == "Coaching")
+    admin.update(away_mode_enabled=True, away_status_reason_id=coaching["id"])
+    await sandbox.run("agent_status")
+    users = next(iter(sandbox.state("aircall").companies.values())).users.values()
+    ben = next(u for u in users if u["email"] == "ben@supporthub.example")
+    assert (ben["availability_status"], ben["substatus"]) == ("unavailable", "in_training")
+    agents = await sandbox.hub.collect("telephony_list_agents")
+    assert next(a for a in agents if a.email == "ben@supporthub.example").status is AgentStatus.AWAY
+
+
+async def test_tracker_report_counts_by_brand_and_writes_the_count(sandbox):
+    await sandbox.run("cs_assist")  # brands come from the summaries
+    report = await sandbox.run("tracker_report")
+    ws = sandbox.state("intercom")
+    trackers = [t for t in ws.tickets.values() if ws.ticket_types[t["type_id"]]["name"] == "Tracker"]
+    assert trackers and len(report.report) == len(trackers)
+    for tracker in trackers:
+        linked = sum(1 for kind, _ in tracker["links"] if kind == "conversation")
+        assert tracker["attributes"]["Tracker Count"] == linked
+    assert (await sandbox.run("tracker_report")).counts.get("actions", 0) == 0
