@@ -41,8 +41,12 @@ class HubSection(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid")
 
     database_url: str = "sqlite:///var/hub.db"
+    redis_url: str | None = None
+    """Set it to share rate limits between hub processes (``redis://127.0.0.1:6379/0``)."""
     log_level: str = "INFO"
     secrets_dir: Path | None = None
+    lease_seconds: float = Field(default=600.0, gt=0)
+    """How long a flow's lease outlives a worker that died holding it."""
 
     @classmethod
     def settings_customise_sources(

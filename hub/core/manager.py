@@ -106,7 +106,9 @@ class Hub:
         limiters: dict[str, Any] | None = None,
     ) -> None:
         self.pm, self.config = pm, config
-        self.context = HubContext(config=config, transports=transports or {}, limiters=limiters or {})
+        self.context = HubContext(
+            config=config, transports=transports or {}, limiters=limiters or {}, shared=_shared_limits(config)
+        )
         unknown = set(config.plugins) - {name for name, _ in pm.list_name_plugin()}
         if unknown:
             raise ConfigError(config.source, f"plugins.{sorted(unknown)[0]}", "unknown plugin")
@@ -166,6 +168,14 @@ class Hub:
                 continue
             async for page in iterator:
                 yield page
+
+
+def _shared_limits(config: HubConfig) -> Any:
+    if not config.hub.redis_url:
+        return None
+    from hub.core.shared_limits import SharedLimits
+
+    return SharedLimits(config.hub.redis_url)
 
 
 async def _gather(results: list[Any]) -> list[Any]:

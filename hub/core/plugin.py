@@ -7,7 +7,7 @@ an action hook first asks ``self.owns(ref)`` and returns ``None`` for records it
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,6 +21,7 @@ from hub.core.models import Ref
 if TYPE_CHECKING:
     from hub.core.config import HubConfig
     from hub.core.http import RateLimiter
+    from hub.core.shared_limits import SharedLimits
 
 
 class Kind(StrEnum):
@@ -63,6 +64,19 @@ class HubContext:
     config: HubConfig
     transports: dict[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
     limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    shared: SharedLimits | None = None
+
+    def rate_limiter(
+        self, key: str, limit: float, period: float, local: Callable[[], RateLimiter]
+    ) -> RateLimiter:
+        """The limiter of one platform account (``"intercom"``, ``"shopify.paleohacks"``).
+
+        A limiter given in ``limiters`` wins; with ``[hub] redis_url`` set, every hub process
+        draws from one Redis window per key; otherwise the plugin's own in-process ``local()``.
+        """
+        if key not in self.limiters:
+            self.limiters[key] = self.shared.window(key, limit, period) if self.shared else local()
+        return self.limiters[key]
 
     def settings_for(self, name: str) -> PluginSettings | None:
         return self.config.plugins.get(name)

@@ -40,8 +40,11 @@ class AircallPlugin(Plugin):
 
     async def start(self, context: HubContext) -> None:
         settings: AircallSettings = self.settings
-        limiter = context.limiters.get(self.name) or SlidingWindowLimiter(
-            settings.requests_per_window, settings.window_seconds
+        limiter = context.rate_limiter(
+            self.name,
+            settings.requests_per_window,
+            settings.window_seconds,
+            lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
         )
         self.client = AircallClient(settings, limiter=limiter, transport=context.transport_for(self.name))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
+from hub.core.http import SlidingWindowLimiter
 from hub.core.models import (
     Agent,
     Contact,
@@ -62,10 +63,16 @@ class IntercomPlugin(Plugin):
         self.client: IntercomClient | None = None
 
     async def start(self, context: HubContext) -> None:
+        settings = self.settings
         self.client = IntercomClient(
-            self.settings,
+            settings,
             transport=context.transport_for(self.name),
-            limiter=context.limiters.get(self.name),
+            limiter=context.rate_limiter(
+                self.name,
+                settings.requests_per_window,
+                settings.window_seconds,
+                lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
+            ),
         )
 
     async def stop(self) -> None:

@@ -65,12 +65,15 @@ class KonnektivePlugin(Plugin):
 
     async def start(self, context: HubContext) -> None:
         settings: KonnektiveSettings = self.settings
-        shared = context.limiters.get(self.name)
         policy = RetryPolicy(max_attempts=settings.max_attempts)
         for key, store in settings.stores.items():
-            # Each store is its own Konnektive account, so each gets its own gentle pace
-            # unless the deployment shares one limiter.
-            limiter = shared or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds)
+            # Each store is its own Konnektive account, so each gets its own gentle pace.
+            limiter = context.rate_limiter(
+                f"{self.name}.{key}",
+                settings.requests_per_window,
+                settings.window_seconds,
+                lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
+            )
             client = KonnektiveClient(
                 key,
                 store,

@@ -85,8 +85,17 @@ class ShopifyPlugin(Plugin):
     def _limiter(self, context: HubContext, key: str, settings: ShopifySettings) -> RateLimiter:
         """Shopify's bucket is per app and store: a shared per-store limiter first, then a plugin-wide
         one (conservative: all stores share it), else our own bucket for the store."""
-        shared = context.limiters.get(f"{self.name}.{key}") or context.limiters.get(self.name)
-        return shared or TokenBucketLimiter(settings.bucket_size, settings.restore_rate)
+        shared = context.limiters.get(self.name)
+        if shared is not None:
+            return shared
+        # Shared through Redis, the bucket becomes a window holding a full bucket per refill
+        # time: the same long-run rate and the same burst.
+        return context.rate_limiter(
+            f"{self.name}.{key}",
+            settings.bucket_size,
+            settings.bucket_size / settings.restore_rate,
+            lambda: TokenBucketLimiter(settings.bucket_size, settings.restore_rate),
+        )
 
     def _store(self, ref: Ref | None, store_key: str | None = None) -> ShopifyStore:
         key = store_key if store_key is not None else (ref.store if ref is not None else None)

@@ -34,20 +34,22 @@ class StickyioPlugin(Plugin):
 
     name = PLATFORM
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset({
-        "commerce_find_customers",
-        "commerce_list_orders",
-        "commerce_get_order",
-        "commerce_refund_order",
-        "commerce_list_subscriptions",
-        "commerce_cancel_subscription",
-        "commerce_change_shipping_address",
-        "commerce_create_replacement_order",
-        "commerce_create_checkout_link",
-    })
+    capabilities = frozenset(
+        {
+            "commerce_find_customers",
+            "commerce_list_orders",
+            "commerce_get_order",
+            "commerce_refund_order",
+            "commerce_list_subscriptions",
+            "commerce_cancel_subscription",
+            "commerce_change_shipping_address",
+            "commerce_create_replacement_order",
+            "commerce_create_checkout_link",
+        }
+    )
     unsupported = {
         "commerce_update_consent": "Sticky.io's v1 API has no marketing-consent fields on customers "
-                                   "or orders (email/SMS opt-in is kept by the merchant's funnel or ESP)",
+        "or orders (email/SMS opt-in is kept by the merchant's funnel or ESP)",
     }
     settings_model = StickyioSettings
     description = "Sticky.io CRM (v1 JSON API): orders, refunds, recurring orders, prospects"
@@ -69,9 +71,16 @@ class StickyioPlugin(Plugin):
     async def start(self, context: HubContext) -> None:
         settings: StickyioSettings = self.settings
         transport = context.transport_for(self.name)
-        shared = context.limiters.get(self.name)
         policy = RetryPolicy(max_attempts=settings.max_attempts)
         for key, store in settings.stores.items():
+            # On top of the per-method limits, a deployment may share one allowance per store.
+            shared = context.limiters.get(self.name) or (
+                context.shared.window(
+                    f"{self.name}.{key}", settings.requests_per_window, settings.window_seconds
+                )
+                if context.shared
+                else None
+            )
             client = StickyioClient(
                 base_url=store.base_url,
                 username=store.username,
@@ -141,8 +150,9 @@ class StickyioPlugin(Plugin):
         return self._call(request.order.store, "refund", request)
 
     @hookimpl
-    def commerce_cancel_subscription(self, ref: Ref, reason: str,
-                                     idempotency_key: str) -> Awaitable[Subscription] | None:
+    def commerce_cancel_subscription(
+        self, ref: Ref, reason: str, idempotency_key: str
+    ) -> Awaitable[Subscription] | None:
         if not self.owns(ref):
             return None
         return self._call(ref.store, "cancel_subscription", ref.id, reason, idempotency_key)

@@ -68,11 +68,15 @@ class UltracartPlugin(Plugin):
 
     async def start(self, context: HubContext) -> None:
         settings: UltracartSettings = self.settings
-        shared = context.limiters.get(self.name)
         transport = context.transport_for(self.name)
         for key, store in settings.stores.items():
             # The limit is per application key, so each store gets its own pacing.
-            limiter = shared or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds)
+            limiter = context.rate_limiter(
+                f"{self.name}.{key}",
+                settings.requests_per_window,
+                settings.window_seconds,
+                lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
+            )
             client = UltracartClient(
                 base_url=store.base_url,
                 simple_key=store.simple_key.get_secret_value(),
