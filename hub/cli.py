@@ -467,5 +467,93 @@ def print_pass(number: int, result: Any) -> None:
             console.print(f"  {r.flow}: ... {len(r.report) - 8} more lines (hub runs)", highlight=False)
 
 
+@app.command()
+def worker(
+    config: ConfigOption = None,
+    poll: Annotated[float, typer.Option(help="Seconds between looks for due work.")] = 5.0,
+    until_done: Annotated[
+        bool, typer.Option("--until-done", help="Stop once every unit has run since --since.")
+    ] = False,
+    since: Annotated[str | None, typer.Option(help="ISO time for --until-done (default: now).")] = None,
+) -> None:
+    """Run as one of several workers sharing the flows (leases in the database)."""
+    from datetime import UTC, datetime
+
+    from hub.worker import run_worker
+
+    with cli_errors():
+        runtime = load_runtime(config)
+        start = datetime.fromisoformat(since) if since else datetime.now(UTC)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+
+        async def main_loop() -> list[Any]:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            return await run_worker(runtime, stop, poll=poll, until_done_since=start if until_done else None)
+
+        reports = asyncio.run(main_loop())
+        console.print(f"worker stopped after {len(reports)} run(s)")
+        if any(r.status == "failed" for r in reports):
+            raise typer.Exit(1)
+
+
+@app.command()
+def status(config: ConfigOption = None) -> None:
+    """Workers, their leases, the work that is due, and the last run per flow and store."""
+    from datetime import UTC, datetime
+
+    from hub.worker import is_due, units
+
+    with cli_errors():
+        runtime = load_runtime(config)
+        store, now = runtime.store, datetime.now(UTC)
+        table = Table(title="Workers")
+        for column in ("worker", "host", "pid", "seen", "running"):
+            table.add_column(column)
+        for w in store.workers():
+            table.add_row(
+                w["id"],
+                w["host"],
+                str(w["pid"]),
+                f"{(now - w['seen_at']).total_seconds():.0f}s ago",
+                w["current"] or "-",
+            )
+        console.print(table)
+        table = Table(title="Leases")
+        for column in ("unit", "holder", "expires in"):
+            table.add_column(column)
+        for name, owner, expires in store.leases():
+            table.add_row(name, owner, f"{(expires - now).total_seconds():.0f}s")
+        console.print(table)
+        last = store.last_runs()
+        table = Table(title="Units")
+        for column in ("flow", "store", "due", "last run", "status", "counts"):
+            table.add_column(column)
+        for unit in units(runtime):
+            run_ = last.get((unit.flow, unit.scope))
+            when = run_.started_at.strftime("%Y-%m-%d %H:%M:%S") if run_ else "never"
+            table.add_row(
+                unit.flow,
+                unit.scope or "-",
+                "yes" if is_due(runtime, unit, run_, now) else "no",
+                when,
+                run_.status if run_ else "-",
+                flow_counts_line(run_.counts) if run_ else "",
+            )
+        console.print(table)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+from hub.serve.command import serve_command  # noqa: E402
+
+app.command("serve")(serve_command)
+
+from hub.scaffold.cli import plugin_app  # noqa: E402
+
+app.add_typer(plugin_app, name="plugin")

@@ -7,7 +7,9 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ import httpx
 import pluggy
 from pydantic import ValidationError
 
+from hub.core import metrics
 from hub.core.config import HubConfig, load_config
 from hub.core.errors import ConfigError, HubError
 from hub.core.logs import configure_logging
@@ -27,7 +30,6 @@ from hub.flows.base import Flow, Progress, RunContext
 
 log = logging.getLogger("hub.runner")
 
-LEASE_TTL = timedelta(minutes=10)
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -87,6 +89,27 @@ class RunReport:
     run_id: int | None = None
     report: list[str] = field(default_factory=list)
 
+    @classmethod
+    def merge(cls, flow: str, parts: list[RunReport]) -> RunReport:
+        """One report for a flow run in several scopes."""
+        if len(parts) == 1:
+            return parts[0]
+        statuses = {part.status for part in parts}
+        status = "failed" if "failed" in statuses else "skipped" if statuses == {"skipped"} else "ok"
+        counts: Counter[str] = Counter()
+        for part in parts:
+            counts.update(part.counts)
+        errors = [part.error for part in parts if part.error and part.status == "failed"]
+        return cls(
+            flow,
+            status,
+            dict(counts),
+            "; ".join(errors) or None,
+            [line for part in parts for line in part.planned],
+            None,
+            [line for part in parts for line in part.report],
+        )
+
 
 async def run_flow(
     runtime: Runtime,
@@ -95,32 +118,53 @@ async def run_flow(
     dry_run: bool = False,
     wait: bool = False,
     progress: Progress | None = None,
-    scope: str = "",
+    scope: str | None = None,
     hub: Hub | None = None,
 ) -> RunReport:
-    """Run one flow once, holding its lease so no other process runs it at the same time.
+    """Run one flow once: every scope it splits into (or just ``scope``), each under its lease.
 
-    With ``wait`` a busy lease is waited for; otherwise the run is skipped.
+    A lease held elsewhere is waited for with ``wait``; otherwise that scope is skipped.
     """
     flow = runtime.flow(name)
-    own_hub = hub is None
-    hub = hub or runtime.hub()
-    missing = hub.missing(flow.requires)
+    running = hub or runtime.hub()
+    missing = running.missing(flow.requires)
     if missing:
         raise ConfigError(
             runtime.config.source, f"flows.{name}", f"no enabled plugin provides {', '.join(missing)}"
         )
+    scopes = [scope] if scope is not None else flow.scopes(runtime.config)
+    async with contextlib.AsyncExitStack() as stack:
+        if hub is None:
+            await stack.enter_async_context(running)
+        reports = [
+            await _run_scope(runtime, flow, name, one, running, dry_run=dry_run, wait=wait, progress=progress)
+            for one in scopes
+        ]
+    return RunReport.merge(name, reports)
+
+
+async def _run_scope(
+    runtime: Runtime,
+    flow: Flow,
+    name: str,
+    scope: str,
+    hub: Hub,
+    *,
+    dry_run: bool,
+    wait: bool,
+    progress: Progress | None,
+) -> RunReport:
+    store, ttl = runtime.store, timedelta(seconds=runtime.config.hub.lease_seconds)
     lease = f"flow:{name}:{scope}"
     owner = f"{OWNER}:{uuid.uuid4().hex[:6]}"  # one owner per run, even inside one process
-    if not await _take_lease(runtime.store, lease, owner, wait):
-        return RunReport(
-            name, "skipped", error=f"another run holds {lease} ({runtime.store.lease_holder(lease)})"
-        )
-    renewer = asyncio.create_task(_keep_lease(runtime.store, lease, owner))
-    run_id = runtime.store.run_started(name, scope)
+    if not await _take_lease(store, lease, owner, ttl, wait):
+        return RunReport(name, "skipped", error=f"another run holds {lease} ({store.lease_holder(lease)})")
+    renewer = asyncio.create_task(_keep_lease(store, lease, owner, ttl))
+    run_id = store.run_started(name, scope)
+    started = time.monotonic()
     ctx = RunContext(
         hub=hub,
-        store=runtime.store,
+        store=store,
         config=runtime.config,
         flow=name,
         dry_run=dry_run,
@@ -129,36 +173,33 @@ async def run_flow(
     )
     status, error = "ok", None
     try:
-        if own_hub:
-            async with hub:
-                await flow.run(ctx)
-        else:
-            await flow.run(ctx)
+        await flow.run(ctx)
     except HubError as exc:
         status, error = "failed", str(exc)
-        log.error("%s failed: %s", name, exc)
+        log.error("%s%s failed: %s", name, f" [{scope}]" if scope else "", exc)
     finally:
         renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewer
-        runtime.store.run_finished(run_id, status, dict(ctx.counts), error, ctx.report)
-        runtime.store.release_lease(lease, owner)
+        store.run_finished(run_id, status, dict(ctx.counts), error, ctx.report)
+        metrics.run_finished(name, status, time.monotonic() - started)
+        store.release_lease(lease, owner)
     return RunReport(name, status, dict(ctx.counts), error, ctx.planned, run_id, ctx.report)
 
 
-async def _take_lease(store: Store, lease: str, owner: str, wait: bool) -> bool:
-    while not store.acquire_lease(lease, owner, LEASE_TTL):
+async def _take_lease(store: Store, lease: str, owner: str, ttl: timedelta, wait: bool) -> bool:
+    while not store.acquire_lease(lease, owner, ttl):
         if not wait:
             return False
         await asyncio.sleep(0.2)
     return True
 
 
-async def _keep_lease(store: Store, lease: str, owner: str) -> None:
+async def _keep_lease(store: Store, lease: str, owner: str, ttl: timedelta) -> None:
     """Renew the lease while the run lasts; a process that dies lets it expire."""
     while True:
-        await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
-        store.acquire_lease(lease, owner, LEASE_TTL)
+        await asyncio.sleep(ttl.total_seconds() / 3)
+        store.acquire_lease(lease, owner, ttl)
 
 
 def describe_missing(runtime: Runtime) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ dead-letters it and goes on with the rest.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,7 @@ from hub.core.models import (
 if TYPE_CHECKING:
     from hub.core.plugin import HubContext, Kind, PluginInfo
     from hub.core.sandbox import SandboxApp, SandboxWorld
+    from hub.core.webhooks import WebhookEvent
 
 PROJECT = "hub"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -327,3 +328,26 @@ def telephony_list_agents() -> Awaitable[list[Agent]] | None:
 @hookspec(firstresult=True)
 def telephony_set_availability(ref: Ref, status: AgentStatus, reason: str | None) -> Awaitable[Agent] | None:
     """Set a user's availability (available / unavailable, with a substatus). First-result."""
+
+
+# --------------------------------------------------------------------------- real time (hub serve)
+
+
+@hookspec(firstresult=True)
+def hub_webhook(platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+    """Verify one webhook delivery addressed to ``platform`` and read it into a ``WebhookEvent``.
+
+    Called by ``hub serve`` for ``POST /webhooks/<platform>`` with the raw body and lower-cased
+    headers, before anything is stored. The plugin named ``platform`` answers: it checks the
+    platform's signature on the raw bytes (constant-time) before parsing, and raises
+    ``hub.core.webhooks.WebhookRefused`` (401 unverified, 400 unreadable). First-result.
+    """
+
+
+@hookspec(firstresult=True)
+def hub_app_request(platform: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any] | None:
+    """Verify a request from an app the platform hosts (the CS Assist inbox app) and return its JSON.
+
+    Called by ``hub serve`` for ``POST /inbox-app/<platform>/...``; raises ``WebhookRefused``
+    when the signature does not match. First-result: the plugin named ``platform`` answers.
+    """

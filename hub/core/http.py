@@ -13,6 +13,7 @@ Platform knowledge (error bodies, rate-limit headers) comes in by overriding the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import math
@@ -31,6 +32,8 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from hub.core import metrics
+from hub.core.crashpoints import crash_point
 from hub.core.errors import (
     AuthError,
     FatalError,
@@ -138,6 +141,7 @@ class TokenBucketLimiter(_Pausable):
         self.capacity, self.rate = capacity, rate
         self._available = capacity
         self._stamp = time.monotonic()
+        self._returned = asyncio.Event()
 
     def _refill(self) -> None:
         now = time.monotonic()
@@ -150,14 +154,25 @@ class TokenBucketLimiter(_Pausable):
             await self._wait_pause()
             self._refill()
             while self._available < cost:
-                await asyncio.sleep((cost - self._available) / self.rate)
+                await self._wait_for_points((cost - self._available) / self.rate)
                 self._refill()
             self._available -= cost
+
+    async def _wait_for_points(self, seconds: float) -> None:
+        """Sleep until the restore alone would cover the cost, or until points come back sooner.
+
+        Requests in flight hold their estimated cost; when their answers refund the unspent part
+        the waiter is woken at once instead of sleeping out the restore time.
+        """
+        self._returned.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._returned.wait(), timeout=seconds)
 
     def refund(self, points: float) -> None:
         """Give back what was charged but not spent (requested minus actual cost)."""
         self._refill()
         self._available = min(self.capacity, self._available + points)
+        self._returned.set()
 
     def update(self, available: float, capacity: float | None = None, rate: float | None = None) -> None:
         """Adopt the platform's reported state of the bucket."""
@@ -195,6 +210,7 @@ def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
     wait = state.next_action.sleep if state.next_action else 0.0
     log.warning("retrying after %s (attempt %d, waiting %.2fs)", error, state.attempt_number, wait)
+    metrics.retry(getattr(error, "platform", "unknown"))
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -294,14 +310,18 @@ class PlatformClient:
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
     async def _send_once(self, method: str, url: str, *, cost: float, **kwargs: Any) -> httpx.Response:
-        await self.limiter.acquire(cost)
+        with metrics.limiter_wait(self.platform):
+            await self.limiter.acquire(cost)
         started = time.perf_counter()
         try:
             response = await self.http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
+            metrics.platform_request(self.platform, "error")
             raise RetriableError(self.platform, f"{method} {url}: timed out ({exc!r})") from exc
         except httpx.TransportError as exc:
+            metrics.platform_request(self.platform, "error")
             raise RetriableError(self.platform, f"{method} {url}: connection failed ({exc!r})") from exc
+        crash_point(f"http.{method.lower()}")  # the platform answered; the hub has not heard yet
         log.debug(
             "%s %s %s -> %d in %.0fms",
             self.platform,
@@ -310,6 +330,7 @@ class PlatformClient:
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
+        metrics.platform_request(self.platform, response.status_code)
         self.observe(response)
         self.raise_for_status(response)
         return response

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hub.core.crashpoints import crash_point
 from hub.core.errors import FatalError, MappingError
 from hub.core.store import Status, Store
 
@@ -50,7 +51,9 @@ async def perform(
     A ``FatalError`` from the platform is recorded as the outcome (the same request would be
     refused again); a retriable error leaves the entry pending for the next run to recover.
     """
+    crash_point(f"ledger.before_begin.{action}")
     entry = store.ledger_begin(key, flow=flow, platform=platform, action=action, intent=intent)
+    crash_point(f"ledger.after_begin.{action}")
     if entry.status is Status.DONE:
         return ActionResult(outcome=entry.outcome, duplicate=True)
     if entry.status is Status.FAILED:
@@ -66,5 +69,7 @@ async def perform(
     except (FatalError, MappingError) as exc:
         store.ledger_failed(key, str(exc))
         return ActionResult(error=str(exc))
+    crash_point(f"ledger.after_do.{action}")  # done on the platform, not yet in the ledger
     store.ledger_done(key, outcome)
+    crash_point(f"ledger.after_done.{action}")
     return ActionResult(outcome=outcome)

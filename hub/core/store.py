@@ -32,6 +32,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -120,6 +121,17 @@ runs = Table(
     Column("counts", JSON),
     Column("error", Text),
     Column("report", JSON),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+    Column("current", String(300)),
 )
 
 call_attempts = Table(
@@ -229,7 +241,7 @@ class Store:
         try:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, "heads")
         except OperationalError as exc:
             raise ConfigError(
                 "hub.database_url", _safe_url(self.url), f"database unreachable ({exc.orig})"
@@ -467,20 +479,50 @@ class Store:
             query = query.where(runs.c.flow == flow)
         with self._tx() as c:
             rows = c.execute(query).all()
-        return [
-            RunRecord(
-                r.id,
-                r.flow,
-                r.scope,
-                r.status,
-                r.started_at,
-                r.ended_at,
-                r.counts or {},
-                r.error,
-                r.report or [],
-            )
-            for r in rows
-        ]
+        return [_run_record(r) for r in rows]
+
+    def last_runs(self) -> dict[tuple[str, str], RunRecord]:
+        """The newest run of every flow and scope."""
+        newest = select(runs.c.flow, runs.c.scope, func.max(runs.c.id).label("id")).group_by(
+            runs.c.flow, runs.c.scope
+        )
+        with self._tx() as c:
+            ids = [row.id for row in c.execute(newest)]
+            rows = c.execute(select(runs).where(runs.c.id.in_(ids))).all() if ids else []
+        return {(r.flow, r.scope): _run_record(r) for r in rows}
+
+    def runs_since(self, since: datetime, status: str = "ok") -> set[tuple[str, str]]:
+        """``(flow, scope)`` pairs with a run of this status started at or after ``since``."""
+        with self._tx() as c:
+            rows = c.execute(
+                select(runs.c.flow, runs.c.scope).where(runs.c.started_at >= since, runs.c.status == status)
+            ).all()
+        return {(r.flow, r.scope) for r in rows}
+
+    # ---- workers
+
+    def worker_seen(self, worker_id: str, host: str, pid: int, current: str | None) -> None:
+        """Record that a worker is alive (and what it is running)."""
+        now = utcnow()
+        with self._tx() as c:
+            updated = c.execute(
+                update(workers).where(workers.c.id == worker_id).values(seen_at=now, current=current)
+            ).rowcount
+            if not updated:
+                c.execute(
+                    insert(workers).values(
+                        id=worker_id, host=host, pid=pid, started_at=now, seen_at=now, current=current
+                    )
+                )
+
+    def worker_gone(self, worker_id: str) -> None:
+        with self._tx() as c:
+            c.execute(delete(workers).where(workers.c.id == worker_id))
+
+    def workers(self) -> list[dict[str, Any]]:
+        with self._tx() as c:
+            rows = c.execute(select(workers).order_by(workers.c.started_at)).all()
+        return [dict(row._mapping) for row in rows]
 
     # ---- outbound call attempts
 
@@ -533,6 +575,14 @@ class Store:
             ).rowcount
         return taken == 1
 
+    def leases(self) -> list[tuple[str, str, datetime]]:
+        """``(name, owner, expires_at)`` of every lease still held."""
+        with self._tx() as c:
+            rows = c.execute(
+                select(leases).where(leases.c.expires_at > utcnow()).order_by(leases.c.name)
+            ).all()
+        return [(r.name, r.owner, r.expires_at) for r in rows]
+
     def release_lease(self, name: str, owner: str) -> None:
         with self._tx() as c:
             c.execute(delete(leases).where(leases.c.name == name, leases.c.owner == owner))
@@ -541,6 +591,20 @@ class Store:
         with self._tx() as c:
             row = c.execute(select(leases.c.owner, leases.c.expires_at).where(leases.c.name == name)).first()
         return row.owner if row and row.expires_at > utcnow() else None
+
+
+def _run_record(row: Any) -> RunRecord:
+    return RunRecord(
+        row.id,
+        row.flow,
+        row.scope,
+        row.status,
+        row.started_at,
+        row.ended_at,
+        row.counts or {},
+        row.error,
+        row.report or [],
+    )
 
 
 def _make_engine(url: str) -> Engine:

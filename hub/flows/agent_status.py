@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hub.core.models import Agent, AgentStatus
+from hub.core.store import Status
 from hub.flows import register
 from hub.flows.base import Flow, FlowOptions, RunContext
 
@@ -56,7 +57,9 @@ class AgentStatusSync(Flow):
         if status is AgentStatus.AVAILABLE:
             return True
         last = ctx.store.ledger_latest(_key_prefix(user))
-        if last is None or last.intent.get("status") != status.value:
+        # Only a change the platform confirmed counts: an entry a crash left pending may never
+        # have been sent.
+        if last is None or last.status is not Status.DONE or last.intent.get("status") != status.value:
             return user.reason == reason
         return last.intent.get("reason") == reason
 

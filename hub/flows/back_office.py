@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, FatalError, IdempotencyConflict, MappingError, NotFoundError
 from hub.core.ledger import ActionResult, Outcome
 from hub.core.models import (
@@ -34,7 +35,7 @@ from hub.core.models import (
 )
 from hub.core.store import Status
 from hub.flows import register
-from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
 from hub.flows.tickets import (
     TicketProblem,
     address,
@@ -71,12 +72,19 @@ class BackOffice(Flow):
     )
     options_model = BackOfficeOptions
 
+    def scopes(self, config: HubConfig) -> list[str]:
+        # One unit per store, so several workers carry different brands' tickets at once.
+        return store_scopes(config)
+
     async def run(self, ctx: RunContext) -> None:
         quality: Counter[str] = Counter()
+        known = set(store_scopes(ctx.config))
         async for page in ctx.new_records("helpdesk_list_tickets", lambda t: t.updated_at, types=HANDLED):
             for ticket in page:
                 if ticket.state is not TicketState.SUBMITTED:
                     continue  # waiting, in progress or done: people are on it
+                if ctx.scope and _scope_of(ticket, known) != ctx.scope:
+                    continue  # another store's unit carries it
                 ctx.count("tickets")
                 await self.handle(ctx, ticket, quality)
             ctx.advance(ctx.counts["tickets"])
@@ -126,11 +134,13 @@ class BackOffice(Flow):
                 f"Amount {value} is more than the line items are worth ({lines_total(order, lines)}); "
                 "leave line_items empty to refund an amount against the whole order."
             )
-        if value > order.refundable.amount:
+        key = f"refund:{order.platform}:{order.store or ''}:{order.id}:{reason.value}"
+        # Once the key is claimed (paid, or maybe paid before a crash) the order's balance already
+        # counts this refund: the ledger decides what happens, not the balance check.
+        if not _claimed(ctx, key) and value > order.refundable.amount:
             raise TicketProblem(
                 f"Amount {value} is above the refundable balance {order.refundable} of order {order.number}."
             )
-        key = f"refund:{order.platform}:{order.store or ''}:{order.id}:{reason.value}"
         money = Money(amount=value, currency=order.total.currency)
         request = RefundRequest(
             order=order.ref,
@@ -409,6 +419,12 @@ class BackOffice(Flow):
         return found[0]
 
 
+def _scope_of(ticket: Ticket, known: set[str]) -> str:
+    """The unit that carries a ticket: its store, or "unassigned" for none or an unknown one."""
+    store = text(ticket, "store")
+    return store if store in known else UNASSIGNED
+
+
 def _intent(ticket: Ticket, **details: Any) -> dict[str, Any]:
     """What the ledger keeps: the ticket that asked, its conversations (for duplicates), details."""
     return {
@@ -417,6 +433,12 @@ def _intent(ticket: Ticket, **details: Any) -> dict[str, Any]:
         "conversations": list(ticket.linked_conversation_ids),
         **details,
     }
+
+
+def _claimed(ctx: RunContext, key: str) -> bool:
+    """Whether a ledger entry holds ``key`` (done or in flight), not one the platform refused."""
+    entry = ctx.store.ledger_get(key)
+    return entry is not None and entry.status is not Status.FAILED
 
 
 def _whole_line(item: LineItem) -> RefundLine:

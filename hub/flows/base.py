@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from hub.core import metrics
 from hub.core.config import HubConfig
+from hub.core.crashpoints import crash_point
 from hub.core.errors import MappingError
 from hub.core.ledger import ActionResult, Outcome, perform
 from hub.core.manager import Hub
@@ -61,8 +63,10 @@ class RunContext:
         return self.store.get_cursor(self.flow, self.scope)
 
     def save_cursor(self, cursor: Cursor) -> None:
+        crash_point("cursor.before_save")
         if not self.dry_run:
             self.store.set_cursor(self.flow, cursor, self.scope)
+        crash_point("cursor.after_save")
 
     async def new_records(
         self, hook: str, stamp: Callable[[Any], datetime], **kwargs: Any
@@ -94,6 +98,7 @@ class RunContext:
     def dead_letter(self, record: str, payload: Any, reason: str) -> None:
         log.warning("%s: dead letter %s: %s", self.flow, record, reason)
         self.count("dead_letters")
+        metrics.dead_letter(self.flow)
         if not self.dry_run:
             self.store.add_dead_letter(self.flow, record, payload, reason)
 
@@ -127,7 +132,23 @@ class RunContext:
             recover=recover,
         )
         self.count("duplicates" if result.duplicate else "actions" if result.ok else "refused")
+        metrics.ledger_action(self.flow, action, _outcome(result))
         return result
+
+
+UNASSIGNED = "unassigned"
+"""The scope of records that name no store."""
+
+
+def store_scopes(config: HubConfig) -> list[str]:
+    """Every configured store key (the brands), plus the scope for records naming none."""
+    keys = {
+        key
+        for settings in config.plugins.values()
+        if settings.enabled
+        for key in (getattr(settings, "stores", None) or {})
+    }
+    return [*sorted(keys), UNASSIGNED]
 
 
 class Flow:
@@ -142,9 +163,22 @@ class Flow:
     def __init__(self, options: FlowOptions | None = None) -> None:
         self.options = options or self.options_model()
 
+    def scopes(self, config: HubConfig) -> list[str]:
+        """The units a run splits into (workers take them one lease each); one by default."""
+        return [""]
+
     async def run(self, ctx: RunContext) -> None:
         raise NotImplementedError
 
     async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
         """Handle one parked record again; True when it went through. Flows override."""
         return False
+
+
+def _outcome(result: ActionResult) -> str:
+    """The ledger outcome label of the metrics."""
+    if result.duplicate:
+        return "duplicate"
+    if result.recovered:
+        return "recovered"
+    return "done" if result.ok else "refused"

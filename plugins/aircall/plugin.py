@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import datetime
 from math import floor
 
@@ -11,6 +11,8 @@ from hub.core.http import SlidingWindowLimiter
 from hub.core.models import Agent, AgentStatus, Call, Ref
 from hub.core.plugin import HubContext, Kind, Plugin
 from hub.core.sandbox import BRANDS, SandboxApp, SandboxWorld, sandbox_host
+from hub.core.webhooks import WebhookEvent
+from plugins.aircall import webhooks
 from plugins.aircall.client import AircallClient
 from plugins.aircall.emulator import DEMO_API_ID, DEMO_API_TOKEN, build_seed, create_app
 from plugins.aircall.mapping import agent_from_aircall, availability_to_aircall, call_from_aircall
@@ -100,6 +102,13 @@ class AircallPlugin(Plugin):
         if not self.owns(ref):
             return None
         return self._set_availability(ref, status, reason)
+
+    @hookimpl
+    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+        """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
+        if platform != self.name or not self.enabled:
+            return None
+        return webhooks.read_webhook(self.settings, headers, body)
 
     # ------------------------------------------------------------------ work behind the hooks
 

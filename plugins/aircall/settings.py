@@ -37,6 +37,9 @@ class AircallSettings(PluginSettings):
 
     api_id: SecretStr = SecretStr("")
     api_token: SecretStr = SecretStr("")
+    webhook_token: SecretStr = Field(
+        default=SecretStr(""), description="the token Aircall returned when the webhook was created"
+    )
     base_url: str = "https://api.aircall.io/v1"
     requests_per_window: int = Field(default=60, ge=1, description="the company's request allowance")
     window_seconds: float = Field(default=60.0, gt=0, description="Aircall counts per minute")

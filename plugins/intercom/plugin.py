@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,8 @@ from hub.core.models import (
 )
 from hub.core.plugin import HubContext, Kind, Plugin
 from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
-from plugins.intercom import mapping
+from hub.core.webhooks import WebhookEvent
+from plugins.intercom import mapping, webhooks
 from plugins.intercom.client import IntercomClient, since_query_value
 from plugins.intercom.emulator import SANDBOX_TOKEN, create_app, seed_from_world
 from plugins.intercom.settings import IntercomSettings
@@ -96,6 +97,22 @@ class IntercomPlugin(Plugin):
         admin_id = next(iter(workspace.admins))  # "Hub Automation" writes the notes
         settings = {"access_token": SANDBOX_TOKEN, "admin_id": admin_id, "base_url": sandbox_host(self.name)}
         return SandboxApp(name=self.name, app=app, settings=settings, state=workspace)
+
+    @hookimpl
+    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+        """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
+        if platform != self.name or not self.enabled:
+            return None
+        return webhooks.read_webhook(self.settings, headers, body)
+
+    @hookimpl
+    def hub_app_request(
+        self, platform: str, headers: Mapping[str, str], body: bytes
+    ) -> dict[str, Any] | None:
+        """Verify an inbox-app (Canvas Kit) request and return its JSON (``webhooks.read_app_request``)."""
+        if platform != self.name or not self.enabled:
+            return None
+        return webhooks.read_app_request(self.settings, headers, body)
 
     # ------------------------------------------------------------------ contacts
 

@@ -86,6 +86,10 @@ class IntercomSettings(PluginSettings):
     """``[plugins.intercom]``: credentials, region, API version, names used on the workspace."""
 
     access_token: SecretStr = SecretStr("")
+    client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="the app's client secret: signs webhooks (X-Hub-Signature) and inbox-app requests",
+    )
     region: Region = Region.US
     base_url: str | None = Field(default=None, description="overrides the region host (sandbox)")
     api_version: str = "2.14"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from hub.core.errors import FatalError
@@ -24,6 +24,8 @@ from hub.core.models import (
 )
 from hub.core.plugin import HubContext, Kind, Plugin
 from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
+from hub.core.webhooks import WebhookEvent
+from plugins.shopify import webhooks
 from plugins.shopify.client import PLATFORM, ShopifyClient
 from plugins.shopify.emulator import create_app
 from plugins.shopify.operations import ShopifyStore
@@ -83,18 +85,13 @@ class ShopifyPlugin(Plugin):
         await asyncio.gather(*(store.client.aclose() for store in stores.values()))
 
     def _limiter(self, context: HubContext, key: str, settings: ShopifySettings) -> RateLimiter:
-        """Shopify's bucket is per app and store: a shared per-store limiter first, then a plugin-wide
-        one (conservative: all stores share it), else our own bucket for the store."""
-        shared = context.limiters.get(self.name)
-        if shared is not None:
-            return shared
-        # Shared through Redis, the bucket becomes a window holding a full bucket per refill
-        # time: the same long-run rate and the same burst.
-        return context.rate_limiter(
-            f"{self.name}.{key}",
-            settings.bucket_size,
-            settings.bucket_size / settings.restore_rate,
-            lambda: TokenBucketLimiter(settings.bucket_size, settings.restore_rate),
+        """Shopify's bucket is per app and store: a limiter given for the store, else our own bucket."""
+        # Not a Redis window even when one is configured: Shopify charges the requested cost up
+        # front and refunds the unused part, which a shared window cannot give back (pacing at
+        # requested cost would run far below the real limit). Every response reports the
+        # store's one bucket (throttleStatus), which each worker's bucket adopts before sending.
+        return context.limiters.get(f"{self.name}.{key}") or TokenBucketLimiter(
+            settings.bucket_size, settings.restore_rate
         )
 
     def _store(self, ref: Ref | None, store_key: str | None = None) -> ShopifyStore:
@@ -109,6 +106,13 @@ class ShopifyPlugin(Plugin):
         return self.stores[key]
 
     # ---- collecting look-ups
+
+    @hookimpl
+    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+        """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
+        if platform != self.name or not self.enabled:
+            return None
+        return webhooks.read_webhook(self.settings, headers, body)
 
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:

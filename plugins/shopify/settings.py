@@ -44,6 +44,14 @@ class ShopifyStoreSettings(BaseModel):
         default=None, description="where to send requests; defaults to https://<shop> (emulator: its URL)"
     )
     access_token: SecretStr
+    webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="the app's client secret that signs webhooks (X-Shopify-Hmac-Sha256)",
+    )
+    previous_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="the secret before a rotation; Shopify may sign with it for an hour",
+    )
 
     @field_validator("shop")
     @classmethod

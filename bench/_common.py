@@ -1,0 +1,151 @@
+"""What the bench scripts share: loopback servers in their own process, CPU clocks, limits off.
+
+An emulator (or a page server) runs in a forked subprocess so its CPU and memory are not the
+measured process's, and so it gets the machine's other core. Its in-memory state stays in that
+process: ``Served.stats()`` asks it for the figures a bench needs (request counts, refusals).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/x.py` from the checkout, installed or not
+    sys.path.insert(0, str(ROOT))
+
+from hub.core.http import Unlimited  # noqa: E402
+
+AppFactory = Callable[[], Any]
+StatsReader = Callable[[Any], dict[str, Any]]
+
+
+def cpu_seconds() -> float:
+    """User plus system CPU time of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process (Linux reports ``ru_maxrss`` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class NoLimits(dict):  # type: ignore[type-arg]
+    """A ``limiters`` mapping that answers "no limit" for every key (benchmarks with limits off)."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> Unlimited:
+        return Unlimited()
+
+    def get(self, key: str, default: Any = None) -> Unlimited:  # type: ignore[override]
+        return Unlimited()
+
+
+def _serve_child(factory: AppFactory, stats: StatsReader | None, sock: socket.socket, conn: Any) -> None:
+    import uvicorn
+
+    app = factory()
+    config = uvicorn.Config(app, log_level="error", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    conn.send("ready")
+    while True:
+        message = conn.recv()
+        if message == "stats":
+            conn.send(stats(app) if stats else {})
+            continue
+        server.should_exit = True
+        thread.join(5)
+        conn.send("stopped")
+        return
+
+
+class Served:
+    """An ASGI app served on loopback from a forked process (``with Served(factory) as s: s.url``).
+
+    The factory runs in the child, after the fork; anything it closes over is inherited, not
+    pickled. Start servers before ``asyncio.run`` so no event loop is forked.
+    """
+
+    def __init__(self, factory: AppFactory, stats: StatsReader | None = None) -> None:
+        self.factory, self.stats_reader = factory, stats
+        self.url = ""
+
+    def __enter__(self) -> Served:
+        context = multiprocessing.get_context("fork")
+        self._conn, child_conn = context.Pipe()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._process = context.Process(
+            target=_serve_child, args=(self.factory, self.stats_reader, sock, child_conn), daemon=True
+        )
+        self._process.start()
+        sock.close()  # the child holds its own copy
+        if not self._conn.poll(120) or self._conn.recv() != "ready":
+            raise RuntimeError("the server process did not start")
+        return self
+
+    def stats(self) -> dict[str, Any]:
+        self._conn.send("stats")
+        return self._conn.recv()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._conn.send("stop")
+            self._conn.poll(10)
+        finally:
+            self._process.join(5)
+            if self._process.is_alive():
+                self._process.kill()
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Counts every request and every answer's status on its way through (429s included)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.requests: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.stamps: list[float] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests[f"{request.method} {request.url.path}"] += 1
+        self.stamps.append(time.monotonic())
+        response = await self.inner.handle_async_request(request)
+        self.statuses[response.status_code] += 1
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
+def verdict(ratio: float, target: float, at_least: bool = True) -> str:
+    met = ratio >= target if at_least else ratio <= target
+    sign = ">=" if at_least else "<="
+    return f"{ratio:.3f} (target {sign} {target:g}: {'met' if met else 'MISSED'})"
+
+
+def heading(text: str) -> None:
+    print(f"\n== {text}", flush=True)

@@ -1,0 +1,340 @@
+"""``hub serve``: webhook intake, the CS Assist inbox app, health and metrics (Starlette).
+
+A webhook is verified by its platform's plugin on the raw bytes (``hub_webhook``), written to
+the inbox (once per delivery id) and acknowledged; a background worker in the same process
+then runs the matching flow step for it. Nothing is stored for a delivery that fails the
+check, is too large, is unreadable or is older than the replay window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.core import metrics
+from hub.core.errors import HubError
+from hub.core.manager import Hub
+from hub.core.store import utcnow
+from hub.core.webhooks import WebhookEvent, WebhookRefused
+from hub.runner import OWNER, Runtime
+from hub.serve.inbox import Inbox
+from hub.serve.inbox_app import InboxApp
+from hub.serve.processor import Processor
+
+log = logging.getLogger("hub.serve")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Limits of the server (``hub serve`` options)."""
+
+    max_body_bytes: int = 1_000_000
+    """Bigger deliveries are refused with 413 (platform payloads are a few KB)."""
+    replay_window: timedelta = timedelta(days=3)
+    """A delivery saying it happened longer ago than this is refused (Shopify retries for 48 h)."""
+    batch_size: int = 20
+    poll_seconds: float = 1.0
+    yield_seconds: float = 1.0
+    """How long the worker lets a burst of deliveries be acknowledged before its next batch."""
+    worker: bool = True
+    """Run the inbox worker in the background (tests may drain it themselves)."""
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class InboxWriter:
+    """Group commit: deliveries arriving together are stored in one transaction, then acked.
+
+    Each delivery is still on disk before its acknowledgement; batching only shares the disk
+    sync between the deliveries that arrived while the previous write was under way.
+    """
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self._waiting: list[tuple[WebhookEvent, asyncio.Future[bool]]] = []
+        self._flushing = False
+        self._task: asyncio.Task[None] | None = None  # kept so the running flush is not collected
+
+    async def add(self, event: WebhookEvent) -> bool:
+        """Store ``event``; True when new, False when this delivery was stored before."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((event, future))
+        if not self._flushing:
+            self._flushing = True
+            self._task = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    stored = await run_in_threadpool(self.inbox.add_many, [event for event, _ in batch])
+                except Exception as exc:  # the database refused: every delivery of the batch gets a 5xx
+                    for _, future in batch:
+                        future.set_exception(exc)
+                    continue
+                for (_, future), fresh in zip(batch, stored, strict=True):
+                    future.set_result(fresh)
+        finally:
+            self._flushing = False
+
+
+class Worker:
+    """Processes the inbox: as a background task of the server's loop, or on demand (``drain``).
+
+    Acknowledging comes first: while deliveries are being received the background task waits
+    (up to ``yield_seconds``) before taking the next batch, so a burst is acknowledged at once
+    and acted on right after.
+    """
+
+    def __init__(self, inbox: Inbox, processor: Processor, options: ServeOptions) -> None:
+        self.inbox, self.processor, self.options = inbox, processor, options
+        self.owner = f"{OWNER}:inbox:{uuid.uuid4().hex[:6]}"
+        self._wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.receiving = 0
+        """Deliveries being received right now (the webhook endpoint counts them)."""
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def alive(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self) -> None:
+        self.inbox.requeue_abandoned(timedelta(minutes=10))
+        self.task = asyncio.create_task(self._loop(), name="hub-inbox-worker")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def step(self) -> int:
+        """Claim and process one batch; how many rows were handled (deferred ones excluded)."""
+        rows = await run_in_threadpool(self.inbox.claim, self.owner, self.options.batch_size)
+        if not rows:
+            return 0
+        deferred = await self.processor.process(rows)
+        return len(rows) - len(deferred)
+
+    async def drain(self) -> None:
+        """Process until no pending row is ready (tests, benches)."""
+        while await self.step():
+            pass
+
+    async def _let_acks_go_first(self) -> None:
+        waited = 0.0
+        while self.receiving and waited < self.options.yield_seconds:
+            await asyncio.sleep(0.01)
+            waited += 0.01
+
+    async def _loop(self) -> None:
+        while True:
+            await self._let_acks_go_first()
+            try:
+                handled = await self.step()
+            except Exception:  # the worker must outlive one bad batch; its rows are requeued later
+                log.exception("inbox worker: batch failed")
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.options.poll_seconds)
+
+
+@dataclass
+class ServerState:
+    runtime: Runtime
+    hub: Hub
+    inbox: Inbox
+    writer: InboxWriter
+    worker: Worker
+    app: InboxApp
+    options: ServeOptions
+    scheduler: Any | None
+
+
+def create_app(
+    runtime: Runtime, options: ServeOptions | None = None, *, scheduler: Any | None = None
+) -> Starlette:
+    """The server: webhooks, inbox app, health and metrics, with the hub started for its lifetime."""
+    options = options or ServeOptions()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        hub = runtime.hub()
+        inbox = Inbox(runtime.store)
+        async with hub:
+            worker = Worker(inbox, Processor(runtime, hub, inbox), options)
+            app.state.hub_server = ServerState(
+                runtime, hub, inbox, InboxWriter(inbox), worker, InboxApp(runtime, hub), options, scheduler
+            )
+            if options.worker:
+                worker.start()
+            try:
+                yield
+            finally:
+                await worker.stop()
+
+    return Starlette(
+        routes=[
+            Route("/webhooks/{platform}", receive_webhook, methods=["POST"]),
+            Route("/inbox-app/{platform}/initialize", inbox_app_initialize, methods=["POST"]),
+            Route("/inbox-app/{platform}/submit", inbox_app_submit, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def server(request: Request) -> ServerState:
+    state: ServerState = request.app.state.hub_server
+    return state
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused (``BodyTooLarge``) as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refusal(platform: str, status: int, reason: str, started: float) -> JSONResponse:
+    metrics.webhook(platform, f"refused_{status}", time.perf_counter() - started)
+    log.warning("webhook %s refused (%d): %s", platform, status, reason)
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def _stale(event: WebhookEvent, window: timedelta) -> bool:
+    return event.occurred_at is not None and utcnow() - event.occurred_at > window
+
+
+async def receive_webhook(request: Request) -> Response:
+    """Verify, store once, acknowledge; the worker acts on it next."""
+    started = time.perf_counter()
+    state = server(request)
+    state.worker.receiving += 1
+    try:
+        return await _receive(request, state, started)
+    finally:
+        state.worker.receiving -= 1
+
+
+async def _receive(request: Request, state: ServerState, started: float) -> Response:
+    platform = request.path_params["platform"]
+    try:
+        body = await read_body(request, state.options.max_body_bytes)
+    except BodyTooLarge:
+        return _refusal(platform, 413, "body too large", started)
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    try:
+        event = state.hub.pm.hook.hub_webhook(platform=platform, headers=headers, body=body)
+    except WebhookRefused as refused:
+        return _refusal(platform, refused.status, refused.reason, started)
+    if event is None:
+        return _refusal(platform, 404, f"no enabled plugin takes {platform} webhooks", started)
+    if _stale(event, state.options.replay_window):
+        return _refusal(platform, 401, "delivery older than the replay window", started)
+    fresh = await state.writer.add(event)
+    state.worker.wake()
+    result = "stored" if fresh else "duplicate"
+    metrics.webhook(platform, result, time.perf_counter() - started)
+    return JSONResponse({"result": result, "delivery": event.delivery_id})
+
+
+async def _app_request(request: Request) -> tuple[ServerState, str, dict[str, Any]] | Response:
+    state = server(request)
+    platform = request.path_params["platform"]
+    try:
+        body = await read_body(request, state.options.max_body_bytes)
+    except BodyTooLarge:
+        return JSONResponse({"error": "body too large"}, status_code=413)
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    try:
+        payload = state.hub.pm.hook.hub_app_request(platform=platform, headers=headers, body=body)
+    except WebhookRefused as refused:
+        log.warning("inbox app request refused (%d): %s", refused.status, refused.reason)
+        return JSONResponse({"error": refused.reason}, status_code=refused.status)
+    if payload is None:
+        return JSONResponse({"error": f"no enabled plugin serves {platform} inbox apps"}, status_code=404)
+    return state, platform, payload
+
+
+async def inbox_app_initialize(request: Request) -> Response:
+    checked = await _app_request(request)
+    if isinstance(checked, Response):
+        return checked
+    state, platform, payload = checked
+    try:
+        return JSONResponse(await state.app.initialize(platform, payload))
+    except (HubError, ValueError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+
+async def inbox_app_submit(request: Request) -> Response:
+    checked = await _app_request(request)
+    if isinstance(checked, Response):
+        return checked
+    state, platform, payload = checked
+    try:
+        return JSONResponse(await state.app.submit(platform, payload))
+    except (HubError, ValueError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+
+async def healthz(request: Request) -> Response:
+    """200 when the store answers and the worker (and scheduler, if any) run; 503 otherwise."""
+    state = server(request)
+    checks: dict[str, Any] = {}
+    try:
+        await run_in_threadpool(_ping, state)
+        checks["store"] = "ok"
+    except Exception as exc:  # any driver error means unreachable
+        checks["store"] = f"unreachable: {type(exc).__name__}"
+    if state.options.worker:
+        checks["inbox_worker"] = "ok" if state.worker.alive else "stopped"
+    if state.scheduler is not None:
+        checks["scheduler"] = "ok" if getattr(state.scheduler, "running", False) else "stopped"
+    healthy = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503
+    )
+
+
+def _ping(state: ServerState) -> None:
+    with state.runtime.store.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,53 @@
+"""The ``hub serve`` command: the server under uvicorn, optionally with the scheduler inside."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+
+from hub.cli import ConfigOption, SandboxOption, cli_errors, console, load_runtime
+from hub.runner import Runtime
+from hub.serve.app import ServeOptions, create_app
+
+
+def serve_command(
+    config: ConfigOption = None,
+    sandbox: SandboxOption = False,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+    schedule: Annotated[bool, typer.Option("--schedule", help="Also run the scheduled flows.")] = False,
+    max_body_kb: Annotated[int, typer.Option(help="Refuse bodies larger than this (413).")] = 1000,
+) -> None:
+    """Serve webhooks (/webhooks/PLATFORM), the CS Assist inbox app, /healthz and /metrics."""
+    import uvicorn
+
+    with cli_errors():
+        runtime = load_runtime(config, sandbox)
+        options = ServeOptions(max_body_bytes=max_body_kb * 1000)
+        console.print(f"hub serve on http://{host}:{port} (webhooks at /webhooks/<platform>)")
+        asyncio.run(_serve(runtime, options, host, port, schedule, uvicorn))
+
+
+async def _serve(
+    runtime: Runtime, options: ServeOptions, host: str, port: int, schedule: bool, uvicorn: Any
+) -> None:
+    scheduler = None
+    if schedule:
+        from hub.scheduler import build_scheduler, sync_jobs
+
+        scheduler = build_scheduler(runtime)
+        scheduler.start(paused=True)
+        sync_jobs(scheduler, runtime)
+        scheduler.resume()
+    app = create_app(runtime, options, scheduler=scheduler)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    try:
+        await server.serve()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+__all__ = ["serve_command"]

@@ -1,0 +1,489 @@
+"""The CS Assist inbox app: initialize shows the customer's summary, submit carries actions out.
+
+Refunds, subscription cancels and address changes are filed as the back-office ticket an agent
+would file by hand (linked to the conversation), then carried out at once by
+``BackOffice.handle``: the same rule keys, checks and ledger as the scheduled back-office flow,
+so the canvas and the flow never both act. Consents and checkout links go through the ledger
+directly. Every form carries a ``form`` id in ``stored_data``: a double click or a retried
+submit finds the ledger entry of the first and does nothing again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from hub.core.errors import CapabilityMissing, FatalError, HubError
+from hub.core.manager import Hub
+from hub.core.models import (
+    Channel,
+    CheckoutLinkRequest,
+    CheckoutProduct,
+    Consent,
+    Contact,
+    CustomerSummary,
+    Disposition,
+    Ref,
+    RefundReason,
+    Ticket,
+    TicketDraft,
+    TicketType,
+)
+from hub.flows.back_office import BackOffice
+from hub.flows.base import RunContext
+from hub.flows.checkout_link import FLOW as CHECKOUT_FLOW
+from hub.flows.checkout_link import create_checkout_link
+from hub.flows.summary import build_summary
+from hub.flows.tickets import ADDRESS_FORMAT
+from hub.runner import Runtime
+from hub.serve import canvas as ui
+from hub.serve.processor import flow_leases, flow_scopes
+
+LEASE_WAIT_SECONDS = 3.0
+"""How long a submit waits for a scheduled back-office run to finish before answering 'queued'."""
+
+REFUND_REASONS: list[tuple[str, str]] = [
+    (RefundReason.DAMAGED, "Damaged"),
+    (RefundReason.NOT_RECEIVED, "Not received"),
+    (RefundReason.NOT_AS_DESCRIBED, "Not as described"),
+    (RefundReason.QUALITY, "Quality issue"),
+    (RefundReason.CHANGED_MIND, "Changed mind"),
+    (RefundReason.SUBSCRIPTION, "Subscription rebill"),
+    (RefundReason.DUPLICATE, "Duplicate order"),
+    (RefundReason.OTHER, "Other"),
+]
+ADMIN_REASONS: list[tuple[str, str]] = [
+    (label, label)
+    for label in (
+        "Arrived broken",
+        "Too much product",
+        "Forgot to cancel",
+        "Did not order",
+        "Lost in transit",
+        "Wrong item sent",
+        "Did not like it",
+        "Service recovery",
+        "Other",
+    )
+]
+DISPOSITIONS: list[tuple[str, str]] = [
+    (Disposition.RETURN_TO_STOCK, "Return to stock"),
+    (Disposition.DISPOSE, "Dispose"),
+    (Disposition.KEEP, "Customer keeps it"),
+    (Disposition.NO_RETURN, "No return"),
+]
+
+
+class InboxApp:
+    """Answers the Canvas Kit initialize and submit requests of one helpdesk platform."""
+
+    def __init__(self, runtime: Runtime, hub: Hub) -> None:
+        self.runtime, self.hub = runtime, hub
+
+    # ---- requests
+
+    async def initialize(self, platform: str, request: dict[str, Any]) -> dict[str, Any]:
+        contact, conversation = await self._context(platform, request)
+        return await self._summary_canvas(contact, conversation)
+
+    async def submit(self, platform: str, request: dict[str, Any]) -> dict[str, Any]:
+        contact, conversation = await self._context(platform, request)
+        action = str(request.get("component_id") or "")
+        values: dict[str, Any] = request.get("input_values") or {}
+        stored = (request.get("current_canvas") or {}).get("stored_data") or {}
+        summary = await build_summary(self.hub, contact.email, contact.phone)
+        forms = {
+            "refund": self._refund_form,
+            "cancel_subscription": self._cancel_form,
+            "change_address": self._address_form,
+            "consents": self._consents_form,
+            "checkout_link": self._checkout_form,
+        }
+        if action in forms:
+            return forms[action](summary)
+        confirms = {
+            "confirm_refund": self._refund,
+            "confirm_cancel": self._cancel,
+            "confirm_address": self._change_address,
+            "confirm_consents": self._consents,
+            "confirm_checkout": self._checkout,
+        }
+        if action not in confirms:
+            return await self._summary_canvas(contact, conversation)
+        form = str(stored.get("form") or _digest(values))
+        try:
+            message = await confirms[action](contact, conversation, summary, values, form)
+            style = "paragraph"
+        except (HubError, ValueError) as exc:
+            message, style = f"Not done: {exc}", "error"
+        result = [ui.text(message, style, "result")]
+        return await self._summary_canvas(contact, conversation, result)
+
+    # ---- the views
+
+    async def _context(self, platform: str, request: dict[str, Any]) -> tuple[Contact, str | None]:
+        contact_id = (request.get("contact") or {}).get("id")
+        if not contact_id:
+            raise ValueError("the request names no contact")
+        contact: Contact = await self.hub.first(
+            "helpdesk_get_contact", ref=Ref(platform=platform, id=str(contact_id))
+        )
+        conversation = (request.get("conversation") or {}).get("id")
+        return contact, str(conversation) if conversation is not None else None
+
+    async def _summary_canvas(
+        self, contact: Contact, conversation: str | None, before: list[ui.Component] | None = None
+    ) -> dict[str, Any]:
+        summary = await build_summary(self.hub, contact.email, contact.phone)
+        who = contact.email or contact.phone or contact.id
+        return ui.canvas([*(before or []), *ui.summary_components(summary, who)])
+
+    def _form(self, components: list[ui.Component], confirm: str, label: str) -> dict[str, Any]:
+        buttons = [ui.button(confirm, label, "primary"), ui.button("back", "Back", "link")]
+        return ui.canvas([*components, *buttons], {"form": uuid.uuid4().hex})
+
+    def _refund_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+        orders = _order_choices(summary)
+        if not orders:
+            return ui.canvas([ui.text("No orders to refund.", "muted"), ui.button("back", "Back", "link")])
+        return self._form(
+            [
+                ui.text("Refund", "header"),
+                ui.dropdown("order", "Order", orders),
+                ui.input_field("amount", "Amount", "e.g. 19.99"),
+                ui.dropdown("refund_reason", "Reason", [(str(k), v) for k, v in REFUND_REASONS]),
+                ui.dropdown("admin_reason", "Admin reason", ADMIN_REASONS),
+                ui.dropdown("disposition", "Disposition", [(str(k), v) for k, v in DISPOSITIONS]),
+            ],
+            "confirm_refund",
+            "Refund",
+        )
+
+    def _cancel_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+        subscriptions = [
+            (_key(s.platform, s.store, s.id), f"{s.product or s.sku or s.id} ({s.platform})")
+            for s in (summary.open_subscriptions if summary else ())
+        ]
+        if not subscriptions:
+            return ui.canvas([ui.text("No open subscriptions.", "muted"), ui.button("back", "Back", "link")])
+        return self._form(
+            [
+                ui.text("Cancel subscription", "header"),
+                ui.dropdown("subscription", "Subscription", subscriptions),
+                ui.dropdown("admin_reason", "Admin reason", ADMIN_REASONS),
+            ],
+            "confirm_cancel",
+            "Cancel subscription",
+        )
+
+    def _address_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+        unshipped = [
+            choice
+            for choice, order in zip(
+                _order_choices(summary), summary.recent_orders if summary else (), strict=False
+            )
+            if order.ship_status == "Not Shipped"
+        ]
+        if not unshipped:
+            return ui.canvas(
+                [ui.text("No order waiting to ship.", "muted"), ui.button("back", "Back", "link")]
+            )
+        return self._form(
+            [
+                ui.text("Change address before shipment", "header"),
+                ui.dropdown("order", "Order", unshipped),
+                ui.input_field("new_address", "New address", ADDRESS_FORMAT.strip('"')),
+            ],
+            "confirm_address",
+            "Change address",
+        )
+
+    def _consents_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+        checked = [c.channel.value for c in (summary.consents if summary else ()) if c.opted_in]
+        channels = [(channel.value, channel.value.capitalize()) for channel in Channel]
+        return self._form(
+            [
+                ui.text("Marketing consents", "header"),
+                ui.checkbox("consents", "Opted in to", channels, checked),
+            ],
+            "confirm_consents",
+            "Save consents",
+        )
+
+    def _checkout_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+        stores = [
+            (_key(ref.platform, ref.store, ""), f"{ref.store or ref.platform} ({ref.platform})")
+            for ref in _sources(summary)
+        ]
+        if not stores:
+            stores = [
+                (_key(name, None, ""), name) for name in self.hub.providers("commerce_create_checkout_link")
+            ]
+        return self._form(
+            [
+                ui.text("Checkout link", "header"),
+                ui.dropdown("store", "Store", stores),
+                ui.input_field("products", "Products", "SKU:QTY, SKU:QTY"),
+                ui.input_field("discount_code", "Discount code"),
+            ],
+            "confirm_checkout",
+            "Create link",
+        )
+
+    # ---- the actions
+
+    async def _refund(
+        self,
+        contact: Contact,
+        conversation: str | None,
+        summary: CustomerSummary | None,
+        values: dict[str, Any],
+        form: str,
+    ) -> str:
+        platform, store, number = _split(values.get("order"))
+        amount = _amount(values.get("amount"))
+        attributes = {
+            "order_id": number,
+            "platform": platform,
+            "store": store,
+            "amount": amount,
+            "refund_reason": values.get("refund_reason"),
+            "admin_reason": values.get("admin_reason"),
+            "disposition": values.get("disposition"),
+        }
+        return await self._file_and_handle(
+            contact, conversation, TicketType.REFUND, f"Refund {number}", attributes, form
+        )
+
+    async def _cancel(
+        self,
+        contact: Contact,
+        conversation: str | None,
+        summary: CustomerSummary | None,
+        values: dict[str, Any],
+        form: str,
+    ) -> str:
+        platform, store, subscription = _split(values.get("subscription"))
+        attributes = {
+            "subscription_id": subscription,
+            "platform": platform,
+            "store": store,
+            "admin_reason": values.get("admin_reason"),
+        }
+        title = f"Cancel subscription {subscription}"
+        return await self._file_and_handle(
+            contact, conversation, TicketType.SUBSCRIPTION_CANCEL, title, attributes, form
+        )
+
+    async def _change_address(
+        self,
+        contact: Contact,
+        conversation: str | None,
+        summary: CustomerSummary | None,
+        values: dict[str, Any],
+        form: str,
+    ) -> str:
+        platform, store, number = _split(values.get("order"))
+        new_address = str(values.get("new_address") or "").strip()
+        if not new_address:
+            raise ValueError(f"write the new address as {ADDRESS_FORMAT}")
+        attributes = {"order_id": number, "platform": platform, "store": store, "new_address": new_address}
+        title = f"New address for {number}"
+        return await self._file_and_handle(
+            contact, conversation, TicketType.FULFILLMENT, title, attributes, form
+        )
+
+    async def _file_and_handle(
+        self,
+        contact: Contact,
+        conversation: str | None,
+        kind: TicketType,
+        title: str,
+        attributes: dict[str, Any],
+        form: str,
+    ) -> str:
+        """File the back-office ticket (once per form), then carry it out as the flow would."""
+        ctx = self._context_for("back_office")
+        clean = {key: value for key, value in attributes.items() if value not in (None, "")}
+        draft = TicketDraft(
+            platform=contact.platform,
+            type=kind,
+            title=title,
+            contact_id=contact.id,
+            attributes=clean,
+            conversation_id=conversation,
+        )
+
+        async def file() -> dict[str, Any]:
+            ticket: Ticket = await self.hub.first("helpdesk_create_ticket", draft=draft)
+            return {"ticket": ticket.model_dump(mode="json")}
+
+        filed = await ctx.perform(
+            f"inbox_app:ticket:{contact.platform}:{form}",
+            platform=contact.platform,
+            action="create_ticket",
+            intent={"contact": contact.id, "type": kind.value, "attributes": clean},
+            do=file,
+        )
+        if not filed.ok or filed.outcome is None:
+            raise FatalError(contact.platform, f"the ticket could not be filed: {filed.error}")
+        ticket = Ticket.model_validate(filed.outcome["ticket"])
+        name = f"ticket {ticket.number or ticket.id}"
+        if not await self._handle_now(ctx, ticket):
+            return f"Filed as {name}; the back office carries it out within minutes."
+        return self._ticket_result(ticket, name)
+
+    async def _handle_now(self, ctx: RunContext, ticket: Ticket) -> bool:
+        """Carry the ticket out under the back-office leases; False when a run keeps them busy."""
+        scopes = flow_scopes(self.runtime, "back_office")
+        deadline = asyncio.get_running_loop().time() + LEASE_WAIT_SECONDS
+        while True:
+            async with flow_leases(self.runtime.store, "back_office", scopes) as held:
+                if held:
+                    await self._back_office().handle(ctx, ticket, Counter())
+                    return True
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.2)
+
+    def _ticket_result(self, ticket: Ticket, name: str) -> str:
+        """The note the back office wrote on the ticket, and the state it moved it to."""
+        store = self.runtime.store
+        note = store.ledger_latest(f"back_office:note:{ticket.platform}:{ticket.id}:")
+        state = store.ledger_latest(f"back_office:state:{ticket.platform}:{ticket.id}:")
+        body = str(note.intent.get("body")) if note else "nothing was done"
+        where = str(state.intent.get("state", "")).replace("_", " ") if state else "submitted"
+        return f"{body} ({name}: {where})"
+
+    async def _consents(
+        self,
+        contact: Contact,
+        conversation: str | None,
+        summary: CustomerSummary | None,
+        values: dict[str, Any],
+        form: str,
+    ) -> str:
+        wanted = {str(v) for v in (values.get("consents") or [])}
+        ctx = self._context_for("cs_assist")
+        changed: list[str] = []
+        for ref in _sources(summary):
+            for channel in Channel:
+                consent = Consent(channel=channel, opted_in=channel.value in wanted)
+                if await self._set_consent(ctx, ref, consent, form):
+                    switch = "on" if consent.opted_in else "off"
+                    changed.append(f"{channel.value} {switch} at {ref.store or ref.platform}")
+        return "Consents saved: " + (", ".join(changed) if changed else "nothing to change") + "."
+
+    async def _set_consent(self, ctx: RunContext, customer: Ref, consent: Consent, form: str) -> bool:
+        """One channel on one store's customer, through the ledger; False when the store lacks it."""
+
+        async def write() -> dict[str, Any]:
+            await self.hub.first("commerce_update_consent", customer=customer, consent=consent)
+            return {"customer": customer.id, "channel": consent.channel.value, "opted_in": consent.opted_in}
+
+        where = f"{customer.platform}:{customer.store or ''}:{customer.id}"
+        try:
+            result = await ctx.perform(
+                f"inbox_app:consent:{where}:{consent.channel.value}:{form}",
+                platform=customer.platform,
+                action="update_consent",
+                intent={
+                    "customer": customer.id,
+                    "channel": consent.channel.value,
+                    "opted_in": consent.opted_in,
+                },
+                do=write,
+            )
+        except CapabilityMissing:
+            return False
+        return result.ok
+
+    async def _checkout(
+        self,
+        contact: Contact,
+        conversation: str | None,
+        summary: CustomerSummary | None,
+        values: dict[str, Any],
+        form: str,
+    ) -> str:
+        platform, store, _ = _split(values.get("store"))
+        if not contact.email:
+            raise ValueError("the contact has no email to build a checkout for")
+        request = CheckoutLinkRequest(
+            platform=platform,
+            store=store,
+            email=contact.email,
+            phone=contact.phone,
+            shipping_address=summary.shipping_address if summary else None,
+            products=_products(values.get("products")),
+            discount_code=str(values.get("discount_code") or "").strip() or None,
+            metadata={"conversation": conversation or "", "form": form},
+        )
+        link = await create_checkout_link(self._context_for(CHECKOUT_FLOW), request)
+        return f"Checkout link: {link.url}" + (f" (total {link.total})" if link.total else "")
+
+    # ---- helpers
+
+    def _context_for(self, flow: str) -> RunContext:
+        return RunContext(hub=self.hub, store=self.runtime.store, config=self.runtime.config, flow=flow)
+
+    def _back_office(self) -> BackOffice:
+        flow = self.runtime.flow("back_office")
+        assert isinstance(flow, BackOffice)
+        return flow
+
+
+def _key(platform: str, store: str | None, record: str) -> str:
+    return f"{platform}|{store or ''}|{record}"
+
+
+def _split(value: Any) -> tuple[str, str | None, str]:
+    platform, _, rest = str(value or "").partition("|")
+    store, _, record = rest.partition("|")
+    if not platform:
+        raise ValueError("choose one from the list")
+    return platform, store or None, record
+
+
+def _order_choices(summary: CustomerSummary | None) -> list[tuple[str, str]]:
+    return [
+        (_key(o.platform, o.store, o.number), f"{o.number} · {o.total} · {o.ship_status}")
+        for o in (summary.recent_orders if summary else ())
+    ]
+
+
+def _sources(summary: CustomerSummary | None) -> list[Ref]:
+    return list(summary.sources) if summary else []
+
+
+def _amount(raw: Any) -> Decimal | None:
+    cleaned = str(raw or "").replace("$", "").replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"amount {raw!r} is not a number") from None
+
+
+def _products(raw: Any) -> tuple[CheckoutProduct, ...]:
+    products = []
+    for part in str(raw or "").replace(";", ",").split(","):
+        sku, _, quantity = part.strip().partition(":")
+        if not sku:
+            continue
+        try:
+            products.append(CheckoutProduct(sku=sku.strip(), quantity=int(quantity or "1")))
+        except ValueError:
+            raise ValueError(f"products {raw!r}: write them as SKU:QTY, SKU:QTY") from None
+    if not products:
+        raise ValueError("name at least one product as SKU:QTY")
+    return tuple(products)
+
+
+def _digest(values: dict[str, Any]) -> str:
+    return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:16]

@@ -1,0 +1,151 @@
+"""The standard tests catch broken plugins (each check is shown failing on a plugin made to fail it)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, SecretStr
+from starlette.applications import Starlette
+
+from hub.core.hookspecs import hookimpl
+from hub.core.models import Customer, Money, Order, Ref
+from hub.core.plugin import Kind, Plugin, PluginSettings
+from hub.testing import Emulator, StandardPluginTests
+from hub.testing.checks import hooks_of_kind, result_hint, type_problems, with_wrong_secrets
+
+COMMERCE_REST = {hook: "not offered" for hook in hooks_of_kind(Kind.COMMERCE) if hook != "commerce_get_order"}
+ORDER = Order(
+    platform="broken",
+    id="1",
+    number="1",
+    created_at=datetime(2025, 1, 1, tzinfo=UTC),
+    total=Money(amount=Decimal("5"), currency="USD"),
+)
+
+
+async def an_order() -> Order:
+    return ORDER
+
+
+class Sound(Plugin):
+    """A correct little plugin: one action hook, routed by ownership."""
+
+    name = "broken"
+    kinds = (Kind.COMMERCE,)
+    capabilities = frozenset({"commerce_get_order"})
+    unsupported = COMMERCE_REST
+    settings_model = PluginSettings
+
+    @hookimpl
+    def commerce_get_order(self, ref: Ref) -> Awaitable[Order] | None:
+        return an_order() if self.owns(ref) else None
+
+
+class Undeclared(Sound):
+    capabilities = frozenset()
+
+
+class NoUnsupported(Sound):
+    unsupported = {}
+
+
+class Greedy(Sound):
+    @hookimpl
+    def commerce_get_order(self, ref: Ref) -> Awaitable[Order] | None:
+        return an_order()  # answers for every platform's orders
+
+
+class Blocking(Sound):
+    @hookimpl
+    def commerce_get_order(self, ref: Ref) -> Any:
+        return ORDER if self.owns(ref) else None  # a value, not a coroutine
+
+
+class IgnoresRef(Sound):
+    @hookimpl
+    def commerce_get_order(self) -> Awaitable[Order] | None:  # type: ignore[override]
+        return an_order()
+
+
+def suite_for(plugin: type[Plugin]) -> StandardPluginTests:
+    suite = type("Suite", (StandardPluginTests,), {"plugin": "broken", "plugin_class": plugin})
+    return suite()
+
+
+def no_emulator() -> Emulator:
+    return Emulator(app=Starlette(), settings={})
+
+
+def test_the_sound_plugin_passes_the_declaration_and_routing_checks() -> None:
+    suite = suite_for(Sound)
+    suite.test_capabilities_match_the_implemented_hooks()
+    suite.test_unsupported_covers_the_rest_of_its_kinds()
+    suite.test_hook_signatures_match_the_hookspecs()
+    suite.test_records_of_other_platforms_are_left_alone(no_emulator())
+    suite.test_a_disabled_plugin_answers_nothing(no_emulator())
+
+
+def test_an_undeclared_hook_fails() -> None:
+    with pytest.raises(AssertionError, match="implements commerce_get_order but does not declare it"):
+        suite_for(Undeclared).test_capabilities_match_the_implemented_hooks()
+
+
+def test_hooks_neither_implemented_nor_unsupported_fail() -> None:
+    with pytest.raises(AssertionError, match="commerce_refund_order is neither"):
+        suite_for(NoUnsupported).test_unsupported_covers_the_rest_of_its_kinds()
+
+
+def test_an_action_hook_answering_for_other_platforms_fails() -> None:
+    with pytest.raises(AssertionError, match="commerce_get_order"):
+        suite_for(Greedy).test_records_of_other_platforms_are_left_alone(no_emulator())
+
+
+def test_an_action_hook_ignoring_its_record_fails() -> None:
+    with pytest.raises(AssertionError, match="commerce_get_order ignores"):
+        suite_for(IgnoresRef).test_hook_signatures_match_the_hookspecs()
+
+
+def test_an_answer_that_is_not_awaitable_is_reported() -> None:
+    suite = suite_for(Blocking)
+    emulator = no_emulator()
+
+    async def read() -> list[str]:
+        from hub.testing import Reads
+
+        reads = Reads()
+        async with suite.running(emulator, {"enabled": True}) as (hub, _):
+            await suite.answer(hub, "commerce_get_order", reads, ref=ORDER.ref)
+        return reads.problems
+
+    assert asyncio.run(read()) == ["commerce_get_order: answered Order, not an awaitable"]
+
+
+def test_result_types_come_from_the_hookspecs() -> None:
+    assert result_hint("commerce_find_customers") == list[Customer]
+    assert result_hint("commerce_get_order") is Order
+    assert not type_problems([ORDER], result_hint("commerce_list_orders"), "orders")
+    assert type_problems([ORDER], result_hint("commerce_find_customers"), "customers") == [
+        "customers[0]: expected Customer, got Order"
+    ]
+
+
+class Store(BaseModel):
+    key: SecretStr
+    host: str
+
+
+class Section(PluginSettings):
+    token: SecretStr
+    stores: dict[str, Store]
+
+
+def test_every_secret_is_replaced_for_the_auth_check_and_nothing_else() -> None:
+    raw = {"enabled": True, "token": "t0k", "stores": {"a": {"key": "k1", "host": "h"}}}
+    wrong = with_wrong_secrets(raw, Section.model_validate(raw))
+    assert wrong["token"] != "t0k" and wrong["stores"]["a"]["key"] != "k1"
+    assert wrong["stores"]["a"]["host"] == "h" and raw["token"] == "t0k"
