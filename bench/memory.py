@@ -18,13 +18,14 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from _common import NoLimits, Served, heading, peak_rss_mib, verdict
 
 PAGE = 150
-NOW = 1_764_000_000
+NOW = int(time.time()) // 86_400 * 86_400 - 3_600  # records end an hour before today began
 
 
 def conversation_template() -> dict[str, Any]:
@@ -36,21 +37,30 @@ def conversation_template() -> dict[str, Any]:
 
 
 def page_server(total: int) -> Any:
-    """``POST /conversations/search``: page ``starting_after`` of ``total``, rendered on demand.
+    """``POST /conversations/search``: one day's conversations, ``starting_after`` a page of them.
 
-    Conversations are served newest-created first, with updated_at spread over 20 days, so the
-    order is not by updated_at (as on Intercom) and the plugin has to sort.
+    The plugin asks day by day (``updated_at = <noon of the day>``), as Intercom matches dates by
+    whole day; within a day the records come newest-created first, not by updated_at, so the
+    plugin still sorts. Records are rendered on demand, updated_at spread over 20 days.
     """
     template = conversation_template()
+    days: dict[int, list[int]] = {}
+    for n in range(total):
+        days.setdefault(_stamp(n) // 86_400, []).append(n)
 
-    def page(index: int) -> bytes:
-        items = []
-        for n in range(index * PAGE, min(total, (index + 1) * PAGE)):
-            stamp = NOW - (n * 7919) % (20 * 86_400)
-            items.append(dict(template, id=str(10_000_000 + n), created_at=stamp - 60, updated_at=stamp))
-        body: dict[str, Any] = {"type": "conversation.list", "conversations": items, "total_count": total}
+    def page(day: int, index: int) -> bytes:
+        members = days.get(day, [])
+        items = [
+            dict(template, id=str(10_000_000 + n), created_at=_stamp(n) - 60, updated_at=_stamp(n))
+            for n in members[index * PAGE : (index + 1) * PAGE]
+        ]
+        body: dict[str, Any] = {
+            "type": "conversation.list",
+            "conversations": items,
+            "total_count": len(members),
+        }
         body["pages"] = {"type": "pages", "page": index + 1, "per_page": PAGE}
-        if (index + 1) * PAGE < total:
+        if (index + 1) * PAGE < len(members):
             body["pages"]["next"] = {"per_page": PAGE, "starting_after": str(index + 1)}
         return json.dumps(body).encode()
 
@@ -61,13 +71,18 @@ def page_server(total: int) -> Any:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        cursor = (json.loads(body).get("pagination") or {}).get("starting_after")
-        payload = page(int(cursor or 0))
+        request = json.loads(body)
+        cursor = (request.get("pagination") or {}).get("starting_after")
+        payload = page(int(request["query"]["value"]) // 86_400, int(cursor or 0))
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
     return app
+
+
+def _stamp(n: int) -> int:
+    return NOW - (n * 7919) % (20 * 86_400)
 
 
 async def sync(url: str, database: Path) -> int:

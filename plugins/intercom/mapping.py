@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -65,8 +66,13 @@ def required_id(record: Mapping[str, Any], kind: str, field: str = "id") -> str:
     return str(value)
 
 
+@lru_cache(maxsize=65_536)
 def e164(phone: str | None, default_region: str = "US") -> str | None:
-    """E.164 when the number parses, else the text as Intercom holds it (never dropped)."""
+    """E.164 when the number parses, else the text as Intercom holds it (never dropped).
+
+    Cached: parsing is most of the cost of mapping a contact, and a sync sees the same numbers
+    again and again.
+    """
     if not phone:
         return None
     try:

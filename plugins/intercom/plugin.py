@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError
@@ -173,14 +173,26 @@ class IntercomPlugin(Plugin):
         return self._list_conversations(since)
 
     async def _list_conversations(self, since: datetime | None) -> AsyncIterator[list[Any]]:
-        cut = mapping.to_epoch(since) if since else 0
-        query = {"field": "updated_at", "operator": ">", "value": since_query_value(cut)}
-        records: list[Conversation] = []
-        broken: list[MappingError] = []
-        async for page in self.api.search("conversations", query, "conversations"):
-            _map_each(page, mapping.conversation_from, "conversation", records, broken)
-        for chunk in _oldest_first_pages(records, broken, since, self.settings.page_size):
-            yield chunk
+        """Day by day, so memory follows the busiest day rather than the whole window.
+
+        Intercom's ``=`` on a date matches the whole (workspace-local) day holding that moment,
+        and its search order is not by ``updated_at``; asking for one day at a time (at noon UTC,
+        which names each local day once for any offset) lets each day be sorted and streamed.
+        A first sync starts ``initial_days`` back.
+        """
+        start = since or datetime.now(UTC) - timedelta(days=self.settings.initial_days)
+        day = start.date() - timedelta(days=1)  # the local day holding ``start`` may be the UTC day before
+        last = datetime.now(UTC).date() + timedelta(days=1)
+        while day <= last:
+            noon = int(datetime.combine(day, time(12), UTC).timestamp())
+            query = {"field": "updated_at", "operator": "=", "value": noon}
+            records: list[Conversation] = []
+            broken: list[MappingError] = []
+            async for page in self.api.search("conversations", query, "conversations"):
+                _map_each(page, mapping.conversation_from, "conversation", records, broken)
+            for chunk in _oldest_first_pages(records, broken, start, self.settings.page_size):
+                yield chunk
+            day += timedelta(days=1)
 
     @hookimpl
     def helpdesk_get_conversation(self, ref: Ref) -> Awaitable[Conversation] | None:

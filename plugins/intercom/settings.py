@@ -101,6 +101,11 @@ class IntercomSettings(PluginSettings):
     requests_per_minute: int = Field(default=10_000, ge=6, description="the app's published limit")
     window_seconds: float = Field(default=10.0, gt=0, description="Intercom splits the minute in 10 s")
     page_size: int = Field(default=150, ge=1, le=150)
+    initial_days: int = Field(
+        default=90,
+        ge=1,
+        description="how far back the first conversation sync reaches (later ones follow the cursor)",
+    )
     timeout_seconds: float = Field(default=30.0, gt=0)
     default_phone_region: str = Field(default="US", description="for phones given without +country")
     away_mode_reassign: bool = False

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 from typing import Any
 
@@ -245,35 +246,53 @@ async def test_get_and_update_contact(api: respx.MockRouter) -> None:
 # ------------------------------------------------------------------ conversations
 
 
-async def test_list_conversations_cuts_exactly_and_sorts_oldest_first(api: respx.MockRouter) -> None:
-    since = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+async def test_list_conversations_asks_day_by_day_cuts_exactly_and_sorts_oldest_first(
+    api: respx.MockRouter,
+) -> None:
+    since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     cut = int(since.timestamp())
-    route = api.post("/conversations/search").mock(
-        side_effect=[
-            httpx.Response(
-                200,
-                json={
-                    "type": "conversation.list",
-                    "conversations": [conversation_json("3", cut + 50), conversation_json("1", cut - 3_600)],
-                    "pages": {"next": {"starting_after": "c2"}},
-                },
-            ),
-            httpx.Response(
-                200,
-                json={
-                    "type": "conversation.list",
-                    "conversations": [conversation_json("2", cut), conversation_json("4", cut + 50)],
-                    "pages": {"next": None},
-                },
-            ),
-        ]
-    )
+    day_of_since = {"field": "updated_at", "operator": "=", "value": _noon(since)}
+    pages_of_that_day = [
+        httpx.Response(
+            200,
+            json={
+                "type": "conversation.list",
+                "conversations": [conversation_json("3", cut + 50), conversation_json("1", cut - 3_600)],
+                "pages": {"next": {"starting_after": "c2"}},
+            },
+        ),
+        httpx.Response(
+            200,
+            json={
+                "type": "conversation.list",
+                "conversations": [conversation_json("2", cut), conversation_json("4", cut + 50)],
+                "pages": {"next": None},
+            },
+        ),
+    ]
+    empty = {"type": "conversation.list", "conversations": [], "pages": {"next": None}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["query"] == day_of_since:
+            return pages_of_that_day.pop(0)
+        return httpx.Response(200, json=empty)
+
+    route = api.post("/conversations/search").mock(side_effect=answer)
     async with running_hub(page_size=2) as hub:
         pages = [p async for p in hub.pages("helpdesk_list_conversations", since=since)]
-    assert body_of(route, 0)["query"] == {"field": "updated_at", "operator": ">", "value": cut - 2 * 86_400}
-    assert body_of(route, 1)["pagination"] == {"per_page": 2, "starting_after": "c2"}
+    queries = [body_of(route, i)["query"] for i in range(route.call_count)]
+    assert all(q["field"] == "updated_at" and q["operator"] == "=" for q in queries)
+    assert day_of_since in queries and not pages_of_that_day
+    assert {"per_page": 2, "starting_after": "c2"} in [
+        body_of(route, i)["pagination"] for i in range(route.call_count)
+    ]
     assert [[c.id for c in page] for page in pages] == [["2", "3"], ["4"]]  # "1" is before the cut
     assert pages[0][0].tags == ("vip",) and pages[0][0].contact_ids == (CONTACT_ID,)
+
+
+def _noon(moment: datetime) -> int:
+    return int(datetime.combine(moment.date(), dtime(12), UTC).timestamp())
 
 
 async def test_find_conversations_open_only_newest_first(api: respx.MockRouter) -> None:
