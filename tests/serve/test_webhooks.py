@@ -1,0 +1,177 @@
+"""Webhook intake: verified on the raw bytes, stored once, acted on once through the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+from hub.runner import run_flow
+from hub.serve.inbox import InboxStatus
+from tests.serve.conftest import MAX_BODY, SHOPIFY_OLD_SECRET, Served
+
+
+def company(served: Served):
+    return next(iter(served.state("aircall").companies.values()))
+
+
+def add_call(served: Served, phone: str, started: datetime) -> dict:
+    aircall = served.state("aircall")
+    agent = next(iter(company(served).users))
+    return aircall.add_call(
+        company(served),
+        direction="inbound",
+        started_at=int(started.timestamp()),
+        customer=phone,
+        user_id=agent,
+        ring_seconds=5,
+        talk_seconds=90,
+    )
+
+
+def notes_with(served: Served, text: str) -> list[str]:
+    ws = served.state("intercom")
+    return [
+        part["body"]
+        for c in ws.conversations.values()
+        for part in c["parts"]
+        if part["part_type"] == "note" and text in (part["body"] or "")
+    ]
+
+
+def a_call(served: Served) -> dict:
+    person = served.sandbox.world.people[1]
+    return add_call(served, person.phone, datetime.now(UTC) - timedelta(minutes=5))
+
+
+async def test_forged_replayed_oversized_and_malformed_deliveries_leave_nothing(served: Served):
+    payload = served.aircall_payload(a_call(served))
+    forged = {**payload, "token": "not-the-token"}
+    assert (await served.aircall(forged)).status_code == 401
+    assert (await served.client.post("/webhooks/aircall", content=b"{not json")).status_code == 401
+    bad_hmac = await served.intercom(
+        {"type": "notification_event", "id": "notif_1", "topic": "ping"}, "wrong"
+    )
+    assert bad_hmac.status_code == 401
+    unsigned = await served.client.post("/webhooks/intercom", content=b'{"type": "notification_event"}')
+    assert unsigned.status_code == 401
+    oversized = await served.aircall({**payload, "padding": "x" * MAX_BODY})
+    assert oversized.status_code == 413
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    stale = await served.aircall({**payload, "timestamp": int(week_ago.timestamp())})
+    assert stale.status_code == 401
+    brand = next(iter(served.sandbox.apps["shopify"].settings["stores"].values()))["brand"]
+    malformed = await served.shopify("orders/create", {}, brand=brand, delivery="d-1", body=b"[1, 2")
+    assert malformed.status_code == 400
+    unknown_shop = await served.client.post(
+        "/webhooks/shopify", content=b"{}", headers={"X-Shopify-Shop-Domain": "evil.myshopify.com"}
+    )
+    assert unknown_shop.status_code == 401
+    assert (await served.client.post("/webhooks/nowhere", content=b"{}")).status_code == 404
+    assert served.server.inbox.rows() == []
+    assert served.runtime.store.ledger_entries() == []
+
+
+async def test_duplicate_delivery_is_stored_once_and_acted_on_once(served: Served):
+    call = a_call(served)
+    payload = served.aircall_payload(call)
+    first = await served.aircall(payload)
+    again = await served.aircall(payload)
+    assert first.status_code == again.status_code == 200
+    assert (first.json()["result"], again.json()["result"]) == ("stored", "duplicate")
+    await served.server.worker.drain()
+    await served.aircall(payload)  # a retry after processing changes nothing either
+    await served.server.worker.drain()
+    (row,) = served.server.inbox.rows("aircall")
+    assert row.status is InboxStatus.DONE, row.error
+    assert len(notes_with(served, f"[aircall call {call['id']}]")) == 1
+
+
+async def test_webhook_during_the_scheduled_run_acts_once(served: Served):
+    call = a_call(served)
+    hub = served.server.hub
+    scheduled = asyncio.create_task(run_flow(served.runtime, "call_log", hub=hub))
+    while served.runtime.store.lease_holder("flow:call_log:") is None:
+        await asyncio.sleep(0)
+    assert (await served.aircall(served.aircall_payload(call))).status_code == 200
+    await served.server.worker.drain()  # the run holds the flow: the event waits for it
+    (waiting,) = served.server.inbox.rows("aircall")
+    assert waiting.status is InboxStatus.PENDING
+    report = await scheduled
+    assert report.status == "ok", report.error
+    await served.server.worker.drain()
+    (row,) = served.server.inbox.rows("aircall")
+    assert row.status is InboxStatus.DONE, row.error
+    assert len(notes_with(served, f"[aircall call {call['id']}]")) == 1
+    # and the other way round: the next scheduled run finds the webhook's work done
+    await run_flow(served.runtime, "call_log", hub=hub)
+    assert len(notes_with(served, f"[aircall call {call['id']}]")) == 1
+
+
+async def test_shopify_order_refreshes_the_summary_and_rotation_secret_is_accepted(served: Served):
+    person = next(p for p in served.sandbox.world.people if p.platform == "shopify")
+    order = {
+        "id": 450789469,
+        "name": "#1001",
+        "email": person.email,
+        "currency": "USD",
+        "created_at": "2026-01-10T11:00:00-05:00",
+        "total_price": "10.00",
+    }
+    response = await served.shopify(
+        "orders/create",
+        order,
+        brand=person.brand,
+        delivery="wh-1",
+        secret=SHOPIFY_OLD_SECRET,
+        triggered_at=datetime.now(UTC).isoformat(),
+    )
+    assert response.status_code == 200, response.text
+    await served.server.worker.drain()
+    (row,) = served.server.inbox.rows("shopify")
+    assert row.status is InboxStatus.DONE, row.error
+    ws = served.state("intercom")
+    contact = next(c for c in ws.contacts.values() if c["email"] == person.email)
+    assert contact["custom_attributes"].get("brand")
+    updates = [
+        e for e in served.runtime.store.ledger_entries(flow="cs_assist") if e.action == "update_contact"
+    ]
+    assert {e.intent["contact"] for e in updates} <= {contact["id"]}
+
+
+async def test_intercom_ticket_submitted_is_carried_out_by_the_back_office(served: Served):
+    ws = served.state("intercom")
+    from plugins.intercom.emulator import render_ticket
+
+    ticket = next(
+        t
+        for t in ws.tickets.values()
+        if ws.ticket_states[t["state_id"]]["category"] == "submitted"
+        and ws.ticket_types[t["type_id"]]["name"] == "Subscription Cancel"
+    )
+    payload = {
+        "type": "notification_event",
+        "id": "notif_ticket_1",
+        "topic": "ticket.created",
+        "created_at": int(datetime.now(UTC).timestamp()),
+        "data": {"type": "notification_event_data", "item": render_ticket(ws, ticket, "2.14")},
+    }
+    assert (await served.intercom(payload)).status_code == 200
+    await served.server.worker.drain()
+    (row,) = served.server.inbox.rows("intercom")
+    assert row.status in (InboxStatus.DONE, InboxStatus.FAILED)
+    assert ws.ticket_states[ws.tickets[ticket["id"]]["state_id"]]["category"] != "submitted"
+    entries = [
+        e
+        for e in served.runtime.store.ledger_entries(flow="back_office")
+        if e.intent.get("ticket") == ticket["id"]
+    ]
+    assert entries
+
+
+async def test_ping_is_stored_as_ignored(served: Served):
+    ping = {"type": "notification_event", "id": "notif_ping", "topic": "ping", "data": {"item": {}}}
+    assert (await served.intercom(ping)).status_code == 200
+    (row,) = served.server.inbox.rows("intercom")
+    assert row.status is InboxStatus.IGNORED
+    assert json.loads(json.dumps(row.subject)) == {}
