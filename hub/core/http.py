@@ -88,6 +88,12 @@ class _Pausable:
             await asyncio.sleep(delay)
 
 
+WINDOW_EDGE_MARGIN = 0.1
+"""Seconds added to a fixed-window platform's period: a request stamped just before a window
+ends may reach the platform just after, and count in the next window (about 1% of a 10 s
+window's rate, against a refused request)."""
+
+
 class SlidingWindowLimiter(_Pausable):
     """At most ``limit`` requests in any ``period``-second span.
 
