@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.core.sandbox import BRANDS
 
 DEMO_API_ID = "demo-api-id"
 DEMO_API_TOKEN = "demo-api-token"  # emulator-only credential, not a secret
@@ -51,8 +52,6 @@ MISSED_REASONS = (
 WRITABLE_USER_FIELDS = ("first_name", "last_name", "availability_status", "substatus",
                         "wrap_up_time", "time_zone", "language")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 50
-BRANDS = ("Ava Jane's Kitchen", "Bright Naturals", "Earth Echo", "Mesa Cookware", "PaleoHacks",
-          "Paleo Plan", "PhysioTru")
 
 
 # --------------------------------------------------------------------------- error bodies

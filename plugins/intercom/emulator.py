@@ -39,6 +39,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.core.sandbox import BRANDS
 
 VERSIONS = (
     "1.0",
@@ -69,15 +70,6 @@ MAX_PER_PAGE = 150
 MAX_FILTERS_PER_GROUP = 15
 MAX_NESTING = 2
 STATE_CATEGORIES = ("submitted", "in_progress", "waiting_on_customer", "resolved")
-BRANDS = (
-    "Ava Jane's Kitchen",
-    "Bright Naturals",
-    "Earth Echo",
-    "Mesa Cookware",
-    "PaleoHacks",
-    "Paleo Plan",
-    "PhysioTru",
-)
 
 
 def version_tuple(version: str) -> tuple[int, int]:

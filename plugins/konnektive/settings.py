@@ -21,16 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from hub.core.plugin import PluginSettings
 
-BRANDS = (
-    "Ava Jane's Kitchen",
-    "Bright Naturals",
-    "Earth Echo",
-    "Mesa Cookware",
-    "PaleoHacks",
-    "Paleo Plan",
-    "PhysioTru",
-)
-
 DEFAULT_BASE_URL = "https://api.konnektive.com"
 MAX_RESULTS_PER_PAGE = 200  # the API refuses larger pages
 
@@ -40,7 +30,7 @@ class KonnektiveStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: str
+    brand: str = Field(min_length=1)
     base_url: str = Field(
         default=DEFAULT_BASE_URL,
         description="https://api.konnektive.com or the rebranded https://api.checkoutchamp.com",
@@ -63,13 +53,6 @@ class KonnektiveStoreSettings(BaseModel):
         default=None,
         description="campaign used for replacement orders when the original order names none",
     )
-
-    @field_validator("brand")
-    @classmethod
-    def _known_brand(cls, value: str) -> str:
-        if value not in BRANDS:
-            raise ValueError(f"unknown brand (expected one of: {', '.join(BRANDS)})")
-        return value
 
     @field_validator("login_id", "password")
     @classmethod

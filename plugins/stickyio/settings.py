@@ -15,22 +15,11 @@ is its own store with its own base URL and API user::
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from hub.core.plugin import PluginSettings
-
-Brand = Literal[
-    "Ava Jane's Kitchen",
-    "Bright Naturals",
-    "Earth Echo",
-    "Mesa Cookware",
-    "PaleoHacks",
-    "Paleo Plan",
-    "PhysioTru",
-]
 
 #: Published v1 limits (requests per minute per method): 120 for most, 60 for these.
 DEFAULT_METHOD_LIMITS: dict[str, int] = {"subscription_order_update": 60, "product_bundle_index": 60}
@@ -41,7 +30,7 @@ class StickyioStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: Brand
+    brand: str = Field(min_length=1)
     base_url: str = Field(description="https://{app_key}.sticky.io (the instance sub-domain)")
     username: str = Field(min_length=1, description="API user (Admin > API Accounts)")
     password: SecretStr

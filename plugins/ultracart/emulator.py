@@ -39,15 +39,6 @@ from plugins.ultracart.settings import API_VERSION, MAX_PAGE_SIZE
 
 PREFIX = "/rest/v2"
 CENT = Decimal("0.01")
-BRANDS = (
-    "Ava Jane's Kitchen",
-    "Bright Naturals",
-    "Earth Echo",
-    "Mesa Cookware",
-    "PaleoHacks",
-    "Paleo Plan",
-    "PhysioTru",
-)
 ORDER_EXPANSIONS = {
     "billing": "billing",
     "shipping": "shipping",

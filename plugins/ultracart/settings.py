@@ -13,21 +13,9 @@ One UltraCart merchant account per brand, side by side::
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from hub.core.plugin import PluginSettings
-
-Brand = Literal[
-    "Ava Jane's Kitchen",
-    "Bright Naturals",
-    "Earth Echo",
-    "Mesa Cookware",
-    "PaleoHacks",
-    "Paleo Plan",
-    "PhysioTru",
-]
 
 DEFAULT_BASE_URL = "https://secure.ultracart.com/rest/v2"
 API_VERSION = "2017-03-01"
@@ -39,7 +27,7 @@ class UltracartStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: Brand
+    brand: str = Field(min_length=1)
     merchant_id: str | None = Field(
         default=None, description="UltraCart merchant id; routes webhook events to this store"
     )

@@ -91,7 +91,7 @@ def test_settings_validation_and_secrecy():
     settings = KonnektiveSettings.model_validate({"enabled": True, "stores": {"ph": store()}})
     assert settings.stores["ph"].base_url == "https://api.konnektive.com"
     assert "pw" not in repr(settings) and settings.requests_per_window == 5
-    for bad in (store(brand="Acme"), store(password="a&b"), store(login_id="x" * 33), store(extra=1),
+    for bad in (store(brand=""), store(password="a&b"), store(login_id="x" * 33), store(extra=1),
                 store(timezone="Mars/Base")):
         with pytest.raises(ValidationError):
             KonnektiveSettings.model_validate({"stores": {"ph": bad}})
