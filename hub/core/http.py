@@ -63,6 +63,9 @@ class RateLimiter(Protocol):
     def pause_until(self, moment: float) -> None:
         """The platform said stop: send nothing before ``moment`` (``time.monotonic`` clock)."""
 
+    def settle(self, cost: float = 1) -> None:
+        """The request taken by ``acquire`` is over (answered, failed or timed out)."""
+
 
 class Unlimited:
     """No client-side limit (a platform with none published, or benchmarks with limits off)."""
@@ -71,6 +74,9 @@ class Unlimited:
         return None
 
     def pause_until(self, moment: float) -> None:
+        return None
+
+    def settle(self, cost: float = 1) -> None:
         return None
 
 
@@ -87,19 +93,18 @@ class _Pausable:
         if delay > 0:
             await asyncio.sleep(delay)
 
-
-WINDOW_EDGE_MARGIN = 0.1
-"""Seconds added to a fixed-window platform's period: a request stamped just before a window
-ends may reach the platform just after, and count in the next window (about 1% of a 10 s
-window's rate, against a refused request)."""
+    def settle(self, cost: float = 1) -> None:
+        return None
 
 
 class SlidingWindowLimiter(_Pausable):
-    """At most ``limit`` requests in any ``period``-second span.
+    """At most ``limit`` requests in any ``period``-second span, as the platform counts them.
 
     A sliding log rather than a token bucket: a bucket refilling continuously can send nearly
-    twice its size inside one of the platform's fixed windows (Intercom's 10 s, Aircall's 60 s)
-    and be refused; a sliding window never exceeds the limit in any fixed window.
+    twice its size inside one of the platform's fixed windows (Intercom's 10 s, Aircall's 60 s).
+    A request is logged when it is over, not when it is sent, and counts while in flight: the
+    platform counts it on arrival, somewhere in between, so however long it travels no fixed
+    window of the platform's ever sees more than ``limit``.
     """
 
     def __init__(self, limit: int, period: float) -> None:
@@ -107,7 +112,9 @@ class SlidingWindowLimiter(_Pausable):
         if limit < 1 or period <= 0:
             raise ValueError("limit must be >= 1 and period > 0")
         self.limit, self.period = limit, period
-        self._sent: deque[float] = deque()
+        self._done: deque[float] = deque()
+        self._in_flight = 0
+        self._freed = asyncio.Event()
 
     async def acquire(self, cost: float = 1) -> None:
         async with self._lock:
@@ -122,15 +129,26 @@ class SlidingWindowLimiter(_Pausable):
         if period and period > 0:
             self.period = period
 
+    def settle(self, cost: float = 1) -> None:
+        now = time.monotonic()
+        for _ in range(max(1, math.ceil(cost))):
+            self._in_flight = max(0, self._in_flight - 1)
+            self._done.append(now)
+        self._freed.set()
+
     async def _take_one(self) -> None:
         while True:
             now = time.monotonic()
-            while self._sent and self._sent[0] <= now - self.period:
-                self._sent.popleft()
-            if len(self._sent) < self.limit:
-                self._sent.append(now)
+            while self._done and self._done[0] <= now - self.period:
+                self._done.popleft()
+            if len(self._done) + self._in_flight < self.limit:
+                self._in_flight += 1
                 return
-            await asyncio.sleep(self._sent[0] + self.period - now)
+            # Wait for the oldest logged request to leave the window, or for one in flight to end.
+            wait = self._done[0] + self.period - now if self._done else self.period
+            self._freed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._freed.wait(), timeout=wait)
 
 
 class TokenBucketLimiter(_Pausable):
@@ -327,6 +345,8 @@ class PlatformClient:
         except httpx.TransportError as exc:
             metrics.platform_request(self.platform, "error")
             raise RetriableError(self.platform, f"{method} {url}: connection failed ({exc!r})") from exc
+        finally:
+            self.limiter.settle(cost)
         crash_point(f"http.{method.lower()}")  # the platform answered; the hub has not heard yet
         log.debug(
             "%s %s %s -> %d in %.0fms",

@@ -56,3 +56,6 @@ class RedisWindowLimiter:
 
     def pause_until(self, moment: float) -> None:
         self._paused_until = max(self._paused_until, moment)
+
+    def settle(self, cost: float = 1) -> None:
+        """Requests are counted when taken: Redis holds no in-flight state to release."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from math import floor
 
 from hub.core.hookspecs import hookimpl
-from hub.core.http import WINDOW_EDGE_MARGIN, SlidingWindowLimiter
+from hub.core.http import SlidingWindowLimiter
 from hub.core.models import Agent, AgentStatus, Call, Ref
 from hub.core.plugin import HubContext, Kind, Plugin
 from hub.core.sandbox import BRANDS, SandboxApp, SandboxWorld, sandbox_host
@@ -46,9 +46,7 @@ class AircallPlugin(Plugin):
             self.name,
             settings.requests_per_window,
             settings.window_seconds,
-            lambda: SlidingWindowLimiter(
-                settings.requests_per_window, settings.window_seconds + WINDOW_EDGE_MARGIN
-            ),
+            lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
         )
         self.client = AircallClient(settings, limiter=limiter, transport=context.transport_for(self.name))
 

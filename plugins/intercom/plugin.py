@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
-from hub.core.http import WINDOW_EDGE_MARGIN, SlidingWindowLimiter
+from hub.core.http import SlidingWindowLimiter
 from hub.core.models import (
     Agent,
     Contact,
@@ -72,9 +72,7 @@ class IntercomPlugin(Plugin):
                 self.name,
                 settings.requests_per_window,
                 settings.window_seconds,
-                lambda: SlidingWindowLimiter(
-                    settings.requests_per_window, settings.window_seconds + WINDOW_EDGE_MARGIN
-                ),
+                lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
             ),
         )
 

@@ -110,6 +110,8 @@ class StickyioClient(PlatformClient):
             if exc.retry_after is not None:
                 limiter.pause_until(time.monotonic() + exc.retry_after)
             raise
+        finally:
+            limiter.settle(cost)
 
     # ---- platform knowledge the base class asks for
 

@@ -130,12 +130,26 @@ async def test_sliding_window_never_exceeds_the_limit_in_any_window():
     async def one():
         await limiter.acquire()
         stamps.append(time.monotonic())
+        limiter.settle()  # the request is over as soon as it is sent, here
 
     await asyncio.gather(*(one() for _ in range(17)))
     stamps.sort()
     for i, start in enumerate(stamps):
         in_window = [s for s in stamps[i:] if s < start + 0.2 - 1e-3]
         assert len(in_window) <= 5
+
+
+async def test_sliding_window_counts_requests_in_flight_until_they_end():
+    """The platform counts a request on arrival, anywhere between send and answer."""
+    limiter = SlidingWindowLimiter(limit=2, period=0.05)
+    await limiter.acquire()
+    await limiter.acquire()
+    third = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0.1)  # far longer than the period: still refused while two are in flight
+    assert not third.done()
+    limiter.settle()
+    await asyncio.sleep(0.1)
+    assert third.done()  # one answered and its window passed
 
 
 async def test_token_bucket_charges_and_adopts_server_state():
