@@ -24,7 +24,7 @@ from hub.core.config import HubConfig, load_config
 from hub.core.errors import ConfigError, HubError
 from hub.core.logs import configure_logging
 from hub.core.manager import Hub, get_plugin_manager, settings_models
-from hub.core.store import Store
+from hub.core.store import Store, StoreUnreachable
 from hub.flows import FLOWS, load_flows
 from hub.flows.base import Flow, Progress, RunContext
 
@@ -57,7 +57,10 @@ class Runtime:
     ) -> Runtime:
         configure_logging(config.hub.log_level, config.secrets())
         store = Store(config.hub.database_url)
-        store.migrate()
+        try:
+            store.migrate()
+        except StoreUnreachable as exc:
+            raise ConfigError(config.source, "hub.database_url", str(exc)) from None
         return cls(pm=pm, config=config, store=store, transports=transports or {})
 
     def hub(self) -> Hub:

@@ -7,6 +7,12 @@ data that cannot be used: retrying would fail the same way).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
 
 class HubError(Exception):
     """Base class of every error the hub raises on purpose."""
@@ -84,6 +90,36 @@ class MappingError(HubError):
         self.platform, self.record, self.field, self.reason = platform, record, field, reason
         self.payload, self.record_id = payload, record_id
         super().__init__(f"{platform} {record}: field {field!r}: {reason}")
+
+
+Mapper = TypeVar("Mapper", bound=Callable[..., Any])
+
+
+def mapping_guard(platform: str, record: str) -> Callable[[Mapper], Mapper]:
+    """Make a mapper raise only ``MappingError``, whatever shape of nonsense it is handed.
+
+    A field of the wrong type (a number where an object was expected, text for a list) would
+    otherwise escape as ``AttributeError``/``TypeError`` and fail a whole page instead of
+    parking one record.
+    """
+
+    def decorate(mapper: Mapper) -> Mapper:
+        @functools.wraps(mapper)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return mapper(*args, **kwargs)
+            except MappingError:
+                raise
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(str(part) for part in first["loc"]) or "(record)"
+                raise MappingError(platform, record, field, first["msg"]) from exc
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError) as exc:
+                raise MappingError(platform, record, "(structure)", f"{type(exc).__name__}: {exc}") from exc
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 class CapabilityMissing(HubError):

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from hub.core.errors import ConfigError, IdempotencyConflict
+from hub.core.errors import HubError, IdempotencyConflict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -155,6 +155,10 @@ leases = Table(
 )
 
 
+class StoreUnreachable(HubError):
+    """The state store's database cannot be reached or migrated."""
+
+
 class Status(StrEnum):
     PENDING = "pending"
     DONE = "done"
@@ -243,9 +247,8 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")
         except OperationalError as exc:
-            raise ConfigError(
-                "hub.database_url", _safe_url(self.url), f"database unreachable ({exc.orig})"
-            ) from None
+            reason = " ".join(str(exc.orig).split())  # drivers answer on several lines
+            raise StoreUnreachable(f"database {_safe_url(self.url)} unreachable ({reason})") from None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -60,7 +60,11 @@ def amount(ticket: Ticket) -> Decimal | None:
         raise TicketProblem(f"amount {raw!r} is not a number") from None
     if not value.is_finite() or value <= 0:
         raise TicketProblem(f"amount {raw!r} must be a positive number")
-    if value != value.quantize(Decimal("0.01")):
+    try:
+        cents = value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than any amount of money has ("1e999")
+        raise TicketProblem(f"amount {raw!r} is too large") from None
+    if value != cents:
         raise TicketProblem(f"amount {raw!r} has more than two decimals")
     return value
 

@@ -225,7 +225,10 @@ def _timestamp(raw: dict[str, Any], record: str, field: str, *, required: bool =
             raise MappingError(PLATFORM, record, field, "missing")
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise MappingError(PLATFORM, record, field, f"UNIX time out of range: {value!r}") from None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

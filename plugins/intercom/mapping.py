@@ -14,7 +14,7 @@ from typing import Any
 
 import phonenumbers
 
-from hub.core.errors import MappingError
+from hub.core.errors import MappingError, mapping_guard
 from hub.core.models import (
     Agent,
     AgentStatus,
@@ -133,6 +133,7 @@ def _custom_value(value: Any) -> Any:
 # --------------------------------------------------------------------------- conversations
 
 
+@mapping_guard("intercom", "conversation")
 def conversation_from(record: Mapping[str, Any]) -> Conversation:
     contacts = (record.get("contacts") or {}).get("contacts") or []
     tags = (record.get("tags") or {}).get("tags") or []
@@ -192,6 +193,7 @@ def ticket_type_ids(types: list[Mapping[str, Any]], names: Mapping[TicketType, s
     return resolved
 
 
+@mapping_guard("intercom", "ticket")
 def ticket_from(
     record: Mapping[str, Any], types: Mapping[str, TicketType], attribute_names: Mapping[str, str]
 ) -> Ticket:

@@ -16,7 +16,7 @@ from typing import Any
 
 import phonenumbers
 
-from hub.core.errors import MappingError
+from hub.core.errors import MappingError, mapping_guard
 from hub.core.models import (
     Address,
     Channel,
@@ -410,6 +410,7 @@ def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "US
     )
 
 
+@mapping_guard("shopify", "order")
 def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order:
     """A REST/webhook order (``orders/*`` topics)."""
     kind = "order"

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from hub.core.errors import MappingError
+from hub.core.errors import MappingError, mapping_guard
 from hub.core.models import (
     Address,
     Channel,
@@ -401,6 +401,7 @@ def line_item_from(item: dict[str, Any], currency: str, record: str) -> LineItem
     )
 
 
+@mapping_guard("ultracart", "order")
 def order_from_json(data: dict[str, Any], *, store: str, brand: str) -> Order:
     """An expanded UltraCart order as an Order (with its refunds)."""
     order_id = data.get("order_id")
