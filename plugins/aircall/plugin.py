@@ -73,6 +73,7 @@ class AircallPlugin(Plugin):
         settings = {
             "api_id": DEMO_API_ID,
             "api_token": DEMO_API_TOKEN,
+            "webhook_token": "sandbox-aircall-webhook-token",
             "base_url": f"{sandbox_host(self.name)}/v1",
         }
         return SandboxApp(name=self.name, app=app, settings=settings, state=app.state.emulator)

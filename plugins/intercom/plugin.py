@@ -95,7 +95,12 @@ class IntercomPlugin(Plugin):
         workspace = seed_from_world(world)
         app = create_app(workspace)
         admin_id = next(iter(workspace.admins))  # "Hub Automation" writes the notes
-        settings = {"access_token": SANDBOX_TOKEN, "admin_id": admin_id, "base_url": sandbox_host(self.name)}
+        settings = {
+            "access_token": SANDBOX_TOKEN,
+            "admin_id": admin_id,
+            "base_url": sandbox_host(self.name),
+            "client_secret": "sandbox-intercom-client-secret",  # signs webhooks and the inbox app
+        }
         return SandboxApp(name=self.name, app=app, settings=settings, state=workspace)
 
     @hookimpl

@@ -114,6 +114,7 @@ def sandbox_stores(base_url: str) -> dict[str, dict[str, Any]]:
             "shop": shop_domain(brand),
             "base_url": base_url,
             "access_token": seed_token(store_key(brand)),
+            "webhook_secret": f"sandbox-webhooks-{store_key(brand)}",
         }
         for brand in BRAND_CATALOG
     }
