@@ -7,16 +7,18 @@ an action hook first asks ``self.owns(ref)`` and returns ``None`` for records it
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from hub.core.errors import FatalError
 from hub.core.hookspecs import hookimpl
-from hub.core.models import Ref
+from hub.core.models import Customer, Ref
 
 if TYPE_CHECKING:
     from hub.core.config import HubConfig
@@ -141,6 +143,48 @@ class Plugin:
 
     async def stop(self) -> None:
         """Close clients; override alongside ``start``."""
+
+
+Store = TypeVar("Store", bound="CustomerFinder")
+
+
+class CustomerFinder(Protocol):
+    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer]: ...
+
+
+class MultiStorePlugin(Plugin, Generic[Store]):
+    """A commerce plugin serving several stores of one platform (one per brand).
+
+    ``stores`` maps each configured store key to the plugin's per-store object; records carry
+    their store key, and ``store_for`` finds the one an action belongs to.
+    """
+
+    platform_label: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stores: dict[str, Store] = {}
+
+    def store_for(self, key: str | None) -> Store:
+        """The store ``key`` names; with one store configured, a record naming none means it."""
+        label = self.platform_label or self.name
+        known = ", ".join(sorted(self.stores)) or "none"
+        if key is None and len(self.stores) == 1:
+            return next(iter(self.stores.values()))
+        if key is None:
+            raise FatalError(
+                self.name,
+                f"the record names no store and several {label} stores are configured ({known})",
+                field="store",
+            )
+        if key not in self.stores:
+            raise FatalError(self.name, f"unknown {label} store {key!r} (configured: {known})", field="store")
+        return self.stores[key]
+
+    async def find_in_every_store(self, email: str | None, phone: str | None) -> list[Customer]:
+        """Look a person up in every store at once (their waits overlap)."""
+        found = await asyncio.gather(*(store.find_customers(email, phone) for store in self.stores.values()))
+        return [customer for batch in found for customer in batch]
 
 
 def ref_of(record: Any) -> Ref:

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable
 from zoneinfo import ZoneInfo
 
-from hub.core.errors import FatalError
 from hub.core.hookspecs import hookimpl
 from hub.core.http import RetryPolicy, SlidingWindowLimiter
 from hub.core.models import (
@@ -19,7 +18,7 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
 )
-from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from plugins.konnektive import mapping
 from plugins.konnektive.client import KonnektiveClient
@@ -29,10 +28,11 @@ from plugins.konnektive.settings import KonnektiveSettings
 from plugins.konnektive.store import KonnektiveStore
 
 
-class KonnektivePlugin(Plugin):
+class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
     """Customers, orders, refunds, purchases (subscriptions) and replacements on Konnektive."""
 
     name = "konnektive"
+    platform_label = "Konnektive"
     kinds = (Kind.COMMERCE,)
     capabilities = frozenset(
         {
@@ -58,10 +58,6 @@ class KonnektivePlugin(Plugin):
     }
     settings_model = KonnektiveSettings
     description = "Konnektive / Checkout Champ CRM: one account per brand"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stores: dict[str, KonnektiveStore] = {}
 
     async def start(self, context: HubContext) -> None:
         settings: KonnektiveSettings = self.settings
@@ -110,13 +106,7 @@ class KonnektivePlugin(Plugin):
         await asyncio.gather(*(store.client.aclose() for store in stores.values()))
 
     def _store(self, ref: Ref) -> KonnektiveStore:
-        if ref.store is not None:
-            if ref.store in self.stores:
-                return self.stores[ref.store]
-            raise FatalError(self.name, f"no Konnektive store {ref.store!r} is configured")
-        if len(self.stores) == 1:
-            return next(iter(self.stores.values()))
-        raise FatalError(self.name, f"record {ref.id} names no store and several are configured")
+        return self.store_for(ref.store)
 
     # ------------------------------------------------------------------ look-ups
 
@@ -129,8 +119,7 @@ class KonnektivePlugin(Plugin):
         return self._find_customers(email, phone)
 
     async def _find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
-        found = await asyncio.gather(*(store.find_customers(email, phone) for store in self.stores.values()))
-        return [customer for customers in found for customer in customers]
+        return await self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:

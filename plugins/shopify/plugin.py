@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
-from hub.core.errors import FatalError
 from hub.core.hookspecs import hookimpl
 from hub.core.http import RateLimiter, RetryPolicy, TokenBucketLimiter
 from hub.core.models import (
@@ -22,7 +21,7 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
 )
-from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from hub.core.webhooks import WebhookEvent
 from plugins.shopify import webhooks
@@ -33,10 +32,11 @@ from plugins.shopify.seed import sandbox_stores, seed_from_world
 from plugins.shopify.settings import ShopifySettings
 
 
-class ShopifyPlugin(Plugin):
+class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
     """Shopify stores through the GraphQL Admin API, paced by each store's cost bucket."""
 
     name = PLATFORM
+    platform_label = "Shopify"
     kinds = (Kind.COMMERCE,)
     capabilities = frozenset(
         {
@@ -57,10 +57,6 @@ class ShopifyPlugin(Plugin):
         "Shopify GraphQL Admin API. Subscriptions are the contracts this app owns (third-party "
         "subscription apps keep their own); marketing consent covers email and SMS, not phone."
     )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stores: dict[str, ShopifyStore] = {}
 
     async def start(self, context: HubContext) -> None:
         settings: ShopifySettings = self.settings
@@ -95,15 +91,9 @@ class ShopifyPlugin(Plugin):
         )
 
     def _store(self, ref: Ref | None, store_key: str | None = None) -> ShopifyStore:
-        key = store_key if store_key is not None else (ref.store if ref is not None else None)
-        if key is None and len(self.stores) == 1:
-            return next(iter(self.stores.values()))
-        if key not in self.stores:
-            known = ", ".join(sorted(self.stores))
-            raise FatalError(
-                PLATFORM, f"unknown or missing store {key!r} (configured: {known})", field="store"
-            )
-        return self.stores[key]
+        return self.store_for(
+            store_key if store_key is not None else (ref.store if ref is not None else None)
+        )
 
     # ---- collecting look-ups
 
@@ -136,8 +126,7 @@ class ShopifyPlugin(Plugin):
         return self._find_everywhere(email, phone)
 
     async def _find_everywhere(self, email: str | None, phone: str | None) -> list[Customer]:
-        found = await asyncio.gather(*(s.find_customers(email, phone) for s in self.stores.values()))
-        return [customer for batch in found for customer in batch]
+        return await self.find_in_every_store(email, phone)
 
     # ---- actions on one record
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
-from hub.core.errors import FatalError
 from hub.core.hookspecs import hookimpl
 from hub.core.http import RetryPolicy
 from hub.core.models import (
@@ -21,7 +19,7 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
 )
-from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.core.sandbox import SandboxApp, SandboxWorld
 from plugins.stickyio.client import PLATFORM, StickyioClient
 from plugins.stickyio.emulator import create_app, seed_from_world
@@ -29,10 +27,11 @@ from plugins.stickyio.settings import StickyioSettings
 from plugins.stickyio.store import StickyStore
 
 
-class StickyioPlugin(Plugin):
+class StickyioPlugin(MultiStorePlugin[StickyStore]):
     """Sticky.io (formerly LimeLight) CRM instances, one per brand, over the v1 JSON API."""
 
     name = PLATFORM
+    platform_label = "Sticky.io"
     kinds = (Kind.COMMERCE,)
     capabilities = frozenset(
         {
@@ -53,10 +52,6 @@ class StickyioPlugin(Plugin):
     }
     settings_model = StickyioSettings
     description = "Sticky.io CRM (v1 JSON API): orders, refunds, recurring orders, prospects"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stores: dict[str, StickyStore] = {}
 
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
@@ -102,12 +97,7 @@ class StickyioPlugin(Plugin):
         self.stores = {}
 
     def _store(self, store_key: str | None) -> StickyStore:
-        if store_key is None and len(self.stores) == 1:
-            return next(iter(self.stores.values()))
-        if store_key not in self.stores:
-            known = ", ".join(sorted(self.stores)) or "none"
-            raise FatalError(PLATFORM, f"unknown Sticky.io store {store_key!r} (configured: {known})")
-        return self.stores[store_key]
+        return self.store_for(store_key)
 
     # ------------------------------------------------------------------ look-ups
 
@@ -120,8 +110,7 @@ class StickyioPlugin(Plugin):
         return self._find_customers(email, phone)
 
     async def _find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
-        answers = await asyncio.gather(*(s.find_customers(email, phone) for s in self.stores.values()))
-        return [customer for answer in answers for customer in answer]
+        return await self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from hub.core.errors import FatalError
 from hub.core.hookspecs import hookimpl
 from hub.core.http import SlidingWindowLimiter
 from hub.core.models import (
@@ -21,7 +20,7 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
 )
-from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from plugins.ultracart.client import PLATFORM, UltracartClient
 from plugins.ultracart.emulator import create_app, seed_from_world
@@ -45,7 +44,7 @@ COMMERCE_HOOKS = frozenset(
 )
 
 
-class UltracartPlugin(Plugin):
+class UltracartPlugin(MultiStorePlugin[UltracartStore]):
     """UltraCart REST v2: customers, orders, refunds, auto orders, replacements, checkout hand-off.
 
     Several merchant accounts (one per brand) run side by side under ``stores``; every record
@@ -54,15 +53,12 @@ class UltracartPlugin(Plugin):
     """
 
     name = PLATFORM
+    platform_label = "UltraCart"
     kinds = (Kind.COMMERCE,)
     capabilities = COMMERCE_HOOKS
     settings_model = UltracartSettings
     description = "UltraCart REST API v2 (simple key), one merchant account per brand"
     unsupported: dict[str, str] = {}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stores: dict[str, UltracartStore] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -95,18 +91,6 @@ class UltracartPlugin(Plugin):
         await asyncio.gather(*(store.client.aclose() for store in self.stores.values()))
         self.stores.clear()
 
-    def store_for(self, store_key: str | None) -> UltracartStore:
-        """The store a record lives in; the only store when the record does not say."""
-        if store_key is None and len(self.stores) == 1:
-            return next(iter(self.stores.values()))
-        if store_key in self.stores:
-            return self.stores[store_key]
-        raise FatalError(
-            PLATFORM,
-            f"unknown UltraCart store {store_key!r} (configured: {', '.join(sorted(self.stores)) or 'none'})",
-            code="unknown_store",
-        )
-
     def webhook_events(self, raw: bytes | str) -> list[WebhookEvent]:
         """Events of a webhook delivery, each with a ref into the store of its merchant id."""
         by_merchant = {
@@ -136,8 +120,7 @@ class UltracartPlugin(Plugin):
     async def _find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
         if not email and not phone:
             return []
-        answers = await asyncio.gather(*(s.find_customers(email, phone) for s in self.stores.values()))
-        return [customer for answer in answers for customer in answer]
+        return await self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:

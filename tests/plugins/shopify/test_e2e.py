@@ -387,5 +387,5 @@ async def test_bad_token_is_an_auth_error(world: World) -> None:
 
 
 async def test_unknown_store_is_refused(hub: Hub) -> None:
-    with pytest.raises(FatalError, match="unknown or missing store"):
+    with pytest.raises(FatalError, match="unknown Shopify store"):
         await hub.first("commerce_get_order", ref=Ref(platform="shopify", id="#1001", store="nope"))
