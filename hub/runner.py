@@ -174,9 +174,12 @@ async def _run_scope(
         scope=scope,
         progress=progress,
     )
-    status, error = "ok", None
+    # Recorded as failed unless the flow returns: an unexpected error (a bug) still propagates
+    # with its traceback, but never leaves the run looking successful.
+    status, error = "failed", "stopped by an unexpected error (see the log)"
     try:
         await flow.run(ctx)
+        status, error = "ok", None
     except HubError as exc:
         status, error = "failed", str(exc)
         log.error("%s%s failed: %s", name, f" [{scope}]" if scope else "", exc)

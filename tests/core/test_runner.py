@@ -101,3 +101,19 @@ def test_cli_run_records_the_run(tmp_path, monkeypatch):
     assert "slow" in history.output and "ticks 1" in history.output
     unknown = runner.invoke(app, ["run", "nosuch", "--config", str(config)])
     assert unknown.exit_code == 2 and "flows.nosuch: unknown flow" in unknown.output
+
+
+class BrokenFlow(Flow):
+    name = "broken"
+
+    async def run(self, ctx: RunContext) -> None:
+        raise KeyError("a bug, not a platform refusal")
+
+
+async def test_a_flow_that_crashes_is_recorded_as_failed_and_frees_its_lease(runtime, monkeypatch):
+    monkeypatch.setitem(FLOWS, "broken", BrokenFlow)
+    with pytest.raises(KeyError):
+        await run_flow(runtime, "broken")
+    (last,) = runtime.store.recent_runs(1)
+    assert (last.flow, last.status) == ("broken", "failed")
+    assert runtime.store.lease_holder("flow:broken:") is None
