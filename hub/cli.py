@@ -445,26 +445,26 @@ def demo(passes: Annotated[int, typer.Option(help="How many times to run every f
 
 
 def print_pass(number: int, result: Any) -> None:
+    """A compact table per pass (it fits 80 columns), then each flow's details and report."""
+    columns = {"read": "read", "actions": "actions", "duplicates": "dupes", "dead_letters": "dead"}
     table = Table(title=f"Pass {number}")
-    for column in ("flow", "status", "read", "actions", "duplicates", "dead letters", "details"):
-        table.add_column(column)
-    shown = {"read", "actions", "duplicates", "dead_letters"}
+    for header in ("flow", "status", *columns.values()):
+        table.add_column(header, no_wrap=True)
     for r in result.reports:
-        details = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items()) if k not in shown)
-        table.add_row(
-            r.flow,
-            r.status,
-            *(str(r.counts.get(k, 0)) for k in ("read", "actions", "duplicates", "dead_letters")),
-            details + (f"; {r.error}" if r.error else ""),
-        )
-    for flow, missing in result.skipped.items():
-        table.add_row(flow, "skipped", "-", "-", "-", "-", f"no plugin provides {', '.join(missing)}")
+        table.add_row(r.flow, r.status, *(str(r.counts.get(key, 0)) for key in columns))
+    for flow in result.skipped:
+        table.add_row(flow, "skipped", *("-" for _ in columns))
     console.print(table)
     for r in result.reports:
-        for line in r.report[:8]:
-            console.print(f"  {r.flow}: {line}", highlight=False)
-        if len(r.report) > 8:
-            console.print(f"  {r.flow}: ... {len(r.report) - 8} more lines (hub runs)", highlight=False)
+        details = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items()) if k not in columns)
+        if details or r.error or r.report:
+            console.print(f"  {r.flow}: {details}{f'; {r.error}' if r.error else ''}", highlight=False)
+        for line in r.report[:6]:
+            console.print(f"    {line}", highlight=False)
+        if len(r.report) > 6:
+            console.print(f"    ... {len(r.report) - 6} more lines (hub runs)", highlight=False)
+    for flow, missing in result.skipped.items():
+        console.print(f"  {flow}: skipped, no plugin provides {', '.join(missing)}", highlight=False)
 
 
 @app.command()
