@@ -116,10 +116,7 @@ class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
     ) -> Awaitable[list[Customer]] | None:
         if not self.enabled or not (email or phone):
             return None
-        return self._find_customers(email, phone)
-
-    async def _find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
-        return await self.find_in_every_store(email, phone)
+        return self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:

@@ -123,10 +123,7 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
     ) -> Awaitable[list[Customer]] | None:
         if not self.enabled or not (email or phone):
             return None
-        return self._find_everywhere(email, phone)
-
-    async def _find_everywhere(self, email: str | None, phone: str | None) -> list[Customer]:
-        return await self.find_in_every_store(email, phone)
+        return self.find_in_every_store(email, phone)
 
     # ---- actions on one record
 

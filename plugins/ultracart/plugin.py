@@ -113,14 +113,9 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
     def commerce_find_customers(
         self, email: str | None, phone: str | None
     ) -> Awaitable[list[Customer]] | None:
-        if not self.enabled:
+        if not self.enabled or not (email or phone):
             return None
-        return self._find_customers(email, phone)
-
-    async def _find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
-        if not email and not phone:
-            return []
-        return await self.find_in_every_store(email, phone)
+        return self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:
