@@ -148,7 +148,15 @@ class Plugin:
 Store = TypeVar("Store", bound="CustomerFinder")
 
 
+class Closable(Protocol):
+    async def aclose(self) -> None: ...
+
+
 class CustomerFinder(Protocol):
+    """What a multi-store plugin keeps per store: its client and a customer look-up."""
+
+    client: Closable
+
     async def find_customers(self, email: str | None, phone: str | None) -> list[Customer]: ...
 
 
@@ -165,6 +173,10 @@ class MultiStorePlugin(Plugin, Generic[Store]):
         super().__init__()
         self.stores: dict[str, Store] = {}
 
+    async def stop(self) -> None:
+        stores, self.stores = self.stores, {}
+        await asyncio.gather(*(store.client.aclose() for store in stores.values()))
+
     def store_for(self, key: str | None) -> Store:
         """The store ``key`` names; with one store configured, a record naming none means it."""
         label = self.platform_label or self.name
@@ -180,6 +192,14 @@ class MultiStorePlugin(Plugin, Generic[Store]):
         if key not in self.stores:
             raise FatalError(self.name, f"unknown {label} store {key!r} (configured: {known})", field="store")
         return self.stores[key]
+
+    @hookimpl
+    def commerce_find_customers(
+        self, email: str | None, phone: str | None
+    ) -> Awaitable[list[Customer]] | None:
+        if not self.enabled or not (email or phone):
+            return None
+        return self.find_in_every_store(email, phone)
 
     async def find_in_every_store(self, email: str | None, phone: str | None) -> list[Customer]:
         """Look a person up in every store at once (their waits overlap)."""

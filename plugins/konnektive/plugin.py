@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from zoneinfo import ZoneInfo
 
@@ -10,7 +9,6 @@ from hub.core.hookspecs import hookimpl
 from hub.core.http import RetryPolicy, SlidingWindowLimiter
 from hub.core.models import (
     Address,
-    Customer,
     Order,
     Ref,
     Refund,
@@ -101,22 +99,10 @@ class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
             )
         return SandboxApp(name=self.name, app=app, settings={"stores": stores}, state=app.state.emulator)
 
-    async def stop(self) -> None:
-        stores, self.stores = self.stores, {}
-        await asyncio.gather(*(store.client.aclose() for store in stores.values()))
-
     def _store(self, ref: Ref) -> KonnektiveStore:
         return self.store_for(ref.store)
 
     # ------------------------------------------------------------------ look-ups
-
-    @hookimpl
-    def commerce_find_customers(
-        self, email: str | None, phone: str | None
-    ) -> Awaitable[list[Customer]] | None:
-        if not self.enabled or not (email or phone):
-            return None
-        return self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:

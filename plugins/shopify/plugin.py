@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
@@ -76,10 +75,6 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
                 key, store.brand, client, idempotent_refunds=settings.idempotent_refunds
             )
 
-    async def stop(self) -> None:
-        stores, self.stores = self.stores, {}
-        await asyncio.gather(*(store.client.aclose() for store in stores.values()))
-
     def _limiter(self, context: HubContext, key: str, settings: ShopifySettings) -> RateLimiter:
         """Shopify's bucket is per app and store: a limiter given for the store, else our own bucket."""
         # Not a Redis window even when one is configured: Shopify charges the requested cost up
@@ -116,14 +111,6 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
             if store["brand"] in world.brands_on(self.name)
         }
         return SandboxApp(name=self.name, app=create_app(state), settings={"stores": stores}, state=state)
-
-    @hookimpl
-    def commerce_find_customers(
-        self, email: str | None, phone: str | None
-    ) -> Awaitable[list[Customer]] | None:
-        if not self.enabled or not (email or phone):
-            return None
-        return self.find_in_every_store(email, phone)
 
     # ---- actions on one record
 

@@ -11,7 +11,6 @@ from hub.core.models import (
     Address,
     CheckoutLink,
     CheckoutLinkRequest,
-    Customer,
     Order,
     Ref,
     Refund,
@@ -91,23 +90,10 @@ class StickyioPlugin(MultiStorePlugin[StickyStore]):
             )
             self.stores[key] = StickyStore(key, store, client, settings.order_view_batch)
 
-    async def stop(self) -> None:
-        for store in self.stores.values():
-            await store.client.aclose()
-        self.stores = {}
-
     def _store(self, store_key: str | None) -> StickyStore:
         return self.store_for(store_key)
 
     # ------------------------------------------------------------------ look-ups
-
-    @hookimpl
-    def commerce_find_customers(
-        self, email: str | None, phone: str | None
-    ) -> Awaitable[list[Customer]] | None:
-        if not self.enabled:
-            return None
-        return self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:

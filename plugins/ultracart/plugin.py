@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 
 from hub.core.hookspecs import hookimpl
@@ -87,10 +86,6 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
                 key, store, client, skip_customer_notification=settings.skip_customer_notification
             )
 
-    async def stop(self) -> None:
-        await asyncio.gather(*(store.client.aclose() for store in self.stores.values()))
-        self.stores.clear()
-
     def webhook_events(self, raw: bytes | str) -> list[WebhookEvent]:
         """Events of a webhook delivery, each with a ref into the store of its merchant id."""
         by_merchant = {
@@ -108,14 +103,6 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
         return SandboxApp(name=self.name, app=create_app(state), settings=settings, state=state)
 
     # ------------------------------------------------------------------ commerce hooks
-
-    @hookimpl
-    def commerce_find_customers(
-        self, email: str | None, phone: str | None
-    ) -> Awaitable[list[Customer]] | None:
-        if not self.enabled or not (email or phone):
-            return None
-        return self.find_in_every_store(email, phone)
 
     @hookimpl
     def commerce_list_orders(self, customer: Ref) -> Awaitable[list[Order]] | None:
