@@ -21,7 +21,11 @@ from hub.core.manager import plugin_infos, settings_models
 from hub.core.plugin import Kind
 from hub.core.sandbox import SandboxApp, SandboxWorld, build_world, sandbox_host
 
-SANDBOX_CONFIG = Path("config/sandbox.toml")
+SANDBOX_CONFIG = Path(__file__).resolve().parent.parent / "config" / "sandbox.toml"
+"""The sandbox's settings, found from the package (not the working directory), so ``hub demo``
+works wherever it is run; wheels carry a copy at ``hub/sandbox.toml`` (see pyproject)."""
+if not SANDBOX_CONFIG.exists():
+    SANDBOX_CONFIG = Path(__file__).resolve().parent / "sandbox.toml"
 KIND_ORDER = (Kind.COMMERCE, Kind.HELPDESK, Kind.TELEPHONY)
 
 

@@ -12,9 +12,9 @@ import textwrap
 from pathlib import Path
 from string import Template
 
+from hub.core.hookinfo import hooks_of_kind
 from hub.core.plugin import Kind
 from hub.scaffold.kinds import KINDS
-from hub.testing.checks import hooks_of_kind
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")

@@ -9,7 +9,6 @@ import typer
 
 from hub.cli import ConfigOption, SandboxOption, cli_errors, console, load_runtime
 from hub.runner import Runtime
-from hub.serve.app import ServeOptions, create_app
 
 
 def serve_command(
@@ -23,6 +22,8 @@ def serve_command(
     """Serve webhooks (/webhooks/PLATFORM), the CS Assist inbox app, /healthz and /metrics."""
     import uvicorn
 
+    from hub.serve.app import ServeOptions  # starlette is loaded only by the command that serves
+
     with cli_errors():
         runtime = load_runtime(config, sandbox)
         options = ServeOptions(max_body_bytes=max_body_kb * 1000)
@@ -31,7 +32,7 @@ def serve_command(
 
 
 async def _serve(
-    runtime: Runtime, options: ServeOptions, host: str, port: int, schedule: bool, uvicorn: Any
+    runtime: Runtime, options: Any, host: str, port: int, schedule: bool, uvicorn: Any
 ) -> None:
     scheduler = None
     if schedule:
@@ -41,6 +42,8 @@ async def _serve(
         scheduler.start(paused=True)
         sync_jobs(scheduler, runtime)
         scheduler.resume()
+    from hub.serve.app import create_app
+
     app = create_app(runtime, options, scheduler=scheduler)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,60 +18,25 @@ import pluggy
 from pydantic import BaseModel, SecretStr
 
 from hub.core import hookspecs
+from hub.core.hookinfo import PAGE_ITEMS, hooks_of_kind, is_first_result, is_paged, spec_functions
 from hub.core.manager import implemented_hooks
 from hub.core.models import (
     Address,
     AgentStatus,
-    Call,
     Channel,
     CheckoutLinkRequest,
     CheckoutProduct,
     Consent,
-    Conversation,
     Money,
     Ref,
     RefundLine,
     RefundReason,
     RefundRequest,
     ReplacementRequest,
-    Ticket,
     TicketDraft,
     TicketType,
 )
 from hub.core.plugin import HubContext, Kind, PluginInfo
-
-PAGE_ITEMS: dict[str, type] = {
-    "helpdesk_list_conversations": Conversation,
-    "helpdesk_list_tickets": Ticket,
-    "telephony_list_calls": Call,
-}
-"""What the pages of each ``*_list_*`` hook hold (the hookspecs only say ``list[Any]``)."""
-
-
-def spec_functions() -> dict[str, Callable[..., Any]]:
-    """Every hookspec by name, in the order ``hookspecs.py`` declares them."""
-    return {
-        name: func
-        for name, func in vars(hookspecs).items()
-        if inspect.isfunction(func) and name.split("_", 1)[0] in ("hub", *[k.value for k in Kind])
-    }
-
-
-def hooks_of_kind(kind: Kind | str) -> list[str]:
-    """The hooks a plugin of ``kind`` may implement (``commerce_*`` for commerce...)."""
-    return [name for name in spec_functions() if name.startswith(f"{Kind(kind).value}_")]
-
-
-def is_first_result(hook: str) -> bool:
-    """True for action hooks (``firstresult``): one owning plugin answers."""
-    opts = getattr(spec_functions()[hook], f"{hookspecs.PROJECT}_spec", {})
-    return bool(opts.get("firstresult"))
-
-
-def is_paged(hook: str) -> bool:
-    """True for hooks answering with an async iterator of pages."""
-    return hook in PAGE_ITEMS
-
 
 # --------------------------------------------------------------------------- declarations
 

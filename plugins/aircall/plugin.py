@@ -14,7 +14,6 @@ from hub.core.sandbox import BRANDS, SandboxApp, SandboxWorld, sandbox_host
 from hub.core.webhooks import WebhookEvent
 from plugins.aircall import webhooks
 from plugins.aircall.client import AircallClient
-from plugins.aircall.emulator import DEMO_API_ID, DEMO_API_TOKEN, build_seed, create_app
 from plugins.aircall.mapping import agent_from_aircall, availability_to_aircall, call_from_aircall
 from plugins.aircall.settings import AircallSettings
 
@@ -65,6 +64,8 @@ class AircallPlugin(Plugin):
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
         """The emulator seeded with calls from the world's customers (and some strangers)."""
+        # The emulator is sandbox-only code: a production hub never imports it.
+        from plugins.aircall.emulator import DEMO_API_ID, DEMO_API_TOKEN, build_seed, create_app
         if kind is not Kind.TELEPHONY:
             return None
         numbers = {brand: [p.phone for p in world.people if p.brand == brand][:4] for brand in BRANDS}

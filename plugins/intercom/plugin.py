@@ -25,7 +25,6 @@ from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from hub.core.webhooks import WebhookEvent
 from plugins.intercom import mapping, webhooks
 from plugins.intercom.client import IntercomClient, since_query_value
-from plugins.intercom.emulator import SANDBOX_TOKEN, create_app, seed_from_world
 from plugins.intercom.settings import IntercomSettings
 
 HELPDESK_HOOKS = frozenset(
@@ -90,6 +89,8 @@ class IntercomPlugin(Plugin):
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
         """The emulator seeded with the world's people as contacts, and their tickets."""
+        # The emulator is sandbox-only code: a production hub never imports it.
+        from plugins.intercom.emulator import SANDBOX_TOKEN, create_app, seed_from_world
         if kind is not Kind.HELPDESK:
             return None
         workspace = seed_from_world(world)

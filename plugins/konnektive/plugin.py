@@ -20,7 +20,6 @@ from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from plugins.konnektive import mapping
 from plugins.konnektive.client import KonnektiveClient
-from plugins.konnektive.emulator import brand_slug, create_app, sandbox_stores, seed_from_world
 from plugins.konnektive.mapping import StoreView
 from plugins.konnektive.settings import KonnektiveSettings
 from plugins.konnektive.store import KonnektiveStore
@@ -82,6 +81,8 @@ class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
         """The emulator with the world's Konnektive brands; their orders join the world."""
+        # The emulator is sandbox-only code: a production hub never imports it.
+        from plugins.konnektive.emulator import brand_slug, create_app, sandbox_stores, seed_from_world
         if kind is not Kind.COMMERCE or not world.brands_on(self.name):
             return None
         seed = seed_from_world(world)

@@ -25,9 +25,7 @@ from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from hub.core.webhooks import WebhookEvent
 from plugins.shopify import webhooks
 from plugins.shopify.client import PLATFORM, ShopifyClient
-from plugins.shopify.emulator import create_app
 from plugins.shopify.operations import ShopifyStore
-from plugins.shopify.seed import sandbox_stores, seed_from_world
 from plugins.shopify.settings import ShopifySettings
 
 
@@ -102,6 +100,9 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
         """The GraphQL emulator with the world's Shopify brands (their orders join the world)."""
+        # The emulator is sandbox-only code: a production hub never imports it.
+        from plugins.shopify.emulator import create_app
+        from plugins.shopify.seed import sandbox_stores, seed_from_world
         if kind is not Kind.COMMERCE or not world.brands_on(self.name):
             return None
         state = seed_from_world(world)

@@ -21,7 +21,6 @@ from hub.core.models import (
 from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.core.sandbox import SandboxApp, SandboxWorld
 from plugins.stickyio.client import PLATFORM, StickyioClient
-from plugins.stickyio.emulator import create_app, seed_from_world
 from plugins.stickyio.settings import StickyioSettings
 from plugins.stickyio.store import StickyStore
 
@@ -55,6 +54,8 @@ class StickyioPlugin(MultiStorePlugin[StickyStore]):
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
         """The emulator seeded with the world's Sticky.io shoppers, and settings reaching it."""
+        # The emulator is sandbox-only code: a production hub never imports it.
+        from plugins.stickyio.emulator import create_app, seed_from_world
         if kind is not Kind.COMMERCE or not world.people_on(self.name):
             return None
         instances, settings = seed_from_world(world)

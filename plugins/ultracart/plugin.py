@@ -22,7 +22,6 @@ from hub.core.models import (
 from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from plugins.ultracart.client import PLATFORM, UltracartClient
-from plugins.ultracart.emulator import create_app, seed_from_world
 from plugins.ultracart.mapping import WebhookEvent, webhook_body, webhook_events
 from plugins.ultracart.operations import UltracartStore
 from plugins.ultracart.settings import UltracartSettings
@@ -97,6 +96,8 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
 
     @hookimpl
     def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
+        # The emulator is sandbox-only code: a production hub never imports it.
+        from plugins.ultracart.emulator import create_app, seed_from_world
         if kind is not Kind.COMMERCE or not world.people_on(self.name):
             return None
         state, settings = seed_from_world(world, base_url=f"{sandbox_host(self.name)}/rest/v2")
