@@ -22,7 +22,7 @@ from typing import Any
 from _common import CountingTransport, NoLimits, heading, verdict
 
 from hub.core.manager import Hub
-from hub.runner import Runtime, run_flow
+from hub.engine import Runtime, run_flow
 from hub.sandbox import Sandbox
 
 CURSOR = {"cs_assist": ("POST /conversations/search", 150), "call_log": ("GET /v1/calls", 50)}

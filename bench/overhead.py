@@ -29,7 +29,7 @@ from _common import NoLimits, Served, cpu_seconds, heading, verdict
 
 from hub.core.config import config_from_mapping
 from hub.core.plugin import HubContext
-from hub.runner import run_flow
+from hub.engine import run_flow
 
 PAGE = 150
 

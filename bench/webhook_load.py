@@ -38,7 +38,7 @@ from _common import Served  # noqa: E402
 
 from hub.core.config import config_from_mapping  # noqa: E402
 from hub.core.manager import get_plugin_manager, settings_models  # noqa: E402
-from hub.runner import Runtime  # noqa: E402
+from hub.engine import Runtime  # noqa: E402
 from hub.sandbox import SANDBOX_CONFIG, Sandbox  # noqa: E402
 from hub.serve.app import ServeOptions, create_app  # noqa: E402
 from plugins.aircall.emulator import render_call  # noqa: E402

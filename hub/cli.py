@@ -20,7 +20,7 @@ from rich.table import Table
 from hub.core.config import load_config
 from hub.core.errors import ConfigError, HubError
 from hub.core.manager import get_plugin_manager, implemented_hooks, plugin_infos, settings_models
-from hub.runner import RunReport, Runtime, describe_missing, flow_counts_line, run_flow
+from hub.engine import RunReport, Runtime, describe_missing, flow_counts_line, run_flow
 
 app = typer.Typer(
     help="Keep the support team's helpdesk, telephony and stores in step.",
@@ -158,22 +158,23 @@ def print_report(report: RunReport) -> None:
 
 @app.command()
 def schedule(config: ConfigOption = None) -> None:
-    """Run the enabled flows on their schedules until Ctrl-C."""
-    from hub.scheduler import run_scheduler
+    """Run the enabled flows on their schedules in this process until Ctrl-C (one line per run)."""
+    from hub.engine.embedded import EmbeddedEngine
 
     with cli_errors():
         runtime = load_runtime(config)
 
-        async def main() -> None:
+        async def main() -> list[Any]:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            console.print("scheduler running; Ctrl-C stops it")
-            names = await run_scheduler(runtime, stop)
-            console.print(f"scheduler stopped ({', '.join(names) or 'no flows'} were scheduled)")
+            engine = EmbeddedEngine(runtime)
+            console.print("scheduler running; Ctrl-C stops it (runs under way finish first)")
+            return await engine.serve(stop)
 
-        asyncio.run(main())
+        scheduled = asyncio.run(main())
+        console.print(f"scheduler stopped ({', '.join(map(str, scheduled)) or 'no units'} were scheduled)")
 
 
 @app.command()
@@ -248,7 +249,7 @@ def dead_letters_retry(ctx: typer.Context, letter_id: int) -> None:
         flow = runtime.flow(letter.flow)
 
         async def retry() -> bool:
-            async with runtime.hub() as hub:
+            async with runtime.session() as hub:
                 ctx_ = RunContext(hub=hub, store=runtime.store, config=runtime.config, flow=letter.flow)
                 return await flow.retry_dead_letter(ctx_, letter.payload)
 
@@ -275,7 +276,7 @@ def lookup(
         runtime = load_runtime(config, sandbox)
 
         async def find() -> Any:
-            async with runtime.hub() as hub:
+            async with runtime.session() as hub:
                 return await build_summary(hub, None if phone else email, email if phone else None)
 
         summary = asyncio.run(find())
@@ -362,7 +363,7 @@ def checkout_link(
         runtime = load_runtime(config, sandbox)
 
         async def create() -> Any:
-            async with runtime.hub() as hub:
+            async with runtime.session() as hub:
                 ctx = RunContext(hub=hub, store=runtime.store, config=runtime.config, flow=FLOW)
                 return await create_checkout_link(ctx, request)
 
@@ -470,80 +471,76 @@ def print_pass(number: int, result: Any) -> None:
 @app.command()
 def worker(
     config: ConfigOption = None,
-    poll: Annotated[float, typer.Option(help="Seconds between looks for due work.")] = 5.0,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.")] = 5.0,
     until_done: Annotated[
-        bool, typer.Option("--until-done", help="Stop once every unit has run since --since.")
+        bool, typer.Option("--until-done", help="Stop once every unit's newest run since --since is ok.")
     ] = False,
     since: Annotated[str | None, typer.Option(help="ISO time for --until-done (default: now).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Units this worker runs at once.")] = 2,
 ) -> None:
-    """Run as one of several workers sharing the flows (leases in the database)."""
+    """Work the flows' queue (procrastinate on PostgreSQL) beside other workers, until SIGTERM."""
     from datetime import UTC, datetime
 
-    from hub.worker import run_worker
+    from hub.engine.queue import run_worker
 
     with cli_errors():
         runtime = load_runtime(config)
         start = datetime.fromisoformat(since) if since else datetime.now(UTC)
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
-
-        async def main_loop() -> list[Any]:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            return await run_worker(runtime, stop, poll=poll, until_done_since=start if until_done else None)
-
-        reports = asyncio.run(main_loop())
-        console.print(f"worker stopped after {len(reports)} run(s)")
-        if any(r.status == "failed" for r in reports):
-            raise typer.Exit(1)
+        asyncio.run(
+            run_worker(
+                runtime, until_done_since=start if until_done else None, poll=poll, concurrency=concurrency
+            )
+        )
+        console.print("worker stopped")
 
 
 @app.command()
 def status(config: ConfigOption = None) -> None:
-    """Workers, their leases, the work that is due, and the last run per flow and store."""
+    """The queue per unit (due, running, failed), the workers, and the last run per unit."""
     from datetime import UTC, datetime
 
-    from hub.worker import is_due, units
+    from hub.engine import is_due, units
 
     with cli_errors():
         runtime = load_runtime(config)
         store, now = runtime.store, datetime.now(UTC)
-        table = Table(title="Workers")
-        for column in ("worker", "host", "pid", "seen", "running"):
-            table.add_column(column)
-        for w in store.workers():
-            table.add_row(
-                w["id"],
-                w["host"],
-                str(w["pid"]),
-                f"{(now - w['seen_at']).total_seconds():.0f}s ago",
-                w["current"] or "-",
-            )
-        console.print(table)
-        table = Table(title="Leases")
-        for column in ("unit", "holder", "expires in"):
-            table.add_column(column)
-        for name, owner, expires in store.leases():
-            table.add_row(name, owner, f"{(expires - now).total_seconds():.0f}s")
-        console.print(table)
+        queue = _queue_status(runtime)
+        if queue is not None:
+            table = Table(title="Workers (procrastinate)")
+            for column in ("worker", "last heartbeat"):
+                table.add_column(column)
+            for worker_id, beat in queue["workers"]:
+                table.add_row(str(worker_id), f"{(now - beat).total_seconds():.0f}s ago")
+            console.print(table)
+        held = {name for name, _, _ in store.leases()}
         last = store.last_runs()
-        table = Table(title="Units")
-        for column in ("flow", "store", "due", "last run", "status", "counts"):
+        table = Table(title="Units" if queue is not None else "Units (embedded: no queue)")
+        for column in ("unit", "due", "queued", "running", "failed", "last run", "status"):
             table.add_column(column)
         for unit in units(runtime):
             run_ = last.get((unit.flow, unit.scope))
-            when = run_.started_at.strftime("%Y-%m-%d %H:%M:%S") if run_ else "never"
+            jobs = queue["units"].get(unit.lease, {}) if queue is not None else {}
             table.add_row(
-                unit.flow,
-                unit.scope or "-",
+                str(unit),
                 "yes" if is_due(runtime, unit, run_, now) else "no",
-                when,
+                str(jobs.get("todo", 0)) if queue is not None else "-",
+                "yes" if unit.lease in held else "no",
+                str(jobs.get("failed", 0)) if queue is not None else "-",
+                run_.started_at.strftime("%Y-%m-%d %H:%M:%S") if run_ else "never",
                 run_.status if run_ else "-",
-                flow_counts_line(run_.counts) if run_ else "",
             )
         console.print(table)
+
+
+def _queue_status(runtime: Runtime) -> dict[str, Any] | None:
+    """The procrastinate queue's state, or None on an embedded (SQLite) hub."""
+    if not runtime.config.hub.database_url.startswith("postgresql"):
+        return None
+    from hub.engine.queue import queue_status
+
+    return asyncio.run(queue_status(runtime))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pluggy
 
+from hub.engine import RunReport, Runtime, run_flow
 from hub.flows import ORDER
-from hub.runner import RunReport, Runtime, run_flow
 from hub.sandbox import Sandbox
 
 DEMO_DB = Path("var/demo.db")
@@ -38,7 +38,7 @@ async def run_demo(
     config = sandbox.config(database_url=f"sqlite:///{database}")
     runtime = Runtime.from_config(pm, config, transports=sandbox.transports())
     results: list[DemoPass] = []
-    async with runtime.hub() as hub:
+    async with runtime.session() as hub:
         for _ in range(passes):
             current = DemoPass()
             for name in ORDER:

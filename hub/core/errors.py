@@ -137,3 +137,15 @@ class IdempotencyConflict(HubError):
 
 class LeaseBusy(HubError):
     """Another process holds the lease for this flow."""
+
+
+class ServiceUnavailable(HubError):
+    """A service the hub itself depends on (its database, Redis) cannot be reached.
+
+    Not a platform's answer: flows never park a record for it, the run fails with one line
+    naming the service, cursors stay, and the next run catches up.
+    """
+
+    def __init__(self, service: str, reason: str) -> None:
+        self.service = service
+        super().__init__(f"{service} unreachable ({' '.join(reason.split())[:200]})")

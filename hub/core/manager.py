@@ -109,15 +109,26 @@ class Hub:
         self.context = HubContext(
             config=config, transports=transports or {}, limiters=limiters or {}, shared=_shared_limits(config)
         )
+        self.running = False
         unknown = set(config.plugins) - {name for name, _ in pm.list_name_plugin()}
         if unknown:
             raise ConfigError(config.source, f"plugins.{sorted(unknown)[0]}", "unknown plugin")
 
     async def start(self) -> None:
         await _gather(self.pm.hook.hub_startup(context=self.context))
+        self.running = True
 
     async def stop(self) -> None:
+        self.running = False
         await _gather(self.pm.hook.hub_shutdown())
+
+    def plugin_health(self) -> dict[str, str]:
+        """``ok`` or why not, for each enabled plugin (a plugin object may say ``ready``)."""
+        health = {}
+        for info in self.enabled():
+            ready = getattr(self.pm.get_plugin(info.name), "ready", True)
+            health[info.name] = "ok" if self.running and ready else "not started"
+        return health
 
     async def __aenter__(self) -> Hub:
         await self.start()

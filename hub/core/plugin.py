@@ -100,6 +100,8 @@ class Plugin:
     def __init__(self) -> None:
         self.settings: Any = None
         self.context: HubContext | None = None
+        self.ready = False
+        """True from the end of ``start`` to the beginning of ``stop`` (``/healthz`` reads it)."""
 
     @property
     def enabled(self) -> bool:
@@ -130,13 +132,18 @@ class Plugin:
         if settings is None or not settings.enabled:
             return None
         self.settings, self.context = settings, context
-        return self.start(context)
+        return self._started(context)
 
     @hookimpl
     def hub_shutdown(self) -> Awaitable[None] | None:
         if not self.enabled:
             return None
+        self.ready = False
         return self.stop()
+
+    async def _started(self, context: HubContext) -> None:
+        await self.start(context)
+        self.ready = True
 
     async def start(self, context: HubContext) -> None:
         """Open clients; override in plugins that talk to a platform."""

@@ -10,12 +10,18 @@ windows never sees more than its limit in one of them either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.exceptions import RedisError
+
+from hub.core.errors import ServiceUnavailable
 
 KEY_PREFIX = "hub-limits"
 
@@ -27,6 +33,12 @@ class SharedLimits:
         uri = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
         self.storage = RedisStorage(uri, implementation="redispy", key_prefix=prefix)
         self.strategy = MovingWindowRateLimiter(self.storage)
+
+    async def ping(self) -> None:
+        """Raise ``ServiceUnavailable`` unless Redis answers (``/healthz``)."""
+        with redis_outage():
+            if not await self.storage.check():
+                raise ServiceUnavailable("redis", "no answer to PING")
 
     def window(self, key: str, limit: float, period: float) -> RedisWindowLimiter:
         return RedisWindowLimiter(self, key, limit, period)
@@ -50,12 +62,22 @@ class RedisWindowLimiter:
             await asyncio.sleep(delay)
         cost = min(max(1, math.ceil(cost)), self.item.amount)
         strategy = self.shared.strategy
-        while not await strategy.hit(self.item, self.key, cost=cost):
-            stats = await strategy.get_window_stats(self.item, self.key)
-            await asyncio.sleep(max(0.005, stats.reset_time - time.time()))
+        with redis_outage():
+            while not await strategy.hit(self.item, self.key, cost=cost):
+                stats = await strategy.get_window_stats(self.item, self.key)
+                await asyncio.sleep(max(0.005, stats.reset_time - time.time()))
 
     def pause_until(self, moment: float) -> None:
         self._paused_until = max(self._paused_until, moment)
 
     def settle(self, cost: float = 1) -> None:
         """Requests are counted when taken: Redis holds no in-flight state to release."""
+
+
+@contextlib.contextmanager
+def redis_outage() -> Iterator[None]:
+    """Redis down is an outage of the hub's own infrastructure: ``ServiceUnavailable``, one line."""
+    try:
+        yield
+    except (RedisError, StorageError, OSError) as exc:
+        raise ServiceUnavailable("redis", str(exc) or type(exc).__name__) from None

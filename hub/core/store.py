@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -43,6 +43,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from hub.core.errors import HubError, IdempotencyConflict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_ID = 0x6875625F6D6967  # "hub_mig": one advisory lock id for the schema
+DEFAULT_HOLD = timedelta(seconds=60)
+"""How long a ledger holder's claim lasts without renewal (renewed every third of it)."""
 
 
 def utcnow() -> datetime:
@@ -94,6 +97,10 @@ ledger = Table(
     Column("attempts", Integer, nullable=False, default=1),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Who carries a pending action out right now (a run or a process), and until when: the
+    # holder renews ``held_until`` while the platform call lasts; past it, the holder is dead.
+    Column("holder", String(200)),
+    Column("held_until", UtcDateTime),
 )
 
 dead_letters = Table(
@@ -121,17 +128,7 @@ runs = Table(
     Column("counts", JSON),
     Column("error", Text),
     Column("report", JSON),
-)
-
-workers = Table(
-    "workers",
-    metadata,
-    Column("id", String(200), primary_key=True),
-    Column("host", String(200), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("started_at", UtcDateTime, nullable=False),
-    Column("seen_at", UtcDateTime, nullable=False),
-    Column("current", String(300)),
+    Column("token", Integer),
 )
 
 call_attempts = Table(
@@ -152,11 +149,30 @@ leases = Table(
     Column("owner", String(200), nullable=False),
     Column("acquired_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+    # The fencing token: it grows each time the lease is taken, never goes back.
+    Column("token", Integer, nullable=False, default=0),
 )
 
 
 class StoreUnreachable(HubError):
     """The state store's database cannot be reached or migrated."""
+
+
+class FencedOut(HubError):
+    """A newer run of the same unit holds the lease: this run must stop and write nothing more."""
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A run's claim on its unit: the lease name and the fencing token it was given.
+
+    Writes made under a fence commit only while ``token`` is still the lease's token, so a run
+    that stalled past its lease (paused, swapped out, partitioned) cannot overwrite the work of
+    the run that took over (Kleppmann's fencing tokens).
+    """
+
+    name: str
+    token: int
 
 
 class Status(StrEnum):
@@ -195,6 +211,8 @@ class LedgerEntry:
     attempts: int
     fresh: bool = False
     """True when this call created the entry; False when an earlier run left it."""
+    in_flight: bool = False
+    """Pending and held by another live holder: it is being carried out right now elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -243,7 +261,11 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as connection:
+            with _migration_lock(self.engine), self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Held to the end of this transaction: processes starting together on an
+                    # empty database migrate one after another, the later ones find it done.
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")
         except OperationalError as exc:
@@ -255,8 +277,42 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
-            yield connection
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except OperationalError as exc:
+            # An outage, not a bug: one line naming the database, never a driver traceback.
+            reason = " ".join(str(exc.orig).split())[:200]
+            raise StoreUnreachable(f"database {_safe_url(self.url)} unreachable ({reason})") from None
+
+    def ping(self) -> None:
+        """Raise ``StoreUnreachable`` unless the database answers a trivial query."""
+        with self._tx() as c:
+            c.execute(select(1))
+
+    # ---- fencing
+
+    def _check_fence(self, c: Connection, fence: Fence | None) -> None:
+        """Inside a write transaction: go on only while ``fence`` is the lease's current token.
+
+        The no-op update takes the lease row's write lock until the transaction commits, so a
+        newer run cannot take the lease between this check and the writes that follow it.
+        """
+        if fence is None:
+            return
+        current = c.execute(
+            update(leases)
+            .where(leases.c.name == fence.name, leases.c.token == fence.token)
+            .values(token=leases.c.token)
+        ).rowcount
+        if current != 1:
+            raise FencedOut(f"a newer run holds {fence.name} (this run's token {fence.token} is stale)")
+
+    def check_fence(self, fence: Fence | None) -> None:
+        """Raise ``FencedOut`` when a newer run has taken the lease (before a platform call)."""
+        if fence is not None:
+            with self._tx() as c:
+                self._check_fence(c, fence)
 
     # ---- cursors
 
@@ -271,9 +327,10 @@ class Store:
             return None
         return Cursor(row.position, row.last_id or "")
 
-    def set_cursor(self, flow: str, cursor: Cursor, scope: str = "") -> None:
+    def set_cursor(self, flow: str, cursor: Cursor, scope: str = "", *, fence: Fence | None = None) -> None:
         values = {"position": cursor.position, "last_id": cursor.last_id, "updated_at": utcnow()}
         with self._tx() as c:
+            self._check_fence(c, fence)
             changed = c.execute(
                 update(cursors).where(cursors.c.flow == flow, cursors.c.scope == scope).values(**values)
             ).rowcount
@@ -283,17 +340,29 @@ class Store:
     # ---- ledger
 
     def ledger_begin(
-        self, key: str, *, flow: str, platform: str, action: str, intent: dict[str, Any]
+        self,
+        key: str,
+        *,
+        flow: str,
+        platform: str,
+        action: str,
+        intent: dict[str, Any],
+        holder: str | None = None,
+        hold: timedelta = DEFAULT_HOLD,
+        fence: Fence | None = None,
     ) -> LedgerEntry:
         """Record the intent before acting; return the existing entry if the key is known.
 
         The same key with a different intent is an ``IdempotencyConflict``: the caller derived
-        the key from a record version but is now asking for something else.
+        the key from a record version but is now asking for something else. A pending entry
+        another live holder holds comes back ``in_flight`` (leave it alone); one whose holder
+        stopped renewing it (a crash) is taken over by ``holder``, to be recovered.
         """
         digest = request_hash(intent)
         now = utcnow()
         try:
             with self._tx() as c:
+                self._check_fence(c, fence)
                 c.execute(
                     insert(ledger).values(
                         key=key,
@@ -306,30 +375,57 @@ class Store:
                         attempts=1,
                         created_at=now,
                         updated_at=now,
+                        holder=holder,
+                        held_until=now + hold if holder else None,
                     )
                 )
         except IntegrityError:
-            return self._resume(key, digest)
+            return self._resume(key, digest, holder, hold, fence)
         entry = self.ledger_get(key)
         assert entry is not None
-        return LedgerEntry(**{**entry.__dict__, "fresh": True})
+        return replace(entry, fresh=True)
 
-    def _resume(self, key: str, digest: str) -> LedgerEntry:
+    def _resume(
+        self, key: str, digest: str, holder: str | None, hold: timedelta, fence: Fence | None
+    ) -> LedgerEntry:
+        now = utcnow()
         with self._tx() as c:
             row = c.execute(select(ledger).where(ledger.c.key == key)).one()
             if row.request_hash != digest:
                 raise IdempotencyConflict(
                     f"ledger key {key!r} was first used for another request ({row.action})"
                 )
+            taken = 1
             if row.status == Status.PENDING:
-                c.execute(
-                    update(ledger)
-                    .where(ledger.c.key == key)
-                    .values(attempts=ledger.c.attempts + 1, updated_at=utcnow())
+                self._check_fence(c, fence)
+                free = (
+                    ledger.c.holder.is_(None)
+                    | (ledger.c.holder == holder)
+                    | ledger.c.held_until.is_(None)
+                    | (ledger.c.held_until < now)
                 )
+                taken = c.execute(
+                    update(ledger)
+                    .where(ledger.c.key == key, ledger.c.status == Status.PENDING, free)
+                    .values(
+                        attempts=ledger.c.attempts + 1,
+                        updated_at=now,
+                        holder=holder,
+                        held_until=now + hold if holder else None,
+                    )
+                ).rowcount
         entry = self.ledger_get(key)
         assert entry is not None
-        return entry
+        return replace(entry, in_flight=True) if not taken and entry.status is Status.PENDING else entry
+
+    def ledger_hold(self, key: str, holder: str, hold: timedelta = DEFAULT_HOLD) -> None:
+        """Renew ``holder``'s claim on a pending entry while its platform call goes on."""
+        with self._tx() as c:
+            c.execute(
+                update(ledger)
+                .where(ledger.c.key == key, ledger.c.holder == holder, ledger.c.status == Status.PENDING)
+                .values(held_until=utcnow() + hold)
+            )
 
     def ledger_reopen(self, key: str, intent: dict[str, Any]) -> None:
         """Let a refused action be tried again with new parameters.
@@ -367,16 +463,30 @@ class Store:
             attempts=row.attempts,
         )
 
-    def ledger_done(self, key: str, outcome: dict[str, Any]) -> None:
-        self._ledger_finish(key, Status.DONE, outcome=json.loads(json.dumps(outcome, default=str)))
+    def ledger_done(
+        self, key: str, outcome: dict[str, Any], *, holder: str | None = None, fence: Fence | None = None
+    ) -> None:
+        outcome = json.loads(json.dumps(outcome, default=str))
+        self._ledger_finish(key, Status.DONE, holder, fence, outcome=outcome)
 
-    def ledger_failed(self, key: str, error: str) -> None:
-        self._ledger_finish(key, Status.FAILED, error=error)
+    def ledger_failed(
+        self, key: str, error: str, *, holder: str | None = None, fence: Fence | None = None
+    ) -> None:
+        self._ledger_finish(key, Status.FAILED, holder, fence, error=error)
 
-    def _ledger_finish(self, key: str, status: Status, **values: Any) -> None:
+    def _ledger_finish(
+        self, key: str, status: Status, holder: str | None, fence: Fence | None, **values: Any
+    ) -> None:
+        """Settle a pending entry; a settled one never changes (a late run cannot undo a done)."""
+        where = [ledger.c.key == key, ledger.c.status == Status.PENDING]
+        if holder is not None:
+            where.append(ledger.c.holder == holder)
         with self._tx() as c:
+            self._check_fence(c, fence)
             c.execute(
-                update(ledger).where(ledger.c.key == key).values(status=status, updated_at=utcnow(), **values)
+                update(ledger)
+                .where(*where)
+                .values(status=status, updated_at=utcnow(), held_until=None, **values)
             )
 
     def ledger_latest(self, prefix: str) -> LedgerEntry | None:
@@ -405,11 +515,14 @@ class Store:
 
     # ---- dead letters
 
-    def add_dead_letter(self, flow: str, record: str, payload: Any, reason: str) -> int:
+    def add_dead_letter(
+        self, flow: str, record: str, payload: Any, reason: str, *, fence: Fence | None = None
+    ) -> int:
         """Park a record the flow could not handle; the same record again only bumps ``retries``."""
         now = utcnow()
         safe_payload = json.loads(json.dumps(payload, default=str))
         with self._tx() as c:
+            self._check_fence(c, fence)
             existing = c.execute(
                 select(dead_letters.c.id).where(dead_letters.c.flow == flow, dead_letters.c.record == record)
             ).scalar()
@@ -454,10 +567,12 @@ class Store:
 
     # ---- runs
 
-    def run_started(self, flow: str, scope: str = "") -> int:
+    def run_started(self, flow: str, scope: str = "", token: int | None = None) -> int:
         with self._tx() as c:
             result = c.execute(
-                insert(runs).values(flow=flow, scope=scope, status="running", started_at=utcnow(), counts={})
+                insert(runs).values(
+                    flow=flow, scope=scope, status="running", started_at=utcnow(), counts={}, token=token
+                )
             )
             return int(result.inserted_primary_key[0])
 
@@ -502,31 +617,6 @@ class Store:
             ).all()
         return {(r.flow, r.scope) for r in rows}
 
-    # ---- workers
-
-    def worker_seen(self, worker_id: str, host: str, pid: int, current: str | None) -> None:
-        """Record that a worker is alive (and what it is running)."""
-        now = utcnow()
-        with self._tx() as c:
-            updated = c.execute(
-                update(workers).where(workers.c.id == worker_id).values(seen_at=now, current=current)
-            ).rowcount
-            if not updated:
-                c.execute(
-                    insert(workers).values(
-                        id=worker_id, host=host, pid=pid, started_at=now, seen_at=now, current=current
-                    )
-                )
-
-    def worker_gone(self, worker_id: str) -> None:
-        with self._tx() as c:
-            c.execute(delete(workers).where(workers.c.id == worker_id))
-
-    def workers(self) -> list[dict[str, Any]]:
-        with self._tx() as c:
-            rows = c.execute(select(workers).order_by(workers.c.started_at)).all()
-        return [dict(row._mapping) for row in rows]
-
     # ---- outbound call attempts
 
     def record_call_attempt(
@@ -560,23 +650,50 @@ class Store:
 
     # ---- leases
 
-    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
-        """Take (or renew) the named lease unless another owner holds an unexpired one."""
+    def take_lease(self, name: str, owner: str, ttl: timedelta) -> Fence | None:
+        """Take the named lease unless another owner holds an unexpired one; a new, larger token.
+
+        Returns the ``Fence`` the holder's writes carry, or None when the lease is taken.
+        """
         now = utcnow()
-        expires = now + ttl
+        values = {"owner": owner, "acquired_at": now, "expires_at": now + ttl}
         try:
             with self._tx() as c:
-                c.execute(insert(leases).values(name=name, owner=owner, acquired_at=now, expires_at=expires))
-            return True
+                c.execute(insert(leases).values(name=name, token=1, **values))
+            return Fence(name, 1)
         except IntegrityError:
             pass
         with self._tx() as c:
             taken = c.execute(
                 update(leases)
                 .where(leases.c.name == name, (leases.c.expires_at < now) | (leases.c.owner == owner))
-                .values(owner=owner, acquired_at=now, expires_at=expires)
+                .values(token=leases.c.token + 1, **values)
             ).rowcount
-        return taken == 1
+            if taken != 1:
+                return None
+            token = c.execute(select(leases.c.token).where(leases.c.name == name)).scalar_one()
+        return Fence(name, int(token))
+
+    def renew_lease(self, fence: Fence, ttl: timedelta) -> bool:
+        """Push the lease's expiry on; False when a newer run has taken it (this run is stale)."""
+        with self._tx() as c:
+            return (
+                c.execute(
+                    update(leases)
+                    .where(leases.c.name == fence.name, leases.c.token == fence.token)
+                    .values(expires_at=utcnow() + ttl)
+                ).rowcount
+                == 1
+            )
+
+    def release_lease(self, fence: Fence) -> None:
+        """Let the lease go at once (the token stays, so the next holder's is larger)."""
+        with self._tx() as c:
+            c.execute(
+                update(leases)
+                .where(leases.c.name == fence.name, leases.c.token == fence.token)
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
 
     def leases(self) -> list[tuple[str, str, datetime]]:
         """``(name, owner, expires_at)`` of every lease still held."""
@@ -585,10 +702,6 @@ class Store:
                 select(leases).where(leases.c.expires_at > utcnow()).order_by(leases.c.name)
             ).all()
         return [(r.name, r.owner, r.expires_at) for r in rows]
-
-    def release_lease(self, name: str, owner: str) -> None:
-        with self._tx() as c:
-            c.execute(delete(leases).where(leases.c.name == name, leases.c.owner == owner))
 
     def lease_holder(self, name: str) -> str | None:
         with self._tx() as c:
@@ -633,3 +746,20 @@ def _make_engine(url: str) -> Engine:
 
 def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations of a SQLite file across processes (PostgreSQL uses an advisory lock)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate-lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

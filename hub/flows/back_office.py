@@ -375,7 +375,7 @@ class BackOffice(Flow):
             action="add_note",
             intent={"ticket": ticket.id, "body": body},
             do=note,
-            recover=noted_before,
+            find_existing=noted_before,  # the same words on the ticket: never noted twice
         )
 
         async def move() -> Outcome:

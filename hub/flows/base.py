@@ -20,9 +20,9 @@ from hub.core import metrics
 from hub.core.config import HubConfig
 from hub.core.crashpoints import crash_point
 from hub.core.errors import MappingError
-from hub.core.ledger import ActionResult, Outcome, perform
+from hub.core.ledger import ActionResult, Lookup, Outcome, new_holder, perform
 from hub.core.manager import Hub
-from hub.core.store import Cursor, Store, id_order
+from hub.core.store import Cursor, Fence, Store, id_order
 
 log = logging.getLogger("hub.flows")
 
@@ -49,6 +49,10 @@ class RunContext:
     """What a dry run would have done, one line per action."""
     report: list[str] = field(default_factory=list)
     """Lines for people to read after the run (unknown callers, quality counts...)."""
+    fence: Fence | None = None
+    """The run's lease and fencing token: its writes commit only while it is current."""
+    holder: str = field(default_factory=new_holder)
+    """Who this run is, as the ledger entries it holds name it."""
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
@@ -65,7 +69,7 @@ class RunContext:
     def save_cursor(self, cursor: Cursor) -> None:
         crash_point("cursor.before_save")
         if not self.dry_run:
-            self.store.set_cursor(self.flow, cursor, self.scope)
+            self.store.set_cursor(self.flow, cursor, self.scope, fence=self.fence)
         crash_point("cursor.after_save")
 
     async def new_records(
@@ -80,6 +84,7 @@ class RunContext:
         cursor = self.cursor()
         since = cursor.position if cursor else None
         async for page in self.hub.pages(hook, since=since, **kwargs):
+            self.store.check_fence(self.fence)  # a stale run stops here, before acting on the page
             records = [r for r in page if not isinstance(r, MappingError)]
             for broken in (r for r in page if isinstance(r, MappingError)):
                 self.dead_letter(
@@ -100,7 +105,7 @@ class RunContext:
         self.count("dead_letters")
         metrics.dead_letter(self.flow)
         if not self.dry_run:
-            self.store.add_dead_letter(self.flow, record, payload, reason)
+            self.store.add_dead_letter(self.flow, record, payload, reason, fence=self.fence)
 
     async def perform(
         self,
@@ -110,7 +115,9 @@ class RunContext:
         action: str,
         intent: dict[str, Any],
         do: Callable[[], Awaitable[Outcome]],
-        recover: Callable[[], Awaitable[Outcome | None]] | None = None,
+        recover: Lookup | None = None,
+        find_existing: Lookup | None = None,
+        wait: float | None = None,
     ) -> ActionResult:
         """Do one platform write exactly once (see ``hub.core.ledger.perform``)."""
         if self.dry_run:
@@ -130,7 +137,14 @@ class RunContext:
             intent=intent,
             do=do,
             recover=recover,
+            find_existing=find_existing,
+            fence=self.fence,
+            holder=self.holder,
+            wait=wait,
         )
+        if result.in_progress:
+            self.count("in_progress")
+            return result
         self.count("duplicates" if result.duplicate else "actions" if result.ok else "refused")
         metrics.ledger_action(self.flow, action, _outcome(result))
         return result

@@ -73,7 +73,7 @@ class CallLog(Flow):
             action="add_note",
             intent={"call": call.id, "conversation": conversation.id},
             do=write,
-            recover=already_written,
+            find_existing=already_written,  # the marker: never a second note, even on a new database
         )
         if result.ok and not result.duplicate:
             ctx.count("notes")

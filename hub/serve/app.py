@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,10 +27,11 @@ from starlette.routing import Route
 
 from hub.core import metrics
 from hub.core.errors import HubError
+from hub.core.ledger import PROCESS as OWNER
 from hub.core.manager import Hub
 from hub.core.store import utcnow
 from hub.core.webhooks import WebhookEvent, WebhookRefused
-from hub.runner import OWNER, Runtime
+from hub.engine import Runtime
 from hub.serve.inbox import Inbox
 from hub.serve.inbox_app import InboxApp
 from hub.serve.processor import Processor
@@ -184,9 +184,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        hub = runtime.hub()
         inbox = Inbox(runtime.store)
-        async with hub:
+        async with runtime.session() as hub:
             worker = Worker(inbox, Processor(runtime, hub, inbox), options)
             app.state.hub_server = ServerState(
                 runtime, hub, inbox, InboxWriter(inbox), worker, InboxApp(runtime, hub), options, scheduler
@@ -313,14 +312,15 @@ async def inbox_app_submit(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    """200 when the store answers and the worker (and scheduler, if any) run; 503 otherwise."""
+    """200 when the database, Redis (if configured), every enabled plugin, the inbox worker and
+    the scheduler (if any) are up; 503 naming what is down otherwise."""
     state = server(request)
-    checks: dict[str, Any] = {}
-    try:
-        await run_in_threadpool(_ping, state)
-        checks["store"] = "ok"
-    except Exception as exc:  # any driver error means unreachable
-        checks["store"] = f"unreachable: {type(exc).__name__}"
+    checks: dict[str, Any] = {"database": await _check(run_in_threadpool(state.runtime.store.ping))}
+    shared = state.hub.context.shared
+    if shared is not None:
+        checks["redis"] = await _check(shared.ping())
+    for name, status in state.hub.plugin_health().items():
+        checks[f"plugin:{name}"] = status
     if state.options.worker:
         checks["inbox_worker"] = "ok" if state.worker.alive else "stopped"
     if state.scheduler is not None:
@@ -331,9 +331,12 @@ async def healthz(request: Request) -> Response:
     )
 
 
-def _ping(state: ServerState) -> None:
-    with state.runtime.store.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+async def _check(probe: Any) -> str:
+    try:
+        await probe
+    except Exception as exc:  # any error of the probe means the service is not usable
+        return f"unreachable: {type(exc).__name__}"
+    return "ok"
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from hub.cli import ConfigOption, SandboxOption, cli_errors, console, load_runtime
-from hub.runner import Runtime
+from hub.engine import Runtime
 
 
 def serve_command(
@@ -34,23 +34,19 @@ def serve_command(
 async def _serve(
     runtime: Runtime, options: Any, host: str, port: int, schedule: bool, uvicorn: Any
 ) -> None:
-    scheduler = None
-    if schedule:
-        from hub.scheduler import build_scheduler, sync_jobs
-
-        scheduler = build_scheduler(runtime)
-        scheduler.start(paused=True)
-        sync_jobs(scheduler, runtime)
-        scheduler.resume()
+    from hub.engine.embedded import EmbeddedEngine
     from hub.serve.app import create_app
 
-    app = create_app(runtime, options, scheduler=scheduler)
+    engine = EmbeddedEngine(runtime) if schedule else None
+    app = create_app(runtime, options, scheduler=engine)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
-    try:
-        await server.serve()
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+    # One session for the whole process: the server and the scheduled runs share the plugins.
+    async with runtime.session():
+        if engine is None:
+            await server.serve()
+            return
+        async with engine.started():
+            await server.serve()
 
 
 __all__ = ["serve_command"]

@@ -33,13 +33,13 @@ from hub.core.models import (
     TicketDraft,
     TicketType,
 )
+from hub.engine import Runtime
 from hub.flows.back_office import BackOffice
 from hub.flows.base import RunContext
 from hub.flows.checkout_link import FLOW as CHECKOUT_FLOW
 from hub.flows.checkout_link import create_checkout_link
 from hub.flows.summary import build_summary
 from hub.flows.tickets import ADDRESS_FORMAT
-from hub.runner import Runtime
 from hub.serve import canvas as ui
 from hub.serve.processor import flow_leases, flow_scopes
 

@@ -18,15 +18,16 @@ from datetime import timedelta
 
 from hub.core import metrics
 from hub.core.errors import CapabilityMissing, FatalError, MappingError, RetriableError
+from hub.core.ledger import PROCESS as OWNER
 from hub.core.manager import Hub
 from hub.core.models import Call, Contact, Conversation, Order, Ref, Ticket
-from hub.core.store import Store
+from hub.core.store import Fence, Store
 from hub.core.webhooks import WebhookAction
+from hub.engine import Runtime, Unit
 from hub.flows.back_office import BackOffice
 from hub.flows.base import RunContext
 from hub.flows.call_log import CallLog
 from hub.flows.cs_assist import CsAssist
-from hub.runner import OWNER, Runtime
 from hub.serve.inbox import Inbox, InboxRow, InboxStatus
 
 log = logging.getLogger("hub.serve.processor")
@@ -52,21 +53,21 @@ def flow_scopes(runtime: Runtime, flow: str) -> list[str]:
 
 
 @asynccontextmanager
-async def flow_leases(store: Store, flow: str, scopes: list[str]) -> AsyncIterator[bool]:
-    """Hold every lease of ``flow`` (all or none); yields False when a run holds one of them."""
+async def flow_leases(store: Store, flow: str, scopes: list[str]) -> AsyncIterator[list[Fence] | None]:
+    """Hold every lease of ``flow`` (all or none); yields None when a run holds one of them."""
     owner = f"{OWNER}:webhook:{uuid.uuid4().hex[:6]}"
-    taken: list[str] = []
+    taken: list[Fence] = []
     try:
         for scope in scopes:
-            name = f"flow:{flow}:{scope}"
-            if not store.acquire_lease(name, owner, LEASE_TTL):
-                yield False
+            fence = store.take_lease(Unit(flow, scope).lease, owner, LEASE_TTL)
+            if fence is None:
+                yield None
                 return
-            taken.append(name)
-        yield True
+            taken.append(fence)
+        yield taken
     finally:
-        for name in taken:
-            store.release_lease(name, owner)
+        for fence in taken:
+            store.release_lease(fence)
 
 
 class Processor:
@@ -87,14 +88,15 @@ class Processor:
                     self._finish(row, InboxStatus.IGNORED, f"flow {flow} is not enabled")
                 continue
             async with flow_leases(self.runtime.store, flow, flow_scopes(self.runtime, flow)) as held:
-                if not held:
+                if held is None:
                     self.inbox.release(group, count_attempt=False)
                     deferred.extend(group)
                     continue
-                await self._concurrently(flow, group)
+                # A flow of one scope fences the writes like a scheduled run does.
+                await self._concurrently(flow, group, held[0] if len(held) == 1 else None)
         return deferred
 
-    async def _concurrently(self, flow: str, rows: list[InboxRow]) -> None:
+    async def _concurrently(self, flow: str, rows: list[InboxRow], fence: Fence | None) -> None:
         """Rows about different records at once; rows about one record in arrival order."""
         chains: dict[str, list[InboxRow]] = defaultdict(list)
         for row in rows:
@@ -104,12 +106,14 @@ class Processor:
         async def run_chain(chain: list[InboxRow]) -> None:
             async with limit:
                 for row in chain:
-                    await self._one(flow, row)
+                    await self._one(flow, row, fence)
 
         await asyncio.gather(*(run_chain(chain) for chain in chains.values()))
 
-    async def _one(self, flow: str, row: InboxRow) -> None:
-        ctx = RunContext(hub=self.hub, store=self.runtime.store, config=self.runtime.config, flow=flow)
+    async def _one(self, flow: str, row: InboxRow, fence: Fence | None) -> None:
+        ctx = RunContext(
+            hub=self.hub, store=self.runtime.store, config=self.runtime.config, flow=flow, fence=fence
+        )
         try:
             await self.act(ctx, row)
         except RetriableError as exc:

@@ -142,14 +142,56 @@ def test_dead_letters_keep_one_row_per_record(store):
     assert store.drop_dead_letter(first) and store.dead_letters() == []
 
 
-def test_lease_is_exclusive_until_it_expires(store):
-    assert store.acquire_lease("flow:x", "a", timedelta(minutes=1))
-    assert not store.acquire_lease("flow:x", "b", timedelta(minutes=1))
-    assert store.acquire_lease("flow:x", "a", timedelta(minutes=1))  # renewal by the holder
+def test_lease_is_exclusive_until_it_expires_and_its_token_only_grows(store):
+    first = store.take_lease("flow:x", "a", timedelta(minutes=1))
+    assert first is not None and first.token == 1
+    assert store.take_lease("flow:x", "b", timedelta(minutes=1)) is None
+    assert store.renew_lease(first, timedelta(minutes=1))
     assert store.lease_holder("flow:x") == "a"
-    store.release_lease("flow:x", "a")
-    assert store.acquire_lease("flow:x", "b", timedelta(seconds=-1))  # taken, already expired
-    assert store.acquire_lease("flow:x", "c", timedelta(minutes=1))  # expired lease is free
+    store.release_lease(first)
+    second = store.take_lease("flow:x", "b", timedelta(seconds=-1))  # taken, already expired
+    third = store.take_lease("flow:x", "c", timedelta(minutes=1))  # an expired lease is free
+    assert second is not None and third is not None
+    assert (second.token, third.token) == (2, 3)
+    assert not store.renew_lease(second, timedelta(minutes=1))  # b was superseded
+
+
+def test_writes_under_a_stale_fence_are_refused_and_change_nothing(store):
+    from hub.core.store import Cursor, FencedOut, Status, utcnow
+
+    old = store.take_lease("flow:x:", "a", timedelta(seconds=-1))  # a run that stalled past its lease
+    new = store.take_lease("flow:x:", "b", timedelta(minutes=1))
+    assert old is not None and new is not None and new.token > old.token
+    store.ledger_begin("k", flow="x", platform="p", action="refund", intent={"a": 1}, holder="b", fence=new)
+    store.ledger_done("k", {"paid": 1}, holder="b", fence=new)
+    with pytest.raises(FencedOut):
+        store.ledger_failed("k", "refused", fence=old)
+    with pytest.raises(FencedOut):
+        store.set_cursor("x", Cursor(utcnow(), "9"), fence=old)
+    with pytest.raises(FencedOut):
+        store.add_dead_letter("x", "r", {}, "why", fence=old)
+    with pytest.raises(FencedOut):
+        store.ledger_begin("k2", flow="x", platform="p", action="note", intent={}, fence=old)
+    entry = store.ledger_get("k")
+    assert entry is not None and entry.status is Status.DONE and entry.outcome == {"paid": 1}
+    assert store.get_cursor("x") is None and store.dead_letters() == [] and store.ledger_get("k2") is None
+
+
+def test_a_live_holders_entry_is_in_flight_a_dead_ones_is_taken_over(store):
+    intent = {"ticket": "1"}
+    first = store.ledger_begin("k", flow="f", platform="p", action="a", intent=intent, holder="one")
+    assert first.fresh and not first.in_flight
+    again = store.ledger_begin("k", flow="f", platform="p", action="a", intent=intent, holder="two")
+    assert again.in_flight  # "one" holds it for another minute
+    gone = store.ledger_begin(
+        "k2", flow="f", platform="p", action="a", intent=intent, holder="one", hold=timedelta(seconds=-1)
+    )
+    assert gone.fresh
+    taken = store.ledger_begin("k2", flow="f", platform="p", action="a", intent=intent, holder="two")
+    assert not taken.in_flight and not taken.fresh and taken.attempts == 2  # to be recovered
+    store.ledger_done("k2", {"late": True}, holder="one")  # the dead holder's late answer is ignored
+    entry = store.ledger_get("k2")
+    assert entry is not None and entry.outcome is None
 
 
 def test_runs_are_recorded(store):

@@ -11,7 +11,7 @@ import pytest
 from hub.core.manager import Hub, get_plugin_manager
 from hub.core.sandbox import SandboxWorld
 from hub.flows.base import RunContext
-from hub.runner import RunReport, Runtime, run_flow
+from hub.engine import RunReport, Runtime, run_flow
 from hub.sandbox import Sandbox
 
 TICKET_TYPES = {
@@ -86,6 +86,6 @@ async def sandbox(tmp_path) -> AsyncIterator[World]:
     built.build()
     config = built.config(database_url=f"sqlite:///{tmp_path / 'hub.db'}")
     runtime = Runtime.from_config(pm, config, transports=built.transports())
-    async with runtime.hub() as hub:
+    async with runtime.session() as hub:
         yield World(built, runtime, hub)
     runtime.store.dispose()

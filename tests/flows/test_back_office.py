@@ -173,7 +173,7 @@ async def test_address_change_before_shipment_is_made(sandbox):
 
 
 async def test_dry_run_changes_nothing(sandbox):
-    from hub.runner import run_flow
+    from hub.engine import run_flow
 
     order = ultracart_order(sandbox)
     ticket = sandbox.file_ticket("refund", order.email, refund_attributes(order, "5.00"))

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from hub.core.config import config_from_mapping
 from hub.core.manager import get_plugin_manager, settings_models
-from hub.runner import Runtime
+from hub.engine import Runtime
 from hub.scheduler import build_scheduler, sync_jobs
 
 

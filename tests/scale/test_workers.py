@@ -15,7 +15,7 @@ import tomli_w
 from hub.core.emulator import FixedWindow, serve
 from hub.core.manager import get_plugin_manager
 from hub.core.store import Status, Store
-from hub.runner import Runtime
+from hub.engine import Runtime
 from hub.sandbox import SANDBOX_CONFIG, Sandbox
 from hub.worker import units
 

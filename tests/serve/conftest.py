@@ -15,7 +15,7 @@ import pytest
 
 from hub.core.manager import get_plugin_manager
 from hub.core.sandbox import store_key
-from hub.runner import Runtime
+from hub.engine import Runtime
 from hub.sandbox import Sandbox
 from hub.serve.app import ServeOptions, ServerState, create_app
 from plugins.aircall.emulator import render_call

@@ -6,7 +6,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from hub.runner import run_flow
+from hub.engine import run_flow
 from hub.serve.inbox import InboxStatus
 from tests.serve.conftest import MAX_BODY, SHOPIFY_OLD_SECRET, Served
 
