@@ -12,6 +12,9 @@ next run leaves every platform as one uninterrupted run would. A site is one cal
     SIGKILL at the 40th crash point reached, whatever its name.
 ``HUB_CRASH_LOG=path``
     Append every site reached, one per line, so a test can list the points a run passes.
+``HUB_CRASH_SIGNAL=SIGSTOP``
+    Stop there instead of dying (a process paused, swapped out or partitioned): the fencing
+    tests let its lease run out, finish a newer run, then send SIGCONT.
 
 With neither variable set, ``crash_point`` returns at once; nothing is counted.
 """
@@ -24,6 +27,7 @@ from collections import Counter
 
 CRASH_AT = "HUB_CRASH_AT"
 CRASH_LOG = "HUB_CRASH_LOG"
+CRASH_SIGNAL = "HUB_CRASH_SIGNAL"
 
 _hits: Counter[str] = Counter()
 _owner_pid = 0
@@ -42,7 +46,8 @@ def crash_point(site: str) -> None:
     if target:
         wanted, nth = parse_target(target)
         if counts.get(wanted) == nth:
-            os.kill(os.getpid(), signal.SIGKILL)
+            how = os.environ.get(CRASH_SIGNAL, "SIGKILL")
+            os.kill(os.getpid(), signal.SIGSTOP if how == "SIGSTOP" else signal.SIGKILL)
 
 
 def parse_target(target: str) -> tuple[str, int]:

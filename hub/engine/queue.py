@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from procrastinate import App, PsycopgConnector, RetryStrategy
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Status
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -64,10 +65,11 @@ def cron_line(runtime: Runtime, name: str, settings: FlowSettings) -> str | None
     if not settings.interval:
         return None
     seconds = int(settings.interval.total_seconds())
+    # (unit in seconds, how many make the next unit, cron line): 60 s is a minute, not "*/60 s".
     periods = ((1, 60, "* * * * * */{n}"), (60, 60, "*/{n} * * * *"), (3600, 24, "0 */{n} * * *"))
     for step, size, line in periods:
         n, rest = divmod(seconds, step)
-        if rest == 0 and 0 < n <= size and size % n == 0:
+        if rest == 0 and n > 0 and size % n == 0 and (n < size or step == 3600):
             return line.format(n=n)
     raise ConfigError(
         runtime.config.source,
@@ -84,7 +86,8 @@ def ensure_queue_schema(store: Store) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         exists = connection.execute(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar()
         if not exists:
-            connection.exec_driver_sql(SchemaManager.get_schema())
+            # Escaped as procrastinate's own SchemaManager does: the driver reads % as a placeholder.
+            connection.exec_driver_sql(SchemaManager.get_schema().replace("%", "%%"))
 
 
 def build_queue(runtime: Runtime, *, periodic: bool = True) -> App:
@@ -125,7 +128,12 @@ async def requeue_stalled(app: App) -> int:
     stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
     for job in stalled:
         log.warning("job %s (%s) was running on a dead worker: queued again", job.id, job.task_kwargs)
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except UniqueViolation:
+            # A run of the unit is already waiting (its queueing lock): end the dead one so
+            # its lock no longer holds the waiting one back.
+            await app.job_manager.finish_job(job, Status.FAILED, delete_job=False)
     return len(stalled)
 
 

@@ -22,7 +22,7 @@ from hub.core import metrics
 from hub.core.errors import ConfigError, HubError
 from hub.core.ledger import new_holder
 from hub.core.manager import Hub
-from hub.core.store import Fence, FencedOut, Store, StoreUnreachable
+from hub.core.store import DEFAULT_HOLD, Fence, FencedOut, Store, StoreUnreachable
 from hub.engine.runtime import Runtime
 from hub.engine.units import Unit
 from hub.flows.base import Flow, Progress, RunContext
@@ -156,6 +156,7 @@ async def _run(
         progress=progress,
         fence=fence,
         holder=holder,
+        hold=min(DEFAULT_HOLD, ttl),  # a unit's claims never outlive its lease
     )
     renewer = asyncio.create_task(_keep_lease(store, fence, ttl))
     run_id: int | None = None

@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -22,7 +22,7 @@ from hub.core.crashpoints import crash_point
 from hub.core.errors import MappingError
 from hub.core.ledger import ActionResult, Lookup, Outcome, new_holder, perform
 from hub.core.manager import Hub
-from hub.core.store import Cursor, Fence, Store, id_order
+from hub.core.store import DEFAULT_HOLD, Cursor, Fence, Store, id_order
 
 log = logging.getLogger("hub.flows")
 
@@ -53,6 +53,8 @@ class RunContext:
     """The run's lease and fencing token: its writes commit only while it is current."""
     holder: str = field(default_factory=new_holder)
     """Who this run is, as the ledger entries it holds name it."""
+    hold: timedelta = DEFAULT_HOLD
+    """How long a claim on a ledger entry lasts unrenewed (a dead holder's is free after it)."""
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
@@ -141,6 +143,7 @@ class RunContext:
             fence=self.fence,
             holder=self.holder,
             wait=wait,
+            hold=self.hold,
         )
         if result.in_progress:
             self.count("in_progress")

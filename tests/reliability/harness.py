@@ -35,7 +35,7 @@ from hub.core.emulator import serve
 from hub.core.manager import DEFAULT_PLUGINS, Hub, get_plugin_manager, settings_models
 from hub.core.models import Ref
 from hub.core.sandbox import build_world
-from hub.core.store import leases
+from hub.core.store import leases, ledger
 from hub.sandbox import Sandbox
 
 ROOT = Path(hub.__file__).resolve().parent.parent
@@ -136,10 +136,13 @@ class LiveWorld:
         return load_config(self.config_path, models=settings_models(self.sandbox.pm))
 
     def expire_leases(self) -> None:
-        """What time does for a killed process: its leases run out (it renews them no more)."""
+        """What time does for a killed process: its leases and its claims on ledger entries run
+        out (it renews them no more)."""
         engine = create_engine(f"sqlite:///{self.database}")
+        past = datetime.now(UTC) - timedelta(seconds=1)
         with engine.begin() as connection:
-            connection.execute(update(leases).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+            connection.execute(update(leases).values(expires_at=past))
+            connection.execute(update(ledger).where(ledger.c.held_until.is_not(None)).values(held_until=past))
         engine.dispose()
 
 

@@ -111,7 +111,9 @@ async def test_unsigned_or_forged_app_requests_are_refused(served: Served):
 
 async def test_healthz_and_metrics(served: Served):
     health = await served.client.get("/healthz")
-    assert health.status_code == 200 and health.json()["store"] == "ok"
+    assert health.status_code == 200, health.json()
+    assert health.json()["database"] == "ok"
+    assert {f"plugin:{name}" for name in ("intercom", "aircall", "shopify")} <= set(health.json())
     order = ultracart_order(served)
     await served.app_request("initialize", request_for(served, order))
     await served.client.post("/webhooks/aircall", content=b"{}")
