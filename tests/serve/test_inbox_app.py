@@ -120,3 +120,43 @@ async def test_healthz_and_metrics(served: Served):
     text = (await served.client.get("/metrics")).text
     assert 'hub_webhooks_total{platform="aircall",result="refused_401"}' in text
     assert 'hub_platform_requests_total{platform="intercom",status="200"}' in text
+
+
+async def test_two_submits_of_one_form_while_intercom_is_slow_file_one_ticket(served: Served):
+    """The second submit finds the first in flight (held by a live request): it waits for it and
+    answers with the same ticket instead of filing a second one."""
+    import asyncio
+
+    order = ultracart_order(served)
+    form = (await served.app_request("submit", request_for(served, order, component_id="refund"))).json()
+    confirm = request_for(
+        served,
+        order,
+        component_id="confirm_refund",
+        current_canvas=form["canvas"],
+        input_values={
+            "order": f"ultracart|{order.store or ''}|{order.number}",
+            "amount": "4.00",
+            "refund_reason": "damaged",
+            "admin_reason": "Arrived broken",
+            "disposition": "dispose",
+        },
+    )
+    transport = served.runtime.transports["intercom"]
+    emulator = transport.app  # type: ignore[attr-defined]
+
+    async def slow(scope, receive, send):  # Intercom answering ticket creation in 1.5 s
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/tickets":
+            await asyncio.sleep(1.5)
+        await emulator(scope, receive, send)
+
+    transport.app = slow  # type: ignore[attr-defined]
+    tickets_before = len(served.state("intercom").tickets)
+    first, second = await asyncio.gather(
+        served.app_request("submit", confirm), served.app_request("submit", confirm)
+    )
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert len(served.state("intercom").tickets) == tickets_before + 1
+    assert refunds_of(served, order) == [Decimal("4.00")]
+    for answer in (first, second):
+        assert "Refunded 4.00 USD" in component(answer.json(), "result")["text"]
