@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from hub.cli import app
 from hub.core.config import config_from_mapping
 from hub.core.manager import get_plugin_manager, settings_models
+from hub.engine import Runtime, run_flow
 from hub.flows import FLOWS
 from hub.flows.base import Flow, FlowOptions, RunContext
-from hub.engine import Runtime, run_flow
 
 
 class SlowOptions(FlowOptions):

@@ -10,8 +10,8 @@ import pytest
 
 from hub.core.manager import Hub, get_plugin_manager
 from hub.core.sandbox import SandboxWorld
-from hub.flows.base import RunContext
 from hub.engine import RunReport, Runtime, run_flow
+from hub.flows.base import RunContext
 from hub.sandbox import Sandbox
 
 TICKET_TYPES = {
