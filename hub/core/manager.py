@@ -9,18 +9,19 @@ only the named plugins; ``HUB_TRACE_PLUGINS=1`` prints every hook call.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 import logging
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from importlib.metadata import entry_points
 from typing import Any
 
 import httpx
 import pluggy
 
-from hub.core import hookspecs
+from hub.core import facade, hookspecs
 from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, ConfigError
 from hub.core.plugin import HubContext, PluginInfo
@@ -28,6 +29,8 @@ from hub.core.plugin import HubContext, PluginInfo
 log = logging.getLogger("hub.plugins")
 
 ENTRY_POINT_GROUP = "hub.plugins"
+Hook = str | Callable[..., Any]
+"""A hook: its hookspec function (what the facade passes) or its name."""
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("intercom", "plugins.intercom.plugin:IntercomPlugin"),
     ("aircall", "plugins.aircall.plugin:AircallPlugin"),
@@ -152,18 +155,31 @@ class Hub:
         """Capabilities no enabled plugin provides."""
         return [cap for cap in required if not self.providers(cap)]
 
-    # ---- calling hooks
+    # ---- calling hooks (through the typed facade: ``hub.commerce.refund_order(request)``)
 
-    async def first(self, hook: str, **kwargs: Any) -> Any:
+    @functools.cached_property
+    def helpdesk(self) -> facade.Helpdesk:
+        return facade.Helpdesk(self)
+
+    @functools.cached_property
+    def commerce(self) -> facade.Commerce:
+        return facade.Commerce(self)
+
+    @functools.cached_property
+    def telephony(self) -> facade.Telephony:
+        return facade.Telephony(self)
+
+    async def first(self, hook: Hook, **kwargs: Any) -> Any:
         """Call a first-result action hook; the owning plugin's coroutine is awaited."""
-        result = getattr(self.pm.hook, hook)(**kwargs)
+        name = _hook_name(hook)
+        result = getattr(self.pm.hook, name)(**kwargs)
         if result is None:
-            raise CapabilityMissing(hook, _platform_of(kwargs))
+            raise CapabilityMissing(name, _platform_of(kwargs))
         return await result if inspect.isawaitable(result) else result
 
-    async def collect(self, hook: str, **kwargs: Any) -> list[Any]:
+    async def collect(self, hook: Hook, **kwargs: Any) -> list[Any]:
         """Call a collecting hook, await every answer concurrently and flatten lists."""
-        answers = await _gather(getattr(self.pm.hook, hook)(**kwargs))
+        answers = await _gather(getattr(self.pm.hook, _hook_name(hook))(**kwargs))
         flat: list[Any] = []
         for answer in answers:
             if isinstance(answer, list | tuple):
@@ -172,13 +188,17 @@ class Hub:
                 flat.append(answer)
         return flat
 
-    async def pages(self, hook: str, **kwargs: Any) -> AsyncIterator[list[Any]]:
+    async def pages(self, hook: Hook, **kwargs: Any) -> AsyncIterator[list[Any]]:
         """Stream pages from every plugin answering a ``*_list_*`` hook, one plugin after another."""
-        for iterator in getattr(self.pm.hook, hook)(**kwargs):
+        for iterator in getattr(self.pm.hook, _hook_name(hook))(**kwargs):
             if iterator is None:
                 continue
             async for page in iterator:
                 yield page
+
+
+def _hook_name(hook: Hook) -> str:
+    return hook if isinstance(hook, str) else hook.__name__
 
 
 def _shared_limits(config: HubConfig) -> Any:

@@ -33,8 +33,8 @@ class AgentStatusSync(Flow):
     options: AgentStatusOptions
 
     async def run(self, ctx: RunContext) -> None:
-        teammates = await ctx.hub.collect("helpdesk_list_agents")
-        users = {u.email.lower(): u for u in await ctx.hub.collect("telephony_list_agents") if u.email}
+        teammates = await ctx.hub.helpdesk.list_agents()
+        users = {u.email.lower(): u for u in await ctx.hub.telephony.list_agents() if u.email}
         for teammate in teammates:
             ctx.count("read")
             user = users.get((teammate.email or "").lower())
@@ -77,7 +77,7 @@ class AgentStatusSync(Flow):
             return
 
         async def set_availability() -> dict[str, str | None]:
-            await ctx.hub.first("telephony_set_availability", ref=user.ref, status=status, reason=reason)
+            await ctx.hub.telephony.set_availability(ref=user.ref, status=status, reason=reason)
             return {"user": user.id, "status": status.value, "reason": reason}
 
         # Setting availability is idempotent; the minute in the key keeps a later change back

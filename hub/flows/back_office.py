@@ -79,7 +79,8 @@ class BackOffice(Flow):
     async def run(self, ctx: RunContext) -> None:
         quality: Counter[str] = Counter()
         known = set(store_scopes(ctx.config))
-        async for page in ctx.new_records("helpdesk_list_tickets", lambda t: t.updated_at, types=HANDLED):
+        tickets = ctx.new_records(ctx.hub.helpdesk.list_tickets, lambda t: t.updated_at, types=HANDLED)
+        async for page in tickets:
             for ticket in page:
                 if ticket.state is not TicketState.SUBMITTED:
                     continue  # waiting, in progress or done: people are on it
@@ -157,11 +158,11 @@ class BackOffice(Flow):
         )
 
         async def pay() -> Outcome:
-            refund = await ctx.hub.first("commerce_refund_order", request=request)
+            refund = await ctx.hub.commerce.refund_order(request=request)
             return {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount)}
 
         async def paid_before() -> Outcome | None:
-            fresh: Order = await ctx.hub.first("commerce_get_order", ref=order.ref)
+            fresh: Order = await ctx.hub.commerce.get_order(ref=order.ref)
             refund = next((r for r in fresh.refunds if key in (r.note or "")), None)
             return (
                 {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount)} if refund else None
@@ -196,8 +197,7 @@ class BackOffice(Flow):
         intent = _intent(ticket, subscription=sub.id)
 
         async def cancel() -> Outcome:
-            done = await ctx.hub.first(
-                "commerce_cancel_subscription",
+            done = await ctx.hub.commerce.cancel_subscription(
                 ref=sub,
                 reason=text(ticket, "admin_reason") or "customer request",
                 idempotency_key=key,
@@ -231,13 +231,13 @@ class BackOffice(Flow):
             intent = _intent(ticket, order=order.id, address=new_address.one_line())
 
             async def readdress() -> Outcome:
-                changed: Order = await ctx.hub.first(
-                    "commerce_change_shipping_address", ref=order.ref, address=new_address
+                changed: Order = await ctx.hub.commerce.change_shipping_address(
+                    ref=order.ref, address=new_address
                 )
                 return {"ticket": ticket.id, "order": changed.id, "address": new_address.one_line()}
 
             async def readdressed_before() -> Outcome | None:
-                fresh: Order = await ctx.hub.first("commerce_get_order", ref=order.ref)
+                fresh: Order = await ctx.hub.commerce.get_order(ref=order.ref)
                 if fresh.shipping_address and fresh.shipping_address.one_line() == new_address.one_line():
                     return {"ticket": ticket.id, "order": fresh.id, "address": new_address.one_line()}
                 return None
@@ -262,7 +262,7 @@ class BackOffice(Flow):
         intent = _intent(ticket, order=order.id, lines=[f"{li.line_item_id}x{li.quantity}" for li in lines])
 
         async def replace() -> Outcome:
-            new: Order = await ctx.hub.first("commerce_create_replacement_order", request=request)
+            new: Order = await ctx.hub.commerce.create_replacement_order(request=request)
             return {"ticket": ticket.id, "order": new.id, "number": new.number}
 
         result = await self.claim(
@@ -337,7 +337,7 @@ class BackOffice(Flow):
             target = Ref(platform=ticket.platform, id=str(conversation))
 
             async def link(target: Ref = target) -> Outcome:
-                await ctx.hub.first("helpdesk_link_ticket", ticket=ticket.ref, conversation=target)
+                await ctx.hub.helpdesk.link_ticket(ticket=ticket.ref, conversation=target)
                 return {"linked": target.id}
 
             await ctx.perform(
@@ -361,11 +361,11 @@ class BackOffice(Flow):
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
 
         async def note() -> Outcome:
-            written = await ctx.hub.first("helpdesk_add_note", target=ticket.ref, body=body)
+            written = await ctx.hub.helpdesk.add_note(target=ticket.ref, body=body)
             return {"note": written.id}
 
         async def noted_before() -> Outcome | None:
-            notes = await ctx.hub.first("helpdesk_list_notes", target=ticket.ref)
+            notes = await ctx.hub.helpdesk.list_notes(target=ticket.ref)
             found = next((n for n in notes if n.body.strip() == body.strip()), None)
             return {"note": found.id} if found else None
 
@@ -379,7 +379,7 @@ class BackOffice(Flow):
         )
 
         async def move() -> Outcome:
-            await ctx.hub.first("helpdesk_update_ticket", ref=ticket.ref, state=state, attributes=None)
+            await ctx.hub.helpdesk.update_ticket(ref=ticket.ref, state=state, attributes=None)
             return {"state": state.value}
 
         # Moving a ticket is idempotent (setting the same state twice changes nothing).
@@ -401,8 +401,8 @@ class BackOffice(Flow):
         for name in platforms:
             try:
                 found.append(
-                    await ctx.hub.first(
-                        "commerce_get_order", ref=Ref(platform=name, id=order_id, store=text(ticket, "store"))
+                    await ctx.hub.commerce.get_order(
+                        ref=Ref(platform=name, id=order_id, store=text(ticket, "store"))
                     )
                 )
             except NotFoundError:

@@ -20,6 +20,7 @@ from hub.core import metrics
 from hub.core.config import HubConfig
 from hub.core.crashpoints import crash_point
 from hub.core.errors import MappingError
+from hub.core.hookspecs import Pages
 from hub.core.ledger import ActionResult, Lookup, Outcome, new_holder, perform
 from hub.core.manager import Hub
 from hub.core.store import DEFAULT_HOLD, Cursor, Fence, Store, id_order
@@ -75,9 +76,12 @@ class RunContext:
         crash_point("cursor.after_save")
 
     async def new_records(
-        self, hook: str, stamp: Callable[[Any], datetime], **kwargs: Any
+        self, pages: Callable[..., Pages], stamp: Callable[[Any], datetime], **kwargs: Any
     ) -> AsyncIterator[list[Any]]:
         """Pages of records after the cursor; the cursor moves past a page once it is handled.
+
+        ``pages`` is a ``list_*`` method of the facade (``ctx.hub.helpdesk.list_tickets``),
+        called with ``since`` (the cursor's position) and ``kwargs``.
 
         The cursor is saved when the caller asks for the next page (or ends the loop), so a
         crash inside a page replays that page, never skips it: the ledger makes the replay
@@ -85,7 +89,7 @@ class RunContext:
         """
         cursor = self.cursor()
         since = cursor.position if cursor else None
-        async for page in self.hub.pages(hook, since=since, **kwargs):
+        async for page in pages(since=since, **kwargs):
             self.store.check_fence(self.fence)  # a stale run stops here, before acting on the page
             records = [r for r in page if not isinstance(r, MappingError)]
             for broken in (r for r in page if isinstance(r, MappingError)):

@@ -41,7 +41,7 @@ class CallLog(Flow):
     options: CallLogOptions
 
     async def run(self, ctx: RunContext) -> None:
-        async for page in ctx.new_records("telephony_list_calls", lambda call: call.started_at):
+        async for page in ctx.new_records(ctx.hub.telephony.list_calls, lambda call: call.started_at):
             for call in page:  # in order: attempt numbers depend on the calls before
                 try:
                     await self.log_call(ctx, call)
@@ -59,11 +59,11 @@ class CallLog(Flow):
         body = note_body(call, attempt, self.options.attempts) + f"\n{marker}"
 
         async def write() -> dict[str, Any]:
-            note = await ctx.hub.first("helpdesk_add_note", target=conversation, body=body)
+            note = await ctx.hub.helpdesk.add_note(target=conversation, body=body)
             return {"note": note.id, "conversation": conversation.id}
 
         async def already_written() -> dict[str, Any] | None:
-            notes = await ctx.hub.first("helpdesk_list_notes", target=conversation)
+            notes = await ctx.hub.helpdesk.list_notes(target=conversation)
             found = next((n for n in notes if marker in n.body), None)
             return {"note": found.id, "conversation": conversation.id} if found else None
 
@@ -86,7 +86,7 @@ class CallLog(Flow):
             when = f"{call.started_at:%Y-%m-%d %H:%M}"
             ctx.report.append(f"call {call.id}: hidden number ({call.direction.value}, {when})")
             return None
-        contacts = await ctx.hub.collect("helpdesk_find_contacts", email=None, phone=call.customer_number)
+        contacts = await ctx.hub.helpdesk.find_contacts(email=None, phone=call.customer_number)
         if len(contacts) == 1:
             return contacts[0]
         ctx.count("unknown_callers")
@@ -122,7 +122,7 @@ class CallLog(Flow):
         """The contact's most recently updated open conversation, or a new one."""
 
         async def latest_open() -> Conversation | None:
-            found = await ctx.hub.collect("helpdesk_find_conversations", contact=contact.ref, open_only=True)
+            found = await ctx.hub.helpdesk.find_conversations(contact=contact.ref, open_only=True)
             return max(found, key=lambda c: c.updated_at) if found else None
 
         conversation = await latest_open()
@@ -130,8 +130,7 @@ class CallLog(Flow):
             return conversation.ref
 
         async def create() -> dict[str, Any]:
-            opened = await ctx.hub.first(
-                "helpdesk_create_conversation",
+            opened = await ctx.hub.helpdesk.create_conversation(
                 contact=contact.ref,
                 body=f"{call.direction.value.capitalize()} call {call_marker(call)}",
             )
@@ -159,7 +158,7 @@ class CallLog(Flow):
         tag = self.options.no_answer_tag
 
         async def write() -> dict[str, Any]:
-            await ctx.hub.first("helpdesk_add_tags", target=conversation, tags=[tag])
+            await ctx.hub.helpdesk.add_tags(target=conversation, tags=[tag])
             return {"tag": tag}
 
         day = call.started_at.date().isoformat()

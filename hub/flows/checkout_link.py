@@ -22,7 +22,7 @@ async def create_checkout_link(ctx: RunContext, request: CheckoutLinkRequest) ->
     ]
 
     async def create() -> dict[str, object]:
-        link: CheckoutLink = await ctx.hub.first("commerce_create_checkout_link", request=request)
+        link: CheckoutLink = await ctx.hub.commerce.create_checkout_link(request=request)
         return link.model_dump(mode="json")
 
     result = await ctx.perform(

@@ -42,7 +42,7 @@ class CsAssist(Flow):
     async def run(self, ctx: RunContext) -> None:
         seen: set[str] = set()
         limit = asyncio.Semaphore(self.options.concurrency)
-        async for page in ctx.new_records("helpdesk_list_conversations", lambda c: c.updated_at):
+        async for page in ctx.new_records(ctx.hub.helpdesk.list_conversations, lambda c: c.updated_at):
             todo = {}
             for conversation in page:
                 for contact_id in conversation.contact_ids:
@@ -69,7 +69,7 @@ class CsAssist(Flow):
                 ctx.dead_letter(f"contact:{conversation.platform}:{contact_id}", payload, str(exc))
 
     async def refresh_contact(self, ctx: RunContext, ref: Ref, source: Conversation) -> None:
-        contact: Contact = await ctx.hub.first("helpdesk_get_contact", ref=ref)
+        contact: Contact = await ctx.hub.helpdesk.get_contact(ref=ref)
         ctx.count("contacts")
         summary = await build_summary(ctx.hub, contact.email, contact.phone)
         if summary is None:
@@ -83,7 +83,7 @@ class CsAssist(Flow):
         key = f"cs_assist:{contact.platform}:{contact.id}:{version}:{_digest(attributes)}"
 
         async def write() -> dict[str, Any]:
-            await ctx.hub.first("helpdesk_update_contact", ref=contact.ref, attributes=attributes)
+            await ctx.hub.helpdesk.update_contact(ref=contact.ref, attributes=attributes)
             return {"contact": contact.id, "attributes": attributes}
 
         result = await ctx.perform(
@@ -98,8 +98,8 @@ class CsAssist(Flow):
 
     async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
         platform = str(payload["platform"])
-        conversation = await ctx.hub.first(
-            "helpdesk_get_conversation", ref=Ref(platform=platform, id=str(payload["conversation"]))
+        conversation = await ctx.hub.helpdesk.get_conversation(
+            ref=Ref(platform=platform, id=str(payload["conversation"]))
         )
         await self.refresh_contact(ctx, Ref(platform=platform, id=str(payload["contact"])), conversation)
         return True

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.core.errors import CapabilityMissing
 from hub.core.manager import Hub
@@ -26,6 +27,7 @@ from hub.core.models import (
     ship_status,
 )
 
+T = TypeVar("T")
 log = logging.getLogger("hub.flows.summary")
 
 RECENT_ORDERS = 5
@@ -35,9 +37,9 @@ async def find_customers(hub: Hub, email: str | None, phone: str | None) -> list
     """Look the person up on every enabled store: by email first, then by phone."""
     found: list[Customer] = []
     if email:
-        found = await hub.collect("commerce_find_customers", email=email, phone=None)
+        found = await hub.commerce.find_customers(email=email, phone=None)
     if not found and phone:
-        found = await hub.collect("commerce_find_customers", email=None, phone=phone)
+        found = await hub.commerce.find_customers(email=None, phone=phone)
     return found
 
 
@@ -54,18 +56,18 @@ async def build_summary(hub: Hub, email: str | None, phone: str | None) -> Custo
 
 async def _customer_details(hub: Hub, customer: Customer) -> tuple[list[Order], list[Subscription]]:
     orders, subscriptions = await asyncio.gather(
-        _optional(hub, "commerce_list_orders", customer=customer.ref),
-        _optional(hub, "commerce_list_subscriptions", customer=customer.ref),
+        _optional(hub.commerce.list_orders(customer=customer.ref)),
+        _optional(hub.commerce.list_subscriptions(customer=customer.ref)),
     )
     return orders, subscriptions
 
 
-async def _optional(hub: Hub, hook: str, **kwargs: Any) -> list[Any]:
+async def _optional(read: Awaitable[list[T]]) -> list[T]:
     """A per-platform read some platforms cannot do: the summary goes on without it."""
     try:
-        return list(await hub.first(hook, **kwargs))
+        return list(await read)
     except CapabilityMissing as missing:
-        log.debug("summary without %s: %s", hook, missing)
+        log.debug("summary without it: %s", missing)
         return []
 
 

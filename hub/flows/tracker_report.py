@@ -40,7 +40,7 @@ class TrackerReport(Flow):
     async def run(self, ctx: RunContext) -> None:
         limit = asyncio.Semaphore(self.options.concurrency)
         brands: dict[str, str] = {}  # contact id -> brand, looked up once per run
-        async for page in ctx.hub.pages("helpdesk_list_tickets", types=[TicketType.TRACKER], since=None):
+        async for page in ctx.hub.helpdesk.list_tickets(types=[TicketType.TRACKER], since=None):
             for tracker in page:
                 ctx.count("read")
                 by_brand = await self.count_by_brand(ctx, tracker, brands, limit)
@@ -56,15 +56,15 @@ class TrackerReport(Flow):
     ) -> Counter[str]:
         async def brand_of(conversation_id: str) -> str:
             async with limit:
-                conversation = await ctx.hub.first(
-                    "helpdesk_get_conversation", ref=Ref(platform=tracker.platform, id=conversation_id)
+                conversation = await ctx.hub.helpdesk.get_conversation(
+                    ref=Ref(platform=tracker.platform, id=conversation_id)
                 )
                 if not conversation.contact_ids:
                     return UNKNOWN_BRAND
                 contact_id = conversation.contact_ids[0]
                 if contact_id not in brands:
-                    contact = await ctx.hub.first(
-                        "helpdesk_get_contact", ref=Ref(platform=tracker.platform, id=contact_id)
+                    contact = await ctx.hub.helpdesk.get_contact(
+                        ref=Ref(platform=tracker.platform, id=contact_id)
                     )
                     brands[contact_id] = str(contact.attributes.get("brand") or UNKNOWN_BRAND)
                 return brands[contact_id]
@@ -85,7 +85,7 @@ class TrackerReport(Flow):
         attributes: dict[str, Any] = {"tracker_count": total}
 
         async def write() -> dict[str, Any]:
-            await ctx.hub.first("helpdesk_update_ticket", ref=tracker.ref, state=None, attributes=attributes)
+            await ctx.hub.helpdesk.update_ticket(ref=tracker.ref, state=None, attributes=attributes)
             return {"tracker": tracker.id, "count": total, "brands": breakdown}
 
         await ctx.perform(

@@ -129,8 +129,8 @@ class InboxApp:
         contact_id = (request.get("contact") or {}).get("id")
         if not contact_id:
             raise ValueError("the request names no contact")
-        contact: Contact = await self.hub.first(
-            "helpdesk_get_contact", ref=Ref(platform=platform, id=str(contact_id))
+        contact: Contact = await self.hub.helpdesk.get_contact(
+            ref=Ref(platform=platform, id=str(contact_id))
         )
         conversation = (request.get("conversation") or {}).get("id")
         return contact, str(conversation) if conversation is not None else None
@@ -319,7 +319,7 @@ class InboxApp:
         )
 
         async def file() -> dict[str, Any]:
-            ticket: Ticket = await self.hub.first("helpdesk_create_ticket", draft=draft)
+            ticket: Ticket = await self.hub.helpdesk.create_ticket(draft=draft)
             return {"ticket": ticket.model_dump(mode="json")}
 
         filed = await ctx.perform(
@@ -382,7 +382,7 @@ class InboxApp:
         """One channel on one store's customer, through the ledger; False when the store lacks it."""
 
         async def write() -> dict[str, Any]:
-            await self.hub.first("commerce_update_consent", customer=customer, consent=consent)
+            await self.hub.commerce.update_consent(customer=customer, consent=consent)
             return {"customer": customer.id, "channel": consent.channel.value, "opted_in": consent.opted_in}
 
         where = f"{customer.platform}:{customer.store or ''}:{customer.id}"

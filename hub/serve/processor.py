@@ -173,13 +173,13 @@ class Processor:
     async def _customer_changed(self, ctx: RunContext, subject: dict[str, object]) -> None:
         email, phone = subject.get("email"), subject.get("phone")
         if "order" in subject:
-            order: Order = await ctx.hub.first("commerce_get_order", ref=Ref.model_validate(subject["order"]))
+            order: Order = await ctx.hub.commerce.get_order(ref=Ref.model_validate(subject["order"]))
             email = order.email
         contacts = await _contacts(ctx.hub, str(email) if email else None, str(phone) if phone else None)
         if not contacts:
             ctx.count("no_contact")
         for contact in contacts:
-            found = await ctx.hub.collect("helpdesk_find_conversations", contact=contact.ref, open_only=False)
+            found = await ctx.hub.helpdesk.find_conversations(contact=contact.ref, open_only=False)
             if not found:
                 ctx.count("no_conversation")  # CS Assist summarises people who talk to us
                 continue
@@ -211,9 +211,9 @@ async def _contacts(hub: Hub, email: str | None, phone: str | None) -> list[Cont
     """Helpdesk contacts by email first, then by phone (as the summary looks customers up)."""
     found: list[Contact] = []
     if email:
-        found = await hub.collect("helpdesk_find_contacts", email=email, phone=None)
+        found = await hub.helpdesk.find_contacts(email=email, phone=None)
     if not found and phone:
-        found = await hub.collect("helpdesk_find_contacts", email=None, phone=phone)
+        found = await hub.helpdesk.find_contacts(email=None, phone=phone)
     return found
 
 

@@ -399,10 +399,10 @@ class StandardPluginTests:
                     note="standard test refund",
                     idempotency_key=f"standard-refund-{self.plugin}-{order_ref.id}",
                 )
-                refunds.append(await hub.first("commerce_refund_order", request=request))
-                refunds.append(await hub.first("commerce_refund_order", request=request))
+                refunds.append(await hub.commerce.refund_order(request=request))
+                refunds.append(await hub.commerce.refund_order(request=request))
             async with self.running(emulator) as (hub, _):  # a new process knows only the platform
-                refunds.append(await hub.first("commerce_refund_order", request=request))
+                refunds.append(await hub.commerce.refund_order(request=request))
                 after = await self._order(hub, order_ref)
             return refunds, before, after
 
@@ -417,7 +417,7 @@ class StandardPluginTests:
     async def _order(self, hub: Hub, ref: Ref) -> Order | None:
         if "commerce_get_order" not in implemented_hooks(hub.pm, self.plugin):
             return None
-        return await hub.first("commerce_get_order", ref=ref)
+        return await hub.commerce.get_order(ref=ref)
 
 
 def _answers(result: Any) -> bool:
