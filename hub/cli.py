@@ -9,11 +9,13 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
@@ -156,6 +158,15 @@ def print_report(report: RunReport) -> None:
         err.print(f"  {report.error}", highlight=False)
 
 
+def print_run_line(unit: Any, report: RunReport) -> None:
+    """One line per finished run of a service: unit, status, counts or error, duration."""
+    if report.status != "skipped":
+        stamp = datetime.now().strftime("%H:%M:%S")
+        (err if report.status == "failed" else console).print(
+            f"{stamp} {report.line(unit)}", markup=False, highlight=False, soft_wrap=True
+        )
+
+
 @app.command()
 def schedule(config: ConfigOption = None) -> None:
     """Run the enabled flows on their schedules in this process until Ctrl-C (one line per run)."""
@@ -169,12 +180,13 @@ def schedule(config: ConfigOption = None) -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            engine = EmbeddedEngine(runtime)
+            engine = EmbeddedEngine(runtime, announce=print_run_line)
             console.print("scheduler running; Ctrl-C stops it (runs under way finish first)")
             return await engine.serve(stop)
 
         scheduled = asyncio.run(main())
-        console.print(f"scheduler stopped ({', '.join(map(str, scheduled)) or 'no units'} were scheduled)")
+        names = ", ".join(map(str, scheduled)) or "no units"
+        console.print(f"scheduler stopped ({names} were scheduled)", markup=False)
 
 
 @app.command()
@@ -490,7 +502,11 @@ def worker(
             start = start.replace(tzinfo=UTC)
         asyncio.run(
             run_worker(
-                runtime, until_done_since=start if until_done else None, poll=poll, concurrency=concurrency
+                runtime,
+                until_done_since=start if until_done else None,
+                poll=poll,
+                concurrency=concurrency,
+                announce=print_run_line,
             )
         )
         console.print("worker stopped")
@@ -523,7 +539,7 @@ def status(config: ConfigOption = None) -> None:
             run_ = last.get((unit.flow, unit.scope))
             jobs = queue["units"].get(unit.lease, {}) if queue is not None else {}
             table.add_row(
-                str(unit),
+                escape(str(unit)),
                 "yes" if is_due(runtime, unit, run_, now) else "no",
                 str(jobs.get("todo", 0)) if queue is not None else "-",
                 "yes" if unit.lease in held else "no",

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from hub.engine.run import RunReport, run_unit
+from hub.engine.run import Announce, RunReport, log_line, run_unit
 from hub.engine.runtime import Runtime
 from hub.engine.units import Unit, is_due, trigger_for, units
 
@@ -28,8 +28,8 @@ MISFIRE_GRACE_SECONDS = 300
 class EmbeddedEngine:
     """The units of the enabled flows on their schedules, inside this process's event loop."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, runtime: Runtime, announce: Announce = log_line) -> None:
+        self.runtime, self.announce = runtime, announce
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
             timezone=UTC,
@@ -72,7 +72,9 @@ class EmbeddedEngine:
 
     async def _one(self, unit: Unit) -> None:
         try:
-            self.reports.append(await run_unit(self.runtime, unit, announce=True))
+            report = await run_unit(self.runtime, unit)
+            self.reports.append(report)
+            self.announce(unit, report)
         except Exception:  # a configuration error found late: the other units go on
             log.exception("%s: could not run", unit)
 

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from hub.core.config import FlowSettings
 from hub.core.errors import ConfigError, HubError
 from hub.core.store import MIGRATION_LOCK_ID, Store
-from hub.engine.run import run_unit
+from hub.engine.run import Announce, log_line, run_unit
 from hub.engine.runtime import Runtime
 from hub.engine.units import Unit, units
 
@@ -90,13 +90,15 @@ def ensure_queue_schema(store: Store) -> None:
             connection.exec_driver_sql(SchemaManager.get_schema().replace("%", "%%"))
 
 
-def build_queue(runtime: Runtime, *, periodic: bool = True) -> App:
+def build_queue(runtime: Runtime, *, periodic: bool = True, announce: Announce = log_line) -> App:
     """The procrastinate app: the unit task, one periodic schedule per unit, stalled-job recovery."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(runtime)))
 
     @app.task(name=TASK, retry=RETRY)
     async def run_unit_task(flow: str, scope: str, timestamp: int | None = None) -> None:
-        report = await run_unit(runtime, Unit(flow, scope), announce=True)
+        unit = Unit(flow, scope)
+        report = await run_unit(runtime, unit)
+        announce(unit, report)
         if report.status == "failed":
             raise RunFailed(report.error or "run failed")
 
@@ -149,12 +151,17 @@ async def defer(app: App, unit: Unit) -> bool:
 
 
 async def run_worker(
-    runtime: Runtime, *, until_done_since: datetime | None = None, poll: float = 1.0, concurrency: int = 2
+    runtime: Runtime,
+    *,
+    until_done_since: datetime | None = None,
+    poll: float = 1.0,
+    concurrency: int = 2,
+    announce: Announce = log_line,
 ) -> None:
     """Work the queue until SIGTERM/SIGINT (or, with ``until_done_since``, until every unit's
     newest run since then is ok: the mode of catch-ups and tests)."""
     ensure_queue_schema(runtime.store)
-    app = build_queue(runtime, periodic=until_done_since is None)
+    app = build_queue(runtime, periodic=until_done_since is None, announce=announce)
     async with app.open_async(), runtime.session():
         worker = asyncio.create_task(
             app.run_worker_async(

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -102,12 +103,10 @@ async def run_unit(
     wait: bool = False,
     progress: Progress | None = None,
     hub: Hub | None = None,
-    announce: bool = False,
 ) -> RunReport:
     """Run ``unit`` once under its lease; ``skipped`` if another run holds it (unless ``wait``).
 
     ``hub`` is a hub the caller started; by default the runtime's shared session is used.
-    ``announce`` logs the run's one line (services do; commands print their own report).
     Raises ``ConfigError`` when the flow is unknown or no enabled plugin provides what it needs.
     """
     flow = runtime.flow(unit.flow)
@@ -116,9 +115,17 @@ async def run_unit(
     else:
         async with runtime.session() as started:
             report = await _run(runtime, started, flow, unit, dry_run=dry_run, wait=wait, progress=progress)
-    if announce and report.status != "skipped":
-        (log.warning if report.status == "failed" else log.info)("%s", report.line(unit))
     return report
+
+
+Announce = Callable[[Unit, RunReport], None]
+"""What a service does with each finished run (``hub schedule`` and ``hub worker`` print its line)."""
+
+
+def log_line(unit: Unit, report: RunReport) -> None:
+    """The default announcement: the run's one line in the log (failures as warnings)."""
+    if report.status != "skipped":
+        (log.warning if report.status == "failed" else log.info)("%s", report.line(unit))
 
 
 async def _run(

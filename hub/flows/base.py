@@ -152,7 +152,9 @@ class RunContext:
         if result.in_progress:
             self.count("in_progress")
             return result
-        self.count("duplicates" if result.duplicate else "actions" if result.ok else "refused")
+        # "recovered": done by an earlier run (or another hub) and found on the platform, not sent now.
+        kind = "duplicates" if result.duplicate else "recovered" if result.recovered else None
+        self.count(kind or ("actions" if result.ok else "refused"))
         metrics.ledger_action(self.flow, action, _outcome(result))
         return result
 

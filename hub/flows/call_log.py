@@ -75,7 +75,7 @@ class CallLog(Flow):
             do=write,
             find_existing=already_written,  # the marker: never a second note, even on a new database
         )
-        if result.ok and not result.duplicate:
+        if result.ok and not result.duplicate and not result.recovered:
             ctx.count("notes")
         if self._gave_up(ctx, call, attempt):
             await self._tag_no_answer(ctx, call, conversation)
