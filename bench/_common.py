@@ -13,18 +13,16 @@ import socket
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/x.py` from the checkout, installed or not
     sys.path.insert(0, str(ROOT))
 
 from hub.core.http import Unlimited  # noqa: E402
+from hub.sandbox.emulator import CountingTransport  # noqa: E402, F401  (the benches count with it)
 
 AppFactory = Callable[[], Any]
 StatsReader = Callable[[Any], dict[str, Any]]
@@ -115,30 +113,6 @@ class Served:
             self._process.join(5)
             if self._process.is_alive():
                 self._process.kill()
-
-
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Counts every request and every answer's status on its way through (429s included)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self.inner = inner or httpx.AsyncHTTPTransport()
-        self.requests: Counter[str] = Counter()
-        self.statuses: Counter[int] = Counter()
-        self.stamps: list[float] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests[f"{request.method} {request.url.path}"] += 1
-        self.stamps.append(time.monotonic())
-        response = await self.inner.handle_async_request(request)
-        self.statuses[response.status_code] += 1
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    @property
-    def total(self) -> int:
-        return sum(self.requests.values())
 
 
 def verdict(ratio: float, target: float, at_least: bool = True) -> str:

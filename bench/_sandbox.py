@@ -11,9 +11,9 @@ from _common import ROOT, NoLimits, Served
 
 from hub.core.config import HubConfig, config_from_mapping
 from hub.core.manager import DEFAULT_PLUGINS, Hub, get_plugin_manager, settings_models
-from hub.core.sandbox import SandboxApp
 from hub.engine import Runtime
 from hub.sandbox import SANDBOX_CONFIG, Sandbox
+from hub.sandbox.world import SandboxApp
 
 
 def build(per_brand: int, calls: int = 0, only: list[str] | None = None) -> Sandbox:

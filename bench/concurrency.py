@@ -23,9 +23,9 @@ from _common import heading, verdict
 
 from hub.core.config import config_from_mapping
 from hub.core.manager import settings_models
-from hub.core.sandbox import BRANDS, store_key
 from hub.engine import Runtime, run_flow
 from hub.sandbox import SANDBOX_CONFIG
+from hub.sandbox.world import BRANDS, store_key
 
 LATENCY = {store_key(brand): 0.040 + 0.020 * n for n, brand in enumerate(BRANDS)}
 

@@ -64,10 +64,10 @@ def add_calls(sandbox: Sandbox, share: float) -> int:
 async def run(
     runtime: Runtime, hub: Hub, flow: str, counters: dict[str, CountingTransport]
 ) -> tuple[int, Counter[str]]:
-    before = Counter({f"{p} {k}": v for p, c in counters.items() for k, v in c.requests.items()})
+    before = Counter({f"{p} {k}": v for p, c in counters.items() for k, v in c.paths.items()})
     report = await run_flow(runtime, flow, hub=hub)
     assert report.status == "ok", report.error
-    after = Counter({f"{p} {k}": v for p, c in counters.items() for k, v in c.requests.items()})
+    after = Counter({f"{p} {k}": v for p, c in counters.items() for k, v in c.paths.items()})
     records = report.counts.get("contacts" if flow == "cs_assist" else "read", 0)
     return records, after - before
 

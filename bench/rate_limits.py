@@ -22,7 +22,7 @@ from typing import Any
 from _common import CountingTransport, Served, heading, verdict
 
 from hub.core.http import SlidingWindowLimiter, TokenBucketLimiter
-from hub.core.sandbox import BRANDS, build_world, store_key
+from hub.sandbox.world import BRANDS, build_world, store_key
 
 TARGET = 0.95
 WORKERS = 16

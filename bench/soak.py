@@ -35,12 +35,12 @@ if str(ROOT) not in sys.path:  # `python bench/soak.py` from the checkout
     sys.path.insert(0, str(ROOT))
 
 from hub.core.config import config_from_mapping  # noqa: E402
-from hub.core.emulator import FaultMiddleware, Faults, FaultyTransport  # noqa: E402
 from hub.core.manager import get_plugin_manager, settings_models  # noqa: E402
 from hub.core.store import Status  # noqa: E402
 from hub.engine import Runtime  # noqa: E402
 from hub.engine.embedded import EmbeddedEngine  # noqa: E402
 from hub.sandbox import SANDBOX_CONFIG, Sandbox  # noqa: E402
+from hub.sandbox.emulator import FaultMiddleware, Faults, FaultyTransport  # noqa: E402
 
 EVERY = {
     "agent_status": "5s",

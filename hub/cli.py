@@ -344,10 +344,10 @@ def checkout_link(
 ) -> None:
     """Create a checkout link on a store and print it."""
     from hub.core.models import CheckoutLinkRequest, CheckoutProduct
-    from hub.core.sandbox import store_key
     from hub.flows.base import RunContext
     from hub.flows.checkout_link import FLOW, create_checkout_link
     from hub.flows.tickets import TicketProblem, parse_address
+    from hub.sandbox.world import store_key
 
     with cli_errors():
         try:
@@ -408,8 +408,8 @@ def serve_sandbox(
     ),
 ) -> None:
     """Serve every plugin's emulator on loopback, seeded for the seven brands, until Ctrl-C."""
-    from hub.core.emulator import serve
     from hub.sandbox import Sandbox, live_config_toml
+    from hub.sandbox.emulator import serve
 
     with cli_errors():
         built = Sandbox(get_plugin_manager())

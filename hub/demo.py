@@ -9,7 +9,7 @@ from pathlib import Path
 import pluggy
 
 from hub.engine import RunReport, Runtime, run_flow
-from hub.flows import ORDER
+from hub.flows import order
 from hub.sandbox import Sandbox
 
 DEMO_DB = Path("var/demo.db")
@@ -41,7 +41,7 @@ async def run_demo(
     async with runtime.session() as hub:
         for _ in range(passes):
             current = DemoPass()
-            for name in ORDER:
+            for name in order():
                 if not config.flow(name).enabled:
                     continue
                 missing = hub.missing(runtime.flow(name).requires)

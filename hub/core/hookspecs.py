@@ -50,8 +50,8 @@ from hub.core.models import (
 
 if TYPE_CHECKING:
     from hub.core.plugin import HubContext, Kind, PluginInfo
-    from hub.core.sandbox import SandboxApp, SandboxWorld
     from hub.core.webhooks import WebhookEvent
+    from hub.sandbox.world import SandboxApp, SandboxWorld
 
 PROJECT = "hub"
 hookspec = pluggy.HookspecMarker(PROJECT)

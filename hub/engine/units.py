@@ -35,10 +35,11 @@ class Unit:
 
 def units(runtime: Runtime) -> list[Unit]:
     """Every enabled flow's units, in the flows' dependency order."""
-    from hub.flows import ORDER
+    from hub.flows import load_flows, order
 
+    known = load_flows()
     enabled = [name for name, s in runtime.config.flows.items() if s.enabled]
-    ordered = [name for name in ORDER if name in enabled] + [n for n in enabled if n not in ORDER]
+    ordered = order([n for n in enabled if n in known]) + [n for n in enabled if n not in known]
     return [Unit(name, scope) for name in ordered for scope in runtime.flow(name).scopes(runtime.config)]
 
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from hub.core.models import Agent, AgentStatus
 from hub.core.store import Status
-from hub.flows import register
 from hub.flows.base import Flow, FlowOptions, RunContext
 
 
@@ -24,7 +23,6 @@ class AgentStatusOptions(FlowOptions):
     away_without_reason: AgentStatus = AgentStatus.UNAVAILABLE
 
 
-@register
 class AgentStatusSync(Flow):
     name = "agent_status"
     description = "Helpdesk away mode sets telephony availability"

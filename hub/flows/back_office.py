@@ -34,7 +34,6 @@ from hub.core.models import (
     ship_status,
 )
 from hub.core.store import Status
-from hub.flows import register
 from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
 from hub.flows.tickets import (
     TicketProblem,
@@ -56,7 +55,6 @@ class BackOfficeOptions(FlowOptions):
     pass
 
 
-@register
 class BackOffice(Flow):
     name = "back_office"
     description = "Carry back-office tickets out on the platform that owns the order"

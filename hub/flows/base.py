@@ -181,6 +181,8 @@ class Flow:
     description: ClassVar[str] = ""
     requires: ClassVar[frozenset[str]] = frozenset()
     """Hook names (capabilities) the flow cannot run without."""
+    after: ClassVar[tuple[str, ...]] = ()
+    """Flows that come before this one in a full pass (their changes are what it reads)."""
     options_model: ClassVar[type[FlowOptions]] = FlowOptions
 
     def __init__(self, options: FlowOptions | None = None) -> None:

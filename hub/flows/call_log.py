@@ -12,7 +12,6 @@ from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.models import Call, CallDirection, CallOutcome, Contact, Conversation, Ref
-from hub.flows import register
 from hub.flows.base import Flow, FlowOptions, RunContext
 
 
@@ -22,7 +21,6 @@ class CallLogOptions(FlowOptions):
     no_answer_tag: str = "No answer after 2 attempts"
 
 
-@register
 class CallLog(Flow):
     name = "call_log"
     description = "Notes on the customer's conversation for every call"

@@ -14,7 +14,6 @@ from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.models import Contact, Conversation, Ref
-from hub.flows import register
 from hub.flows.base import Flow, FlowOptions, RunContext
 from hub.flows.summary import build_summary, summary_attributes
 
@@ -24,9 +23,9 @@ class CsAssistOptions(FlowOptions):
     """Contacts summarised at once (their look-ups overlap; the limiters keep the pace)."""
 
 
-@register
 class CsAssist(Flow):
     name = "cs_assist"
+    after = ("back_office", "call_log")  # refunds, cancels and calls change what the summary says
     description = "Store summaries of active customers onto their helpdesk contacts"
     requires = frozenset(
         {

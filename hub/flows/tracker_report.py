@@ -12,7 +12,6 @@ from typing import Any
 
 from hub.core.errors import FatalError
 from hub.core.models import Ref, Ticket, TicketType
-from hub.flows import register
 from hub.flows.base import Flow, FlowOptions, RunContext
 
 UNKNOWN_BRAND = "(no brand)"
@@ -22,9 +21,9 @@ class TrackerReportOptions(FlowOptions):
     concurrency: int = 8
 
 
-@register
 class TrackerReport(Flow):
     name = "tracker_report"
+    after = ("cs_assist",)  # it reads the brands the summaries carry
     description = "Count linked conversations per tracker ticket, by brand"
     requires = frozenset(
         {

@@ -43,7 +43,8 @@ from hub.core.models import (
     TicketType,
 )
 from hub.core.plugin import Kind, PluginInfo
-from hub.core.sandbox import SandboxWorld, build_world
+from hub.sandbox.emulator import CountingTransport, RateLimitFirst, generic_rate_limited
+from hub.sandbox.world import SandboxWorld, build_world
 from hub.testing.checks import (
     check_capabilities,
     check_signatures,
@@ -56,7 +57,6 @@ from hub.testing.checks import (
     type_problems,
     with_wrong_secrets,
 )
-from hub.testing.transports import CountingTransport, RateLimitFirst, generic_rate_limited
 
 T = TypeVar("T")
 Wrap = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]

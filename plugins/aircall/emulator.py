@@ -34,8 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
-from hub.core.sandbox import BRANDS
+from hub.sandbox.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.sandbox.world import BRANDS
 
 DEMO_API_ID = "demo-api-id"
 DEMO_API_TOKEN = "demo-api-token"  # emulator-only credential, not a secret

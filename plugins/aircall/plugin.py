@@ -10,8 +10,8 @@ from hub.core.hookspecs import hookimpl
 from hub.core.http import SlidingWindowLimiter
 from hub.core.models import Agent, AgentStatus, Call, Ref
 from hub.core.plugin import HubContext, Kind, Plugin
-from hub.core.sandbox import BRANDS, SandboxApp, SandboxWorld, sandbox_host
 from hub.core.webhooks import WebhookEvent
+from hub.sandbox.world import BRANDS, SandboxApp, SandboxWorld, sandbox_host
 from plugins.aircall import webhooks
 from plugins.aircall.client import AircallClient
 from plugins.aircall.mapping import agent_from_aircall, availability_to_aircall, call_from_aircall

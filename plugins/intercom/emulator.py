@@ -38,8 +38,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
-from hub.core.sandbox import BRANDS
+from hub.sandbox.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.sandbox.world import BRANDS
 
 VERSIONS = (
     "1.0",
@@ -2021,7 +2021,7 @@ SANDBOX_TOKEN = "sandbox-intercom-token"
 
 
 def seed_from_world(world: Any, workspace: Workspace | None = None) -> Workspace:
-    """The helpdesk side of the shared sandbox world (``hub.core.sandbox.SandboxWorld``).
+    """The helpdesk side of the shared sandbox world (``hub.sandbox.world.SandboxWorld``).
 
     Every person becomes a contact (same email and phone as in the stores), with a conversation
     or two; the world's agents become admins (some away); the world's orders and subscriptions

@@ -21,8 +21,8 @@ from hub.core.models import (
     TicketType,
 )
 from hub.core.plugin import HubContext, Kind, Plugin
-from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from hub.core.webhooks import WebhookEvent
+from hub.sandbox.world import SandboxApp, SandboxWorld, sandbox_host
 from plugins.intercom import mapping, webhooks
 from plugins.intercom.client import IntercomClient, since_query_value
 from plugins.intercom.settings import IntercomSettings

@@ -35,8 +35,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
-from hub.core.sandbox import Person, SandboxWorld
+from hub.sandbox.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.sandbox.world import Person, SandboxWorld
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 25

@@ -17,7 +17,7 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import HubContext, Kind, MultiStorePlugin
-from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
+from hub.sandbox.world import SandboxApp, SandboxWorld, sandbox_host
 from plugins.konnektive import mapping
 from plugins.konnektive.client import KonnektiveClient
 from plugins.konnektive.mapping import StoreView

@@ -45,7 +45,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.core.emulator import FaultMiddleware, Faults, run_forever
+from hub.sandbox.emulator import FaultMiddleware, Faults, run_forever
 from plugins.shopify.cost import actual_cost, operation_of, requested_cost
 from plugins.shopify.emulator_schema import build
 from plugins.shopify.settings import API_VERSION, IDEMPOTENT_REFUNDS_SINCE, version_at_least

@@ -21,8 +21,8 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import HubContext, Kind, MultiStorePlugin
-from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
 from hub.core.webhooks import WebhookEvent
+from hub.sandbox.world import SandboxApp, SandboxWorld, sandbox_host
 from plugins.shopify import webhooks
 from plugins.shopify.client import PLATFORM, ShopifyClient
 from plugins.shopify.operations import ShopifyStore

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.core.models import LineItem, Money, Order, Subscription, SubscriptionStatus
-from hub.core.sandbox import Person, SandboxWorld, store_key
+from hub.sandbox.world import Person, SandboxWorld, store_key
 from plugins.shopify.client import PLATFORM
 from plugins.shopify.emulator import EmulatorState, ShopState
 

@@ -14,7 +14,7 @@ Several instances (one per brand) are served side by side, chosen like the real 
 * customer_find / order_find (MM/DD/YYYY dates, 909 on no match), customer_view, order_view (one
   id flat, an array as a ``data`` map), order_refund (balance checks), order_update (keyed form,
   notes appended), order_update_recurring, new_order_card_on_file, NewProspect / prospect_view.
-* Fault injection through ``hub.core.emulator.FaultMiddleware`` with the v1 error body.
+* Fault injection through ``hub.sandbox.emulator.FaultMiddleware`` with the v1 error body.
 
 State is exposed as ``app.state.emulator`` (a ``StickyioEmulator``): instances, their orders,
 the refunds actually paid and the recurring changes, for tests to assert on.
@@ -40,8 +40,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
-from hub.core.sandbox import SandboxWorld, sandbox_host, store_key
+from hub.sandbox.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.sandbox.world import SandboxWorld, sandbox_host, store_key
 from plugins.stickyio import mapping
 from plugins.stickyio.mapping import PLATFORM, StoreInfo
 

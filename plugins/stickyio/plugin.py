@@ -19,7 +19,7 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import HubContext, Kind, MultiStorePlugin
-from hub.core.sandbox import SandboxApp, SandboxWorld
+from hub.sandbox.world import SandboxApp, SandboxWorld
 from plugins.stickyio.client import PLATFORM, StickyioClient
 from plugins.stickyio.settings import StickyioSettings
 from plugins.stickyio.store import StickyStore

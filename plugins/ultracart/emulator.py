@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.core.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
+from hub.sandbox.emulator import FaultMiddleware, Faults, FixedWindow, run_forever
 from plugins.ultracart.settings import API_VERSION, MAX_PAGE_SIZE
 
 PREFIX = "/rest/v2"
@@ -1238,7 +1238,7 @@ def seed_from_world(
     merchant, each with orders (shipped and not) and, for some, an auto order. Returns the state
     and the ``[plugins.ultracart]`` settings reaching it; the domain orders and subscriptions are
     added to ``world`` so other emulators (the helpdesk's tickets) can name them."""
-    from hub.core.sandbox import store_key
+    from hub.sandbox.world import store_key
     from plugins.ultracart import mapping
 
     rng = random.Random(world.seed)

@@ -20,7 +20,7 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import HubContext, Kind, MultiStorePlugin
-from hub.core.sandbox import SandboxApp, SandboxWorld, sandbox_host
+from hub.sandbox.world import SandboxApp, SandboxWorld, sandbox_host
 from plugins.ultracart.client import PLATFORM, UltracartClient
 from plugins.ultracart.mapping import WebhookEvent, webhook_body, webhook_events
 from plugins.ultracart.operations import UltracartStore

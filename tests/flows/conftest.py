@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from hub.core.manager import Hub, get_plugin_manager
-from hub.core.sandbox import SandboxWorld
 from hub.engine import RunReport, Runtime, run_flow
 from hub.flows.base import RunContext
 from hub.sandbox import Sandbox
+from hub.sandbox.world import SandboxWorld
 
 TICKET_TYPES = {
     "refund": "Refund",

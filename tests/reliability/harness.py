@@ -31,12 +31,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import hub
 from hub.core.config import HubConfig, load_config
-from hub.core.emulator import serve
 from hub.core.manager import DEFAULT_PLUGINS, Hub, get_plugin_manager, settings_models
 from hub.core.models import Ref
-from hub.core.sandbox import build_world
 from hub.core.store import leases, ledger
 from hub.sandbox import Sandbox
+from hub.sandbox.emulator import serve
+from hub.sandbox.world import build_world
 
 ROOT = Path(hub.__file__).resolve().parent.parent
 SANDBOX_TOML = ROOT / "config" / "sandbox.toml"

@@ -24,11 +24,11 @@ import httpx
 import pytest
 
 from hub.core.config import HubConfig, config_from_mapping
-from hub.core.emulator import FaultMiddleware, Faults, FaultyTransport
 from hub.core.http import RetryPolicy
 from hub.core.manager import settings_models
 from hub.engine import Runtime, run_flow
 from hub.sandbox import Sandbox
+from hub.sandbox.emulator import FaultMiddleware, Faults, FaultyTransport
 from tests.reliability.harness import (
     BUILT_INS,
     FAST_PACING,

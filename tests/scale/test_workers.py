@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 import pytest
 import tomli_w
 
-from hub.core.emulator import FixedWindow, serve
 from hub.core.manager import get_plugin_manager
 from hub.core.store import Status, Store
 from hub.engine import Runtime, units
 from hub.sandbox import SANDBOX_CONFIG, Sandbox
+from hub.sandbox.emulator import FixedWindow, serve
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SERVER_LIMIT = 20  # Intercom requests per 1-second window, as the emulator enforces it

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from hub.core.manager import get_plugin_manager
-from hub.core.sandbox import store_key
 from hub.engine import Runtime
 from hub.sandbox import Sandbox
+from hub.sandbox.world import store_key
 from hub.serve.app import ServeOptions, ServerState, create_app
 from plugins.aircall.emulator import render_call
 from plugins.shopify.seed import shop_domain

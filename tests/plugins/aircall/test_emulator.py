@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.core.emulator import Faults
+from hub.sandbox.emulator import Faults
 from plugins.aircall.emulator import (
     AGENTS,
     BRAND_CUSTOMER_NUMBERS,

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.core.emulator import Faults
 from hub.core.errors import AuthError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.models import AgentStatus, CallDirection, CallOutcome, Ref
+from hub.sandbox.emulator import Faults
 from plugins.aircall.client import AircallClient
 from plugins.aircall.emulator import BRAND_CUSTOMER_NUMBERS, build_seed, create_app
 from plugins.aircall.settings import AircallSettings

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.core.emulator import Faults
 from hub.core.manager import get_plugin_manager
 from hub.core.models import LineItem, Money, Order, Subscription, SubscriptionStatus, TicketType
 from hub.core.plugin import Kind
-from hub.core.sandbox import build_world
+from hub.sandbox.emulator import Faults
+from hub.sandbox.world import build_world
 from plugins.intercom.emulator import Workspace, build_seed, create_app, seed_catalog, sign_webhook
 from tests.plugins.intercom.conftest import BASE_URL, TOKEN, running_hub
 

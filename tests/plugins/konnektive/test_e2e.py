@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from hub.core.emulator import Faults
 from hub.core.errors import AuthError, CapabilityMissing, FatalError, NotFoundError, RetriableError
 from hub.core.models import (
     Address,
@@ -23,6 +22,7 @@ from hub.core.models import (
     ReplacementRequest,
     SubscriptionStatus,
 )
+from hub.sandbox.emulator import Faults
 
 NEW_ADDRESS = Address(name="Jane Doe", line1="77 Elm Ct", line2="Apt 4", city="Denver", region="CO",
                       postal_code="80202", country="US")

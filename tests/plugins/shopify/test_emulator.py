@@ -8,7 +8,7 @@ import httpx
 import pytest
 from graphql import parse
 
-from hub.core.emulator import Faults
+from hub.sandbox.emulator import Faults
 from plugins.shopify.cost import actual_cost, requested_cost
 from plugins.shopify.emulator import create_app, parse_search
 from plugins.shopify.seed import build_seed, sandbox_stores

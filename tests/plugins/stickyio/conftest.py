@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from hub.core.config import config_from_mapping
-from hub.core.emulator import Faults, FaultyTransport
 from hub.core.manager import Hub, get_plugin_manager, settings_models
+from hub.sandbox.emulator import Faults, FaultyTransport
 from plugins.stickyio.emulator import (
     Instance,
     Ship,

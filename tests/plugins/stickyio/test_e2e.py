@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from hub.core.emulator import Faults
 from hub.core.errors import (
     AuthError,
     CapabilityMissing,
@@ -33,6 +32,7 @@ from hub.core.models import (
     ReplacementRequest,
     SubscriptionStatus,
 )
+from hub.sandbox.emulator import Faults
 from plugins.stickyio.emulator import add_customer, add_order, add_product, build_seed
 from plugins.stickyio.mapping import refund_pending_note
 
@@ -324,7 +324,7 @@ async def test_sandbox_world_seeds_an_emulator_the_plugin_can_use() -> None:
     from hub.core.config import config_from_mapping
     from hub.core.manager import Hub, get_plugin_manager, settings_models
     from hub.core.plugin import Kind
-    from hub.core.sandbox import build_world
+    from hub.sandbox.world import build_world
 
     world = build_world(["stickyio", "shopify"], seed=5, per_brand=3)
     pm = get_plugin_manager(only=["stickyio"])

@@ -7,7 +7,6 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from hub.core.emulator import Faults
 from hub.core.errors import AuthError, FatalError, NotFoundError, RetriableError
 from hub.core.models import (
     Address,
@@ -23,6 +22,7 @@ from hub.core.models import (
     ReplacementRequest,
     SubscriptionStatus,
 )
+from hub.sandbox.emulator import Faults
 from plugins.ultracart.emulator import (
     EmulatorState,
     add_customer,
@@ -356,7 +356,7 @@ async def test_vendor_webhook_event_leads_to_the_full_order(hub_for) -> None:
 
 async def test_sandbox_hook_seeds_from_the_shared_world(hub_for) -> None:
     from hub.core.plugin import Kind
-    from hub.core.sandbox import build_world
+    from hub.sandbox.world import build_world
 
     world = build_world(["shopify", "ultracart"], seed=5, per_brand=6)
     from hub.core.manager import get_plugin_manager

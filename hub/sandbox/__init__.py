@@ -2,6 +2,10 @@
 
 ``Sandbox.build`` asks each plugin (``hub_sandbox`` hook) for its seeded emulator; the demo
 plugs them in-process through ``httpx.ASGITransport``, ``hub sandbox`` serves them on loopback.
+The package: ``world`` (the seeded people, orders and subscriptions), ``emulator`` (faults,
+counting transports, server-side windows, serving on loopback), and this builder. A production
+hub imports only ``world`` (the ``hub_sandbox`` hook's types); plugins import their own
+``emulator`` modules only inside that hook.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from hub.core.config import HubConfig, config_from_mapping, config_path
 from hub.core.errors import ConfigError
 from hub.core.manager import plugin_infos, settings_models
 from hub.core.plugin import Kind
-from hub.core.sandbox import SandboxApp, SandboxWorld, build_world, sandbox_host
+from hub.sandbox.world import SandboxApp, SandboxWorld, build_world, sandbox_host
 
-SANDBOX_CONFIG = Path(__file__).resolve().parent.parent / "config" / "sandbox.toml"
+SANDBOX_CONFIG = Path(__file__).resolve().parents[2] / "config" / "sandbox.toml"
 """The sandbox's settings, found from the package (not the working directory), so ``hub demo``
-works wherever it is run; wheels carry a copy at ``hub/sandbox.toml`` (see pyproject)."""
+works wherever it is run; wheels carry a copy at ``hub/sandbox/sandbox.toml`` (see pyproject)."""
 if not SANDBOX_CONFIG.exists():
     SANDBOX_CONFIG = Path(__file__).resolve().parent / "sandbox.toml"
 KIND_ORDER = (Kind.COMMERCE, Kind.HELPDESK, Kind.TELEPHONY)

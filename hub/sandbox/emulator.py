@@ -2,7 +2,8 @@
 
 What is the same for every platform lives here: fault injection (HTTP errors, latency) as ASGI
 middleware, network faults (dropped connections, timeouts) as an httpx transport wrapper, a
-fixed-window request counter for server-side rate limits, and serving an app on loopback.
+fixed-window request counter for server-side rate limits, serving an app on loopback, and the
+counting and refusing transports the standard plugin tests and the benches put in between.
 What differs (paths, error bodies, headers, data) stays in the plugin's ``emulator.py``.
 """
 
@@ -13,6 +14,7 @@ import math
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,3 +178,63 @@ def run_forever(app: ASGIApp, host: str, port: int) -> None:
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+# --------------------------------------------------------------------------- counting and refusing
+
+
+def generic_rate_limited(request: httpx.Request) -> httpx.Response:
+    """A plain HTTP 429 asking to retry at once (``Retry-After: 0``)."""
+    return httpx.Response(
+        429, headers={"Retry-After": "0"}, json={"error": "rate limited (standard test)"}, request=request
+    )
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Passes requests on and counts them: each request, per method and path, each answer's
+    status and when it was sent (the standard tests compare counts; the benches pace them)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.requests: list[httpx.Request] = []
+        self.paths: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.stamps: list[float] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        self.paths[f"{request.method} {request.url.path}"] += 1
+        self.stamps.append(time.monotonic())
+        response = await self.inner.handle_async_request(request)
+        self.statuses[response.status_code] += 1
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    @property
+    def total(self) -> int:
+        return len(self.requests)
+
+
+class RateLimitFirst(httpx.AsyncBaseTransport):
+    """Answers the first ``times`` requests with the platform's 429, then passes requests on."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        response: Callable[[httpx.Request], httpx.Response] = generic_rate_limited,
+        times: int = 1,
+    ) -> None:
+        self.inner, self.response, self.remaining = inner, response, times
+        self.refused: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.remaining > 0:
+            self.remaining -= 1
+            self.refused.append(request)
+            return self.response(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
