@@ -16,7 +16,8 @@ from typing import Any
 
 import phonenumbers
 
-from hub.core.errors import MappingError, mapping_guard
+from hub.core.errors import MappingError
+from hub.core.mapping import mapping_guard
 from hub.core.models import (
     Address,
     Channel,

@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from hub.core.errors import MappingError, mapping_guard
+from hub.core.errors import MappingError
+from hub.core.mapping import mapping_guard
 from hub.core.models import (
     Address,
     Channel,
