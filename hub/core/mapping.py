@@ -179,3 +179,20 @@ def _safely(read: Callable[[Any], T], raw: Any) -> T | None:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def map_each(items: Any, path: str, convert: Callable[[Any], T]) -> tuple[T, ...]:
+    """``convert`` every element of a JSON list (``None``: no elements), in order.
+
+    An error on element ``i`` is reported as ``path[i].<field>``; anything but a list is a
+    ``MappingError`` on ``path`` itself.
+    """
+    if items is None:
+        return ()
+    if not isinstance(items, list | tuple):
+        raise MappingError("", "", path, f"not a list: {type(items).__name__}")
+    converted: list[T] = []
+    for index, item in enumerate(items):
+        with reading(f"{path}[{index}]"):
+            converted.append(convert(item))
+    return tuple(converted)

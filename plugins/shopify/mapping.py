@@ -17,7 +17,7 @@ from typing import Any
 import phonenumbers
 
 from hub.core.errors import MappingError
-from hub.core.mapping import mapping_guard
+from hub.core.mapping import map_each, mapping_guard, reading
 from hub.core.models import (
     Address,
     Channel,
@@ -120,8 +120,10 @@ def money_v2(value: Mapping[str, Any] | None, kind: str, field: str) -> Money:
     """A ``MoneyV2`` or a ``MoneyBag`` (its ``shopMoney``)."""
     if not value:
         raise MappingError(PLATFORM, kind, field, "missing")
-    if "shopMoney" in value:
+    if isinstance(value, Mapping) and "shopMoney" in value:
         value = value["shopMoney"] or {}
+    if not isinstance(value, Mapping):
+        raise MappingError(PLATFORM, kind, field, f"not an object: {type(value).__name__}")
     return money(value.get("amount"), value.get("currencyCode"), kind, field)
 
 
@@ -137,6 +139,45 @@ def e164(raw: Any, country: str | None = None) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return text
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _object(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A nested JSON object (``{}`` when absent); anything else is a ``MappingError`` on ``key``."""
+    value = record.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise MappingError(PLATFORM, "", key, f"not an object: {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, path: str) -> list[Any]:
+    """A JSON list (``[]`` when absent); anything else is a ``MappingError`` on ``path``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MappingError(PLATFORM, "", path, f"not a list: {type(value).__name__}")
+    return value
+
+
+def _quantity(node: Mapping[str, Any], default: int = 0) -> int:
+    value = node.get("quantity")
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise MappingError(PLATFORM, "", "quantity", f"not a count: {value!r}")
+    return int(value)
+
+
+def _phone(value: Any, country: str | None, field: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise MappingError(PLATFORM, "", field, f"not text: {value!r}")
+    return e164(value, country)
+
+
+def _address(record: Mapping[str, Any], key: str, read: Any) -> Address | None:
+    with reading(key):
+        return read(record.get(key))
 
 
 def _status(value: Any, table: Mapping[str, Any], default: Any) -> Any:
@@ -214,34 +255,42 @@ def _consent(channel: Channel, state: Mapping[str, Any] | None) -> Consent | Non
     )
 
 
+@mapping_guard(PLATFORM, "customer")
 def customer_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Customer:
     """A ``Customer`` node (new ``defaultEmailAddress`` fields first, deprecated ones as fallback)."""
     kind = "customer"
-    email_node = node.get("defaultEmailAddress") or {}
-    phone_node = node.get("defaultPhoneNumber") or {}
-    address = address_from_graphql(node.get("defaultAddress"))
-    email_state = node.get("emailMarketingConsent") or (
-        {"marketingState": email_node["marketingState"]} if email_node.get("marketingState") else None
-    )
-    sms_state = node.get("smsMarketingConsent") or (
-        {"marketingState": phone_node["marketingState"]} if phone_node.get("marketingState") else None
-    )
-    consents = tuple(c for c in (_consent(Channel.EMAIL, email_state), _consent(Channel.SMS, sms_state)) if c)
+    email_node = _object(node, "defaultEmailAddress")
+    phone_node = _object(node, "defaultPhoneNumber")
+    with reading("defaultAddress"):
+        address = address_from_graphql(node.get("defaultAddress"))
+    with reading("emailMarketingConsent"):
+        email_state = node.get("emailMarketingConsent") or (
+            {"marketingState": email_node["marketingState"]} if email_node.get("marketingState") else None
+        )
+        email_consent = _consent(Channel.EMAIL, email_state)
+    with reading("smsMarketingConsent"):
+        sms_state = node.get("smsMarketingConsent") or (
+            {"marketingState": phone_node["marketingState"]} if phone_node.get("marketingState") else None
+        )
+        sms_consent = _consent(Channel.SMS, sms_state)
+    consents = tuple(c for c in (email_consent, sms_consent) if c)
     spent = node.get("amountSpent")
-    last_order = node.get("lastOrder") or {}
-    count = node.get("numberOfOrders")
+    last_order = _object(node, "lastOrder")
+    with reading("numberOfOrders"):
+        count = node.get("numberOfOrders")
+        order_count = int(count) if count is not None else None  # UnsignedInt64 arrives as a string
     return Customer(
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
         brand=brand,
         email=email_node.get("emailAddress") or node.get("email"),
-        phone=e164(phone_node.get("phoneNumber") or node.get("phone")),
+        phone=_phone(phone_node.get("phoneNumber") or node.get("phone"), None, "defaultPhoneNumber"),
         first_name=node.get("firstName"),
         last_name=node.get("lastName"),
         created_at=_optional_time(node.get("createdAt"), kind, "createdAt"),
         lifetime_revenue=money_v2(spent, kind, "amountSpent") if spent else None,
-        order_count=int(count) if count is not None else None,  # UnsignedInt64 arrives as a string
+        order_count=order_count,
         last_order_at=_optional_time(last_order.get("createdAt"), kind, "lastOrder.createdAt"),
         default_address=address,
         consents=consents,
@@ -257,20 +306,19 @@ def _rest_consent(channel: Channel, state: Mapping[str, Any] | None) -> Consent 
     )
 
 
+@mapping_guard(PLATFORM, "customer")
 def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, currency: str = "USD") -> Customer:
     """A REST/webhook customer (``orders_count``, ``total_spent`` in the shop's currency)."""
     kind = "customer"
-    address = address_from_rest(body.get("default_address"))
-    consents = tuple(
-        c
-        for c in (
-            _rest_consent(Channel.EMAIL, body.get("email_marketing_consent")),
-            _rest_consent(Channel.SMS, body.get("sms_marketing_consent")),
-        )
-        if c
-    )
+    with reading("default_address"):
+        address = address_from_rest(body.get("default_address"))
+    with reading("email_marketing_consent"):
+        email_consent = _rest_consent(Channel.EMAIL, body.get("email_marketing_consent"))
+    with reading("sms_marketing_consent"):
+        sms_consent = _rest_consent(Channel.SMS, body.get("sms_marketing_consent"))
+    consents = tuple(c for c in (email_consent, sms_consent) if c)
     # Many customers only have a phone on their address; calls are matched by it.
-    phone = body.get("phone") or (body.get("default_address") or {}).get("phone")
+    phone = body.get("phone") or _object(body, "default_address").get("phone")
     spent = body.get("total_spent")
     return Customer(
         platform=PLATFORM,
@@ -278,7 +326,7 @@ def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, curre
         store=store,
         brand=brand,
         email=body.get("email"),
-        phone=e164(phone, address.country if address else None),
+        phone=_phone(phone, address.country if address else None, "phone"),
         first_name=body.get("first_name"),
         last_name=body.get("last_name"),
         created_at=_optional_time(body.get("created_at"), kind, "created_at"),
@@ -296,13 +344,13 @@ def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, curre
 
 def _line_from_graphql(node: Mapping[str, Any]) -> LineItem:
     price = node.get("originalUnitPriceSet")
-    variant = node.get("variant") or {}
+    variant = _object(node, "variant")
     return LineItem(
         id=node.get("id"),
         sku=node.get("sku") or variant.get("sku"),
         name=node.get("name") or node.get("title") or "",
-        quantity=int(node.get("quantity") or 0),
-        price=money_v2(price, "order", "lineItems.originalUnitPriceSet"),
+        quantity=_quantity(node),
+        price=money_v2(price, "order", "originalUnitPriceSet"),
     )
 
 
@@ -310,11 +358,15 @@ def _shipping_facts(
     fulfillments: list[Mapping[str, Any]], numbers_of: Any, kind: str
 ) -> tuple[datetime | None, tuple[str, ...]]:
     """Ship date (first live fulfillment) and tracking numbers of fulfillments that are alive."""
-    live = [f for f in fulfillments if str(f.get("status") or "").lower() not in DEAD_FULFILLMENTS]
-    dates = [parse_time(f["createdAt"], kind, "fulfillments.createdAt") for f in live if f.get("createdAt")]
+    dates: list[datetime] = []
     numbers: list[str] = []
-    for fulfillment in live:
-        numbers.extend(n for n in numbers_of(fulfillment) if n and n not in numbers)
+    for index, fulfillment in enumerate(fulfillments):
+        with reading(f"fulfillments[{index}]"):
+            if str(fulfillment.get("status") or "").lower() in DEAD_FULFILLMENTS:
+                continue
+            if fulfillment.get("createdAt"):
+                dates.append(parse_time(fulfillment["createdAt"], kind, "createdAt"))
+            numbers.extend(str(n) for n in numbers_of(fulfillment) if n and str(n) not in numbers)
     return (min(dates) if dates else None), tuple(numbers)
 
 
@@ -322,10 +374,12 @@ def _is_subscription(tags: Any, lines: list[Mapping[str, Any]]) -> bool:
     """A selling plan on a line, or a subscription app's tag (Recharge: "Subscription ... Order")."""
     if any(line.get("sellingPlan") for line in lines):
         return True
-    tag_list = tags.split(",") if isinstance(tags, str) else list(tags or [])
+    with reading("tags"):
+        tag_list = tags.split(",") if isinstance(tags, str) else list(tags or [])
     return any("subscription" in str(tag).lower() for tag in tag_list)
 
 
+@mapping_guard(PLATFORM, "refund")
 def refund_from_graphql(node: Mapping[str, Any], *, order_id: str, store: str) -> Refund:
     kind = "refund"
     return Refund(
@@ -340,12 +394,13 @@ def refund_from_graphql(node: Mapping[str, Any], *, order_id: str, store: str) -
     )
 
 
+@mapping_guard(PLATFORM, "order")
 def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Order:
     """An ``Order`` node with line items, fulfillments and refunds."""
     kind = "order"
     order_id = _require(node, "id", kind)
-    lines = list((node.get("lineItems") or {}).get("nodes") or [])
-    fulfillments = list(node.get("fulfillments") or [])
+    lines = _list(_object(node, "lineItems").get("nodes"), "lineItems.nodes")
+    fulfillments = _list(node.get("fulfillments"), "fulfillments")
     shipped_at, tracking = _shipping_facts(
         fulfillments, lambda f: [t.get("number") for t in f.get("trackingInfo") or []], kind
     )
@@ -358,7 +413,7 @@ def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Or
         store=store,
         brand=brand,
         number=_require(node, "name", kind),
-        customer_id=(node.get("customer") or {}).get("id"),
+        customer_id=_object(node, "customer").get("id"),
         email=node.get("email"),
         created_at=parse_time(_require(node, "createdAt", kind), kind, "createdAt"),
         total=money_v2(node.get("totalPriceSet"), kind, "totalPriceSet"),
@@ -366,12 +421,12 @@ def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Or
         fulfillment_status=fulfillment,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=tuple(_line_from_graphql(line) for line in lines),
-        shipping_address=address_from_graphql(node.get("shippingAddress")),
-        billing_address=address_from_graphql(node.get("billingAddress")),
+        line_items=map_each(lines, "lineItems.nodes", _line_from_graphql),
+        shipping_address=_address(node, "shippingAddress", address_from_graphql),
+        billing_address=_address(node, "billingAddress", address_from_graphql),
         is_subscription=_is_subscription(node.get("tags"), lines),
-        refunds=tuple(
-            refund_from_graphql(r, order_id=order_id, store=store) for r in node.get("refunds") or []
+        refunds=map_each(
+            node.get("refunds"), "refunds", lambda r: refund_from_graphql(r, order_id=order_id, store=store)
         ),
     )
 
@@ -381,18 +436,26 @@ def _line_from_rest(node: Mapping[str, Any], currency: str) -> LineItem:
         id=gid("LineItem", node["id"]) if node.get("id") is not None else None,
         sku=node.get("sku") or None,
         name=node.get("name") or node.get("title") or "",
-        quantity=int(node.get("quantity") or 0),
-        price=money(node.get("price"), currency, "order", "line_items.price"),
+        quantity=_quantity(node),
+        price=money(node.get("price"), currency, "order", "price"),
     )
 
 
+def _refund_transaction(transaction: Any) -> bool:
+    """True for a successful ``refund`` transaction of a REST refund."""
+    if not isinstance(transaction, Mapping):
+        raise MappingError(PLATFORM, "", "transactions", f"an element is not an object: {transaction!r}")
+    return transaction.get("kind") == "refund" and transaction.get("status", "success") == "success"
+
+
+@mapping_guard(PLATFORM, "refund")
 def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "USD") -> Refund:
     """A REST refund: the money is in its successful ``refund`` transactions."""
     kind = "refund"
     transactions = [
         t
-        for t in body.get("transactions") or []
-        if t.get("kind") == "refund" and t.get("status", "success") == "success"
+        for t in _list(body.get("transactions"), "transactions")
+        if _refund_transaction(t)
     ]
     currencies = {t.get("currency") for t in transactions if t.get("currency")}
     total = sum(
@@ -411,14 +474,14 @@ def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "US
     )
 
 
-@mapping_guard("shopify", "order")
+@mapping_guard(PLATFORM, "order")
 def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order:
     """A REST/webhook order (``orders/*`` topics)."""
     kind = "order"
     currency = _require(body, "currency", kind)
-    fulfillments = list(body.get("fulfillments") or [])
+    fulfillments = _list(body.get("fulfillments"), "fulfillments")
     shipped_at, tracking = _shipping_facts(
-        [{**f, "createdAt": f.get("created_at")} for f in fulfillments],
+        [{**f, "createdAt": f.get("created_at")} if isinstance(f, Mapping) else f for f in fulfillments],
         lambda f: f.get("tracking_numbers") or [f.get("tracking_number")],
         kind,
     )
@@ -426,7 +489,7 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
     fulfillment = _status(status, FULFILLMENT, FulfillmentStatus.UNKNOWN)
     if body.get("cancelled_at") and fulfillment == FulfillmentStatus.UNFULFILLED:
         fulfillment = FulfillmentStatus.CANCELLED
-    customer = body.get("customer") or {}
+    customer = _object(body, "customer")
     return Order(
         platform=PLATFORM,
         id=gid("Order", _require(body, "id", kind)),
@@ -441,33 +504,37 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
         fulfillment_status=fulfillment,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=tuple(_line_from_rest(line, currency) for line in body.get("line_items") or []),
-        shipping_address=address_from_rest(body.get("shipping_address")),
-        billing_address=address_from_rest(body.get("billing_address")),
+        line_items=map_each(body.get("line_items"), "line_items", lambda line: _line_from_rest(line, currency)),
+        shipping_address=_address(body, "shipping_address", address_from_rest),
+        billing_address=_address(body, "billing_address", address_from_rest),
         is_subscription=_is_subscription(body.get("tags"), [])
         or body.get("source_name") == "subscription_contract",
-        refunds=tuple(refund_from_rest(r, store=store, currency=currency) for r in body.get("refunds") or []),
+        refunds=map_each(
+            body.get("refunds"), "refunds", lambda r: refund_from_rest(r, store=store, currency=currency)
+        ),
     )
 
 
 # --------------------------------------------------------------------------- subscriptions, links
 
 
+@mapping_guard(PLATFORM, "subscription")
 def subscription_from_graphql(node: Mapping[str, Any], *, store: str) -> Subscription:
     """A ``SubscriptionContract``: product, SKU and price from its lines."""
     kind = "subscription"
-    lines = list((node.get("lines") or {}).get("nodes") or [])
+    lines = _list(_object(node, "lines").get("nodes"), "lines.nodes")
     first = lines[0] if lines else {}
     price: Money | None = None
-    for line in lines:
-        unit = money_v2(line.get("currentPrice"), kind, "lines.currentPrice")
-        line_total = Money(amount=unit.amount * int(line.get("quantity") or 1), currency=unit.currency)
-        price = line_total if price is None else price + line_total
+    for index, line in enumerate(lines):
+        with reading(f"lines.nodes[{index}]"):
+            unit = money_v2(line.get("currentPrice"), kind, "currentPrice")
+            line_total = Money(amount=unit.amount * _quantity(line, 1), currency=unit.currency)
+            price = line_total if price is None else price + line_total
     return Subscription(
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
-        customer_id=(node.get("customer") or {}).get("id"),
+        customer_id=_object(node, "customer").get("id"),
         product=first.get("title"),
         sku=first.get("sku"),
         status=SUBSCRIPTION.get(str(node.get("status")), SubscriptionStatus.UNKNOWN),
@@ -477,6 +544,7 @@ def subscription_from_graphql(node: Mapping[str, Any], *, store: str) -> Subscri
     )
 
 
+@mapping_guard(PLATFORM, "draft_order")
 def checkout_link_from_graphql(node: Mapping[str, Any], *, store: str) -> CheckoutLink:
     kind = "draft_order"
     total = node.get("totalPriceSet")
@@ -489,6 +557,7 @@ def checkout_link_from_graphql(node: Mapping[str, Any], *, store: str) -> Checko
     )
 
 
+@mapping_guard(PLATFORM, "draft_order")
 def checkout_link_from_rest(body: Mapping[str, Any], *, store: str) -> CheckoutLink:
     """A REST draft order (``draft_orders/*`` topics) as the link it offers."""
     kind = "draft_order"
