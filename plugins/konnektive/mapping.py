@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from hub.core.errors import MappingError
+from hub.core.mapping import mapping_guard, reading
 from hub.core.models import (
     Address,
     Customer,
@@ -175,6 +176,7 @@ class CustomerFigures:
     last_order_at: datetime | None
 
 
+@mapping_guard(PLATFORM, "customer", id_field="customerId")
 def customer(raw: Mapping[str, Any], store: StoreView,
              figures: CustomerFigures | None = None) -> Customer:
     kind = "customer"
@@ -214,6 +216,8 @@ def items_of(raw: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     items = raw.get("items") or {}
     if isinstance(items, Mapping):
         return [(str(key), value) for key, value in items.items() if isinstance(value, Mapping)]
+    if not isinstance(items, list):
+        raise MappingError(PLATFORM, "order", "items", f"not a list or an object: {type(items).__name__}")
     pairs: list[tuple[str, Mapping[str, Any]]] = []
     for index, value in enumerate(items):
         if isinstance(value, Mapping):
@@ -241,6 +245,8 @@ def _fulfillments(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     value = raw.get("fulfillments") or []
     if isinstance(value, Mapping):
         value = list(value.values())
+    if not isinstance(value, list):
+        raise MappingError(PLATFORM, "order", "fulfillments", f"not a list or an object: {type(value).__name__}")
     return [entry for entry in value if isinstance(entry, Mapping)]
 
 
@@ -272,6 +278,7 @@ _ORDER_STATUSES = {
 }
 
 
+@mapping_guard(PLATFORM, "order", id_field="orderId")
 def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = ()) -> Order:
     kind = "order"
     order_id = required_text(raw, kind, "orderId")
@@ -301,7 +308,7 @@ def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = 
         fulfillment_status=ship_status,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=tuple(line_item(item_id, item, currency) for item_id, item in items),
+        line_items=_line_items(items, currency),
         shipping_address=address(raw, "ship"),
         billing_address=address(raw),
         # Rebill orders are RECURRING; a first order starting a subscription carries the
@@ -312,6 +319,15 @@ def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = 
     )
 
 
+def _line_items(items: list[tuple[str, Mapping[str, Any]]], currency: str) -> tuple[LineItem, ...]:
+    lines = []
+    for item_id, item in items:
+        with reading(f"items.{item_id}"):
+            lines.append(line_item(item_id, item, currency))
+    return tuple(lines)
+
+
+@mapping_guard(PLATFORM, "transaction", id_field="transactionId")
 def refund(txn: Mapping[str, Any], store: StoreView, order_id: str, *,
            reason: str | None = None, note: str | None = None) -> Refund:
     """A REFUND transaction (amounts may be reported negative; the refund is their size)."""
@@ -351,6 +367,7 @@ def subscription_status(raw: Mapping[str, Any]) -> SubscriptionStatus:
     return _PURCHASE_STATUSES.get((text(raw, "status") or "").upper(), SubscriptionStatus.UNKNOWN)
 
 
+@mapping_guard(PLATFORM, "purchase", id_field="purchaseId")
 def subscription(raw: Mapping[str, Any], store: StoreView) -> Subscription:
     kind = "purchase"
     return Subscription(
