@@ -196,3 +196,27 @@ def map_each(items: Any, path: str, convert: Callable[[Any], T]) -> tuple[T, ...
         with reading(f"{path}[{index}]"):
             converted.append(convert(item))
     return tuple(converted)
+
+
+def nested(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The JSON object under ``key`` (``{}`` when absent, null or empty); else ``MappingError`` on ``key``."""
+    value = record.get(key)
+    if _empty(value):
+        return {}
+    if not isinstance(value, Mapping):
+        raise MappingError("", "", key, f"not an object: {type(value).__name__}")
+    return value
+
+
+def listed(record: Mapping[str, Any], key: str) -> list[Any]:
+    """The JSON list under ``key`` (``[]`` when absent, null or empty); else ``MappingError`` on ``key``."""
+    value = record.get(key)
+    if _empty(value):
+        return []
+    if not isinstance(value, list):
+        raise MappingError("", "", key, f"not a list: {type(value).__name__}")
+    return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and not value)

@@ -246,7 +246,8 @@ def _fulfillments(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     if isinstance(value, Mapping):
         value = list(value.values())
     if not isinstance(value, list):
-        raise MappingError(PLATFORM, "order", "fulfillments", f"not a list or an object: {type(value).__name__}")
+        kind = type(value).__name__
+        raise MappingError(PLATFORM, "order", "fulfillments", f"not a list or an object: {kind}")
     return [entry for entry in value if isinstance(entry, Mapping)]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import phonenumbers
 
 from hub.core.errors import MappingError
-from hub.core.mapping import map_each, mapping_guard, reading
+from hub.core.mapping import listed, map_each, mapping_guard, nested, reading
 from hub.core.models import (
     Address,
     Channel,
@@ -141,23 +141,10 @@ def e164(raw: Any, country: str | None = None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _object(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """A nested JSON object (``{}`` when absent); anything else is a ``MappingError`` on ``key``."""
-    value = record.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise MappingError(PLATFORM, "", key, f"not an object: {type(value).__name__}")
-    return value
-
-
-def _list(value: Any, path: str) -> list[Any]:
-    """A JSON list (``[]`` when absent); anything else is a ``MappingError`` on ``path``."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MappingError(PLATFORM, "", path, f"not a list: {type(value).__name__}")
-    return value
+def _nodes(record: Mapping[str, Any], key: str) -> list[Any]:
+    """The ``nodes`` of a GraphQL connection under ``key``."""
+    with reading(key):
+        return listed(nested(record, key), "nodes")
 
 
 def _quantity(node: Mapping[str, Any], default: int = 0) -> int:
@@ -259,8 +246,8 @@ def _consent(channel: Channel, state: Mapping[str, Any] | None) -> Consent | Non
 def customer_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Customer:
     """A ``Customer`` node (new ``defaultEmailAddress`` fields first, deprecated ones as fallback)."""
     kind = "customer"
-    email_node = _object(node, "defaultEmailAddress")
-    phone_node = _object(node, "defaultPhoneNumber")
+    email_node = nested(node, "defaultEmailAddress")
+    phone_node = nested(node, "defaultPhoneNumber")
     with reading("defaultAddress"):
         address = address_from_graphql(node.get("defaultAddress"))
     with reading("emailMarketingConsent"):
@@ -275,7 +262,7 @@ def customer_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) ->
         sms_consent = _consent(Channel.SMS, sms_state)
     consents = tuple(c for c in (email_consent, sms_consent) if c)
     spent = node.get("amountSpent")
-    last_order = _object(node, "lastOrder")
+    last_order = nested(node, "lastOrder")
     with reading("numberOfOrders"):
         count = node.get("numberOfOrders")
         order_count = int(count) if count is not None else None  # UnsignedInt64 arrives as a string
@@ -318,7 +305,7 @@ def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, curre
         sms_consent = _rest_consent(Channel.SMS, body.get("sms_marketing_consent"))
     consents = tuple(c for c in (email_consent, sms_consent) if c)
     # Many customers only have a phone on their address; calls are matched by it.
-    phone = body.get("phone") or _object(body, "default_address").get("phone")
+    phone = body.get("phone") or nested(body, "default_address").get("phone")
     spent = body.get("total_spent")
     return Customer(
         platform=PLATFORM,
@@ -344,7 +331,7 @@ def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, curre
 
 def _line_from_graphql(node: Mapping[str, Any]) -> LineItem:
     price = node.get("originalUnitPriceSet")
-    variant = _object(node, "variant")
+    variant = nested(node, "variant")
     return LineItem(
         id=node.get("id"),
         sku=node.get("sku") or variant.get("sku"),
@@ -399,8 +386,8 @@ def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Or
     """An ``Order`` node with line items, fulfillments and refunds."""
     kind = "order"
     order_id = _require(node, "id", kind)
-    lines = _list(_object(node, "lineItems").get("nodes"), "lineItems.nodes")
-    fulfillments = _list(node.get("fulfillments"), "fulfillments")
+    lines = _nodes(node, "lineItems")
+    fulfillments = listed(node, "fulfillments")
     shipped_at, tracking = _shipping_facts(
         fulfillments, lambda f: [t.get("number") for t in f.get("trackingInfo") or []], kind
     )
@@ -413,7 +400,7 @@ def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Or
         store=store,
         brand=brand,
         number=_require(node, "name", kind),
-        customer_id=_object(node, "customer").get("id"),
+        customer_id=nested(node, "customer").get("id"),
         email=node.get("email"),
         created_at=parse_time(_require(node, "createdAt", kind), kind, "createdAt"),
         total=money_v2(node.get("totalPriceSet"), kind, "totalPriceSet"),
@@ -454,7 +441,7 @@ def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "US
     kind = "refund"
     transactions = [
         t
-        for t in _list(body.get("transactions"), "transactions")
+        for t in listed(body, "transactions")
         if _refund_transaction(t)
     ]
     currencies = {t.get("currency") for t in transactions if t.get("currency")}
@@ -479,7 +466,7 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
     """A REST/webhook order (``orders/*`` topics)."""
     kind = "order"
     currency = _require(body, "currency", kind)
-    fulfillments = _list(body.get("fulfillments"), "fulfillments")
+    fulfillments = listed(body, "fulfillments")
     shipped_at, tracking = _shipping_facts(
         [{**f, "createdAt": f.get("created_at")} if isinstance(f, Mapping) else f for f in fulfillments],
         lambda f: f.get("tracking_numbers") or [f.get("tracking_number")],
@@ -489,7 +476,7 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
     fulfillment = _status(status, FULFILLMENT, FulfillmentStatus.UNKNOWN)
     if body.get("cancelled_at") and fulfillment == FulfillmentStatus.UNFULFILLED:
         fulfillment = FulfillmentStatus.CANCELLED
-    customer = _object(body, "customer")
+    customer = nested(body, "customer")
     return Order(
         platform=PLATFORM,
         id=gid("Order", _require(body, "id", kind)),
@@ -504,7 +491,7 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
         fulfillment_status=fulfillment,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=map_each(body.get("line_items"), "line_items", lambda line: _line_from_rest(line, currency)),
+        line_items=map_each(body.get("line_items"), "line_items", lambda it: _line_from_rest(it, currency)),
         shipping_address=_address(body, "shipping_address", address_from_rest),
         billing_address=_address(body, "billing_address", address_from_rest),
         is_subscription=_is_subscription(body.get("tags"), [])
@@ -522,7 +509,7 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
 def subscription_from_graphql(node: Mapping[str, Any], *, store: str) -> Subscription:
     """A ``SubscriptionContract``: product, SKU and price from its lines."""
     kind = "subscription"
-    lines = _list(_object(node, "lines").get("nodes"), "lines.nodes")
+    lines = _nodes(node, "lines")
     first = lines[0] if lines else {}
     price: Money | None = None
     for index, line in enumerate(lines):
@@ -534,7 +521,7 @@ def subscription_from_graphql(node: Mapping[str, Any], *, store: str) -> Subscri
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
-        customer_id=_object(node, "customer").get("id"),
+        customer_id=nested(node, "customer").get("id"),
         product=first.get("title"),
         sku=first.get("sku"),
         status=SUBSCRIPTION.get(str(node.get("status")), SubscriptionStatus.UNKNOWN),

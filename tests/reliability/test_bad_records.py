@@ -134,8 +134,12 @@ def shopify_subscription() -> dict[str, Any]:
         "customer": {"id": "gid://shopify/Customer/9"},
         "lines": {
             "nodes": [
-                {"title": "Bars", "sku": "B", "quantity": 2,
-                 "currentPrice": {"amount": "10.05", "currencyCode": "USD"}}
+                {
+                    "title": "Bars",
+                    "sku": "B",
+                    "quantity": 2,
+                    "currentPrice": {"amount": "10.05", "currencyCode": "USD"},
+                }
             ]
         },
     }
@@ -143,39 +147,74 @@ def shopify_subscription() -> dict[str, Any]:
 
 def konnektive_customer() -> dict[str, Any]:
     return {
-        "customerId": "7", "emailAddress": "a@example.com", "phoneNumber": "5125550101",
-        "firstName": "Ana", "lastName": "Lopez", "country": "US", "dateCreated": "2025-01-01 10:00:00",
-        "shipAddress1": "1 Oak", "shipCity": "Austin", "shipCountry": "US", "shipPostalCode": "78701",
+        "customerId": "7",
+        "emailAddress": "a@example.com",
+        "phoneNumber": "5125550101",
+        "firstName": "Ana",
+        "lastName": "Lopez",
+        "country": "US",
+        "dateCreated": "2025-01-01 10:00:00",
+        "shipAddress1": "1 Oak",
+        "shipCity": "Austin",
+        "shipCountry": "US",
+        "shipPostalCode": "78701",
     }
 
 
 def konnektive_purchase() -> dict[str, Any]:
     return {
-        "purchaseId": "31", "customerId": "7", "productName": "Protein", "productSku": "PH-1",
-        "status": "ACTIVE", "price": "54.95", "nextBillDate": "2026-05-01", "dateCreated": "2026-04-01 09:00:00",
+        "purchaseId": "31",
+        "customerId": "7",
+        "productName": "Protein",
+        "productSku": "PH-1",
+        "status": "ACTIVE",
+        "price": "54.95",
+        "nextBillDate": "2026-05-01",
+        "dateCreated": "2026-04-01 09:00:00",
     }
 
 
 def konnektive_refund() -> dict[str, Any]:
     return {
-        "transactionId": "900", "orderId": "K1", "txnType": "REFUND", "responseType": "SUCCESS",
-        "totalAmount": "-4.50", "txnDate": "2026-04-02 10:00:00",
+        "transactionId": "900",
+        "orderId": "K1",
+        "txnType": "REFUND",
+        "responseType": "SUCCESS",
+        "totalAmount": "-4.50",
+        "txnDate": "2026-04-02 10:00:00",
     }
 
 
 def sticky_customer() -> dict[str, Any]:
     return {
-        "customer_id": "77", "first_name": "Ana", "email": "a@example.com", "phone": "512-555-0101",
-        "date_created": "2025-01-01 00:00:00", "shipping_street_address": "12 Oak Ave",
-        "shipping_city": "Austin", "shipping_country": "US",
+        "customer_id": "77",
+        "first_name": "Ana",
+        "email": "a@example.com",
+        "phone": "512-555-0101",
+        "date_created": "2025-01-01 00:00:00",
+        "shipping_street_address": "12 Oak Ave",
+        "shipping_city": "Austin",
+        "shipping_country": "US",
     }
 
 
 def sticky_subscription() -> dict[str, Any]:
-    product = {"product_id": "1", "name": "Protein", "price": "54.95", "product_qty": "1",
-               "billing_model": {"id": "3", "name": "Monthly"}, "is_recurring": "1"}
-    return order_body(order_id="2", products=[product], billing_cycle="1", parent_id="1",
-                      is_recurring="1", recurring_date="2026-05-01")
+    product = {
+        "product_id": "1",
+        "name": "Protein",
+        "price": "54.95",
+        "product_qty": "1",
+        "billing_model": {"id": "3", "name": "Monthly"},
+        "is_recurring": "1",
+    }
+    return order_body(
+        order_id="2",
+        products=[product],
+        billing_cycle="1",
+        parent_id="1",
+        is_recurring="1",
+        recurring_date="2026-05-01",
+    )
 
 
 def ultracart_customer() -> dict[str, Any]:
@@ -183,10 +222,23 @@ def ultracart_customer() -> dict[str, Any]:
         "customer_profile_oid": 5,
         "email": "a@b.co",
         "signup_dts": "2020-01-01T00:00:00-05:00",
-        "billing": [{"first_name": "A", "last_name": "B", "day_phone": "(512) 555-0134", "country_code": "US",
-                     "address1": "1 St", "city": "Austin", "default_billing": True}],
+        "billing": [
+            {
+                "first_name": "A",
+                "last_name": "B",
+                "day_phone": "(512) 555-0134",
+                "country_code": "US",
+                "address1": "1 St",
+                "city": "Austin",
+                "default_billing": True,
+            }
+        ],
         "shipping": [{"first_name": "A", "address1": "1 St", "city": "Austin", "country_code": "US"}],
-        "orders_summary": {"order_count": 3, "total": Decimal("120.50"), "last_order_dts": "2024-01-02T00:00:00Z"},
+        "orders_summary": {
+            "order_count": 3,
+            "total": Decimal("120.50"),
+            "last_order_dts": "2024-01-02T00:00:00Z",
+        },
     }
 
 
@@ -197,9 +249,18 @@ def ultracart_auto_order() -> dict[str, Any]:
         "enabled": True,
         "customer_profile_oid": 5,
         "next_attempt": "2026-05-01T00:00:00-04:00",
-        "original_order": {"creation_dts": "2026-04-01T00:00:00-04:00", "customer_profile": {"customer_profile_oid": 5}},
-        "items": [{"original_item_id": "BARS", "original_item_description": "Bars",
-                   "arbitrary_unit_cost": Decimal("19.95"), "next_shipment_dts": "2026-05-01T00:00:00-04:00"}],
+        "original_order": {
+            "creation_dts": "2026-04-01T00:00:00-04:00",
+            "customer_profile": {"customer_profile_oid": 5},
+        },
+        "items": [
+            {
+                "original_item_id": "BARS",
+                "original_item_description": "Bars",
+                "arbitrary_unit_cost": Decimal("19.95"),
+                "next_shipment_dts": "2026-05-01T00:00:00-04:00",
+            }
+        ],
     }
 
 
@@ -228,7 +289,9 @@ MAPPERS: dict[str, Kind] = {
         "intercom",
         "id",
     ),
-    "intercom contact": Kind(intercom_contact, lambda raw: intercom.contact_from(raw, {}, "US"), "intercom", "id"),
+    "intercom contact": Kind(
+        intercom_contact, lambda raw: intercom.contact_from(raw, {}, "US"), "intercom", "id"
+    ),
     "intercom admin": Kind(
         lambda: example("intercom", "admin_away_200.json"),
         lambda raw: intercom.agent_from(raw, {"12345": "Coaching"}),
@@ -243,7 +306,10 @@ MAPPERS: dict[str, Kind] = {
         "id",
     ),
     "shopify order (graphql)": Kind(
-        lambda: copy.deepcopy(GRAPHQL_ORDER), lambda raw: shopify.order_from_graphql(raw, **SHOP), "shopify", "id"
+        lambda: copy.deepcopy(GRAPHQL_ORDER),
+        lambda raw: shopify.order_from_graphql(raw, **SHOP),
+        "shopify",
+        "id",
     ),
     "shopify customer": Kind(
         lambda: example("shopify", "customer.json")["customer"],
@@ -261,22 +327,36 @@ MAPPERS: dict[str, Kind] = {
         "id",
     ),
     "shopify subscription": Kind(
-        shopify_subscription, lambda raw: shopify.subscription_from_graphql(raw, store="paleohacks"), "shopify", "id"
+        shopify_subscription,
+        lambda raw: shopify.subscription_from_graphql(raw, store="paleohacks"),
+        "shopify",
+        "id",
     ),
-    "konnektive order": Kind(lambda: copy.deepcopy(KONNEKTIVE_ORDER), lambda raw: konnektive.order(raw, VIEW),
-                             "konnektive", "orderId"),
-    "konnektive customer": Kind(konnektive_customer, lambda raw: konnektive.customer(raw, VIEW),
-                                "konnektive", "customerId"),
-    "konnektive purchase": Kind(konnektive_purchase, lambda raw: konnektive.subscription(raw, VIEW),
-                                "konnektive", "purchaseId"),
-    "konnektive transaction": Kind(konnektive_refund, lambda raw: konnektive.refund(raw, VIEW, "K1"),
-                                   "konnektive", "transactionId"),
+    "konnektive order": Kind(
+        lambda: copy.deepcopy(KONNEKTIVE_ORDER),
+        lambda raw: konnektive.order(raw, VIEW),
+        "konnektive",
+        "orderId",
+    ),
+    "konnektive customer": Kind(
+        konnektive_customer, lambda raw: konnektive.customer(raw, VIEW), "konnektive", "customerId"
+    ),
+    "konnektive purchase": Kind(
+        konnektive_purchase, lambda raw: konnektive.subscription(raw, VIEW), "konnektive", "purchaseId"
+    ),
+    "konnektive transaction": Kind(
+        konnektive_refund, lambda raw: konnektive.refund(raw, VIEW, "K1"), "konnektive", "transactionId"
+    ),
     "stickyio order": Kind(order_body, lambda raw: stickyio.order(raw, STICKY_STORE), "stickyio", "order_id"),
-    "stickyio customer": Kind(sticky_customer, lambda raw: stickyio.customer(raw, STICKY_STORE),
-                              "stickyio", "customer_id"),
-    "stickyio subscription": Kind(sticky_subscription, lambda raw: stickyio.subscription(raw, STICKY_STORE),
-                                  "stickyio", "order_id"),
-    "ultracart order": Kind(full_order, lambda raw: ultracart.order_from_json(raw, **UC), "ultracart", "order_id"),
+    "stickyio customer": Kind(
+        sticky_customer, lambda raw: stickyio.customer(raw, STICKY_STORE), "stickyio", "customer_id"
+    ),
+    "stickyio subscription": Kind(
+        sticky_subscription, lambda raw: stickyio.subscription(raw, STICKY_STORE), "stickyio", "order_id"
+    ),
+    "ultracart order": Kind(
+        full_order, lambda raw: ultracart.order_from_json(raw, **UC), "ultracart", "order_id"
+    ),
     "ultracart customer": Kind(
         ultracart_customer,
         lambda raw: ultracart.customer_from_json(raw, **UC, currency="USD"),
@@ -359,5 +439,10 @@ def test_the_sideways_call_names_direction_and_its_id() -> None:
     with pytest.raises(MappingError) as caught:
         call_from_aircall(raw_call(id=77, direction="sideways"))
     error = caught.value
-    assert (error.platform, error.record, error.record_id, error.field) == ("aircall", "call", "77", "direction")
+    assert (error.platform, error.record, error.record_id, error.field) == (
+        "aircall",
+        "call",
+        "77",
+        "direction",
+    )
     assert "sideways" in error.reason and error.key == "call:aircall:77"
