@@ -170,11 +170,19 @@ def split_unreadable(items: Iterable[T | MappingError]) -> tuple[list[T], list[M
     return records, unreadable
 
 
+def sorted_records(
+    items: Iterable[T | MappingError], key: Callable[[T], Any], *, reverse: bool = False
+) -> list[T | MappingError]:
+    """The records sorted by ``key``, then the unreadable entries (which have no key) in their order."""
+    records, unreadable = split_unreadable(items)
+    return [*sorted(records, key=key, reverse=reverse), *unreadable]
+
+
 def _safely(read: Callable[[Any], T], raw: Any) -> T | None:
     """``read(raw)``, or None when the record is too broken for it (the error is reported already)."""
     try:
         value = read(raw)
-    except DATA_ERRORS:
+    except CAUGHT:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None

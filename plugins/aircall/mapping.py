@@ -53,6 +53,11 @@ def call_from_aircall(raw: dict[str, Any], default_region: str = "US") -> Call:
     )
 
 
+def call_started_at(raw: dict[str, Any]) -> datetime | None:
+    """When a call started (its place in ``GET /v1/calls`` order); ``MappingError`` when unreadable."""
+    return _timestamp(raw, "call", "started_at", required=True)
+
+
 def call_outcome(raw: dict[str, Any]) -> CallOutcome:
     """Voicemail left, answered by someone, abandoned by the caller, or missed."""
     if raw.get("voicemail") or raw.get("voicemail_short_url"):

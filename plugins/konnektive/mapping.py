@@ -199,8 +199,12 @@ def customer(raw: Mapping[str, Any], store: StoreView,
 
 
 def customer_figures(orders: Iterable[Order], currency: str) -> CustomerFigures:
-    """Revenue = paid order totals minus their refunds; declined / pending orders count for nothing."""
-    counted = [o for o in orders if o.financial_status in _REVENUE_STATUSES]
+    """Revenue = paid order totals minus their refunds; declined / pending orders count for nothing.
+
+    An order that could not be mapped (a ``MappingError`` entry) counts for nothing here; the
+    order list reports it.
+    """
+    counted = [o for o in orders if isinstance(o, Order) and o.financial_status in _REVENUE_STATUSES]
     revenue = sum((o.total.amount - o.refunded.amount for o in counted), Decimal(0))
     last = max((o.created_at for o in counted), default=None)
     return CustomerFigures(Money(amount=revenue, currency=currency), len(counted), last)

@@ -397,6 +397,8 @@ def customer(body: dict[str, Any], store: StoreInfo, orders: list[Order] | None 
     customer_id = text(body.get("customer_id")) or text(body.get("id"))
     if customer_id is None:
         raise MappingError(PLATFORM, "customer", "customer_id", "missing")
+    if orders is not None:  # unmappable orders (``MappingError`` entries) are reported by the order list
+        orders = [o for o in orders if isinstance(o, Order)]
     country = text(body.get("country")) or text(body.get("billing_country"))
     lifetime = count = last = None
     if orders is not None:
