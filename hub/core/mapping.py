@@ -65,11 +65,12 @@ def as_mapping_error(exc: BaseException, field: str | None = None) -> MappingErr
         # value was handed to it unchanged.
         path = join_path(field, loc) if loc else field
         return MappingError("", "", path or UNKNOWN_FIELD, first["msg"])
-    if isinstance(exc, KeyError) and field is None and exc.args:
-        return MappingError("", "", str(exc.args[0]), "missing")
+    if isinstance(exc, KeyError) and exc.args:
+        # The missing key is the field (inside ``field`` when reading one, unless it is that one).
+        key = str(exc.args[0])[:100]
+        named = field if field and (field == key or field.endswith(f".{key}")) else join_path(field, key)
+        return MappingError("", "", named, "missing")
     reason = str(exc) or type(exc).__name__
-    if isinstance(exc, KeyError):
-        reason = f"missing {exc.args[0]!r}" if exc.args else "missing"
     return MappingError("", "", field or UNKNOWN_FIELD, f"{type(exc).__name__}: {reason}"[:300])
 
 
