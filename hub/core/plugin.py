@@ -157,7 +157,7 @@ class CustomerFinder(Protocol):
 
     client: Closable
 
-    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer]: ...
+    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]: ...
 
 
 class MultiStorePlugin(Plugin, Generic[Store]):
