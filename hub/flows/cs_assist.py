@@ -120,7 +120,14 @@ class CsAssist(Flow):
             ctx.report.append(f"contact {contact.id}: summary without {record}")
 
     async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
-        """Refresh the contact again; True only when nothing had to be parked this time."""
+        """Refresh the contact again; True only when nothing had to be parked this time.
+
+        A conversation parked because it could not be mapped holds the platform's raw JSON, not
+        a contact to refresh: it is read again when the platform changes it (its ``updated_at``
+        moves past the cursor), so its retry here does nothing (False).
+        """
+        if not isinstance(payload, dict) or not {"platform", "contact", "conversation"} <= payload.keys():
+            return False
         platform = str(payload["platform"])
         conversation = await ctx.hub.first(
             "helpdesk_get_conversation", ref=Ref(platform=platform, id=str(payload["conversation"]))
