@@ -15,7 +15,7 @@ from typing import Any
 import phonenumbers
 
 from hub.core.errors import MappingError
-from hub.core.mapping import mapping_guard, reading
+from hub.core.mapping import listed, mapping_guard, nested, reading
 from hub.core.models import (
     Agent,
     AgentStatus,
@@ -189,22 +189,40 @@ def _author_id(author: Any) -> str | None:
         return str(author["id"]) if author.get("id") is not None else None
 
 
+@mapping_guard(PLATFORM, "conversation", id_field=None)
 def notes_from(parts: list[Mapping[str, Any]], parent: Ref) -> list[Note]:
-    notes = [note_from(p, parent) for p in parts if p.get("part_type") == "note"]
+    """The notes among a conversation's (or ticket's) parts, oldest first."""
+    notes = [
+        note
+        for index, part in enumerate(parts)
+        for note in _note_of(part, parent, f"conversation_parts[{index}]")
+    ]
     return sorted(notes, key=lambda note: (note.created_at or datetime.min.replace(tzinfo=UTC), note.id))
 
 
+def _note_of(part: Any, parent: Ref, path: str) -> list[Note]:
+    with reading(path):
+        return [note_from(part, parent)] if part.get("part_type") == "note" else []
+
+
+@mapping_guard(PLATFORM, "conversation")
 def conversation_parts(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list((record.get("conversation_parts") or {}).get("conversation_parts") or [])
+    parts = nested(record, "conversation_parts")
+    with reading("conversation_parts"):
+        return list(listed(parts, "conversation_parts"))
 
 
+@mapping_guard(PLATFORM, "ticket")
 def ticket_parts(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list((record.get("ticket_parts") or {}).get("ticket_parts") or [])
+    parts = nested(record, "ticket_parts")
+    with reading("ticket_parts"):
+        return list(listed(parts, "ticket_parts"))
 
 
 # --------------------------------------------------------------------------- tickets
 
 
+@mapping_guard(PLATFORM, "ticket_type", id_field=None)
 def ticket_type_ids(types: list[Mapping[str, Any]], names: Mapping[TicketType, str]) -> dict[str, TicketType]:
     """Intercom ticket type id -> hub ticket type, by the names configured in settings."""
     by_name = {name.casefold(): ticket_type for ticket_type, name in names.items()}

@@ -269,6 +269,7 @@ def refunds(body: dict[str, Any], order_id: str, store: StoreInfo) -> tuple[Refu
 # --------------------------------------------------------------------------- orders
 
 
+@mapping_guard(PLATFORM, "order", id_field="order_id")
 def line_items(body: dict[str, Any], currency: str) -> tuple[LineItem, ...]:
     items: list[LineItem] = []
     for index, product in enumerate(_products(body)):

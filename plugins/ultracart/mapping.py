@@ -172,6 +172,7 @@ def address_to_uc(address: Address) -> dict[str, Any]:
 # --------------------------------------------------------------------------- customers
 
 
+@mapping_guard(PLATFORM, "order", id_field=None)
 def consents_from_marketing(
     marketing: dict[str, Any] | None, updated_at: datetime | None
 ) -> tuple[Consent, ...]:
@@ -277,6 +278,7 @@ def _note(note: Mapping[str, Any]) -> tuple[str, datetime | None]:
     return str(note.get("note") or ""), parse_dts(note.get("note_dts"), "order", "note_dts")
 
 
+@mapping_guard(PLATFORM, "order", id_field="order_id")
 def hub_refunds(order: dict[str, Any], store: str) -> list[Refund]:
     """Refunds the hub made on this order, read back from its merchant-note markers."""
     order_id = str(order.get("order_id"))
@@ -558,6 +560,7 @@ def subscription_from_json(
 # --------------------------------------------------------------------------- checkout
 
 
+@mapping_guard(PLATFORM, "cart", id_field=None)
 def checkout_link_from(handoff: dict[str, Any], cart: dict[str, Any], *, store: str) -> CheckoutLink:
     """The hand-off answer as a CheckoutLink (id is the cart id)."""
     url = handoff.get("redirect_to_url")
