@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -567,11 +568,13 @@ def checkout_link_from(handoff: dict[str, Any], cart: dict[str, Any], *, store: 
     if not url:
         errors = "; ".join(str(e) for e in handoff.get("errors") or []) or "no redirect_to_url"
         raise MappingError(PLATFORM, "checkout_handoff", "redirect_to_url", errors)
-    cart_id = cart.get("cart_id") or (handoff.get("cart") or {}).get("cart_id")
+    answered = nested(handoff, "cart")
+    cart_id = cart.get("cart_id") or answered.get("cart_id")
     if not cart_id:
         raise MappingError(PLATFORM, "cart", "cart_id", "missing")
-    summary = (handoff.get("cart") or cart).get("summary") or {}
-    total = summary.get("total")
+    # The answer's cart when it has one (errors under ``cart.``), else the cart the hub sent.
+    with reading("cart") if answered else nullcontext():
+        total = nested(answered or cart, "summary").get("total")
     currency = cart.get("currency_code") or cart.get("base_currency_code")
     return CheckoutLink(
         platform=PLATFORM,
