@@ -137,3 +137,12 @@ class IdempotencyConflict(HubError):
 
 class LeaseBusy(HubError):
     """Another process holds the lease for this flow."""
+
+
+def __getattr__(name: str) -> object:
+    """``mapping_guard`` moved to ``hub.core.mapping``; imports from here keep working."""
+    if name == "mapping_guard":
+        from hub.core.mapping import mapping_guard
+
+        return mapping_guard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
