@@ -64,7 +64,9 @@ def as_mapping_error(exc: BaseException, field: str | None = None) -> MappingErr
         # The model's own field name (``direction``) is the best path there is: the platform
         # value was handed to it unchanged.
         path = join_path(field, loc) if loc else field
-        return MappingError("", "", path or UNKNOWN_FIELD, first["msg"])
+        shown = repr(first.get("input"))
+        got = f" (got {shown[:80]}{'...' if len(shown) > 80 else ''})" if "input" in first else ""
+        return MappingError("", "", path or UNKNOWN_FIELD, f"{first['msg']}{got}")
     if isinstance(exc, KeyError) and exc.args:
         # The missing key is the field (inside ``field`` when reading one, unless it is that one).
         key = str(exc.args[0])[:100]

@@ -231,14 +231,15 @@ def address_from_rest(node: Mapping[str, Any] | None) -> Address | None:
 # --------------------------------------------------------------------------- customers
 
 
-def _consent(channel: Channel, state: Mapping[str, Any] | None) -> Consent | None:
+def _consent(channel: Channel, state: Mapping[str, Any] | None, updated_field: str = "") -> Consent | None:
+    """A marketing consent state; ``updated_field`` names its time in errors (GraphQL's by default)."""
     if not state or not state.get("marketingState"):
         return None
-    updated = state.get("consentUpdatedAt") or state.get("marketingUpdatedAt")
+    key = "consentUpdatedAt" if state.get("consentUpdatedAt") else "marketingUpdatedAt"
     return Consent(
         channel=channel,
         opted_in=state["marketingState"] in OPTED_IN,
-        updated_at=_optional_time(updated, "customer", f"{channel.value} consent"),
+        updated_at=_optional_time(state.get(key), "customer", updated_field or key),
     )
 
 
@@ -290,6 +291,7 @@ def _rest_consent(channel: Channel, state: Mapping[str, Any] | None) -> Consent 
     return _consent(
         channel,
         {"marketingState": str(state["state"]).upper(), "consentUpdatedAt": state.get("consent_updated_at")},
+        "consent_updated_at",
     )
 
 
