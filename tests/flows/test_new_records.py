@@ -43,7 +43,7 @@ class PagesHub:
     def __init__(self, pages: list[list[Any]]) -> None:
         self.pages_served = pages
 
-    async def pages(self, hook: str, since: datetime | None = None, **kwargs: Any) -> AsyncIterator[list[Any]]:
+    async def pages(self, hook: str, since: datetime | None = None, **_: Any) -> AsyncIterator[list[Any]]:
         for page in self.pages_served:
             yield [e for e in page if since is None or e.at is None or e.at >= since]
 
