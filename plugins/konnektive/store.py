@@ -74,7 +74,7 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ customers
 
-    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
+    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]:
         records: dict[str, Mapping[str, Any]] = {}
         if email:
             for raw in await self.client.query_all("customer/query", {"emailAddress": email}):
@@ -84,13 +84,14 @@ class KonnektiveStore:
         if phone:
             for raw in await self._customers_by_phone(phone):
                 records.setdefault(str(raw.get("customerId")), raw)
-        customers = []
+        customers: list[Customer | MappingError] = []
         for raw in records.values():
             figures = None
-            if self.compute_summary:
-                customer_id = mapping.required_text(raw, "customer", "customerId")
+            customer_id = text(raw, "customerId")  # without one, mapping names the field below
+            if self.compute_summary and customer_id:
                 figures = mapping.customer_figures(await self.orders_of(customer_id), self.view.currency)
-            customers.append(mapping.customer(raw, self.view, figures))
+            customers += map_records([raw], lambda r: mapping.customer(r, self.view, figures),  # noqa: B023
+                                     platform=mapping.PLATFORM, record="customer", id_field="customerId")
         return customers
 
     async def _customers_by_phone(self, phone: str) -> list[Mapping[str, Any]]:

@@ -304,7 +304,6 @@ STORE_RECORDS = {
     ("konnektive", "customer"): Breaker("/customer/query", "dateCreated", "yesterday", "customerId"),
     ("konnektive", "purchase"): Breaker("/purchase/query", "price", "abc", "purchaseId"),
     ("stickyio", "order"): Breaker("/order_view", "order_total", "abc", "order_id"),
-    ("stickyio", "order"): Breaker("/order_view", "order_total", "abc", "order_id"),
     # A Sticky.io customer maps whatever its fields hold (the client fills in its id); its
     # subscriptions are its recurring orders.
     ("stickyio", "subscription"): Breaker(
