@@ -143,8 +143,9 @@ def e164(raw: Any, country: str | None = None) -> str | None:
 
 def _nodes(record: Mapping[str, Any], key: str) -> list[Any]:
     """The ``nodes`` of a GraphQL connection under ``key``."""
+    connection = nested(record, key)
     with reading(key):
-        return listed(nested(record, key), "nodes")
+        return listed(connection, "nodes")
 
 
 def _quantity(node: Mapping[str, Any], default: int = 0) -> int:

@@ -105,7 +105,7 @@ def amount_of(value: Any) -> Decimal:
         value = value.get("value")
     if value is None:
         return Decimal(0)
-    return decimal_of(value, "amount", "value")
+    return decimal_of(value, "", "value")
 
 
 def currency_obj(amount: Decimal, currency: str) -> dict[str, Any]:
@@ -265,11 +265,11 @@ def refund_marker(idempotency_key: str, amount: Money, reason: str) -> str:
 
 def order_notes(order: dict[str, Any]) -> list[tuple[str, datetime | None]]:
     """Every merchant note of an order with its time (both the plain and transactional notes)."""
+    internal = nested(order, "internal")
+    notes: list[tuple[str, datetime | None]] = []
+    if internal.get("merchant_notes"):
+        notes.append((str(internal["merchant_notes"]), None))
     with reading("internal"):
-        internal = nested(order, "internal")
-        notes: list[tuple[str, datetime | None]] = []
-        if internal.get("merchant_notes"):
-            notes.append((str(internal["merchant_notes"]), None))
         transactional = internal.get("transactional_merchant_notes")
         notes.extend(map_each(transactional, "transactional_merchant_notes", _note))
     return notes
@@ -311,8 +311,9 @@ def order_refunds(order: dict[str, Any], store: str, currency: str) -> tuple[Ref
     """
     order_id = str(order.get("order_id"))
     ours = hub_refunds(order, store)
+    summary = nested(order, "summary")
     with reading("summary.total_refunded"):
-        total_refunded = amount_of(nested(order, "summary").get("total_refunded"))
+        total_refunded = amount_of(summary.get("total_refunded"))
     explained = sum((refund.amount.amount for refund in ours), Decimal(0))
     remainder = total_refunded - explained
     if remainder > 0:
@@ -341,8 +342,9 @@ def order_currency(order: dict[str, Any]) -> str | None:
 
 
 def _financial_status(order: dict[str, Any], total: Money) -> FinancialStatus:
+    summary = nested(order, "summary")
     with reading("summary.total_refunded"):
-        refunded = amount_of(nested(order, "summary").get("total_refunded"))
+        refunded = amount_of(summary.get("total_refunded"))
     if refunded > 0:
         return FinancialStatus.REFUNDED if refunded >= total.amount else FinancialStatus.PARTIALLY_REFUNDED
     if order.get("current_stage") in CLOSED_STAGES:
@@ -394,8 +396,8 @@ def _fulfillment_status(order: dict[str, Any]) -> FulfillmentStatus:
 
 
 def _tracking_numbers(order: dict[str, Any]) -> tuple[str, ...]:
+    shipping = nested(order, "shipping")
     with reading("shipping"):
-        shipping = nested(order, "shipping")
         numbers = list(listed(shipping, "tracking_numbers"))
         numbers += map_each(shipping.get("tracking_number_details"), "tracking_number_details",
                             lambda detail: detail.get("tracking_number"))
