@@ -93,6 +93,31 @@ def _require(record: Mapping[str, Any], field: str, kind: str) -> Any:
     return value
 
 
+def _required_text(record: Mapping[str, Any], field: str, kind: str) -> str:
+    value = _require(record, field, kind)
+    if not isinstance(value, str):
+        raise MappingError(PLATFORM, kind, field, f"not text: {value!r}")
+    return value
+
+
+def _text(record: Mapping[str, Any], field: str) -> str | None:
+    """An optional text field (``None`` when absent or empty); anything but text names ``field``."""
+    value = record.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise MappingError(PLATFORM, "", field, f"not text: {value!r}")
+    return value
+
+
+def _currency(record: Mapping[str, Any], field: str, kind: str) -> str:
+    """An ISO 4217 code (``USD``); anything else names ``field``, not the amounts it applies to."""
+    code = _require(record, field, kind)
+    if not isinstance(code, str) or len(code) != 3 or not code.isalpha():
+        raise MappingError(PLATFORM, kind, field, f"not a currency code: {code!r}")
+    return code
+
+
 def parse_time(value: Any, kind: str, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
@@ -146,6 +171,27 @@ def _nodes(record: Mapping[str, Any], key: str) -> list[Any]:
     connection = nested(record, key)
     with reading(key):
         return listed(connection, "nodes")
+
+
+def _customer_ref(node: Mapping[str, Any]) -> str | None:
+    """The GID of a node's ``customer`` (GraphQL), None without one."""
+    with reading("customer"):
+        return _text(nested(node, "customer"), "id")
+
+
+def _graphql_email(email_node: Mapping[str, Any], node: Mapping[str, Any]) -> str | None:
+    with reading("defaultEmailAddress"):
+        preferred = _text(email_node, "emailAddress")
+    return preferred or _text(node, "email")
+
+
+def _count(record: Mapping[str, Any], field: str) -> int | None:
+    value = record.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise MappingError(PLATFORM, "", field, f"not a count: {value!r}")
+    return int(value)
 
 
 def _quantity(node: Mapping[str, Any], default: int = 0) -> int:
@@ -273,10 +319,10 @@ def customer_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) ->
         id=_require(node, "id", kind),
         store=store,
         brand=brand,
-        email=email_node.get("emailAddress") or node.get("email"),
+        email=_graphql_email(email_node, node),
         phone=_phone(phone_node.get("phoneNumber") or node.get("phone"), None, "defaultPhoneNumber"),
-        first_name=node.get("firstName"),
-        last_name=node.get("lastName"),
+        first_name=_text(node, "firstName"),
+        last_name=_text(node, "lastName"),
         created_at=_optional_time(node.get("createdAt"), kind, "createdAt"),
         lifetime_revenue=money_v2(spent, kind, "amountSpent") if spent else None,
         order_count=order_count,
@@ -308,6 +354,7 @@ def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, curre
         sms_consent = _rest_consent(Channel.SMS, body.get("sms_marketing_consent"))
     consents = tuple(c for c in (email_consent, sms_consent) if c)
     # Many customers only have a phone on their address; calls are matched by it.
+    phone_field = "phone" if body.get("phone") else "default_address.phone"
     phone = body.get("phone") or nested(body, "default_address").get("phone")
     spent = body.get("total_spent")
     return Customer(
@@ -315,15 +362,15 @@ def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, curre
         id=gid("Customer", _require(body, "id", kind)),
         store=store,
         brand=brand,
-        email=body.get("email"),
-        phone=_phone(phone, address.country if address else None, "phone"),
-        first_name=body.get("first_name"),
-        last_name=body.get("last_name"),
+        email=_text(body, "email"),
+        phone=_phone(phone, address.country if address else None, phone_field),
+        first_name=_text(body, "first_name"),
+        last_name=_text(body, "last_name"),
         created_at=_optional_time(body.get("created_at"), kind, "created_at"),
         lifetime_revenue=money(spent, body.get("currency") or currency, kind, "total_spent")
         if spent is not None
         else None,
-        order_count=body.get("orders_count"),
+        order_count=_count(body, "orders_count"),
         default_address=address,
         consents=consents,
     )
@@ -378,8 +425,8 @@ def refund_from_graphql(node: Mapping[str, Any], *, order_id: str, store: str) -
         store=store,
         order_id=order_id,
         amount=money_v2(node.get("totalRefundedSet"), kind, "totalRefundedSet"),
-        reason=reason_from_note(node.get("note")),
-        note=node.get("note"),
+        reason=reason_from_note(_text(node, "note")),
+        note=_text(node, "note"),
         created_at=_optional_time(node.get("createdAt"), kind, "createdAt"),
     )
 
@@ -388,7 +435,7 @@ def refund_from_graphql(node: Mapping[str, Any], *, order_id: str, store: str) -
 def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Order:
     """An ``Order`` node with line items, fulfillments and refunds."""
     kind = "order"
-    order_id = _require(node, "id", kind)
+    order_id = _required_text(node, "id", kind)
     lines = _nodes(node, "lineItems")
     fulfillments = listed(node, "fulfillments")
     shipped_at, tracking = _shipping_facts(
@@ -402,9 +449,9 @@ def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Or
         id=order_id,
         store=store,
         brand=brand,
-        number=_require(node, "name", kind),
-        customer_id=nested(node, "customer").get("id"),
-        email=node.get("email"),
+        number=_required_text(node, "name", kind),
+        customer_id=_customer_ref(node),
+        email=_text(node, "email"),
         created_at=parse_time(_require(node, "createdAt", kind), kind, "createdAt"),
         total=money_v2(node.get("totalPriceSet"), kind, "totalPriceSet"),
         financial_status=_status(node.get("displayFinancialStatus"), FINANCIAL, FinancialStatus.UNKNOWN),
@@ -458,8 +505,8 @@ def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "US
         store=store,
         order_id=gid("Order", _require(body, "order_id", kind)),
         amount=Money(amount=total, currency=currencies.pop() if len(currencies) == 1 else currency),
-        reason=reason_from_note(body.get("note")),
-        note=body.get("note"),
+        reason=reason_from_note(_text(body, "note")),
+        note=_text(body, "note"),
         created_at=_optional_time(body.get("created_at"), kind, "created_at"),
     )
 
@@ -468,7 +515,7 @@ def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "US
 def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order:
     """A REST/webhook order (``orders/*`` topics)."""
     kind = "order"
-    currency = _require(body, "currency", kind)
+    currency = _currency(body, "currency", kind)
     fulfillments = listed(body, "fulfillments")
     shipped_at, tracking = _shipping_facts(
         [{**f, "createdAt": f.get("created_at")} if isinstance(f, Mapping) else f for f in fulfillments],
@@ -485,9 +532,9 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
         id=gid("Order", _require(body, "id", kind)),
         store=store,
         brand=brand,
-        number=_require(body, "name", kind),
+        number=_required_text(body, "name", kind),
         customer_id=gid("Customer", customer["id"]) if customer.get("id") is not None else None,
-        email=body.get("email"),
+        email=_text(body, "email"),
         created_at=parse_time(_require(body, "created_at", kind), kind, "created_at"),
         total=money(body.get("total_price"), currency, kind, "total_price"),
         financial_status=_status(body.get("financial_status"), FINANCIAL, FinancialStatus.UNKNOWN),
@@ -524,7 +571,7 @@ def subscription_from_graphql(node: Mapping[str, Any], *, store: str) -> Subscri
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
-        customer_id=nested(node, "customer").get("id"),
+        customer_id=_customer_ref(node),
         product=first.get("title"),
         sku=first.get("sku"),
         status=SUBSCRIPTION.get(str(node.get("status")), SubscriptionStatus.UNKNOWN),
@@ -542,7 +589,7 @@ def checkout_link_from_graphql(node: Mapping[str, Any], *, store: str) -> Checko
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
-        url=_require(node, "invoiceUrl", kind),
+        url=_required_text(node, "invoiceUrl", kind),
         total=money_v2(total, kind, "totalPriceSet") if total else None,
     )
 
@@ -556,6 +603,6 @@ def checkout_link_from_rest(body: Mapping[str, Any], *, store: str) -> CheckoutL
         platform=PLATFORM,
         id=gid("DraftOrder", _require(body, "id", kind)),
         store=store,
-        url=_require(body, "invoice_url", kind),
-        total=money(total, body.get("currency"), kind, "total_price") if total is not None else None,
+        url=_required_text(body, "invoice_url", kind),
+        total=None if total is None else money(total, _currency(body, "currency", kind), kind, "total_price"),
     )

@@ -347,7 +347,7 @@ def _financial_status(order: dict[str, Any], total: Money) -> FinancialStatus:
         refunded = amount_of(summary.get("total_refunded"))
     if refunded > 0:
         return FinancialStatus.REFUNDED if refunded >= total.amount else FinancialStatus.PARTIALLY_REFUNDED
-    if order.get("current_stage") in CLOSED_STAGES:
+    if stage(order) in CLOSED_STAGES:
         return FinancialStatus.VOIDED
     status = str(nested(order, "payment").get("payment_status") or "").lower()
     return {
@@ -377,18 +377,18 @@ def is_shipped(order: dict[str, Any]) -> bool:
     """True once anything of the order left the warehouse (or the order is completed)."""
     items = _items(order)
     return (
-        order.get("current_stage") in SHIPPED_STAGES
+        stage(order) in SHIPPED_STAGES
         or shipped_at(order) is not None
         or any(item.get("shipped_dts") for item in items)
     )
 
 
 def _fulfillment_status(order: dict[str, Any]) -> FulfillmentStatus:
-    if order.get("current_stage") in CLOSED_STAGES:
+    if stage(order) in CLOSED_STAGES:
         return FulfillmentStatus.CANCELLED
     items = [item for item in _items(order) if not item.get("kit_component")]
     shipped = [item for item in items if item.get("shipped_dts")]
-    if order.get("current_stage") in SHIPPED_STAGES or (items and len(shipped) == len(items)):
+    if stage(order) in SHIPPED_STAGES or (items and len(shipped) == len(items)):
         return FulfillmentStatus.FULFILLED
     if shipped or nested(order, "shipping").get("shipping_date"):
         return FulfillmentStatus.PARTIAL if shipped else FulfillmentStatus.FULFILLED
@@ -402,6 +402,14 @@ def _tracking_numbers(order: dict[str, Any]) -> tuple[str, ...]:
         numbers += map_each(shipping.get("tracking_number_details"), "tracking_number_details",
                             lambda detail: detail.get("tracking_number"))
     return tuple(dict.fromkeys(str(n) for n in numbers if n))
+
+
+def stage(order: Mapping[str, Any]) -> str | None:
+    """The order's ``current_stage`` ("Shipping Department", "Completed Order"...)."""
+    value = order.get("current_stage")
+    if value is not None and not isinstance(value, str):
+        raise MappingError(PLATFORM, "order", "current_stage", f"not text: {value!r}")
+    return value
 
 
 def _items(order: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -418,6 +426,11 @@ def _text(record: Mapping[str, Any], key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise MappingError(PLATFORM, "", key, f"not text: {value!r}")
     return value or None
+
+
+def _billing_email(billing: Mapping[str, Any]) -> str | None:
+    with reading("billing"):
+        return _text(billing, "email")
 
 
 def _count(record: Mapping[str, Any], field: str) -> int | None:
@@ -479,7 +492,7 @@ def order_from_json(data: dict[str, Any], *, store: str, brand: str) -> Order:
         brand=brand,
         number=str(order_id),
         customer_id=str(profile["customer_profile_oid"]) if profile.get("customer_profile_oid") else None,
-        email=_text(billing, "email"),
+        email=_billing_email(billing),
         created_at=created,
         total=total,
         financial_status=_financial_status(data, total),
@@ -573,7 +586,7 @@ def checkout_link_from(handoff: dict[str, Any], cart: dict[str, Any], *, store: 
     answered = nested(handoff, "cart")
     cart_id = cart.get("cart_id") or answered.get("cart_id")
     if not cart_id:
-        raise MappingError(PLATFORM, "cart", "cart_id", "missing")
+        raise MappingError(PLATFORM, "cart", "cart.cart_id", "missing")
     # The answer's cart when it has one (errors under ``cart.``), else the cart the hub sent.
     with reading("cart") if answered else nullcontext():
         total = nested(answered or cart, "summary").get("total")

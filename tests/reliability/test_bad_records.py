@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -450,6 +451,8 @@ def test_a_broken_field_maps_or_raises_a_mapping_error_naming_it(kind: str, data
     except MappingError as exc:
         assert exc.field and exc.field != UNKNOWN_FIELD, f"{kind}: MappingError naming no field: {exc}"
         assert exc.platform == case.platform and exc.record, f"{kind}: {exc}"
+        if isinstance(record, dict):  # the path named starts at the field that was broken
+            assert re.split(r"[.\[]", exc.field)[0] == str(path[0]), f"{kind}: broke {path}, named {exc}"
         if case.id_field is not None and path[0] != case.id_field:
             assert exc.record_id == str(record[case.id_field]), f"{kind}: the id is not named: {exc}"
 
