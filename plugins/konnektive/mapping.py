@@ -57,10 +57,16 @@ class StoreView:
 
 
 def text(record: Mapping[str, Any], key: str) -> str | None:
-    """A trimmed string value, None for missing, empty or the literal ``NULL``."""
+    """A trimmed string value, None for missing, empty or the literal ``NULL``.
+
+    Numbers are read as their text (the CRM sends ids and amounts either way); a list or an
+    object is not text: ``MappingError`` naming ``key``.
+    """
     value = record.get(key)
     if value is None:
         return None
+    if isinstance(value, list | dict):
+        raise MappingError(PLATFORM, "", key, f"not text: {type(value).__name__}")
     value = str(value).strip()
     return value if value and value.upper() != "NULL" else None
 
