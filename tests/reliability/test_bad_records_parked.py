@@ -23,11 +23,13 @@ import httpx
 import pytest
 
 from hub.core.errors import HubError
-from hub.core.manager import get_plugin_manager
+from hub.core.manager import DEFAULT_PLUGINS, get_plugin_manager
 from hub.core.store import DeadLetter
 from hub.runner import Runtime, run_flow
 from hub.sandbox import Sandbox
 from tests.flows.conftest import World
+
+BUILT_INS = [name for name, _ in DEFAULT_PLUGINS]
 
 
 @dataclass
@@ -131,7 +133,7 @@ async def make_world(tmp_path) -> AsyncIterator[Callable[[str, Breaker], Any]]:
     contexts: list[Any] = []
 
     async def build(platform: str, breaker: Breaker) -> World:
-        pm = get_plugin_manager()
+        pm = get_plugin_manager(only=BUILT_INS)  # a plugin being installed next to them stays out
         sandbox = Sandbox(pm, per_brand=3)
         sandbox.build()
         config = sandbox.config(database_url=f"sqlite:///{tmp_path / f'hub-{len(opened)}.db'}")
