@@ -15,7 +15,9 @@ dotted path into the platform's JSON) with the reason, and nothing else. Three t
   mapped becomes a ``MappingError`` entry in its place (carrying the raw record and, when it
   can be read, its place in the page order), so the flow parks that record and goes on.
 
-``split_unreadable`` separates those entries from the records again.
+``split_unreadable`` separates those entries from the records again (``sorted_records`` sorts
+the records and keeps the entries last). ``nested``, ``listed`` and ``map_each`` read a nested
+object, a list, and each element of a list, naming the path when the JSON has another shape.
 """
 
 from __future__ import annotations
