@@ -5,7 +5,9 @@ of one kind broken on the wire: a transport between plugin and emulator rewrites
 the first record of that kind the platform answers with (and of that record only, wherever it
 appears again). Every plugin and every kind its list hooks read is covered: Aircall calls (the
 ``direction: sideways`` example of issue 14) and users, Intercom conversations, tickets and
-admins, and each store's customers, orders and subscriptions read for CS Assist summaries.
+admins, and each store's customers, orders and subscriptions read for CS Assist summaries
+(a Sticky.io customer maps whatever it holds once its client has filled in its id, so its
+orders and subscriptions stand for it).
 The run must end ok, the record be in the dead-letter table under its platform, kind and id
 with a reason naming the field, and the other records of the page be handled.
 """
