@@ -314,6 +314,7 @@ def print_summary(summary: Any) -> None:
         ),
         "Shipping address": summary.shipping_address.one_line() if summary.shipping_address else "",
         "Consents": ", ".join(f"{c.channel}: {'yes' if c.opted_in else 'no'}" for c in summary.consents),
+        "Left out (unreadable)": "; ".join(str(u) for u in summary.unreadable),
     }
     for field_name, value in rows.items():
         table.add_row(field_name, value or "-")

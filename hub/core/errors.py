@@ -7,11 +7,7 @@ data that cannot be used: retrying would fail the same way).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from pydantic import ValidationError
+from datetime import datetime
 
 
 class HubError(Exception):
@@ -71,10 +67,13 @@ class NotFoundError(FatalError):
 
 
 class MappingError(HubError):
-    """A platform record cannot become a domain model; ``field`` names the culprit.
+    """A platform record cannot become a domain model: platform, record kind, record id, field, reason.
 
-    List hooks yield a ``MappingError`` (with ``payload`` and ``record_id`` set) in place of a
-    record they cannot map, so the flow parks that one record and the page goes on.
+    ``field`` is a dotted path into the platform's JSON (``customer.address.zip``,
+    ``line_items[2].price``). List hooks put a ``MappingError`` in place of a record they
+    cannot map (see ``hub.core.mapping.map_records``), with ``payload`` (the raw record) and
+    ``at`` (its place in the page order, when readable), so the flow parks that one record and
+    the page goes on. The message is built when shown, as context is filled in on the way up.
     """
 
     def __init__(
@@ -86,40 +85,41 @@ class MappingError(HubError):
         *,
         payload: object = None,
         record_id: str | None = None,
+        at: datetime | None = None,
     ) -> None:
         self.platform, self.record, self.field, self.reason = platform, record, field, reason
-        self.payload, self.record_id = payload, record_id
-        super().__init__(f"{platform} {record}: field {field!r}: {reason}")
+        self.payload, self.record_id, self.at = payload, record_id, at
+        super().__init__(platform, record, field, reason)
 
+    def __str__(self) -> str:
+        who = f" {self.record_id}" if self.record_id else ""
+        return f"{self.platform} {self.record}{who}: field {self.field!r}: {self.reason}"
 
-Mapper = TypeVar("Mapper", bound=Callable[..., Any])
+    @property
+    def key(self) -> str:
+        """The dead-letter record name: ``call:aircall:123`` (``?`` when the id is unreadable)."""
+        return f"{self.record}:{self.platform}:{self.record_id or '?'}"
 
+    def within(self, platform: str, record: str, record_id: str | None) -> MappingError:
+        """This error as one about the ``record`` being mapped (blanks filled in).
 
-def mapping_guard(platform: str, record: str) -> Callable[[Mapper], Mapper]:
-    """Make a mapper raise only ``MappingError``, whatever shape of nonsense it is handed.
+        An error about another kind of record met inside this one (a refund inside an order)
+        becomes this record's error, the inner record named at the front of the reason: the
+        dead-letter entry must name what the page holds.
+        """
+        if self.record and self.record != record:
+            inner = f"{self.record} {self.record_id}" if self.record_id else self.record
+            reason = f"{inner}: {self.reason}"
+            return MappingError(self.platform or platform, record, self.field, reason, record_id=record_id)
+        self.platform = self.platform or platform
+        self.record = record
+        self.record_id = self.record_id or record_id
+        return self
 
-    A field of the wrong type (a number where an object was expected, text for a list) would
-    otherwise escape as ``AttributeError``/``TypeError`` and fail a whole page instead of
-    parking one record.
-    """
-
-    def decorate(mapper: Mapper) -> Mapper:
-        @functools.wraps(mapper)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return mapper(*args, **kwargs)
-            except MappingError:
-                raise
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(part) for part in first["loc"]) or "(record)"
-                raise MappingError(platform, record, field, first["msg"]) from exc
-            except (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError) as exc:
-                raise MappingError(platform, record, "(structure)", f"{type(exc).__name__}: {exc}") from exc
-
-        return guarded  # type: ignore[return-value]
-
-    return decorate
+    def parked_as(self, *, payload: object, at: datetime | None) -> MappingError:
+        """This error carrying the raw record and its place in the page order, for the flow."""
+        self.payload, self.at = payload, at
+        return self
 
 
 class CapabilityMissing(HubError):
@@ -149,3 +149,12 @@ class ServiceUnavailable(HubError):
     def __init__(self, service: str, reason: str) -> None:
         self.service = service
         super().__init__(f"{service} unreachable ({' '.join(reason.split())[:200]})")
+
+
+def __getattr__(name: str) -> object:
+    """``mapping_guard`` moved to ``hub.core.mapping``; imports from here keep working."""
+    if name == "mapping_guard":
+        from hub.core.mapping import mapping_guard
+
+        return mapping_guard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,8 +13,17 @@ Two kinds of hook:
 
 Implementations are plain functions or methods that return a coroutine (or, for ``*_list_*``
 hooks, an async iterator of pages); platform calls are async, routing decisions are not.
-A page may hold a ``MappingError`` in place of a record that could not be mapped: the flow
-dead-letters it and goes on with the rest.
+Records that cannot be mapped. Every mapper raises ``MappingError`` (platform, record kind,
+record id, field, reason; ``hub.core.mapping``). Hooks reading lists of records from a platform
+(the ``*_list_*`` pages, ``commerce_find_customers``, ``commerce_list_orders``,
+``commerce_list_subscriptions``, ``*_list_agents``) put a ``MappingError`` in place of a record
+they cannot map (``hub.core.mapping.map_records``), never fail the whole list for it: a flow
+parks the entry in the dead-letter table with its reason and goes on with the rest
+(``split_unreadable`` separates them). In a page the entry keeps its place in the page order
+and carries it (``MappingError.at``) so the flow's cursor moves past it once parked. Look-ups
+that decide who a record belongs to (``helpdesk_find_contacts``, ``helpdesk_find_conversations``)
+raise instead: a guess from the readable part could pick the wrong person, so the flow parks the
+record it was handling.
 """
 
 from __future__ import annotations

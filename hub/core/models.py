@@ -478,6 +478,27 @@ class OrderSummary(Model):
     created_at: UtcDateTime
 
 
+class Unreadable(Model):
+    """A platform record a view had to leave out because it could not be mapped, and why."""
+
+    platform: str
+    record: str = Field(description="the kind of record: order, customer, subscription...")
+    record_id: str | None = None
+    field: str = Field(description="dotted path of the culprit in the platform's JSON")
+    reason: str
+    payload: Any = Field(default=None, exclude=True, repr=False)
+    """The raw record, for the dead-letter table; never serialised with the view."""
+
+    @property
+    def key(self) -> str:
+        """The dead-letter record name: ``order:shopify:123``."""
+        return f"{self.record}:{self.platform}:{self.record_id or '?'}"
+
+    def __str__(self) -> str:
+        who = f" {self.record_id}" if self.record_id else ""
+        return f"{self.platform} {self.record}{who}: field {self.field!r}: {self.reason}"
+
+
 class CustomerSummary(Model):
     """The CS Assist view of one customer across every commerce platform."""
 
@@ -494,6 +515,9 @@ class CustomerSummary(Model):
     shipping_address: Address | None = None
     consents: tuple[Consent, ...] = ()
     sources: tuple[Ref, ...] = Field(default=(), description="the customer records summarised")
+    unreadable: tuple[Unreadable, ...] = Field(
+        default=(), description="records found but left out: they could not be mapped"
+    )
 
 
 def ship_status(order: Order) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from hub.core.errors import FatalError
+from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import Customer, Ref
 
@@ -164,7 +164,7 @@ class CustomerFinder(Protocol):
 
     client: Closable
 
-    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer]: ...
+    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]: ...
 
 
 class MultiStorePlugin(Plugin, Generic[Store]):
@@ -208,10 +208,26 @@ class MultiStorePlugin(Plugin, Generic[Store]):
             return None
         return self.find_in_every_store(email, phone)
 
-    async def find_in_every_store(self, email: str | None, phone: str | None) -> list[Customer]:
-        """Look a person up in every store at once (their waits overlap)."""
-        found = await asyncio.gather(*(store.find_customers(email, phone) for store in self.stores.values()))
+    async def find_in_every_store(
+        self, email: str | None, phone: str | None
+    ) -> list[Customer | MappingError]:
+        """Look a person up in every store at once (their waits overlap).
+
+        A customer record that cannot be mapped is a ``MappingError`` entry in the list (the
+        stores map record by record); a store whose look-up fails on one anyway contributes
+        that error, so the other stores' customers still come back.
+        """
+        stores = self.stores.values()
+        found = await asyncio.gather(*(_mapped(store.find_customers(email, phone)) for store in stores))
         return [customer for batch in found for customer in batch]
+
+
+async def _mapped(look_up: Awaitable[list[Any]]) -> list[Any]:
+    """A look-up's records, or its ``MappingError`` as the only entry."""
+    try:
+        return await look_up
+    except MappingError as error:
+        return [error]
 
 
 def ref_of(record: Any) -> Ref:

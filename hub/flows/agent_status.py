@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hub.core.errors import MappingError
+from hub.core.mapping import split_unreadable
 from hub.core.models import Agent, AgentStatus
 from hub.core.store import Status
 from hub.flows.base import Flow, FlowOptions, RunContext
@@ -31,8 +33,9 @@ class AgentStatusSync(Flow):
     options: AgentStatusOptions
 
     async def run(self, ctx: RunContext) -> None:
-        teammates = await ctx.hub.helpdesk.list_agents()
-        users = {u.email.lower(): u for u in await ctx.hub.telephony.list_agents() if u.email}
+        teammates = self._readable(ctx, await ctx.hub.helpdesk.list_agents())
+        telephony = self._readable(ctx, await ctx.hub.telephony.list_agents())
+        users = {u.email.lower(): u for u in telephony if u.email}
         for teammate in teammates:
             ctx.count("read")
             user = users.get((teammate.email or "").lower())
@@ -42,6 +45,14 @@ class AgentStatusSync(Flow):
                 continue
             await self.align(ctx, teammate, user)
         ctx.advance(ctx.counts["read"], len(teammates))
+
+    @staticmethod
+    def _readable(ctx: RunContext, listed: list[Agent | MappingError]) -> list[Agent]:
+        """The agents of a list; one that could not be mapped is parked and left alone."""
+        agents, unreadable = split_unreadable(listed)
+        for broken in unreadable:
+            ctx.dead_letter(broken.key, broken.payload, str(broken))
+        return agents
 
     @staticmethod
     def in_step(ctx: RunContext, user: Agent, status: AgentStatus, reason: str | None) -> bool:

@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, FatalError, IdempotencyConflict, MappingError, NotFoundError
 from hub.core.ledger import ActionResult, Outcome
@@ -110,7 +112,10 @@ class BackOffice(Flow):
             ctx.dead_letter(f"ticket:{ticket.platform}:{ticket.id}", ticket.model_dump(mode="json"), str(exc))
 
     async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
-        ticket = Ticket.model_validate(payload)
+        try:
+            ticket = Ticket.model_validate(payload)
+        except ValidationError:  # parked unmappable (raw platform JSON): re-read once edited there
+            return False
         before = ctx.counts["dead_letters"]
         await self.handle(ctx, ticket, Counter())
         return ctx.counts["dead_letters"] == before

@@ -23,6 +23,7 @@ from hub.core.errors import MappingError
 from hub.core.hookspecs import Pages
 from hub.core.ledger import ActionResult, Lookup, Outcome, new_holder, perform
 from hub.core.manager import Hub
+from hub.core.mapping import split_unreadable
 from hub.core.store import DEFAULT_HOLD, Cursor, Fence, Store, id_order
 
 log = logging.getLogger("hub.flows")
@@ -85,26 +86,50 @@ class RunContext:
 
         The cursor is saved when the caller asks for the next page (or ends the loop), so a
         crash inside a page replays that page, never skips it: the ledger makes the replay
-        harmless.
+        harmless. A record the plugin could not map (a ``MappingError`` entry) is parked in the
+        dead-letter table before anything else happens to its page; only then may the cursor
+        move past its place (``MappingError.at``), so a crash in between parks it again (the
+        same dead letter, ``retries`` + 1) rather than losing it, and a parked record is not
+        read again for ever. An entry whose place is unreadable never moves the cursor.
         """
         cursor = self.cursor()
         since = cursor.position if cursor else None
         async for page in pages(since=since, **kwargs):
             self.store.check_fence(self.fence)  # a stale run stops here, before acting on the page
-            records = [r for r in page if not isinstance(r, MappingError)]
-            for broken in (r for r in page if isinstance(r, MappingError)):
-                self.dead_letter(
-                    f"{broken.record}:{broken.platform}:{broken.record_id}", broken.payload, str(broken)
-                )
-            if not records:
-                continue
-            fresh = [r for r in records if cursor is None or cursor.is_before(stamp(r), r.id)]
-            self.count("read", len(fresh))
-            yield fresh
-            last = max(records, key=lambda r: (stamp(r), id_order(r.id)))
-            if cursor is None or cursor.is_before(stamp(last), last.id):
-                cursor = Cursor(stamp(last), last.id)
-                self.save_cursor(cursor)
+            records, unreadable = split_unreadable(page)
+            parked = self._park_unreadable(unreadable, cursor)
+            if records:
+                fresh = [r for r in records if cursor is None or cursor.is_before(stamp(r), r.id)]
+                self.count("read", len(fresh))
+                yield fresh
+            # Handled: the page's records (yielded above) and its unreadable ones (parked).
+            places = [(stamp(r), r.id) for r in records] + parked
+            cursor = self._advance(cursor, places)
+
+    def _park_unreadable(
+        self, unreadable: list[MappingError], cursor: Cursor | None
+    ) -> list[tuple[datetime, str]]:
+        """Dead-letter each entry not already behind the cursor; the places of the parked ones."""
+        parked: list[tuple[datetime, str]] = []
+        for broken in unreadable:
+            place = (broken.at, broken.record_id) if broken.at and broken.record_id else None
+            if place and cursor is not None and not cursor.is_before(*place):
+                continue  # parked by an earlier run before its cursor moved past it
+            self.dead_letter(broken.key, broken.payload, str(broken))
+            if place:
+                parked.append(place)
+        return parked
+
+    def _advance(self, cursor: Cursor | None, places: list[tuple[datetime, str]]) -> Cursor | None:
+        """Save the cursor at the last of ``places`` when that is past it; the cursor now."""
+        if not places:
+            return cursor
+        at, last_id = max(places, key=lambda place: (place[0], id_order(place[1])))
+        if cursor is not None and not cursor.is_before(at, last_id):
+            return cursor
+        cursor = Cursor(at, last_id)
+        self.save_cursor(cursor)
+        return cursor
 
     def dead_letter(self, record: str, payload: Any, reason: str) -> None:
         log.warning("%s: dead letter %s: %s", self.flow, record, reason)

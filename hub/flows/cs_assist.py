@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError
-from hub.core.models import Contact, Conversation, Ref
+from hub.core.models import Contact, Conversation, Ref, Unreadable
 from hub.flows.base import Flow, FlowOptions, RunContext
 from hub.flows.summary import build_summary, summary_attributes
 
@@ -74,6 +74,9 @@ class CsAssist(Flow):
         if summary is None:
             ctx.count("not_in_any_store")
             return
+        self._park_unreadable(ctx, contact, source, summary.unreadable)
+        if not summary.sources:
+            return  # nothing readable: keep what the contact shows rather than blank it
         attributes = summary_attributes(summary)
         if not _changed(contact.attributes, attributes):
             ctx.count("unchanged")
@@ -95,13 +98,42 @@ class CsAssist(Flow):
         if result.ok and not result.duplicate:
             ctx.count("contacts_updated")
 
+    @staticmethod
+    def _park_unreadable(
+        ctx: RunContext, contact: Contact, source: Conversation, unreadable: tuple[Unreadable, ...]
+    ) -> None:
+        """Park each store record the summary had to leave out (the rest is still written).
+
+        The entry names the record, field and reason; its payload names the contact too, so
+        ``hub dead-letters retry`` refreshes that contact once the record reads again.
+        """
+        for record in unreadable:
+            payload = {
+                "platform": contact.platform,
+                "contact": contact.id,
+                "conversation": source.id,
+                "record": record.key,
+                "raw": record.payload,
+            }
+            ctx.dead_letter(record.key, payload, f"summary of contact {contact.id} without {record}")
+            ctx.report.append(f"contact {contact.id}: summary without {record}")
+
     async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
+        """Refresh the contact again; True only when nothing had to be parked this time.
+
+        A conversation parked because it could not be mapped holds the platform's raw JSON, not
+        a contact to refresh: it is read again when the platform changes it (its ``updated_at``
+        moves past the cursor), so its retry here does nothing (False).
+        """
+        if not isinstance(payload, dict) or not {"platform", "contact", "conversation"} <= payload.keys():
+            return False
         platform = str(payload["platform"])
         conversation = await ctx.hub.helpdesk.get_conversation(
             ref=Ref(platform=platform, id=str(payload["conversation"]))
         )
+        before = ctx.counts["dead_letters"]
         await self.refresh_contact(ctx, Ref(platform=platform, id=str(payload["contact"])), conversation)
-        return True
+        return ctx.counts["dead_letters"] == before
 
 
 def _changed(current: dict[str, Any], wanted: dict[str, Any]) -> bool:

@@ -10,10 +10,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from hub.core.errors import CapabilityMissing
+from hub.core.errors import CapabilityMissing, MappingError
 from hub.core.manager import Hub
+from hub.core.mapping import split_unreadable
 from hub.core.models import (
     Channel,
     Consent,
@@ -23,19 +24,23 @@ from hub.core.models import (
     Order,
     OrderSummary,
     Subscription,
+    Unreadable,
     money_totals,
     ship_status,
 )
 
-T = TypeVar("T")
 log = logging.getLogger("hub.flows.summary")
 
 RECENT_ORDERS = 5
 
 
-async def find_customers(hub: Hub, email: str | None, phone: str | None) -> list[Customer]:
-    """Look the person up on every enabled store: by email first, then by phone."""
-    found: list[Customer] = []
+async def find_customers(hub: Hub, email: str | None, phone: str | None) -> list[Customer | MappingError]:
+    """Look the person up on every enabled store: by email first, then by phone.
+
+    A customer record a store could not map is a ``MappingError`` entry (it counts as found:
+    the person is there, the record is unreadable).
+    """
+    found: list[Customer | MappingError] = []
     if email:
         found = await hub.commerce.find_customers(email=email, phone=None)
     if not found and phone:
@@ -44,17 +49,39 @@ async def find_customers(hub: Hub, email: str | None, phone: str | None) -> list
 
 
 async def build_summary(hub: Hub, email: str | None, phone: str | None) -> CustomerSummary | None:
-    """The CustomerSummary of whoever has this email (or phone); None when no store knows them."""
-    customers = await find_customers(hub, email, phone)
-    if not customers:
+    """The CustomerSummary of whoever has this email (or phone); None when no store knows them.
+
+    A record that cannot be mapped (a customer, an order, a subscription) is left out of the
+    figures and listed in ``summary.unreadable`` with its field and reason, for the caller to
+    report: one broken order must not hide the rest of a customer, nor vanish silently. When
+    every customer record found is unreadable, the summary has no ``sources`` and only that list.
+    """
+    customers, unreadable = split_unreadable(await find_customers(hub, email, phone))
+    if not customers and not unreadable:
         return None
     details = await asyncio.gather(*(_customer_details(hub, c) for c in customers))
-    orders = [order for customer_orders, _ in details for order in customer_orders]
-    subscriptions = [sub for _, subs in details for sub in subs]
-    return summarise(customers, orders, subscriptions, email=email, phone=phone)
+    orders, more = split_unreadable(item for customer_orders, _ in details for item in customer_orders)
+    subscriptions, still_more = split_unreadable(item for _, subs in details for item in subs)
+    summary = summarise(customers, orders, subscriptions, email=email, phone=phone)
+    left_out = tuple(unreadable_of(error) for error in (*unreadable, *more, *still_more))
+    return summary.model_copy(update={"unreadable": left_out}) if left_out else summary
 
 
-async def _customer_details(hub: Hub, customer: Customer) -> tuple[list[Order], list[Subscription]]:
+def unreadable_of(error: MappingError) -> Unreadable:
+    """The ``Unreadable`` entry of a view for a record that could not be mapped."""
+    return Unreadable(
+        platform=error.platform,
+        record=error.record or "record",
+        record_id=error.record_id,
+        field=error.field,
+        reason=error.reason,
+        payload=error.payload,
+    )
+
+
+async def _customer_details(
+    hub: Hub, customer: Customer
+) -> tuple[list[Order | MappingError], list[Subscription | MappingError]]:
     orders, subscriptions = await asyncio.gather(
         _optional(hub.commerce.list_orders(customer=customer.ref)),
         _optional(hub.commerce.list_subscriptions(customer=customer.ref)),
@@ -62,13 +89,19 @@ async def _customer_details(hub: Hub, customer: Customer) -> tuple[list[Order], 
     return orders, subscriptions
 
 
-async def _optional(read: Awaitable[list[T]]) -> list[T]:
-    """A per-platform read some platforms cannot do: the summary goes on without it."""
+async def _optional(read: Awaitable[list[Any]]) -> list[Any]:
+    """A per-platform read some platforms cannot do: the summary goes on without it.
+
+    A list that fails on an unreadable record as a whole (a plugin mapping it all at once)
+    comes back as that one ``MappingError`` entry.
+    """
     try:
         return list(await read)
     except CapabilityMissing as missing:
         log.debug("summary without it: %s", missing)
         return []
+    except MappingError as error:
+        return [error]
 
 
 def summarise(

@@ -10,7 +10,8 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from hub.core.errors import FatalError
+from hub.core.errors import FatalError, MappingError
+from hub.core.mapping import split_unreadable
 from hub.core.models import Ref, Ticket, TicketType
 from hub.flows.base import Flow, FlowOptions, RunContext
 
@@ -40,7 +41,10 @@ class TrackerReport(Flow):
         limit = asyncio.Semaphore(self.options.concurrency)
         brands: dict[str, str] = {}  # contact id -> brand, looked up once per run
         async for page in ctx.hub.helpdesk.list_tickets(types=[TicketType.TRACKER], since=None):
-            for tracker in page:
+            trackers, unreadable = split_unreadable(page)
+            for broken in unreadable:  # no cursor here: every run reads every tracker again
+                ctx.dead_letter(broken.key, broken.payload, str(broken))
+            for tracker in trackers:
                 ctx.count("read")
                 by_brand = await self.count_by_brand(ctx, tracker, brands, limit)
                 total = sum(by_brand.values())
@@ -70,7 +74,7 @@ class TrackerReport(Flow):
 
         try:
             found = await asyncio.gather(*(brand_of(c) for c in tracker.linked_conversation_ids))
-        except FatalError as exc:
+        except (FatalError, MappingError) as exc:
             ctx.dead_letter(
                 f"tracker:{tracker.platform}:{tracker.id}", tracker.model_dump(mode="json"), str(exc)
             )

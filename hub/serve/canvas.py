@@ -148,6 +148,9 @@ def summary_components(summary: CustomerSummary | None, who: str) -> list[Compon
                 ]
             )
         )
+    if summary.unreadable:  # the figures above leave these out: say so rather than mislead
+        left_out = "; ".join(str(record) for record in summary.unreadable)
+        components.append(text(f"Left out, unreadable: {left_out}", "muted"))
     components.append(divider())
     components.extend(button(component_id, label) for component_id, label in ACTION_BUTTONS)
     return components

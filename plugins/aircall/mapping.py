@@ -8,6 +8,7 @@ from typing import Any
 import phonenumbers
 
 from hub.core.errors import MappingError
+from hub.core.mapping import mapping_guard, reading
 from hub.core.models import Agent, AgentStatus, Call, CallDirection, CallOutcome
 from plugins.aircall.settings import DEFAULT_SUBSTATUS_MAP, SUBSTATUSES
 
@@ -23,8 +24,9 @@ HIDDEN_NUMBERS = frozenset({"", "anonymous", "unknown", "private", "restricted",
 # --------------------------------------------------------------------------- calls
 
 
+@mapping_guard(PLATFORM, "call")
 def call_from_aircall(raw: dict[str, Any], default_region: str = "US") -> Call:
-    """Map one call object (as listed by ``GET /v1/calls``)."""
+    """Map one call object (as listed by ``GET /v1/calls``); ``MappingError`` names the bad field."""
     call_id = _required_id(raw, "call", "id")
     started_at = _timestamp(raw, "call", "started_at", required=True)
     answered_at = _timestamp(raw, "call", "answered_at")
@@ -49,6 +51,11 @@ def call_from_aircall(raw: dict[str, Any], default_region: str = "US") -> Call:
         voicemail_url=_link(raw, "voicemail_short_url", "voicemail"),
         tags=_tag_names(raw.get("tags")),
     )
+
+
+def call_started_at(raw: dict[str, Any]) -> datetime | None:
+    """When a call started (its place in ``GET /v1/calls`` order); ``MappingError`` when unreadable."""
+    return _timestamp(raw, "call", "started_at", required=True)
 
 
 def call_outcome(raw: dict[str, Any]) -> CallOutcome:
@@ -98,10 +105,12 @@ def _direction(raw: dict[str, Any]) -> CallDirection:
 
 
 def _call_agent(raw: dict[str, Any]) -> Agent | None:
-    user = raw.get("user") or raw.get("assigned_to")
+    key = "user" if raw.get("user") else "assigned_to"
+    user = raw.get(key)
     if not isinstance(user, dict) or user.get("id") is None:
         return None
-    return agent_from_aircall(user)
+    with reading(key):
+        return agent_from_aircall(user)
 
 
 def _line_number(number: dict[str, Any], region: str) -> str | None:
@@ -148,6 +157,7 @@ def _tag_names(tags: Any) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- users
 
 
+@mapping_guard(PLATFORM, "user")
 def agent_from_aircall(raw: dict[str, Any]) -> Agent:
     """Map a user object: configured availability plus the v2 ``substatus`` when present."""
     user_id = _required_id(raw, "user", "id")

@@ -6,15 +6,22 @@ from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import datetime
 from math import floor
 
+from hub.core.errors import MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.http import SlidingWindowLimiter
+from hub.core.mapping import map_records
 from hub.core.models import Agent, AgentStatus, Call, Ref
 from hub.core.plugin import HubContext, Kind, Plugin
 from hub.core.webhooks import WebhookEvent
 from hub.sandbox.world import BRANDS, SandboxApp, SandboxWorld, sandbox_host
 from plugins.aircall import webhooks
 from plugins.aircall.client import AircallClient
-from plugins.aircall.mapping import agent_from_aircall, availability_to_aircall, call_from_aircall
+from plugins.aircall.mapping import (
+    agent_from_aircall,
+    availability_to_aircall,
+    call_from_aircall,
+    call_started_at,
+)
 from plugins.aircall.settings import AircallSettings
 
 
@@ -80,7 +87,7 @@ class AircallPlugin(Plugin):
         return SandboxApp(name=self.name, app=app, settings=settings, state=app.state.emulator)
 
     @hookimpl
-    def telephony_list_calls(self, since: datetime | None) -> AsyncIterator[list[Call]] | None:
+    def telephony_list_calls(self, since: datetime | None) -> AsyncIterator[list[Call | MappingError]] | None:
         if not self.enabled:
             return None
         return self._call_pages(since)
@@ -92,7 +99,7 @@ class AircallPlugin(Plugin):
         return self._api().comment_call(ref.id, body)
 
     @hookimpl
-    def telephony_list_agents(self) -> Awaitable[list[Agent]] | None:
+    def telephony_list_agents(self) -> Awaitable[list[Agent | MappingError]] | None:
         if not self.enabled:
             return None
         return self._agents()
@@ -114,17 +121,28 @@ class AircallPlugin(Plugin):
 
     # ------------------------------------------------------------------ work behind the hooks
 
-    async def _call_pages(self, since: datetime | None) -> AsyncIterator[list[Call]]:
+    async def _call_pages(self, since: datetime | None) -> AsyncIterator[list[Call | MappingError]]:
+        """Pages of calls, oldest first; a call that cannot be mapped is a ``MappingError`` in its place.
+
+        The entry carries the call's ``started_at`` when that much is readable, so the flow's
+        cursor moves past the call once it is parked.
+        """
         # ``from`` is inclusive UNIX seconds: flooring keeps a call started in since's second.
         start = floor(since.timestamp()) if since is not None else None
         region = self.settings.default_region
         async for raw_calls in self._api().call_pages(start):
-            yield [call_from_aircall(raw, region) for raw in raw_calls]
+            yield map_records(
+                raw_calls,
+                lambda raw: call_from_aircall(raw, region),
+                platform=self.name,
+                record="call",
+                stamp=call_started_at,
+            )
 
-    async def _agents(self) -> list[Agent]:
-        agents: list[Agent] = []
+    async def _agents(self) -> list[Agent | MappingError]:
+        agents: list[Agent | MappingError] = []
         async for users in self._api().users():
-            agents.extend(agent_from_aircall(user) for user in users)
+            agents.extend(map_records(users, agent_from_aircall, platform=self.name, record="user"))
         return agents
 
     async def _set_availability(self, ref: Ref, status: AgentStatus, reason: str | None) -> Agent:

@@ -14,7 +14,8 @@ from typing import Any
 
 import phonenumbers
 
-from hub.core.errors import MappingError, mapping_guard
+from hub.core.errors import MappingError
+from hub.core.mapping import listed, mapping_guard, nested, reading
 from hub.core.models import (
     Agent,
     AgentStatus,
@@ -91,6 +92,7 @@ def to_epoch(moment: datetime) -> int:
 # --------------------------------------------------------------------------- contacts
 
 
+@mapping_guard(PLATFORM, "contact")
 def contact_from(
     record: Mapping[str, Any], cs_assist: Mapping[str, str] | None = None, default_region: str = "US"
 ) -> Contact:
@@ -103,12 +105,18 @@ def contact_from(
         platform=PLATFORM,
         id=required_id(record, "contact"),
         email=record.get("email") or None,
-        phone=e164(record.get("phone"), default_region),
+        phone=_phone(record.get("phone"), default_region),
         name=record.get("name") or None,
         role=record.get("role"),
         attributes={reverse.get(name, name): value for name, value in custom.items()},
         updated_at=timestamp(record, "updated_at", "contact"),
     )
+
+
+def _phone(value: Any, default_region: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise MappingError(PLATFORM, "contact", "phone", f"not text: {value!r}")
+    return e164(value, default_region)
 
 
 def contact_attributes_to_wire(attributes: Mapping[str, Any], cs_assist: Mapping[str, str]) -> dict[str, Any]:
@@ -133,24 +141,36 @@ def _custom_value(value: Any) -> Any:
 # --------------------------------------------------------------------------- conversations
 
 
-@mapping_guard("intercom", "conversation")
+@mapping_guard(PLATFORM, "conversation")
 def conversation_from(record: Mapping[str, Any]) -> Conversation:
-    contacts = (record.get("contacts") or {}).get("contacts") or []
-    tags = (record.get("tags") or {}).get("tags") or []
     state = record.get("state") or ("open" if record.get("open", True) else "closed")
     return Conversation(
         platform=PLATFORM,
         id=required_id(record, "conversation"),
-        contact_ids=tuple(str(c["id"]) for c in contacts if c.get("id") is not None),
+        contact_ids=_listed_ids(record, "contacts"),
         title=record.get("title") or None,
         open=bool(record.get("open", state == "open")),
         state=state,
-        tags=tuple(str(t.get("name")) for t in tags if t.get("name")),
+        tags=_tag_names(record),
         created_at=timestamp(record, "created_at", "conversation", required=True),
         updated_at=timestamp(record, "updated_at", "conversation", required=True),
     )
 
 
+def _listed_ids(record: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """Ids of Intercom's ``{"<key>": {"<key>": [{"id": ...}]}}`` lists (contacts of a record)."""
+    with reading(key):
+        items = (record.get(key) or {}).get(key) or []
+        return tuple(str(item["id"]) for item in items if item.get("id") is not None)
+
+
+def _tag_names(record: Mapping[str, Any]) -> tuple[str, ...]:
+    with reading("tags"):
+        tags = (record.get("tags") or {}).get("tags") or []
+        return tuple(str(t.get("name")) for t in tags if t.get("name"))
+
+
+@mapping_guard(PLATFORM, "note")
 def note_from(part: Mapping[str, Any], parent: Ref) -> Note:
     """A conversation part or ticket part of type ``note``."""
     author = part.get("author") or {}
@@ -159,27 +179,50 @@ def note_from(part: Mapping[str, Any], parent: Ref) -> Note:
         id=required_id(part, "note"),
         parent=parent,
         body=part.get("body") or "",
-        author_id=str(author["id"]) if author.get("id") is not None else None,
+        author_id=_author_id(author),
         created_at=timestamp(part, "created_at", "note"),
     )
 
 
+def _author_id(author: Any) -> str | None:
+    with reading("author"):
+        return str(author["id"]) if author.get("id") is not None else None
+
+
+@mapping_guard(PLATFORM, "conversation", id_field=None)
 def notes_from(parts: list[Mapping[str, Any]], parent: Ref) -> list[Note]:
-    notes = [note_from(p, parent) for p in parts if p.get("part_type") == "note"]
+    """The notes among a conversation's (or ticket's) parts, oldest first."""
+    notes = [
+        note
+        for index, part in enumerate(parts)
+        for note in _note_of(part, parent, f"conversation_parts[{index}]")
+    ]
     return sorted(notes, key=lambda note: (note.created_at or datetime.min.replace(tzinfo=UTC), note.id))
 
 
+def _note_of(part: Any, parent: Ref, path: str) -> list[Note]:
+    with reading(path):
+        return [note_from(part, parent)] if part.get("part_type") == "note" else []
+
+
+@mapping_guard(PLATFORM, "conversation")
 def conversation_parts(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list((record.get("conversation_parts") or {}).get("conversation_parts") or [])
+    parts = nested(record, "conversation_parts")
+    with reading("conversation_parts"):
+        return list(listed(parts, "conversation_parts"))
 
 
+@mapping_guard(PLATFORM, "ticket")
 def ticket_parts(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list((record.get("ticket_parts") or {}).get("ticket_parts") or [])
+    parts = nested(record, "ticket_parts")
+    with reading("ticket_parts"):
+        return list(listed(parts, "ticket_parts"))
 
 
 # --------------------------------------------------------------------------- tickets
 
 
+@mapping_guard(PLATFORM, "ticket_type", id_field=None)
 def ticket_type_ids(types: list[Mapping[str, Any]], names: Mapping[TicketType, str]) -> dict[str, TicketType]:
     """Intercom ticket type id -> hub ticket type, by the names configured in settings."""
     by_name = {name.casefold(): ticket_type for ticket_type, name in names.items()}
@@ -193,7 +236,7 @@ def ticket_type_ids(types: list[Mapping[str, Any]], names: Mapping[TicketType, s
     return resolved
 
 
-@mapping_guard("intercom", "ticket")
+@mapping_guard(PLATFORM, "ticket")
 def ticket_from(
     record: Mapping[str, Any], types: Mapping[str, TicketType], attribute_names: Mapping[str, str]
 ) -> Ticket:
@@ -204,23 +247,34 @@ def ticket_from(
         name = ticket_type.get("name") if isinstance(ticket_type, Mapping) else ticket_type
         raise MappingError(PLATFORM, "ticket", "ticket_type", f"not one of the hub's ticket types: {name!r}")
     raw_attributes = record.get("ticket_attributes") or {}
-    contacts = (record.get("contacts") or {}).get("contacts") or []
-    links = (record.get("linked_objects") or {}).get("data") or []
+    if not isinstance(raw_attributes, Mapping):
+        raise MappingError(PLATFORM, "ticket", "ticket_attributes", "not an object")
     return Ticket(
         platform=PLATFORM,
         id=required_id(record, "ticket"),
         number=str(record["ticket_id"]) if record.get("ticket_id") is not None else None,
         type=types[type_id],
         state=ticket_state_of(record),
-        title=raw_attributes.get(DEFAULT_TITLE) or None,
-        contact_ids=tuple(str(c["id"]) for c in contacts if c.get("id") is not None),
+        title=_title(raw_attributes),
+        contact_ids=_listed_ids(record, "contacts"),
         attributes=ticket_attributes_from(raw_attributes, attribute_names),
-        linked_conversation_ids=tuple(
-            str(link["id"]) for link in links if link.get("type") == "conversation"
-        ),
+        linked_conversation_ids=_linked_conversations(record),
         created_at=timestamp(record, "created_at", "ticket", required=True),
         updated_at=timestamp(record, "updated_at", "ticket", required=True),
     )
+
+
+def _title(raw_attributes: Mapping[str, Any]) -> str | None:
+    title = raw_attributes.get(DEFAULT_TITLE)
+    if title is not None and not isinstance(title, str):
+        raise MappingError(PLATFORM, "ticket", f"ticket_attributes.{DEFAULT_TITLE}", "not text")
+    return title or None
+
+
+def _linked_conversations(record: Mapping[str, Any]) -> tuple[str, ...]:
+    with reading("linked_objects"):
+        links = (record.get("linked_objects") or {}).get("data") or []
+        return tuple(str(link["id"]) for link in links if link.get("type") == "conversation")
 
 
 def ticket_state_of(record: Mapping[str, Any]) -> TicketState:
@@ -312,6 +366,7 @@ def reason_labels(reasons: list[Mapping[str, Any]]) -> dict[str, str]:
     return {str(r["id"]): str(r.get("label") or "") for r in reasons if r.get("id") is not None}
 
 
+@mapping_guard(PLATFORM, "admin")
 def agent_from(record: Mapping[str, Any], reasons: Mapping[str, str]) -> Agent:
     away = bool(record.get("away_mode_enabled"))
     reason_id = record.get("away_status_reason_id")

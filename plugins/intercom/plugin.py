@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.http import SlidingWindowLimiter
+from hub.core.mapping import map_records, split_unreadable
 from hub.core.models import (
     Agent,
     Contact,
@@ -192,11 +193,13 @@ class IntercomPlugin(Plugin):
         while day <= last:
             noon = int(datetime.combine(day, time(12), UTC).timestamp())
             query = {"field": "updated_at", "operator": "=", "value": noon}
-            records: list[Conversation] = []
-            broken: list[MappingError] = []
+            found: list[Conversation | MappingError] = []
             async for page in self.api.search("conversations", query, "conversations"):
-                _map_each(page, mapping.conversation_from, "conversation", records, broken)
-            for chunk in _oldest_first_pages(records, broken, start, self.settings.page_size):
+                found += map_records(
+                    page, mapping.conversation_from, platform=self.name, record="conversation",
+                    stamp=_updated_at,
+                )
+            for chunk in _oldest_first_pages(found, start, self.settings.page_size):
                 yield chunk
             day += timedelta(days=1)
 
@@ -324,11 +327,16 @@ class IntercomPlugin(Plugin):
                 {"field": "updated_at", "operator": ">", "value": since_query_value(cut)},
             ],
         }
-        records: list[Ticket] = []
-        broken: list[MappingError] = []
+        found: list[Ticket | MappingError] = []
         async for page in self.api.search("tickets", query, "tickets"):
-            _map_each(page, lambda item: self._ticket(item, type_ids), "ticket", records, broken)
-        for chunk in _oldest_first_pages(records, broken, since, self.settings.page_size):
+            found += map_records(
+                page,
+                lambda item: self._ticket(item, type_ids),
+                platform=self.name,
+                record="ticket",
+                stamp=_updated_at,
+            )
+        for chunk in _oldest_first_pages(found, since, self.settings.page_size):
             yield chunk
 
     @hookimpl
@@ -422,9 +430,12 @@ class IntercomPlugin(Plugin):
             return None
         return self._list_agents()
 
-    async def _list_agents(self) -> list[Agent]:
+    async def _list_agents(self) -> list[Agent | MappingError]:
         reasons = mapping.reason_labels(await self.api.away_reasons())
-        return [mapping.agent_from(admin, reasons) for admin in await self.api.list_admins()]
+        admins = await self.api.list_admins()
+        return map_records(
+            admins, lambda admin: mapping.agent_from(admin, reasons), platform=self.name, record="admin"
+        )
 
     @hookimpl
     def helpdesk_set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Awaitable[Agent] | None:
@@ -450,47 +461,43 @@ def _reason_id(reasons: list[dict[str, Any]], label: str) -> str:
     return live[label.casefold()]
 
 
-def _map_each(
-    items: list[dict[str, Any]],
-    convert: Callable[[dict[str, Any]], Any],
-    kind: str,
-    records: list[Any],
-    broken: list[MappingError],
-) -> None:
-    """Map a page; a record that cannot be mapped becomes a MappingError carrying its payload."""
-    for item in items:
-        try:
-            records.append(convert(item))
-        except MappingError as error:
-            broken.append(
-                MappingError(
-                    error.platform,
-                    kind,
-                    error.field,
-                    error.reason,
-                    payload=item,
-                    record_id=str(item.get("id")) if item.get("id") is not None else None,
-                )
-            )
+def _updated_at(item: dict[str, Any]) -> datetime | None:
+    """Where an unmappable record sits in ``updated_at`` order (``MappingError`` when unreadable)."""
+    return mapping.timestamp(item, "updated_at", "record", required=True)
 
 
 def _oldest_first_pages(
-    records: list[Any], broken: list[MappingError], since: datetime | None, size: int
+    found: list[Any], since: datetime | None, size: int
 ) -> list[list[Any]]:
     """Exact ``updated_at >= since`` cut and oldest-first order, in pages.
 
     Intercom's date filters match whole days and its search order is not by ``updated_at``, so
     the whole window is read, then cut and sorted here; the (updated_at, id) order lets a flow
-    keep an inclusive cursor with an id tie-break. Records that could not be mapped (no usable
-    ``updated_at`` to place them by) ride in the first page, for the flow to dead-letter.
+    keep an inclusive cursor with an id tie-break. A record that could not be mapped keeps its
+    place in that order when its ``updated_at`` is readable (so a flow's cursor never passes
+    records of a later page by parking it early); one without it rides in the first page.
     """
-    kept = [r for r in records if since is None or r.updated_at >= since]
-    unique = {r.id: r for r in kept}  # a record moving between pages mid-read appears once
-    ordered: list[Any] = sorted(unique.values(), key=lambda r: (r.updated_at, _id_key(r.id)))
-    pages = [ordered[i : i + size] for i in range(0, len(ordered), size)] or ([[]] if broken else [])
-    if broken:
-        pages[0] = [*broken, *pages[0]]
+    records, broken = split_unreadable(found)
+    placed = [b for b in broken if b.at is not None and b.record_id is not None]
+    unplaced = [b for b in broken if b.at is None or b.record_id is None]
+    kept: list[Any] = [b for b in placed if since is None or b.at >= since]  # type: ignore[operator]
+    kept += [r for r in records if since is None or r.updated_at >= since]
+    # A record moving between search pages mid-read appears once (mapped, if it was once).
+    unique = {_record_id(entry): entry for entry in kept}
+    ordered: list[Any] = sorted(unique.values(), key=_place)
+    pages = [ordered[i : i + size] for i in range(0, len(ordered), size)] or ([[]] if unplaced else [])
+    if unplaced:
+        pages[0] = [*unplaced, *pages[0]]
     return pages
+
+
+def _record_id(entry: Any) -> str:
+    return str(entry.record_id) if isinstance(entry, MappingError) else entry.id
+
+
+def _place(entry: Any) -> tuple[datetime, tuple[int, str]]:
+    at = entry.at if isinstance(entry, MappingError) else entry.updated_at
+    return at, _id_key(_record_id(entry))
 
 
 def _id_key(record_id: str) -> tuple[int, str]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from hub.core.errors import MappingError
+from hub.core.mapping import mapping_guard, reading
 from hub.core.models import (
     Address,
     Customer,
@@ -56,10 +57,16 @@ class StoreView:
 
 
 def text(record: Mapping[str, Any], key: str) -> str | None:
-    """A trimmed string value, None for missing, empty or the literal ``NULL``."""
+    """A trimmed string value, None for missing, empty or the literal ``NULL``.
+
+    Numbers are read as their text (the CRM sends ids and amounts either way); a list or an
+    object is not text: ``MappingError`` naming ``key``.
+    """
     value = record.get(key)
     if value is None:
         return None
+    if isinstance(value, list | dict):
+        raise MappingError(PLATFORM, "", key, f"not text: {type(value).__name__}")
     value = str(value).strip()
     return value if value and value.upper() != "NULL" else None
 
@@ -175,6 +182,7 @@ class CustomerFigures:
     last_order_at: datetime | None
 
 
+@mapping_guard(PLATFORM, "customer", id_field="customerId")
 def customer(raw: Mapping[str, Any], store: StoreView,
              figures: CustomerFigures | None = None) -> Customer:
     kind = "customer"
@@ -197,8 +205,12 @@ def customer(raw: Mapping[str, Any], store: StoreView,
 
 
 def customer_figures(orders: Iterable[Order], currency: str) -> CustomerFigures:
-    """Revenue = paid order totals minus their refunds; declined / pending orders count for nothing."""
-    counted = [o for o in orders if o.financial_status in _REVENUE_STATUSES]
+    """Revenue = paid order totals minus their refunds; declined / pending orders count for nothing.
+
+    An order that could not be mapped (a ``MappingError`` entry) counts for nothing here; the
+    order list reports it.
+    """
+    counted = [o for o in orders if isinstance(o, Order) and o.financial_status in _REVENUE_STATUSES]
     revenue = sum((o.total.amount - o.refunded.amount for o in counted), Decimal(0))
     last = max((o.created_at for o in counted), default=None)
     return CustomerFigures(Money(amount=revenue, currency=currency), len(counted), last)
@@ -214,6 +226,8 @@ def items_of(raw: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     items = raw.get("items") or {}
     if isinstance(items, Mapping):
         return [(str(key), value) for key, value in items.items() if isinstance(value, Mapping)]
+    if not isinstance(items, list):
+        raise MappingError(PLATFORM, "order", "items", f"not a list or an object: {type(items).__name__}")
     pairs: list[tuple[str, Mapping[str, Any]]] = []
     for index, value in enumerate(items):
         if isinstance(value, Mapping):
@@ -241,6 +255,9 @@ def _fulfillments(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     value = raw.get("fulfillments") or []
     if isinstance(value, Mapping):
         value = list(value.values())
+    if not isinstance(value, list):
+        kind = type(value).__name__
+        raise MappingError(PLATFORM, "order", "fulfillments", f"not a list or an object: {kind}")
     return [entry for entry in value if isinstance(entry, Mapping)]
 
 
@@ -272,6 +289,7 @@ _ORDER_STATUSES = {
 }
 
 
+@mapping_guard(PLATFORM, "order", id_field="orderId")
 def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = ()) -> Order:
     kind = "order"
     order_id = required_text(raw, kind, "orderId")
@@ -301,7 +319,7 @@ def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = 
         fulfillment_status=ship_status,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=tuple(line_item(item_id, item, currency) for item_id, item in items),
+        line_items=_line_items(items, currency),
         shipping_address=address(raw, "ship"),
         billing_address=address(raw),
         # Rebill orders are RECURRING; a first order starting a subscription carries the
@@ -312,6 +330,15 @@ def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = 
     )
 
 
+def _line_items(items: list[tuple[str, Mapping[str, Any]]], currency: str) -> tuple[LineItem, ...]:
+    lines = []
+    for item_id, item in items:
+        with reading(f"items.{item_id}"):
+            lines.append(line_item(item_id, item, currency))
+    return tuple(lines)
+
+
+@mapping_guard(PLATFORM, "transaction", id_field="transactionId")
 def refund(txn: Mapping[str, Any], store: StoreView, order_id: str, *,
            reason: str | None = None, note: str | None = None) -> Refund:
     """A REFUND transaction (amounts may be reported negative; the refund is their size)."""
@@ -351,6 +378,7 @@ def subscription_status(raw: Mapping[str, Any]) -> SubscriptionStatus:
     return _PURCHASE_STATUSES.get((text(raw, "status") or "").upper(), SubscriptionStatus.UNKNOWN)
 
 
+@mapping_guard(PLATFORM, "purchase", id_field="purchaseId")
 def subscription(raw: Mapping[str, Any], store: StoreView) -> Subscription:
     kind = "purchase"
     return Subscription(

@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError, NotFoundError, PlatformError, RetriableError
+from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
     Address,
     Customer,
@@ -73,7 +74,7 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ customers
 
-    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer]:
+    async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]:
         records: dict[str, Mapping[str, Any]] = {}
         if email:
             for raw in await self.client.query_all("customer/query", {"emailAddress": email}):
@@ -83,13 +84,14 @@ class KonnektiveStore:
         if phone:
             for raw in await self._customers_by_phone(phone):
                 records.setdefault(str(raw.get("customerId")), raw)
-        customers = []
+        customers: list[Customer | MappingError] = []
         for raw in records.values():
             figures = None
-            if self.compute_summary:
-                customer_id = mapping.required_text(raw, "customer", "customerId")
+            customer_id = text(raw, "customerId")  # without one, mapping names the field below
+            if self.compute_summary and customer_id:
                 figures = mapping.customer_figures(await self.orders_of(customer_id), self.view.currency)
-            customers.append(mapping.customer(raw, self.view, figures))
+            customers += map_records([raw], lambda r: mapping.customer(r, self.view, figures),  # noqa: B023
+                                     platform=mapping.PLATFORM, record="customer", id_field="customerId")
         return customers
 
     async def _customers_by_phone(self, phone: str) -> list[Mapping[str, Any]]:
@@ -105,8 +107,8 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ orders
 
-    async def orders_of(self, customer_id: str) -> list[Order]:
-        """A customer's orders with their refunds, newest first."""
+    async def orders_of(self, customer_id: str) -> list[Order | MappingError]:
+        """A customer's orders with their refunds, newest first; unmappable ones as ``MappingError`` last."""
         raws = await self.client.query_all("order/query", {"customerId": customer_id})
         # customerId as an order filter is unconfirmed: never show another customer's orders.
         raws = [raw for raw in raws if text(raw, "customerId") == customer_id]
@@ -114,8 +116,11 @@ class KonnektiveStore:
             "transactions/query", {"customerId": customer_id, "txnType": "REFUND"}
         )
         refunds = self._refunds_by_order(txns)
-        orders = [mapping.order(raw, self.view, refunds.get(str(raw.get("orderId")), [])) for raw in raws]
-        return sorted(orders, key=lambda order: (order.created_at, order.id), reverse=True)
+        orders = map_records(
+            raws, lambda raw: mapping.order(raw, self.view, refunds.get(str(raw.get("orderId")), [])),
+            platform=mapping.PLATFORM, record="order", id_field="orderId",
+        )
+        return sorted_records(orders, key=lambda order: (order.created_at, order.id), reverse=True)
 
     def _refunds_by_order(self, txns: list[dict[str, Any]]) -> dict[str, list[Refund]]:
         grouped: dict[str, list[Refund]] = defaultdict(list)
@@ -148,10 +153,11 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ subscriptions
 
-    async def subscriptions_of(self, customer_id: str) -> list[Subscription]:
+    async def subscriptions_of(self, customer_id: str) -> list[Subscription | MappingError]:
         raws = await self.client.query_all("purchase/query", {"customerId": customer_id})
-        return [mapping.subscription(raw, self.view) for raw in raws
-                if text(raw, "customerId") == customer_id]
+        mine = [raw for raw in raws if text(raw, "customerId") == customer_id]
+        return map_records(mine, lambda raw: mapping.subscription(raw, self.view),
+                           platform=mapping.PLATFORM, record="purchase", id_field="purchaseId")
 
     async def _raw_purchase(self, purchase_id: str) -> dict[str, Any]:
         raw = await self.client.query_one("purchase/query", {"purchaseId": purchase_id})

@@ -16,7 +16,8 @@ from typing import Any
 
 import phonenumbers
 
-from hub.core.errors import MappingError, mapping_guard
+from hub.core.errors import MappingError
+from hub.core.mapping import listed, map_each, mapping_guard, nested, reading
 from hub.core.models import (
     Address,
     Channel,
@@ -92,6 +93,31 @@ def _require(record: Mapping[str, Any], field: str, kind: str) -> Any:
     return value
 
 
+def _required_text(record: Mapping[str, Any], field: str, kind: str) -> str:
+    value = _require(record, field, kind)
+    if not isinstance(value, str):
+        raise MappingError(PLATFORM, kind, field, f"not text: {value!r}")
+    return value
+
+
+def _text(record: Mapping[str, Any], field: str) -> str | None:
+    """An optional text field (``None`` when absent or empty); anything but text names ``field``."""
+    value = record.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise MappingError(PLATFORM, "", field, f"not text: {value!r}")
+    return value
+
+
+def _currency(record: Mapping[str, Any], field: str, kind: str) -> str:
+    """An ISO 4217 code (``USD``); anything else names ``field``, not the amounts it applies to."""
+    code = _require(record, field, kind)
+    if not isinstance(code, str) or len(code) != 3 or not code.isalpha():
+        raise MappingError(PLATFORM, kind, field, f"not a currency code: {code!r}")
+    return code
+
+
 def parse_time(value: Any, kind: str, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
@@ -119,8 +145,10 @@ def money_v2(value: Mapping[str, Any] | None, kind: str, field: str) -> Money:
     """A ``MoneyV2`` or a ``MoneyBag`` (its ``shopMoney``)."""
     if not value:
         raise MappingError(PLATFORM, kind, field, "missing")
-    if "shopMoney" in value:
+    if isinstance(value, Mapping) and "shopMoney" in value:
         value = value["shopMoney"] or {}
+    if not isinstance(value, Mapping):
+        raise MappingError(PLATFORM, kind, field, f"not an object: {type(value).__name__}")
     return money(value.get("amount"), value.get("currencyCode"), kind, field)
 
 
@@ -136,6 +164,54 @@ def e164(raw: Any, country: str | None = None) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return text
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _nodes(record: Mapping[str, Any], key: str) -> list[Any]:
+    """The ``nodes`` of a GraphQL connection under ``key``."""
+    connection = nested(record, key)
+    with reading(key):
+        return listed(connection, "nodes")
+
+
+def _customer_ref(node: Mapping[str, Any]) -> str | None:
+    """The GID of a node's ``customer`` (GraphQL), None without one."""
+    with reading("customer"):
+        return _text(nested(node, "customer"), "id")
+
+
+def _graphql_email(email_node: Mapping[str, Any], node: Mapping[str, Any]) -> str | None:
+    with reading("defaultEmailAddress"):
+        preferred = _text(email_node, "emailAddress")
+    return preferred or _text(node, "email")
+
+
+def _count(record: Mapping[str, Any], field: str) -> int | None:
+    value = record.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise MappingError(PLATFORM, "", field, f"not a count: {value!r}")
+    return int(value)
+
+
+def _quantity(node: Mapping[str, Any], default: int = 0) -> int:
+    value = node.get("quantity")
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise MappingError(PLATFORM, "", "quantity", f"not a count: {value!r}")
+    return int(value)
+
+
+def _phone(value: Any, country: str | None, field: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise MappingError(PLATFORM, "", field, f"not text: {value!r}")
+    return e164(value, country)
+
+
+def _address(record: Mapping[str, Any], key: str, read: Any) -> Address | None:
+    with reading(key):
+        return read(record.get(key))
 
 
 def _status(value: Any, table: Mapping[str, Any], default: Any) -> Any:
@@ -202,45 +278,54 @@ def address_from_rest(node: Mapping[str, Any] | None) -> Address | None:
 # --------------------------------------------------------------------------- customers
 
 
-def _consent(channel: Channel, state: Mapping[str, Any] | None) -> Consent | None:
+def _consent(channel: Channel, state: Mapping[str, Any] | None, updated_field: str = "") -> Consent | None:
+    """A marketing consent state; ``updated_field`` names its time in errors (GraphQL's by default)."""
     if not state or not state.get("marketingState"):
         return None
-    updated = state.get("consentUpdatedAt") or state.get("marketingUpdatedAt")
+    key = "consentUpdatedAt" if state.get("consentUpdatedAt") else "marketingUpdatedAt"
     return Consent(
         channel=channel,
         opted_in=state["marketingState"] in OPTED_IN,
-        updated_at=_optional_time(updated, "customer", f"{channel.value} consent"),
+        updated_at=_optional_time(state.get(key), "customer", updated_field or key),
     )
 
 
+@mapping_guard(PLATFORM, "customer")
 def customer_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Customer:
     """A ``Customer`` node (new ``defaultEmailAddress`` fields first, deprecated ones as fallback)."""
     kind = "customer"
-    email_node = node.get("defaultEmailAddress") or {}
-    phone_node = node.get("defaultPhoneNumber") or {}
-    address = address_from_graphql(node.get("defaultAddress"))
-    email_state = node.get("emailMarketingConsent") or (
-        {"marketingState": email_node["marketingState"]} if email_node.get("marketingState") else None
-    )
-    sms_state = node.get("smsMarketingConsent") or (
-        {"marketingState": phone_node["marketingState"]} if phone_node.get("marketingState") else None
-    )
-    consents = tuple(c for c in (_consent(Channel.EMAIL, email_state), _consent(Channel.SMS, sms_state)) if c)
+    email_node = nested(node, "defaultEmailAddress")
+    phone_node = nested(node, "defaultPhoneNumber")
+    with reading("defaultAddress"):
+        address = address_from_graphql(node.get("defaultAddress"))
+    with reading("emailMarketingConsent"):
+        email_state = node.get("emailMarketingConsent") or (
+            {"marketingState": email_node["marketingState"]} if email_node.get("marketingState") else None
+        )
+        email_consent = _consent(Channel.EMAIL, email_state)
+    with reading("smsMarketingConsent"):
+        sms_state = node.get("smsMarketingConsent") or (
+            {"marketingState": phone_node["marketingState"]} if phone_node.get("marketingState") else None
+        )
+        sms_consent = _consent(Channel.SMS, sms_state)
+    consents = tuple(c for c in (email_consent, sms_consent) if c)
     spent = node.get("amountSpent")
-    last_order = node.get("lastOrder") or {}
-    count = node.get("numberOfOrders")
+    last_order = nested(node, "lastOrder")
+    with reading("numberOfOrders"):
+        count = node.get("numberOfOrders")
+        order_count = int(count) if count is not None else None  # UnsignedInt64 arrives as a string
     return Customer(
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
         brand=brand,
-        email=email_node.get("emailAddress") or node.get("email"),
-        phone=e164(phone_node.get("phoneNumber") or node.get("phone")),
-        first_name=node.get("firstName"),
-        last_name=node.get("lastName"),
+        email=_graphql_email(email_node, node),
+        phone=_phone(phone_node.get("phoneNumber") or node.get("phone"), None, "defaultPhoneNumber"),
+        first_name=_text(node, "firstName"),
+        last_name=_text(node, "lastName"),
         created_at=_optional_time(node.get("createdAt"), kind, "createdAt"),
         lifetime_revenue=money_v2(spent, kind, "amountSpent") if spent else None,
-        order_count=int(count) if count is not None else None,  # UnsignedInt64 arrives as a string
+        order_count=order_count,
         last_order_at=_optional_time(last_order.get("createdAt"), kind, "lastOrder.createdAt"),
         default_address=address,
         consents=consents,
@@ -253,38 +338,39 @@ def _rest_consent(channel: Channel, state: Mapping[str, Any] | None) -> Consent 
     return _consent(
         channel,
         {"marketingState": str(state["state"]).upper(), "consentUpdatedAt": state.get("consent_updated_at")},
+        "consent_updated_at",
     )
 
 
+@mapping_guard(PLATFORM, "customer")
 def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, currency: str = "USD") -> Customer:
     """A REST/webhook customer (``orders_count``, ``total_spent`` in the shop's currency)."""
     kind = "customer"
-    address = address_from_rest(body.get("default_address"))
-    consents = tuple(
-        c
-        for c in (
-            _rest_consent(Channel.EMAIL, body.get("email_marketing_consent")),
-            _rest_consent(Channel.SMS, body.get("sms_marketing_consent")),
-        )
-        if c
-    )
+    with reading("default_address"):
+        address = address_from_rest(body.get("default_address"))
+    with reading("email_marketing_consent"):
+        email_consent = _rest_consent(Channel.EMAIL, body.get("email_marketing_consent"))
+    with reading("sms_marketing_consent"):
+        sms_consent = _rest_consent(Channel.SMS, body.get("sms_marketing_consent"))
+    consents = tuple(c for c in (email_consent, sms_consent) if c)
     # Many customers only have a phone on their address; calls are matched by it.
-    phone = body.get("phone") or (body.get("default_address") or {}).get("phone")
+    phone_field = "phone" if body.get("phone") else "default_address.phone"
+    phone = body.get("phone") or nested(body, "default_address").get("phone")
     spent = body.get("total_spent")
     return Customer(
         platform=PLATFORM,
         id=gid("Customer", _require(body, "id", kind)),
         store=store,
         brand=brand,
-        email=body.get("email"),
-        phone=e164(phone, address.country if address else None),
-        first_name=body.get("first_name"),
-        last_name=body.get("last_name"),
+        email=_text(body, "email"),
+        phone=_phone(phone, address.country if address else None, phone_field),
+        first_name=_text(body, "first_name"),
+        last_name=_text(body, "last_name"),
         created_at=_optional_time(body.get("created_at"), kind, "created_at"),
         lifetime_revenue=money(spent, body.get("currency") or currency, kind, "total_spent")
         if spent is not None
         else None,
-        order_count=body.get("orders_count"),
+        order_count=_count(body, "orders_count"),
         default_address=address,
         consents=consents,
     )
@@ -295,13 +381,13 @@ def customer_from_rest(body: Mapping[str, Any], *, store: str, brand: str, curre
 
 def _line_from_graphql(node: Mapping[str, Any]) -> LineItem:
     price = node.get("originalUnitPriceSet")
-    variant = node.get("variant") or {}
+    variant = nested(node, "variant")
     return LineItem(
         id=node.get("id"),
         sku=node.get("sku") or variant.get("sku"),
         name=node.get("name") or node.get("title") or "",
-        quantity=int(node.get("quantity") or 0),
-        price=money_v2(price, "order", "lineItems.originalUnitPriceSet"),
+        quantity=_quantity(node),
+        price=money_v2(price, "order", "originalUnitPriceSet"),
     )
 
 
@@ -309,11 +395,15 @@ def _shipping_facts(
     fulfillments: list[Mapping[str, Any]], numbers_of: Any, kind: str
 ) -> tuple[datetime | None, tuple[str, ...]]:
     """Ship date (first live fulfillment) and tracking numbers of fulfillments that are alive."""
-    live = [f for f in fulfillments if str(f.get("status") or "").lower() not in DEAD_FULFILLMENTS]
-    dates = [parse_time(f["createdAt"], kind, "fulfillments.createdAt") for f in live if f.get("createdAt")]
+    dates: list[datetime] = []
     numbers: list[str] = []
-    for fulfillment in live:
-        numbers.extend(n for n in numbers_of(fulfillment) if n and n not in numbers)
+    for index, fulfillment in enumerate(fulfillments):
+        with reading(f"fulfillments[{index}]"):
+            if str(fulfillment.get("status") or "").lower() in DEAD_FULFILLMENTS:
+                continue
+            if fulfillment.get("createdAt"):
+                dates.append(parse_time(fulfillment["createdAt"], kind, "createdAt"))
+            numbers.extend(str(n) for n in numbers_of(fulfillment) if n and str(n) not in numbers)
     return (min(dates) if dates else None), tuple(numbers)
 
 
@@ -321,10 +411,12 @@ def _is_subscription(tags: Any, lines: list[Mapping[str, Any]]) -> bool:
     """A selling plan on a line, or a subscription app's tag (Recharge: "Subscription ... Order")."""
     if any(line.get("sellingPlan") for line in lines):
         return True
-    tag_list = tags.split(",") if isinstance(tags, str) else list(tags or [])
+    with reading("tags"):
+        tag_list = tags.split(",") if isinstance(tags, str) else list(tags or [])
     return any("subscription" in str(tag).lower() for tag in tag_list)
 
 
+@mapping_guard(PLATFORM, "refund")
 def refund_from_graphql(node: Mapping[str, Any], *, order_id: str, store: str) -> Refund:
     kind = "refund"
     return Refund(
@@ -333,18 +425,19 @@ def refund_from_graphql(node: Mapping[str, Any], *, order_id: str, store: str) -
         store=store,
         order_id=order_id,
         amount=money_v2(node.get("totalRefundedSet"), kind, "totalRefundedSet"),
-        reason=reason_from_note(node.get("note")),
-        note=node.get("note"),
+        reason=reason_from_note(_text(node, "note")),
+        note=_text(node, "note"),
         created_at=_optional_time(node.get("createdAt"), kind, "createdAt"),
     )
 
 
+@mapping_guard(PLATFORM, "order")
 def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Order:
     """An ``Order`` node with line items, fulfillments and refunds."""
     kind = "order"
-    order_id = _require(node, "id", kind)
-    lines = list((node.get("lineItems") or {}).get("nodes") or [])
-    fulfillments = list(node.get("fulfillments") or [])
+    order_id = _required_text(node, "id", kind)
+    lines = _nodes(node, "lineItems")
+    fulfillments = listed(node, "fulfillments")
     shipped_at, tracking = _shipping_facts(
         fulfillments, lambda f: [t.get("number") for t in f.get("trackingInfo") or []], kind
     )
@@ -356,21 +449,21 @@ def order_from_graphql(node: Mapping[str, Any], *, store: str, brand: str) -> Or
         id=order_id,
         store=store,
         brand=brand,
-        number=_require(node, "name", kind),
-        customer_id=(node.get("customer") or {}).get("id"),
-        email=node.get("email"),
+        number=_required_text(node, "name", kind),
+        customer_id=_customer_ref(node),
+        email=_text(node, "email"),
         created_at=parse_time(_require(node, "createdAt", kind), kind, "createdAt"),
         total=money_v2(node.get("totalPriceSet"), kind, "totalPriceSet"),
         financial_status=_status(node.get("displayFinancialStatus"), FINANCIAL, FinancialStatus.UNKNOWN),
         fulfillment_status=fulfillment,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=tuple(_line_from_graphql(line) for line in lines),
-        shipping_address=address_from_graphql(node.get("shippingAddress")),
-        billing_address=address_from_graphql(node.get("billingAddress")),
+        line_items=map_each(lines, "lineItems.nodes", _line_from_graphql),
+        shipping_address=_address(node, "shippingAddress", address_from_graphql),
+        billing_address=_address(node, "billingAddress", address_from_graphql),
         is_subscription=_is_subscription(node.get("tags"), lines),
-        refunds=tuple(
-            refund_from_graphql(r, order_id=order_id, store=store) for r in node.get("refunds") or []
+        refunds=map_each(
+            node.get("refunds"), "refunds", lambda r: refund_from_graphql(r, order_id=order_id, store=store)
         ),
     )
 
@@ -380,18 +473,26 @@ def _line_from_rest(node: Mapping[str, Any], currency: str) -> LineItem:
         id=gid("LineItem", node["id"]) if node.get("id") is not None else None,
         sku=node.get("sku") or None,
         name=node.get("name") or node.get("title") or "",
-        quantity=int(node.get("quantity") or 0),
-        price=money(node.get("price"), currency, "order", "line_items.price"),
+        quantity=_quantity(node),
+        price=money(node.get("price"), currency, "order", "price"),
     )
 
 
+def _refund_transaction(transaction: Any) -> bool:
+    """True for a successful ``refund`` transaction of a REST refund."""
+    if not isinstance(transaction, Mapping):
+        raise MappingError(PLATFORM, "", "transactions", f"an element is not an object: {transaction!r}")
+    return transaction.get("kind") == "refund" and transaction.get("status", "success") == "success"
+
+
+@mapping_guard(PLATFORM, "refund")
 def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "USD") -> Refund:
     """A REST refund: the money is in its successful ``refund`` transactions."""
     kind = "refund"
     transactions = [
         t
-        for t in body.get("transactions") or []
-        if t.get("kind") == "refund" and t.get("status", "success") == "success"
+        for t in listed(body, "transactions")
+        if _refund_transaction(t)
     ]
     currencies = {t.get("currency") for t in transactions if t.get("currency")}
     total = sum(
@@ -404,20 +505,20 @@ def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "US
         store=store,
         order_id=gid("Order", _require(body, "order_id", kind)),
         amount=Money(amount=total, currency=currencies.pop() if len(currencies) == 1 else currency),
-        reason=reason_from_note(body.get("note")),
-        note=body.get("note"),
+        reason=reason_from_note(_text(body, "note")),
+        note=_text(body, "note"),
         created_at=_optional_time(body.get("created_at"), kind, "created_at"),
     )
 
 
-@mapping_guard("shopify", "order")
+@mapping_guard(PLATFORM, "order")
 def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order:
     """A REST/webhook order (``orders/*`` topics)."""
     kind = "order"
-    currency = _require(body, "currency", kind)
-    fulfillments = list(body.get("fulfillments") or [])
+    currency = _currency(body, "currency", kind)
+    fulfillments = listed(body, "fulfillments")
     shipped_at, tracking = _shipping_facts(
-        [{**f, "createdAt": f.get("created_at")} for f in fulfillments],
+        [{**f, "createdAt": f.get("created_at")} if isinstance(f, Mapping) else f for f in fulfillments],
         lambda f: f.get("tracking_numbers") or [f.get("tracking_number")],
         kind,
     )
@@ -425,48 +526,52 @@ def order_from_rest(body: Mapping[str, Any], *, store: str, brand: str) -> Order
     fulfillment = _status(status, FULFILLMENT, FulfillmentStatus.UNKNOWN)
     if body.get("cancelled_at") and fulfillment == FulfillmentStatus.UNFULFILLED:
         fulfillment = FulfillmentStatus.CANCELLED
-    customer = body.get("customer") or {}
+    customer = nested(body, "customer")
     return Order(
         platform=PLATFORM,
         id=gid("Order", _require(body, "id", kind)),
         store=store,
         brand=brand,
-        number=_require(body, "name", kind),
+        number=_required_text(body, "name", kind),
         customer_id=gid("Customer", customer["id"]) if customer.get("id") is not None else None,
-        email=body.get("email"),
+        email=_text(body, "email"),
         created_at=parse_time(_require(body, "created_at", kind), kind, "created_at"),
         total=money(body.get("total_price"), currency, kind, "total_price"),
         financial_status=_status(body.get("financial_status"), FINANCIAL, FinancialStatus.UNKNOWN),
         fulfillment_status=fulfillment,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=tuple(_line_from_rest(line, currency) for line in body.get("line_items") or []),
-        shipping_address=address_from_rest(body.get("shipping_address")),
-        billing_address=address_from_rest(body.get("billing_address")),
+        line_items=map_each(body.get("line_items"), "line_items", lambda it: _line_from_rest(it, currency)),
+        shipping_address=_address(body, "shipping_address", address_from_rest),
+        billing_address=_address(body, "billing_address", address_from_rest),
         is_subscription=_is_subscription(body.get("tags"), [])
         or body.get("source_name") == "subscription_contract",
-        refunds=tuple(refund_from_rest(r, store=store, currency=currency) for r in body.get("refunds") or []),
+        refunds=map_each(
+            body.get("refunds"), "refunds", lambda r: refund_from_rest(r, store=store, currency=currency)
+        ),
     )
 
 
 # --------------------------------------------------------------------------- subscriptions, links
 
 
+@mapping_guard(PLATFORM, "subscription")
 def subscription_from_graphql(node: Mapping[str, Any], *, store: str) -> Subscription:
     """A ``SubscriptionContract``: product, SKU and price from its lines."""
     kind = "subscription"
-    lines = list((node.get("lines") or {}).get("nodes") or [])
+    lines = _nodes(node, "lines")
     first = lines[0] if lines else {}
     price: Money | None = None
-    for line in lines:
-        unit = money_v2(line.get("currentPrice"), kind, "lines.currentPrice")
-        line_total = Money(amount=unit.amount * int(line.get("quantity") or 1), currency=unit.currency)
-        price = line_total if price is None else price + line_total
+    for index, line in enumerate(lines):
+        with reading(f"lines.nodes[{index}]"):
+            unit = money_v2(line.get("currentPrice"), kind, "currentPrice")
+            line_total = Money(amount=unit.amount * _quantity(line, 1), currency=unit.currency)
+            price = line_total if price is None else price + line_total
     return Subscription(
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
-        customer_id=(node.get("customer") or {}).get("id"),
+        customer_id=_customer_ref(node),
         product=first.get("title"),
         sku=first.get("sku"),
         status=SUBSCRIPTION.get(str(node.get("status")), SubscriptionStatus.UNKNOWN),
@@ -476,6 +581,7 @@ def subscription_from_graphql(node: Mapping[str, Any], *, store: str) -> Subscri
     )
 
 
+@mapping_guard(PLATFORM, "draft_order")
 def checkout_link_from_graphql(node: Mapping[str, Any], *, store: str) -> CheckoutLink:
     kind = "draft_order"
     total = node.get("totalPriceSet")
@@ -483,11 +589,12 @@ def checkout_link_from_graphql(node: Mapping[str, Any], *, store: str) -> Checko
         platform=PLATFORM,
         id=_require(node, "id", kind),
         store=store,
-        url=_require(node, "invoiceUrl", kind),
+        url=_required_text(node, "invoiceUrl", kind),
         total=money_v2(total, kind, "totalPriceSet") if total else None,
     )
 
 
+@mapping_guard(PLATFORM, "draft_order")
 def checkout_link_from_rest(body: Mapping[str, Any], *, store: str) -> CheckoutLink:
     """A REST draft order (``draft_orders/*`` topics) as the link it offers."""
     kind = "draft_order"
@@ -496,6 +603,6 @@ def checkout_link_from_rest(body: Mapping[str, Any], *, store: str) -> CheckoutL
         platform=PLATFORM,
         id=gid("DraftOrder", _require(body, "id", kind)),
         store=store,
-        url=_require(body, "invoice_url", kind),
-        total=money(total, body.get("currency"), kind, "total_price") if total is not None else None,
+        url=_required_text(body, "invoice_url", kind),
+        total=None if total is None else money(total, _currency(body, "currency", kind), kind, "total_price"),
     )

@@ -11,7 +11,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from hub.core.errors import FatalError, NotFoundError
+from hub.core.errors import FatalError, MappingError, NotFoundError
+from hub.core.mapping import map_records
 from hub.core.models import (
     Address,
     Channel,
@@ -120,7 +121,7 @@ class ShopifyStore:
         data = await self._query(
             q.FIND_CUSTOMERS, {"query": " OR ".join(terms), "first": q.CUSTOMERS_PER_SEARCH}
         )
-        return [self._customer(node) for node in data["customers"]["nodes"]]
+        return map_records(data["customers"]["nodes"], self._customer, platform=PLATFORM, record="customer")
 
     async def get_customer(self, customer_id: str) -> Customer:
         data = await self._query(q.GET_CUSTOMER, {"id": customer_id})
@@ -157,15 +158,17 @@ class ShopifyStore:
 
     # ---- orders
 
-    async def list_orders(self, customer_id: str) -> list[Order]:
+    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
+        """The customer's orders; one that cannot be mapped is a ``MappingError`` in its place."""
+
         def connection(data: dict[str, Any]) -> dict[str, Any]:
             return require(data.get("customer"), f"customer {customer_id}")["orders"]
 
-        orders: list[Order] = []
+        orders: list[Order | MappingError] = []
         async for page in self.client.paginate(
             q.CUSTOMER_ORDERS, {"id": customer_id, "first": q.ORDERS_PER_PAGE}, connection
         ):
-            orders.extend(self._order(node) for node in page)
+            orders += map_records(page, self._order, platform=PLATFORM, record="order")
         return orders
 
     async def get_order(self, order_ref: str) -> Order:
@@ -324,15 +327,20 @@ class ShopifyStore:
 
     # ---- subscriptions
 
-    async def list_subscriptions(self, customer_id: str) -> list[Subscription]:
+    async def list_subscriptions(self, customer_id: str) -> list[Subscription | MappingError]:
+        """The customer's subscription contracts; an unmappable one is a ``MappingError`` in its place."""
+
         def connection(data: dict[str, Any]) -> dict[str, Any]:
             return require(data.get("customer"), f"customer {customer_id}")["subscriptionContracts"]
 
-        found: list[Subscription] = []
+        found: list[Subscription | MappingError] = []
         async for page in self.client.paginate(
             q.CUSTOMER_SUBSCRIPTIONS, {"id": customer_id, "first": q.SUBSCRIPTIONS_PER_PAGE}, connection
         ):
-            found.extend(subscription_from_graphql(node, store=self.key) for node in page)
+            found += map_records(
+                page, lambda node: subscription_from_graphql(node, store=self.key),
+                platform=PLATFORM, record="subscription",
+            )
         return found
 
     async def cancel_subscription(self, contract_id: str) -> Subscription:

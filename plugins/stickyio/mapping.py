@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from hub.core.errors import MappingError
+from hub.core.mapping import mapping_guard
 from hub.core.models import (
     Address,
     Customer,
@@ -268,12 +269,10 @@ def refunds(body: dict[str, Any], order_id: str, store: StoreInfo) -> tuple[Refu
 # --------------------------------------------------------------------------- orders
 
 
+@mapping_guard(PLATFORM, "order", id_field="order_id")
 def line_items(body: dict[str, Any], currency: str) -> tuple[LineItem, ...]:
     items: list[LineItem] = []
-    products = body.get("products") or []
-    if isinstance(products, dict):  # some answers key products by position
-        products = list(products.values())
-    for index, product in enumerate(products):
+    for index, product in enumerate(_products(body)):
         if not isinstance(product, dict):
             continue
         where = f"products[{index}]"
@@ -291,11 +290,21 @@ def line_items(body: dict[str, Any], currency: str) -> tuple[LineItem, ...]:
     return tuple(items)
 
 
+def _products(body: dict[str, Any]) -> list[Any]:
+    """The order's products: a list, or an object keyed by position (some answers)."""
+    products = body.get("products") or []
+    if isinstance(products, dict):
+        return list(products.values())
+    if not isinstance(products, list):
+        raise MappingError(PLATFORM, "order", "products", f"not a list: {type(products).__name__}")
+    return products
+
+
 def is_subscription_order(body: dict[str, Any]) -> bool:
     """Recurring now, a rebill, or sold on a recurring product (stays true after a stop)."""
     if flag(body.get("is_recurring")) or (text(body.get("billing_cycle")) or "0") not in {"0", ""}:
         return True
-    for product in body.get("products") or []:
+    for product in _products(body):
         if isinstance(product, dict) and (flag(product.get("is_recurring"))
                                           or text(product.get("recurring_date"))
                                           or _recurring_model(product.get("billing_model"))):
@@ -340,6 +349,7 @@ def is_shipped(body: dict[str, Any], store: StoreInfo) -> bool:
             or text(body.get("tracking_number")) is not None)
 
 
+@mapping_guard(PLATFORM, "order", id_field="order_id")
 def order(body: dict[str, Any], store: StoreInfo) -> Order:
     order_id = text(body.get("order_id"))
     if order_id is None:
@@ -381,12 +391,15 @@ def _customer_id(body: dict[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- customers
 
 
+@mapping_guard(PLATFORM, "customer", id_field="customer_id")
 def customer(body: dict[str, Any], store: StoreInfo, orders: list[Order] | None = None) -> Customer:
     """customer_view body -> Customer; summary figures computed from its orders when given
     (customer_view carries no lifetime revenue)."""
     customer_id = text(body.get("customer_id")) or text(body.get("id"))
     if customer_id is None:
         raise MappingError(PLATFORM, "customer", "customer_id", "missing")
+    if orders is not None:  # unmappable orders (``MappingError`` entries) are reported by the order list
+        orders = [o for o in orders if isinstance(o, Order)]
     country = text(body.get("country")) or text(body.get("billing_country"))
     lifetime = count = last = None
     if orders is not None:
@@ -429,6 +442,7 @@ def summary(orders: list[Order], currency: str) -> tuple[Money, int, Any]:
 # --------------------------------------------------------------------------- subscriptions
 
 
+@mapping_guard(PLATFORM, "subscription", id_field="order_id")
 def subscription(body: dict[str, Any], store: StoreInfo) -> Subscription:
     """The latest order of a recurring chain is the subscription (its id is what
     order_update_recurring stops)."""
@@ -437,7 +451,7 @@ def subscription(body: dict[str, Any], store: StoreInfo) -> Subscription:
     status = SubscriptionStatus.ACTIVE if flag(body.get("is_recurring")) else SubscriptionStatus.CANCELLED
     next_date = timestamp(body.get("recurring_date"), store, "order", "recurring_date")
     if next_date is None:
-        for item in body.get("products") or []:
+        for item in _products(body):
             if isinstance(item, dict):
                 next_date = timestamp(item.get("recurring_date"), store, "order",
                                       "products.recurring_date")

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from hub.core.errors import FatalError, IdempotencyConflict, NotFoundError
+from hub.core.errors import FatalError, IdempotencyConflict, MappingError, NotFoundError
+from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
     Address,
     CheckoutLink,
@@ -24,6 +25,7 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
 )
+from hub.core.store import id_order
 from plugins.stickyio import mapping
 from plugins.stickyio.client import PLATFORM, StickyioClient
 from plugins.stickyio.mapping import StoreInfo
@@ -64,13 +66,14 @@ class StickyStore:
         else:
             return []
         bodies = await self.client.customer_find(criteria, self.settings.history_start)
-        customers = []
+        customers: list[Customer | MappingError] = []
         for body in bodies:
             orders = await self._customer_orders(body)
-            customers.append(mapping.customer(body, self.info, orders))
+            customers += map_records([body], lambda b: mapping.customer(b, self.info, orders),  # noqa: B023
+                                     platform=mapping.PLATFORM, record="customer", id_field="customer_id")
         return customers
 
-    async def list_orders(self, customer_id: str) -> list[Order]:
+    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
         body = await self.client.customer_view(customer_id)
         return await self._customer_orders(body)
 
@@ -85,14 +88,18 @@ class StickyStore:
         bodies = await self.client.order_view(ids, self.batch)
         return [b for b in bodies if customer_id is None or mapping.text(b.get("customer_id")) == customer_id]
 
-    async def _customer_orders(self, customer: dict[str, Any]) -> list[Order]:
-        orders = [mapping.order(b, self.info) for b in await self._customer_order_bodies(customer)]
-        return sorted(orders, key=lambda o: (o.created_at, int(o.id)), reverse=True)
+    async def _customer_orders(self, customer: dict[str, Any]) -> list[Order | MappingError]:
+        """Newest first; an order that cannot be mapped is a ``MappingError`` (last)."""
+        bodies = await self._customer_order_bodies(customer)
+        orders = map_records(bodies, lambda b: mapping.order(b, self.info),
+                             platform=mapping.PLATFORM, record="order", id_field="order_id")
+        return sorted_records(orders, key=lambda o: (o.created_at, id_order(o.id)), reverse=True)
 
-    async def list_subscriptions(self, customer_id: str) -> list[Subscription]:
+    async def list_subscriptions(self, customer_id: str) -> list[Subscription | MappingError]:
         customer = await self.client.customer_view(customer_id)
         bodies = await self._customer_order_bodies(customer)
-        return [mapping.subscription(b, self.info) for b in mapping.chain_heads(bodies)]
+        return map_records(mapping.chain_heads(bodies), lambda b: mapping.subscription(b, self.info),
+                           platform=mapping.PLATFORM, record="subscription", id_field="order_id")
 
     # ------------------------------------------------------------------ notes
 

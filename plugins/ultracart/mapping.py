@@ -13,6 +13,8 @@ import gzip
 import hashlib
 import json
 import re
+from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from hub.core.errors import MappingError, mapping_guard
+from hub.core.errors import MappingError
+from hub.core.mapping import listed, map_each, mapping_guard, nested, reading
 from hub.core.models import (
     Address,
     Channel,
@@ -102,7 +105,7 @@ def amount_of(value: Any) -> Decimal:
         value = value.get("value")
     if value is None:
         return Decimal(0)
-    return decimal_of(value, "amount", "value")
+    return decimal_of(value, "", "value")
 
 
 def currency_obj(amount: Decimal, currency: str) -> dict[str, Any]:
@@ -170,6 +173,7 @@ def address_to_uc(address: Address) -> dict[str, Any]:
 # --------------------------------------------------------------------------- customers
 
 
+@mapping_guard(PLATFORM, "order", id_field=None)
 def consents_from_marketing(
     marketing: dict[str, Any] | None, updated_at: datetime | None
 ) -> tuple[Consent, ...]:
@@ -188,12 +192,16 @@ def consents_from_marketing(
     return tuple(consents)
 
 
-def _default_book_entry(entries: Any, flag: str) -> dict[str, Any] | None:
-    if not isinstance(entries, list) or not entries:
-        return None
-    return next((entry for entry in entries if entry.get(flag)), entries[0])
+def _default_book_entry(record: dict[str, Any], key: str, flag: str) -> Mapping[str, Any]:
+    """The default entry of an address book (``billing``/``shipping`` lists), ``{}`` when empty."""
+    entries = listed(record, key)
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise MappingError(PLATFORM, "", f"{key}[{index}]", f"not an object: {type(entry).__name__}")
+    return next((entry for entry in entries if entry.get(flag)), entries[0]) if entries else {}
 
 
+@mapping_guard(PLATFORM, "customer", id_field="customer_profile_oid")
 def customer_from_json(
     data: dict[str, Any], *, store: str, brand: str, currency: str, consents: tuple[Consent, ...] = ()
 ) -> Customer:
@@ -201,29 +209,31 @@ def customer_from_json(
     oid = data.get("customer_profile_oid")
     if oid is None:
         raise MappingError(PLATFORM, "customer", "customer_profile_oid", "missing")
-    billing = _default_book_entry(data.get("billing"), "default_billing") or {}
-    shipping = _default_book_entry(data.get("shipping"), "default_shipping") or {}
-    summary = data.get("orders_summary") or {}
+    billing = _default_book_entry(data, "billing", "default_billing")
+    shipping = _default_book_entry(data, "shipping", "default_shipping")
+    summary = nested(data, "orders_summary")
     phone = None
-    for entry in (billing, shipping):
-        country = entry.get("country_code")
-        phone = phone or e164(entry.get("day_phone"), country) or e164(entry.get("evening_phone"), country)
-    record = f"customer {oid}"
+    for key, entry in (("billing", billing), ("shipping", shipping)):
+        with reading(key):
+            country = entry.get("country_code")
+            day, evening = entry.get("day_phone"), entry.get("evening_phone")
+            phone = phone or e164(day, country) or e164(evening, country)
+    record = "customer"
     return Customer(
         platform=PLATFORM,
         id=str(oid),
         store=store,
         brand=brand,
-        email=data.get("email") or None,
+        email=_text(data, "email"),
         phone=phone,
         first_name=billing.get("first_name") or shipping.get("first_name"),
         last_name=billing.get("last_name") or shipping.get("last_name"),
         created_at=parse_dts(data.get("signup_dts"), record, "signup_dts"),
         # orders_summary.total is a bare number in the account's base currency.
         lifetime_revenue=money_of(summary.get("total"), currency, record, "orders_summary.total"),
-        order_count=int(summary["order_count"]) if summary.get("order_count") is not None else None,
+        order_count=_count(summary, "orders_summary.order_count"),
         last_order_at=parse_dts(summary.get("last_order_dts"), record, "orders_summary.last_order_dts"),
-        default_address=address_from(shipping) or address_from(billing),
+        default_address=_address(shipping, "shipping") or _address(billing, "billing"),
         consents=consents,
     )
 
@@ -255,16 +265,21 @@ def refund_marker(idempotency_key: str, amount: Money, reason: str) -> str:
 
 def order_notes(order: dict[str, Any]) -> list[tuple[str, datetime | None]]:
     """Every merchant note of an order with its time (both the plain and transactional notes)."""
-    internal = order.get("internal") or {}
+    internal = nested(order, "internal")
     notes: list[tuple[str, datetime | None]] = []
     if internal.get("merchant_notes"):
         notes.append((str(internal["merchant_notes"]), None))
-    for note in internal.get("transactional_merchant_notes") or []:
-        when = parse_dts(note.get("note_dts"), "order", "internal.transactional_merchant_notes.note_dts")
-        notes.append((str(note.get("note") or ""), when))
+    with reading("internal"):
+        transactional = internal.get("transactional_merchant_notes")
+        notes.extend(map_each(transactional, "transactional_merchant_notes", _note))
     return notes
 
 
+def _note(note: Mapping[str, Any]) -> tuple[str, datetime | None]:
+    return str(note.get("note") or ""), parse_dts(note.get("note_dts"), "order", "note_dts")
+
+
+@mapping_guard(PLATFORM, "order", id_field="order_id")
 def hub_refunds(order: dict[str, Any], store: str) -> list[Refund]:
     """Refunds the hub made on this order, read back from its merchant-note markers."""
     order_id = str(order.get("order_id"))
@@ -296,7 +311,9 @@ def order_refunds(order: dict[str, Any], store: str, currency: str) -> tuple[Ref
     """
     order_id = str(order.get("order_id"))
     ours = hub_refunds(order, store)
-    total_refunded = amount_of((order.get("summary") or {}).get("total_refunded"))
+    summary = nested(order, "summary")
+    with reading("summary.total_refunded"):
+        total_refunded = amount_of(summary.get("total_refunded"))
     explained = sum((refund.amount.amount for refund in ours), Decimal(0))
     remainder = total_refunded - explained
     if remainder > 0:
@@ -309,7 +326,7 @@ def order_refunds(order: dict[str, Any], store: str, currency: str) -> tuple[Ref
                 amount=Money(amount=remainder, currency=currency),
                 reason=order.get("refund_reason") or None,
                 note="refunded outside the hub",
-                created_at=parse_dts(order.get("refund_dts"), f"order {order_id}", "refund_dts"),
+                created_at=parse_dts(order.get("refund_dts"), "order", "refund_dts"),
             )
         )
     return tuple(ours)
@@ -325,12 +342,14 @@ def order_currency(order: dict[str, Any]) -> str | None:
 
 
 def _financial_status(order: dict[str, Any], total: Money) -> FinancialStatus:
-    refunded = amount_of((order.get("summary") or {}).get("total_refunded"))
+    summary = nested(order, "summary")
+    with reading("summary.total_refunded"):
+        refunded = amount_of(summary.get("total_refunded"))
     if refunded > 0:
         return FinancialStatus.REFUNDED if refunded >= total.amount else FinancialStatus.PARTIALLY_REFUNDED
-    if order.get("current_stage") in CLOSED_STAGES:
+    if stage(order) in CLOSED_STAGES:
         return FinancialStatus.VOIDED
-    status = str((order.get("payment") or {}).get("payment_status") or "").lower()
+    status = str(nested(order, "payment").get("payment_status") or "").lower()
     return {
         "processed": FinancialStatus.PAID,
         "skipped": FinancialStatus.PAID,
@@ -345,52 +364,97 @@ def _financial_status(order: dict[str, Any], total: Money) -> FinancialStatus:
 
 def shipped_at(order: dict[str, Any]) -> datetime | None:
     """When the order shipped: the shipping date, else the latest item ship time."""
-    record = f"order {order.get('order_id')}"
-    shipping = order.get("shipping") or {}
-    when = parse_dts(shipping.get("shipping_date"), record, "shipping.shipping_date")
-    item_times = [
-        parse_dts(item.get("shipped_dts"), record, "items.shipped_dts") for item in order.get("items") or []
-    ]
+    shipping = nested(order, "shipping")
+    when = parse_dts(shipping.get("shipping_date"), "order", "shipping.shipping_date")
+    item_times = map_each(
+        _items(order), "items", lambda item: parse_dts(item.get("shipped_dts"), "order", "shipped_dts")
+    )
     shipped_items = [moment for moment in item_times if moment is not None]
     return when or (max(shipped_items) if shipped_items else None)
 
 
 def is_shipped(order: dict[str, Any]) -> bool:
     """True once anything of the order left the warehouse (or the order is completed)."""
-    items = order.get("items") or []
+    items = _items(order)
     return (
-        order.get("current_stage") in SHIPPED_STAGES
+        stage(order) in SHIPPED_STAGES
         or shipped_at(order) is not None
         or any(item.get("shipped_dts") for item in items)
     )
 
 
 def _fulfillment_status(order: dict[str, Any]) -> FulfillmentStatus:
-    if order.get("current_stage") in CLOSED_STAGES:
+    if stage(order) in CLOSED_STAGES:
         return FulfillmentStatus.CANCELLED
-    items = [item for item in order.get("items") or [] if not item.get("kit_component")]
+    items = [item for item in _items(order) if not item.get("kit_component")]
     shipped = [item for item in items if item.get("shipped_dts")]
-    if order.get("current_stage") in SHIPPED_STAGES or (items and len(shipped) == len(items)):
+    if stage(order) in SHIPPED_STAGES or (items and len(shipped) == len(items)):
         return FulfillmentStatus.FULFILLED
-    if shipped or (order.get("shipping") or {}).get("shipping_date"):
+    if shipped or nested(order, "shipping").get("shipping_date"):
         return FulfillmentStatus.PARTIAL if shipped else FulfillmentStatus.FULFILLED
     return FulfillmentStatus.UNFULFILLED
 
 
 def _tracking_numbers(order: dict[str, Any]) -> tuple[str, ...]:
-    shipping = order.get("shipping") or {}
-    numbers = list(shipping.get("tracking_numbers") or [])
-    numbers += [d.get("tracking_number") for d in shipping.get("tracking_number_details") or []]
+    shipping = nested(order, "shipping")
+    with reading("shipping"):
+        numbers = list(listed(shipping, "tracking_numbers"))
+        numbers += map_each(shipping.get("tracking_number_details"), "tracking_number_details",
+                            lambda detail: detail.get("tracking_number"))
     return tuple(dict.fromkeys(str(n) for n in numbers if n))
+
+
+def stage(order: Mapping[str, Any]) -> str | None:
+    """The order's ``current_stage`` ("Shipping Department", "Completed Order"...)."""
+    value = order.get("current_stage")
+    if value is not None and not isinstance(value, str):
+        raise MappingError(PLATFORM, "order", "current_stage", f"not text: {value!r}")
+    return value
+
+
+def _items(order: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The order's items; an item that is not an object is a ``MappingError`` naming it."""
+    items = listed(order, "items")
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise MappingError(PLATFORM, "", f"items[{index}]", f"not an object: {type(item).__name__}")
+    return items
+
+
+def _text(record: Mapping[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise MappingError(PLATFORM, "", key, f"not text: {value!r}")
+    return value or None
+
+
+def _billing_email(billing: Mapping[str, Any]) -> str | None:
+    with reading("billing"):
+        return _text(billing, "email")
+
+
+def _count(record: Mapping[str, Any], field: str) -> int | None:
+    value = record.get(field.rsplit(".", 1)[-1])
+    if value is None:
+        return None
+    number = decimal_of(value, "", field)
+    if number != number.to_integral_value() or number < 0:
+        raise MappingError(PLATFORM, "", field, f"not a count: {value!r}")
+    return int(number)
+
+
+def _address(block: Mapping[str, Any], key: str) -> Address | None:
+    with reading(key):
+        return address_from(dict(block))
 
 
 def line_item_from(item: dict[str, Any], currency: str, record: str) -> LineItem:
     """An order item: its id is UltraCart's ``item_index``, the price the unit cost."""
-    quantity = decimal_of(item.get("quantity") or 0, record, "items.quantity")
+    quantity = decimal_of(item.get("quantity") or 0, record, "quantity")
     unit = item.get("cost")
     if unit is None and item.get("total_cost_with_discount") is not None and quantity:
         unit = {"value": amount_of(item["total_cost_with_discount"]) / quantity}
-    price = money_of(unit if unit is not None else 0, currency, record, "items.cost")
+    price = money_of(unit if unit is not None else 0, currency, record, "cost")
     assert price is not None  # 0 default above
     return LineItem(
         id=str(item["item_index"]) if item.get("item_index") is not None else None,
@@ -401,26 +465,26 @@ def line_item_from(item: dict[str, Any], currency: str, record: str) -> LineItem
     )
 
 
-@mapping_guard("ultracart", "order")
+@mapping_guard(PLATFORM, "order", id_field="order_id")
 def order_from_json(data: dict[str, Any], *, store: str, brand: str) -> Order:
     """An expanded UltraCart order as an Order (with its refunds)."""
     order_id = data.get("order_id")
     if not order_id:
         raise MappingError(PLATFORM, "order", "order_id", "missing")
-    record = f"order {order_id}"
+    record = "order"
     created = parse_dts(data.get("creation_dts"), record, "creation_dts", required=True)
     assert created is not None
-    summary = data.get("summary")
-    if not summary or summary.get("total") is None:
+    summary = nested(data, "summary")
+    if summary.get("total") is None:
         raise MappingError(
             PLATFORM, record, "summary.total", "missing (fetch the order with _expand=summary)"
         )
     currency = order_currency(data)
     total = money_of(summary["total"], currency, record, "summary.total", required=True)
     assert total is not None
-    billing = data.get("billing") or {}
-    profile = data.get("customer_profile") or {}
-    auto_order = data.get("auto_order") or {}
+    billing = nested(data, "billing")
+    profile = nested(data, "customer_profile")
+    auto_order = nested(data, "auto_order")
     return Order(
         platform=PLATFORM,
         id=str(order_id),
@@ -428,23 +492,29 @@ def order_from_json(data: dict[str, Any], *, store: str, brand: str) -> Order:
         brand=brand,
         number=str(order_id),
         customer_id=str(profile["customer_profile_oid"]) if profile.get("customer_profile_oid") else None,
-        email=billing.get("email") or None,
+        email=_billing_email(billing),
         created_at=created,
         total=total,
         financial_status=_financial_status(data, total),
         fulfillment_status=_fulfillment_status(data),
         shipped_at=shipped_at(data),
         tracking_numbers=_tracking_numbers(data),
-        line_items=tuple(
-            line_item_from(item, total.currency, record)
-            for item in data.get("items") or []
-            if not item.get("kit_component")
-        ),
-        shipping_address=address_from(data.get("shipping")),
-        billing_address=address_from(billing),
+        line_items=_line_items(data, total.currency),
+        shipping_address=_address(nested(data, "shipping"), "shipping"),
+        billing_address=_address(billing, "billing"),
         is_subscription=bool(auto_order.get("auto_order_oid") or auto_order.get("auto_order_code")),
         refunds=order_refunds(data, store, total.currency),
     )
+
+
+def _line_items(order: Mapping[str, Any], currency: str) -> tuple[LineItem, ...]:
+    """The order's items but kit components (they ship inside their kit's line)."""
+    lines = []
+    for index, item in enumerate(_items(order)):
+        if not item.get("kit_component"):
+            with reading(f"items[{index}]"):
+                lines.append(line_item_from(dict(item), currency, "order"))
+    return tuple(lines)
 
 
 # --------------------------------------------------------------------------- auto orders
@@ -470,6 +540,7 @@ def subscription_status(data: dict[str, Any]) -> SubscriptionStatus:
     return status
 
 
+@mapping_guard(PLATFORM, "auto_order", id_field="auto_order_oid")
 def subscription_from_json(
     data: dict[str, Any], *, store: str, currency: str, customer_id: str | None = None
 ) -> Subscription:
@@ -477,13 +548,14 @@ def subscription_from_json(
     oid = data.get("auto_order_oid")
     if oid is None:
         raise MappingError(PLATFORM, "auto_order", "auto_order_oid", "missing")
-    record = f"auto_order {oid}"
-    items = data.get("items") or []
+    record = "auto_order"
+    items = _items(data)
     first = items[0] if items else {}
-    original = data.get("original_order") or {}
-    profile_oid = data.get("customer_profile_oid") or (original.get("customer_profile") or {}).get(
-        "customer_profile_oid"
-    )
+    original = nested(data, "original_order")
+    with reading("original_order"):
+        profile_oid = data.get("customer_profile_oid") or nested(original, "customer_profile").get(
+            "customer_profile_oid"
+        )
     next_at = data.get("next_attempt") or first.get("next_shipment_dts")
     return Subscription(
         platform=PLATFORM,
@@ -493,8 +565,10 @@ def subscription_from_json(
         product=first.get("original_item_description") or first.get("original_item_id"),
         sku=first.get("original_item_id"),
         status=subscription_status(data),
-        price=money_of(first.get("arbitrary_unit_cost"), currency, record, "items.arbitrary_unit_cost"),
-        next_billing_at=parse_dts(next_at, record, "next_attempt"),
+        price=money_of(first.get("arbitrary_unit_cost"), currency, record, "items[0].arbitrary_unit_cost"),
+        next_billing_at=parse_dts(
+            next_at, record, "next_attempt" if data.get("next_attempt") else "items[0].next_shipment_dts"
+        ),
         created_at=parse_dts(original.get("creation_dts"), record, "original_order.creation_dts"),
     )
 
@@ -502,17 +576,20 @@ def subscription_from_json(
 # --------------------------------------------------------------------------- checkout
 
 
+@mapping_guard(PLATFORM, "cart", id_field=None)
 def checkout_link_from(handoff: dict[str, Any], cart: dict[str, Any], *, store: str) -> CheckoutLink:
     """The hand-off answer as a CheckoutLink (id is the cart id)."""
     url = handoff.get("redirect_to_url")
     if not url:
         errors = "; ".join(str(e) for e in handoff.get("errors") or []) or "no redirect_to_url"
         raise MappingError(PLATFORM, "checkout_handoff", "redirect_to_url", errors)
-    cart_id = cart.get("cart_id") or (handoff.get("cart") or {}).get("cart_id")
+    answered = nested(handoff, "cart")
+    cart_id = cart.get("cart_id") or answered.get("cart_id")
     if not cart_id:
-        raise MappingError(PLATFORM, "cart", "cart_id", "missing")
-    summary = (handoff.get("cart") or cart).get("summary") or {}
-    total = summary.get("total")
+        raise MappingError(PLATFORM, "cart", "cart.cart_id", "missing")
+    # The answer's cart when it has one (errors under ``cart.``), else the cart the hub sent.
+    with reading("cart") if answered else nullcontext():
+        total = nested(answered or cart, "summary").get("total")
     currency = cart.get("currency_code") or cart.get("base_currency_code")
     return CheckoutLink(
         platform=PLATFORM,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from hub.core.errors import FatalError, NotFoundError
+from hub.core.errors import FatalError, MappingError, NotFoundError
+from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
     Address,
     Channel,
@@ -88,7 +89,9 @@ class UltracartStore:
                 found.update({c.get("customer_profile_oid"): c for c in records})
         oids = [c.get("customer_profile_oid") for c in found.values()]
         consents = await asyncio.gather(*(self._consents(oid) for oid in oids))
-        return [self._customer(data, consent) for data, consent in zip(found.values(), consents, strict=True)]
+        by_data = {id(data): consent for data, consent in zip(found.values(), consents, strict=True)}
+        return map_records(found.values(), lambda data: self._customer(data, by_data[id(data)]),
+                           platform=PLATFORM, record="customer", id_field="customer_profile_oid")
 
     async def _query_customers(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         # UltraCart matches phone text as stored (unconfirmed whether it normalises): we search
@@ -173,8 +176,9 @@ class UltracartStore:
     async def get_order(self, order_id: str) -> Order:
         return self._order(await self.order_json(order_id))
 
-    async def list_orders(self, customer_id: str) -> list[Order]:
-        orders: list[Order] = []
+    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
+        """Newest first; an order that cannot be mapped is a ``MappingError`` (last)."""
+        orders: list[Order | MappingError] = []
         async for page in self.client.pages(
             "POST",
             "order/orders/query",
@@ -182,8 +186,8 @@ class UltracartStore:
             params={"_expand": ORDER_EXPAND, "_sort": "-creation_dts"},
             body={"customer_profile_oid": _int_id(customer_id, "customer")},
         ):
-            orders.extend(self._order(data) for data in page)
-        return sorted(orders, key=lambda order: order.created_at, reverse=True)
+            orders += map_records(page, self._order, platform=PLATFORM, record="order", id_field="order_id")
+        return sorted_records(orders, key=lambda order: order.created_at, reverse=True)
 
     # ------------------------------------------------------------------ refunds
 
@@ -273,8 +277,8 @@ class UltracartStore:
             data, store=self.key, currency=self.settings.currency, customer_id=customer_id
         )
 
-    async def list_subscriptions(self, customer_id: str) -> list[Subscription]:
-        subscriptions: list[Subscription] = []
+    async def list_subscriptions(self, customer_id: str) -> list[Subscription | MappingError]:
+        subscriptions: list[Subscription | MappingError] = []
         async for page in self.client.pages(
             "POST",
             "auto_order/auto_orders/query",
@@ -282,7 +286,10 @@ class UltracartStore:
             params={"_expand": AUTO_ORDER_EXPAND},
             body={"customer_profile_oid": _int_id(customer_id, "customer")},
         ):
-            subscriptions.extend(self._subscription(data, customer_id) for data in page)
+            subscriptions += map_records(
+                page, lambda data: self._subscription(data, customer_id),
+                platform=PLATFORM, record="auto_order", id_field="auto_order_oid",
+            )
         return subscriptions
 
     async def cancel_subscription(self, oid: str, reason: str, idempotency_key: str) -> Subscription:
