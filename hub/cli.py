@@ -21,7 +21,7 @@ from rich.table import Table
 
 from hub.core.config import load_config
 from hub.core.errors import ConfigError, HubError
-from hub.core.manager import get_plugin_manager, implemented_hooks, plugin_infos, settings_models
+from hub.core.manager import get_plugin_manager, plugin_infos, settings_models
 from hub.engine import RunReport, Runtime, describe_missing, flow_counts_line, run_flow
 
 app = typer.Typer(
@@ -92,9 +92,6 @@ def plugins(config: ConfigOption = None) -> None:
                 "\n".join(caps),
                 "\n".join(sorted(info.unsupported)),
             )
-            undeclared = implemented_hooks(pm, info.name) - info.capabilities
-            if undeclared:
-                err.print(f"[yellow]{info.name} implements undeclared hooks: {sorted(undeclared)}")
         console.print(table)
 
 

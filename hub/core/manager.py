@@ -79,7 +79,12 @@ def _env_only() -> set[str] | None:
 
 
 def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
-    return sorted(pm.hook.hub_plugin_info(), key=lambda info: info.name)
+    """Every plugin's description, its capabilities being the hooks it implements."""
+    infos = [
+        info.model_copy(update={"capabilities": frozenset(implemented_hooks(pm, info.name))})
+        for info in pm.hook.hub_plugin_info()
+    ]
+    return sorted(infos, key=lambda info: info.name)
 
 
 def settings_models(pm: pluggy.PluginManager) -> dict[str, type]:

@@ -48,7 +48,8 @@ class PluginInfo(BaseModel):
     name: str
     platform: str
     kinds: tuple[Kind, ...]
-    capabilities: frozenset[str]
+    capabilities: frozenset[str] = frozenset()
+    """The hooks it implements: derived by the plugin manager (``plugin_infos``), never listed."""
     description: str = ""
     unsupported: Mapping[str, str] = {}
     """Hooks of its kinds the platform cannot do, with the reason shown to users."""
@@ -92,7 +93,6 @@ class Plugin:
 
     name: ClassVar[str]
     kinds: ClassVar[tuple[Kind, ...]]
-    capabilities: ClassVar[frozenset[str]]
     settings_model: ClassVar[type[PluginSettings]]
     description: ClassVar[str] = ""
     unsupported: ClassVar[Mapping[str, str]] = {}
@@ -117,7 +117,6 @@ class Plugin:
             name=self.name,
             platform=self.name,
             kinds=self.kinds,
-            capabilities=self.capabilities,
             description=self.description,
             unsupported=dict(self.unsupported),
         )

@@ -283,7 +283,7 @@ class StandardPluginTests:
 
     # ------------------------------------------------------------------ the tests
 
-    def test_capabilities_match_the_implemented_hooks(self) -> None:
+    def test_implemented_hooks_belong_to_its_kinds(self) -> None:
         problems = check_capabilities(self.plugin_manager(), self.info())
         assert not problems, problems
 

@@ -30,14 +30,6 @@ class AircallPlugin(Plugin):
 
     name = "aircall"
     kinds = (Kind.TELEPHONY,)
-    capabilities = frozenset(
-        {
-            "telephony_list_calls",
-            "telephony_comment_call",
-            "telephony_list_agents",
-            "telephony_set_availability",
-        }
-    )
     settings_model = AircallSettings
     description = "Aircall: calls since a cursor, call comments, users and their availability"
     unsupported = {}  # every telephony hook is supported

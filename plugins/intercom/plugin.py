@@ -28,34 +28,12 @@ from plugins.intercom import mapping, webhooks
 from plugins.intercom.client import IntercomClient, since_query_value
 from plugins.intercom.settings import IntercomSettings
 
-HELPDESK_HOOKS = frozenset(
-    {
-        "helpdesk_find_contacts",
-        "helpdesk_get_contact",
-        "helpdesk_update_contact",
-        "helpdesk_list_conversations",
-        "helpdesk_get_conversation",
-        "helpdesk_find_conversations",
-        "helpdesk_create_conversation",
-        "helpdesk_add_note",
-        "helpdesk_list_notes",
-        "helpdesk_add_tags",
-        "helpdesk_list_tickets",
-        "helpdesk_create_ticket",
-        "helpdesk_update_ticket",
-        "helpdesk_link_ticket",
-        "helpdesk_list_agents",
-        "helpdesk_set_agent_away",
-    }
-)
-
 
 class IntercomPlugin(Plugin):
     """Intercom as the hub's helpdesk: contacts, conversations, notes, tags, tickets, admins."""
 
     name = "intercom"
     kinds = (Kind.HELPDESK,)
-    capabilities = HELPDESK_HOOKS
     settings_model = IntercomSettings
     description = "Intercom: contacts, conversations, notes, tags, back-office tickets, admin away mode"
 

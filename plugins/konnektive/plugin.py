@@ -31,18 +31,6 @@ class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
     name = "konnektive"
     platform_label = "Konnektive"
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset(
-        {
-            "commerce_find_customers",
-            "commerce_list_orders",
-            "commerce_get_order",
-            "commerce_refund_order",
-            "commerce_list_subscriptions",
-            "commerce_cancel_subscription",
-            "commerce_change_shipping_address",
-            "commerce_create_replacement_order",
-        }
-    )
     unsupported = {
         "commerce_create_checkout_link": (
             "Konnektive has no API that mints a hosted checkout URL; checkout pages are funnels "

@@ -35,20 +35,6 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
     name = PLATFORM
     platform_label = "Shopify"
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset(
-        {
-            "commerce_find_customers",
-            "commerce_list_orders",
-            "commerce_get_order",
-            "commerce_refund_order",
-            "commerce_list_subscriptions",
-            "commerce_cancel_subscription",
-            "commerce_change_shipping_address",
-            "commerce_create_replacement_order",
-            "commerce_create_checkout_link",
-            "commerce_update_consent",
-        }
-    )
     settings_model = ShopifySettings
     description = (
         "Shopify GraphQL Admin API. Subscriptions are the contracts this app owns (third-party "

@@ -31,19 +31,6 @@ class StickyioPlugin(MultiStorePlugin[StickyStore]):
     name = PLATFORM
     platform_label = "Sticky.io"
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset(
-        {
-            "commerce_find_customers",
-            "commerce_list_orders",
-            "commerce_get_order",
-            "commerce_refund_order",
-            "commerce_list_subscriptions",
-            "commerce_cancel_subscription",
-            "commerce_change_shipping_address",
-            "commerce_create_replacement_order",
-            "commerce_create_checkout_link",
-        }
-    )
     unsupported = {
         "commerce_update_consent": "Sticky.io's v1 API has no marketing-consent fields on customers "
         "or orders (email/SMS opt-in is kept by the merchant's funnel or ESP)",

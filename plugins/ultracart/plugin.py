@@ -26,21 +26,6 @@ from plugins.ultracart.mapping import WebhookEvent, webhook_body, webhook_events
 from plugins.ultracart.operations import UltracartStore
 from plugins.ultracart.settings import UltracartSettings
 
-COMMERCE_HOOKS = frozenset(
-    {
-        "commerce_find_customers",
-        "commerce_list_orders",
-        "commerce_get_order",
-        "commerce_refund_order",
-        "commerce_list_subscriptions",
-        "commerce_cancel_subscription",
-        "commerce_change_shipping_address",
-        "commerce_create_replacement_order",
-        "commerce_create_checkout_link",
-        "commerce_update_consent",
-    }
-)
-
 
 class UltracartPlugin(MultiStorePlugin[UltracartStore]):
     """UltraCart REST v2: customers, orders, refunds, auto orders, replacements, checkout hand-off.
@@ -53,7 +38,6 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
     name = PLATFORM
     platform_label = "UltraCart"
     kinds = (Kind.COMMERCE,)
-    capabilities = COMMERCE_HOOKS
     settings_model = UltracartSettings
     description = "UltraCart REST API v2 (simple key), one merchant account per brand"
     unsupported: dict[str, str] = {}

@@ -37,7 +37,6 @@ class Sound(Plugin):
 
     name = "broken"
     kinds = (Kind.COMMERCE,)
-    capabilities = frozenset({"commerce_get_order"})
     unsupported = COMMERCE_REST
     settings_model = PluginSettings
 
@@ -46,8 +45,10 @@ class Sound(Plugin):
         return an_order() if self.owns(ref) else None
 
 
-class Undeclared(Sound):
-    capabilities = frozenset()
+class OutOfKind(Sound):
+    @hookimpl
+    def telephony_list_agents(self) -> Awaitable[list[Any]] | None:
+        return None  # a telephony hook in a commerce plugin
 
 
 class NoUnsupported(Sound):
@@ -83,16 +84,16 @@ def no_emulator() -> Emulator:
 
 def test_the_sound_plugin_passes_the_declaration_and_routing_checks() -> None:
     suite = suite_for(Sound)
-    suite.test_capabilities_match_the_implemented_hooks()
+    suite.test_implemented_hooks_belong_to_its_kinds()
     suite.test_unsupported_covers_the_rest_of_its_kinds()
     suite.test_hook_signatures_match_the_hookspecs()
     suite.test_records_of_other_platforms_are_left_alone(no_emulator())
     suite.test_a_disabled_plugin_answers_nothing(no_emulator())
 
 
-def test_an_undeclared_hook_fails() -> None:
-    with pytest.raises(AssertionError, match="implements commerce_get_order but does not declare it"):
-        suite_for(Undeclared).test_capabilities_match_the_implemented_hooks()
+def test_a_hook_outside_the_plugins_kinds_fails() -> None:
+    with pytest.raises(AssertionError, match="telephony_list_agents belongs to no declared kind"):
+        suite_for(OutOfKind).test_implemented_hooks_belong_to_its_kinds()
 
 
 def test_hooks_neither_implemented_nor_unsupported_fail() -> None:

@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 import pytest
-from hub.runner import Runtime, run_flow
 
 from hub.core.errors import HubError
 from hub.core.manager import DEFAULT_PLUGINS, get_plugin_manager
 from hub.core.store import DeadLetter
+from hub.engine import Runtime, run_flow
 from hub.sandbox import Sandbox
 from tests.flows.conftest import World
 
