@@ -345,6 +345,8 @@ class PlatformClient:
         except httpx.TransportError as exc:
             metrics.platform_request(self.platform, "error")
             raise RetriableError(self.platform, f"{method} {url}: connection failed ({exc!r})") from exc
+        except httpx.InvalidURL as exc:  # an id from outside that no URL can hold: never sent, never retried
+            raise FatalError(self.platform, f"{method} {url!r}: not a valid URL ({exc})") from exc
         finally:
             self.limiter.settle(cost)
         crash_point(f"http.{method.lower()}")  # the platform answered; the hub has not heard yet

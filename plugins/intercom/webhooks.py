@@ -9,6 +9,7 @@ unconfirmed by Intercom's documentation (it is what community implementations ve
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -95,6 +96,7 @@ def read_app_request(settings: IntercomSettings, headers: Mapping[str, str], bod
     return canvas_request(read_json_object(body))
 
 
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OBJECT_KEYS = ("contact", "conversation", "context", "admin", "current_canvas", "input_values")
 """Keys of a Canvas Kit request that are JSON objects when present (reference §8)."""
 
@@ -109,9 +111,10 @@ def canvas_request(payload: dict[str, Any]) -> dict[str, Any]:
     for key in OBJECT_KEYS:
         if payload.get(key) is not None and not isinstance(payload[key], dict):
             raise WebhookRefused(400, f"{key} must be an object")
-    contact_id = (payload.get("contact") or {}).get("id")
-    if not isinstance(contact_id, str | int) or isinstance(contact_id, bool) or contact_id == "":
-        raise WebhookRefused(400, "contact.id must be a text or number id")
+    if not _is_id((payload.get("contact") or {}).get("id")):
+        raise WebhookRefused(400, "contact.id must be an Intercom id (letters, digits, - and _)")
+    if payload.get("conversation") and not _is_id(payload["conversation"].get("id")):
+        raise WebhookRefused(400, "conversation.id must be an Intercom id (letters, digits, - and _)")
     if payload.get("component_id") is not None and not isinstance(payload["component_id"], str):
         raise WebhookRefused(400, "component_id must be text")
     stored = (payload.get("current_canvas") or {}).get("stored_data")
@@ -121,6 +124,14 @@ def canvas_request(payload: dict[str, Any]) -> dict[str, Any]:
         if not _input_value(value):
             raise WebhookRefused(400, f"input_values.{name} must be text or a list of texts")
     return payload
+
+
+def _is_id(value: Any) -> bool:
+    """An Intercom id (contacts: 24 hex digits, conversations: digits): it goes into API paths,
+    so ``/``, ``..``, ``?`` or control characters must never get through."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value >= 0
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
 def _input_value(value: Any) -> bool:

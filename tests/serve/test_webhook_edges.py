@@ -152,6 +152,9 @@ async def test_a_shopify_header_id_too_long_is_400(served: Served) -> None:
         {"contact": ["c1"]},
         {"contact": {"id": {"x": 1}}},
         {"contact": {}},
+        {"contact": {"id": "../admins"}},  # an id goes into an API path: never a path of its own
+        {"contact": {"id": "\x1f"}},
+        {"conversation": {"id": "1?x=2"}},
         {"conversation": "c1"},
         {"current_canvas": {"stored_data": [1]}},
         {"current_canvas": []},
