@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hub.core import redact
 from hub.core.errors import ConfigError
 from hub.core.plugin import PluginSettings
 
@@ -170,6 +171,8 @@ def config_from_mapping(
     flows = {
         name: _validate(source, f"flows.{name}", FlowSettings, section) for name, section in flows_raw.items()
     }
+    for settings in plugins.values():  # from here on, no output of this process shows them
+        redact.register(_secret_values(settings), _text_values(settings))
     return HubConfig(source=source, hub=hub, plugins=plugins, flows=flows)
 
 
@@ -261,6 +264,20 @@ def _set_path(section: dict[str, Any], path: list[str], value: str) -> None:
     for part in path[:-1]:
         section = section.setdefault(part, {})
     section[path[-1]] = value
+
+
+def _text_values(model: Any) -> list[str]:
+    """The plain text values of a settings model (user names, API ids) that Basic auth pairs
+    with a secret."""
+    if isinstance(model, str):
+        return [model]
+    if isinstance(model, BaseModel):
+        return [text for name in type(model).model_fields for text in _text_values(getattr(model, name))]
+    if isinstance(model, dict):
+        return [text for item in model.values() for text in _text_values(item)]
+    if isinstance(model, list | tuple):
+        return [text for item in model for text in _text_values(item)]
+    return []
 
 
 def _secret_values(model: Any) -> list[str]:

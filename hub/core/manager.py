@@ -24,6 +24,7 @@ from hub.core import hookspecs
 from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, ConfigError
 from hub.core.plugin import HubContext, PluginInfo
+from hub.core.redact import trace_writer
 
 log = logging.getLogger("hub.plugins")
 
@@ -65,7 +66,7 @@ def get_plugin_manager(only: Iterable[str] | None = None) -> pluggy.PluginManage
         pm.register(_instantiate(loaded), name=name)
     pm.check_pending()  # a misspelled hook implementation fails here, at start
     if os.environ.get("HUB_TRACE_PLUGINS"):
-        pm.trace.root.setwriter(print)
+        pm.trace.root.setwriter(trace_writer)  # hook arguments and results hold settings: redacted
         pm.enable_tracing()
     return pm
 

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hub.core.errors import HubError, IdempotencyConflict
+from hub.core.redact import redact, redact_optional, redact_value
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -368,10 +369,11 @@ class Store:
         )
 
     def ledger_done(self, key: str, outcome: dict[str, Any]) -> None:
-        self._ledger_finish(key, Status.DONE, outcome=json.loads(json.dumps(outcome, default=str)))
+        safe = redact_value(json.loads(json.dumps(outcome, default=str)))
+        self._ledger_finish(key, Status.DONE, outcome=safe)
 
     def ledger_failed(self, key: str, error: str) -> None:
-        self._ledger_finish(key, Status.FAILED, error=error)
+        self._ledger_finish(key, Status.FAILED, error=redact(error))
 
     def _ledger_finish(self, key: str, status: Status, **values: Any) -> None:
         with self._tx() as c:
@@ -408,7 +410,7 @@ class Store:
     def add_dead_letter(self, flow: str, record: str, payload: Any, reason: str) -> int:
         """Park a record the flow could not handle; the same record again only bumps ``retries``."""
         now = utcnow()
-        safe_payload = json.loads(json.dumps(payload, default=str))
+        safe_payload, reason = redact_value(json.loads(json.dumps(payload, default=str))), redact(reason)
         with self._tx() as c:
             existing = c.execute(
                 select(dead_letters.c.id).where(dead_letters.c.flow == flow, dead_letters.c.record == record)
@@ -473,7 +475,8 @@ class Store:
             c.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(status=status, ended_at=utcnow(), counts=counts, error=error, report=report or [])
+                .values(status=status, ended_at=utcnow(), counts=counts, error=redact_optional(error),
+                        report=redact_value(report or []))
             )
 
     def recent_runs(self, limit: int = 20, flow: str | None = None) -> list[RunRecord]:

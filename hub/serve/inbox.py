@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from hub.core.redact import redact_optional
 from hub.core.store import Store, UtcDateTime, metadata, utcnow
 from hub.core.webhooks import WebhookAction, WebhookEvent
 
@@ -211,7 +212,12 @@ class Inbox:
             c.execute(
                 update(inbox)
                 .where(inbox.c.id == row_id)
-                .values(status=status, error=error, attempts=inbox.c.attempts + 1, updated_at=utcnow())
+                .values(
+                    status=status,
+                    error=redact_optional(error),
+                    attempts=inbox.c.attempts + 1,
+                    updated_at=utcnow(),
+                )
             )
 
     def release(self, rows: list[InboxRow], error: str | None = None, *, count_attempt: bool = True) -> None:
@@ -220,7 +226,7 @@ class Inbox:
             return
         values: dict[str, Any] = {"status": InboxStatus.PENDING, "claimed_by": None, "updated_at": utcnow()}
         if count_attempt:
-            values.update(attempts=inbox.c.attempts + 1, error=error)
+            values.update(attempts=inbox.c.attempts + 1, error=redact_optional(error))
         with self.store.engine.begin() as c:
             c.execute(update(inbox).where(inbox.c.id.in_([r.id for r in rows])).values(**values))
 
