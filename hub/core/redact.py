@@ -33,7 +33,8 @@ MIN_SECRET_CHARS = 4
 """Shorter values are not registered: masking every ``abc`` would mangle ordinary text."""
 
 _SECRET_WORDS = (
-    r"(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|simple[_-]?key|private[_-]?key|credential)"
+    r"(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|simple[_-]?key|private[_-]?key|credential"
+    r"|api[_-]?id|login[_-]?id)"  # Basic-auth user names that the platforms hand out as credentials
 )
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Authorization: Basic dXNlcjpwYXNz / "authorization": "Bearer abc" / authorization=...
@@ -46,8 +47,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # ?api_key=... &password=... loginId=... in URLs, forms and log lines.
     (
-        re.compile(rf"(?i)((?:^|[?&;\s\"'(,])(?:[a-z0-9_-]*{_SECRET_WORDS}[a-z0-9_-]*|loginid|key|sig|signature)=)[^&\s'\"#;,)]+"),
+        re.compile(rf"(?i)((?:^|[?&;\s\"'(,])(?:[a-z0-9_-]*{_SECRET_WORDS}[a-z0-9_-]*|key|sig|signature)=)[^&\s'\"#;,)]+"),
         r"\1" + MASK,
+    ),
+    # token='...' / api_token="..." in Python reprs of dataclasses and keyword arguments.
+    (
+        re.compile(rf"(?i)(\b[a-z0-9_]*{_SECRET_WORDS}[a-z0-9_]*=)(['\"])(?:(?!\2)[^\\]|\\.)*\2"),
+        r"\1\2" + MASK + r"\2",
     ),
     # "password": "..." / 'access_token': '...' in JSON bodies and Python reprs.
     (
