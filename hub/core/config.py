@@ -15,6 +15,7 @@ Every error names the file (or variable), the dotted key and the reason.
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
 import tomllib
@@ -31,7 +32,17 @@ from hub.core.errors import ConfigError
 from hub.core.plugin import PluginSettings
 
 DEFAULT_CONFIG = Path("config/hub.toml")
-RESERVED_ENV = {"HUB_CONFIG", "HUB_LOAD_PLUGINS", "HUB_TRACE_PLUGINS"}
+PROCESS_ENV: dict[str, str] = {
+    "HUB_CONFIG": "the configuration file (default config/hub.toml)",
+    "HUB_LOAD_PLUGINS": "comma-separated plugin names: load only these",
+    "HUB_TRACE_PLUGINS": "print every hook call (redacted)",
+    "HUB_CRASH_AT": "crash at a named point (tests)",
+    "HUB_CRASH_LOG": "log the crash points passed (tests)",
+}
+"""The one list of ``HUB_*`` variables that are not configuration keys. With the ``[hub]`` keys
+(``HUB_DATABASE_URL``...) and the plugin overlays (``HUB_<PLUGIN>__<KEY>``) they are every
+variable the hub reads; any other ``HUB_*`` variable is a mistake and is named as one."""
+RESERVED_ENV = frozenset(PROCESS_ENV)
 _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -59,6 +70,12 @@ class HubSection(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return env_settings, init_settings  # the environment beats the file
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        check_database_url(value)
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -126,6 +143,48 @@ class HubConfig(BaseModel):
         return [value for settings in self.plugins.values() for value in _secret_values(settings)]
 
 
+def check_database_url(url: str) -> None:
+    """``ValueError`` unless ``url`` is a SQLAlchemy URL whose dialect and driver are installed.
+
+    Found here, at load time, rather than as a traceback from the first connection.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("not a database URL (sqlite:///var/hub.db or postgresql://user@host/db)") from None
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise ValueError(f"unknown database driver {parsed.drivername!r} (sqlite or postgresql)") from None
+    except ImportError as exc:
+        raise ValueError(f"driver {parsed.drivername!r} is not installed ({exc.name})") from None
+
+
+def check_environment(environ: Mapping[str, str], models: Mapping[str, type[PluginSettings]]) -> None:
+    """``ConfigError`` naming the first ``HUB_*`` variable the hub would not read.
+
+    A misspelt variable is otherwise silently ignored: ``HUB_INTERCOM_ACCESS_TOKEN`` (one
+    underscore) leaves the token unset and the plugin fails later for another reason.
+    """
+    known = set(PROCESS_ENV) | {f"HUB_{name.upper()}" for name in HubSection.model_fields}
+    for var in sorted(environ):
+        if var.startswith("HUB_") and var not in known and "__" not in var:  # overlays: _overlay_env
+            hint = _did_you_mean(var, known, models)
+            raise ConfigError("environment", var, f"unknown HUB_* variable{hint}")
+
+
+def _did_you_mean(var: str, known: set[str], models: Mapping[str, type[PluginSettings]]) -> str:
+    rest = var[len("HUB_") :].lower()
+    for plugin in sorted(models, key=len, reverse=True):
+        if rest.startswith(f"{plugin}_") and len(rest) > len(plugin) + 1:
+            return f" (did you mean HUB_{plugin.upper()}__{rest[len(plugin) + 1 :].upper()}?)"
+    close = difflib.get_close_matches(var, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(sorted(known))})"
+
+
 def parse_every(value: str) -> timedelta | None:
     match = _EVERY.match(value)
     if not match or float(match.group(1)) <= 0:
@@ -157,6 +216,7 @@ def config_from_mapping(
 ) -> HubConfig:
     """Validate an already-parsed configuration (the sandbox and tests build theirs in code)."""
     environ = os.environ
+    check_environment(environ, models)
     unknown_top = set(raw) - {"hub", "plugins", "flows"}
     if unknown_top:
         raise ConfigError(source, sorted(unknown_top)[0], "unknown section (expected hub, plugins, flows)")
@@ -187,6 +247,9 @@ def _read_toml(file: Path, explicit: bool) -> dict[str, Any]:
         raise ConfigError(str(file), "(syntax)", str(exc)) from None
     except UnicodeDecodeError:
         raise ConfigError(str(file), "(file)", "not UTF-8 text") from None
+    except OSError as exc:  # a directory, no permission: the file's problem, not a traceback
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(str(file), "(file)", f"cannot be read ({reason})") from None
 
 
 def _as_table(source: str, key: str, value: Any) -> dict[str, Any]:
@@ -227,7 +290,7 @@ def _validate(source: str, prefix: str, model: type[BaseModel], section: dict[st
 def _config_error(source: str, prefix: str, exc: ValidationError) -> ConfigError:
     first = exc.errors()[0]
     key = ".".join([prefix, *(str(part) for part in first["loc"])])
-    reason = first["msg"]
+    reason = first["msg"].removeprefix("Value error, ")  # pydantic's wording adds nothing
     if first["type"] == "extra_forbidden":
         reason = "unknown key"
     if prefix == "hub" and first["loc"]:
@@ -254,10 +317,31 @@ def _overlay_secrets_dir(
 ) -> None:
     if not directory.is_dir():
         raise ConfigError(source, "hub.secrets_dir", f"{directory} is not a directory")
-    for file in sorted(directory.iterdir()):
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        raise ConfigError(source, "hub.secrets_dir", f"{directory} cannot be read ({exc.strerror})") from None
+    for file in entries:
         name, *path = file.name.lower().split("__")
-        if name in models and path and file.is_file():
-            _set_path(plugins.setdefault(name, {}), path, file.read_text(encoding="utf-8").strip())
+        if not path or file.name.startswith("."):
+            continue  # not a secret's name: README, .gitkeep, Kubernetes' ..data links
+        key = ".".join(["plugins", name, *path])
+        if name not in models:
+            installed = ", ".join(sorted(models)) or "none"
+            raise ConfigError(str(file), key, f"names no installed plugin (installed: {installed})")
+        _set_path(plugins.setdefault(name, {}), path, _read_secret(file, key))
+
+
+def _read_secret(file: Path, key: str) -> str:
+    """The text of one secret file, or ``ConfigError`` naming the file and the key it sets."""
+    if file.is_dir():
+        raise ConfigError(str(file), key, "is a directory, expected a file holding the secret")
+    try:
+        return file.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(str(file), key, "not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(str(file), key, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
 def _set_path(section: dict[str, Any], path: list[str], value: str) -> None:

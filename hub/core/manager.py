@@ -59,6 +59,7 @@ def get_plugin_manager(only: Iterable[str] | None = None) -> pluggy.PluginManage
     targets: dict[str, Any] = {name: ep for name, ep in found.items()}
     for name, target in DEFAULT_PLUGINS:
         targets.setdefault(name, target)
+    _check_wanted(wanted, targets, "HUB_LOAD_PLUGINS" if only is None else "plugin list")
     for name, target in sorted(targets.items()):
         if wanted is not None and name not in wanted:
             continue
@@ -69,6 +70,13 @@ def get_plugin_manager(only: Iterable[str] | None = None) -> pluggy.PluginManage
         pm.trace.root.setwriter(trace_writer)  # hook arguments and results hold settings: redacted
         pm.enable_tracing()
     return pm
+
+
+def _check_wanted(wanted: set[str] | None, found: dict[str, Any], source: str) -> None:
+    """A name asked for that no plugin has is a ``ConfigError``, not a plugin silently left out."""
+    missing = sorted((wanted or set()) - set(found))
+    if missing:
+        raise ConfigError(source, missing[0], f"no such plugin (installed: {', '.join(sorted(found))})")
 
 
 def _env_only() -> set[str] | None:
