@@ -103,8 +103,8 @@ def signed_time(payload: dict[str, Any]) -> datetime | None:
 def _action_for(topic: str, payload: dict[str, Any], store: str) -> tuple[WebhookAction, dict[str, Any]]:
     if topic in REFUND_TOPICS:
         order_id = payload.get("order_id")
-        if order_id is None:
-            return WebhookAction.UNREADABLE, {"reason": "refund without order_id", "store": store}
+        if not _is_rest_id(order_id):
+            return WebhookAction.UNREADABLE, {"reason": "refund without a numeric order_id", "store": store}
         order = Ref(platform=PLATFORM, id=gid("Order", order_id), store=store, kind="order")
         return WebhookAction.CUSTOMER_CHANGED, {"order": order.model_dump(mode="json")}
     if topic in ORDER_TOPICS or topic in CUSTOMER_TOPICS:
@@ -121,6 +121,13 @@ def _who(payload: dict[str, Any], customer: dict[str, Any]) -> dict[str, str]:
     phone = e164(_text(payload.get("phone")) or _text(customer.get("phone")))
     return {k: str(v) for k, v in (("email", email), ("phone", phone)) if v}
 
+
+
+def _is_rest_id(value: Any) -> bool:
+    """REST ids in webhook bodies are integers (reference §7); a digit string is tolerated."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value > 0
+    return isinstance(value, str) and value.isdigit()
 
 
 def _text(value: Any) -> str | None:

@@ -95,6 +95,10 @@ async def test_intercom_data_of_an_odd_shape_is_stored_unreadable_or_ignored_nev
     rows = served.server.inbox.rows("intercom")
     assert len(rows) == len(shapes)
     assert {row.status for row in rows} <= {InboxStatus.PENDING, InboxStatus.IGNORED}
+    await served.server.worker.drain()  # the worker parks what it cannot read and goes on
+    rows = served.server.inbox.rows("intercom")
+    assert InboxStatus.PENDING not in {row.status for row in rows}
+    assert not [row.error for row in rows if row.error and "not found" in row.error]
 
 
 async def test_aircall_data_of_an_odd_shape_is_400(served: Served) -> None:
@@ -120,6 +124,12 @@ async def test_shopify_bodies_of_odd_shapes_never_500(served: Served) -> None:
             assert response.status_code == 200, response.text
     listed = await served.shopify("orders/create", {}, brand=brand, delivery="d-list", body=b"[1, 2]")
     assert listed.status_code == 400
+    await served.server.worker.drain()  # and the worker gets through all of them
+    rows = served.server.inbox.rows("shopify")
+    assert len(rows) == len(odd) * 3
+    assert not [row.error for row in rows if row.error and "not found" in row.error]  # no bogus look-up
+    parked = [letter.reason for letter in served.runtime.store.dead_letters()]
+    assert "refund without a numeric order_id" in parked
 
 
 @pytest.mark.parametrize(
