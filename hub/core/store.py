@@ -475,8 +475,13 @@ class Store:
             c.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(status=status, ended_at=utcnow(), counts=counts, error=redact_optional(error),
-                        report=redact_value(report or []))
+                .values(
+                    status=status,
+                    ended_at=utcnow(),
+                    counts=counts,
+                    error=redact_optional(error),
+                    report=redact_value(report or []),
+                )
             )
 
     def recent_runs(self, limit: int = 20, flow: str | None = None) -> list[RunRecord]:

@@ -252,7 +252,7 @@ def verified(hook: Callable[..., Any], **kwargs: Any) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "delivery"
-        raise WebhookRefused(400, f"{field}: {first['msg']}") from None
+        raise WebhookRefused(400, f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
     except Exception as exc:
         log.warning("unreadable request refused: %s", exc, exc_info=True)
         raise WebhookRefused(400, f"unreadable request ({type(exc).__name__})") from None
