@@ -9,7 +9,9 @@ Shape::
 
 Precedence, highest first: environment (``HUB_DATABASE_URL``, ``HUB_<PLUGIN>__<KEY>``, nested
 with ``__``), files in the secrets directory (named ``<plugin>__<key>``), the TOML file.
-Every error names the file (or variable), the dotted key and the reason.
+Every error names the file (or variable), the dotted key and the reason; a ``HUB_*`` variable
+or a secret file the hub would not read is an error too (``PROCESS_ENV`` lists the variables
+that are not configuration keys). Every secret validated here is registered with the redactor.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hub.core.hookspecs import hookimpl
+from hub.core.webhooks import WebhookEvent
 from hub.serve.inbox import InboxStatus
 from tests.serve.conftest import AIRCALL_TOKEN, Served
 
@@ -220,4 +222,30 @@ async def test_intercom_and_aircall_replay_windows_read_the_signed_body(served: 
     week_ago = int((datetime.now(UTC) - timedelta(days=7)).timestamp())
     assert (await served.intercom(notification(created_at=week_ago))).status_code == 401
     assert (await served.aircall(aircall_event(served, timestamp=week_ago))).status_code == 401
+    assert served.server.inbox.rows() == []
+
+
+class CarelessPlugin:
+    """A third-party plugin whose readers trip over their input instead of refusing it."""
+
+    @hookimpl
+    def hub_webhook(self, platform: str, headers: dict, body: bytes) -> WebhookEvent | None:
+        if platform != "careless":
+            return None
+        if body == b"build":
+            return WebhookEvent(platform="careless", delivery_id="x\x00y", topic="t", action="ignored")
+        return json.loads(body)["event"]["id"]  # KeyError, TypeError, JSONDecodeError...
+
+    @hookimpl
+    def hub_app_request(self, platform: str, headers: dict, body: bytes) -> dict | None:
+        return None if platform != "careless" else {"contact": json.loads(body)["contact"]}
+
+
+@pytest.mark.parametrize("body", [b"{}", b"[]", b"not json", b"build"])
+async def test_any_plugin_tripping_over_its_input_is_a_400_not_a_500(served: Served, body: bytes) -> None:
+    served.server.hub.pm.register(CarelessPlugin(), name="careless")
+    response = await served.client.post("/webhooks/careless", content=body)
+    assert response.status_code == 400 and response.json()["error"], response.text
+    app = await served.client.post("/inbox-app/careless/initialize", content=body)
+    assert app.status_code == 400 and app.json()["error"], app.text
     assert served.server.inbox.rows() == []
