@@ -225,10 +225,15 @@ def config_from_mapping(
     hub = _validate_hub(source, raw.get("hub", {}))
     plugins_raw = _as_table(source, "plugins", raw.get("plugins", {}))
     secrets_dir = hub.secrets_dir
+    origins: dict[str, str] = {}
     if secrets_dir is not None:
-        _overlay_secrets_dir(source, plugins_raw, secrets_dir, models)
-    _overlay_env(plugins_raw, environ, models)
-    plugins = {name: _validate_plugin(source, name, section, models) for name, section in plugins_raw.items()}
+        _overlay_secrets_dir(source, plugins_raw, secrets_dir, models, origins)
+    _overlay_env(plugins_raw, environ, models, origins)
+    try:
+        plugins = {name: _validate_plugin(source, name, raw, models) for name, raw in plugins_raw.items()}
+    except ConfigError as exc:  # a key set by a variable or a secret file: name that, not the TOML file
+        origin = _origin_of(exc.key, origins)
+        raise (ConfigError(origin, exc.key, exc.reason) if origin else exc) from None
     flows_raw = _as_table(source, "flows", raw.get("flows", {}))
     flows = {
         name: _validate(source, f"flows.{name}", FlowSettings, section) for name, section in flows_raw.items()
@@ -302,9 +307,23 @@ def _config_error(source: str, prefix: str, exc: ValidationError) -> ConfigError
     return ConfigError(source, key, reason)
 
 
+def _origin_of(key: str, origins: Mapping[str, str]) -> str | None:
+    """The variable or file that set ``key``, a key inside it (``plugins.x.key`` or deeper, never
+    the plugin's whole section), or the value holding it."""
+    for dotted, origin in origins.items():
+        inside = key.count(".") >= 2 and dotted.startswith(f"{key}.")
+        if dotted == key or inside or key.startswith(f"{dotted}."):
+            return origin
+    return None
+
+
 def _overlay_env(
-    plugins: dict[str, Any], environ: Mapping[str, str], models: Mapping[str, type[PluginSettings]]
+    plugins: dict[str, Any],
+    environ: Mapping[str, str],
+    models: Mapping[str, type[PluginSettings]],
+    origins: dict[str, str],
 ) -> None:
+    """Set ``HUB_<PLUGIN>__<KEY>`` values; ``origins`` maps each dotted key set to its variable."""
     for var, value in environ.items():
         if not var.startswith("HUB_") or var in RESERVED_ENV or "__" not in var:
             continue
@@ -312,11 +331,17 @@ def _overlay_env(
         if name not in models:
             raise ConfigError(var, name, f"unknown plugin (installed: {', '.join(sorted(models))})")
         _set_path(plugins.setdefault(name, {}), path, value)
+        origins[".".join(["plugins", name, *path])] = var
 
 
 def _overlay_secrets_dir(
-    source: str, plugins: dict[str, Any], directory: Path, models: Mapping[str, type[PluginSettings]]
+    source: str,
+    plugins: dict[str, Any],
+    directory: Path,
+    models: Mapping[str, type[PluginSettings]],
+    origins: dict[str, str],
 ) -> None:
+    """Set each ``<plugin>__<key>`` file's text; ``origins`` maps each dotted key set to its file."""
     if not directory.is_dir():
         raise ConfigError(source, "hub.secrets_dir", f"{directory} is not a directory")
     try:
@@ -332,6 +357,7 @@ def _overlay_secrets_dir(
             installed = ", ".join(sorted(models)) or "none"
             raise ConfigError(str(file), key, f"names no installed plugin (installed: {installed})")
         _set_path(plugins.setdefault(name, {}), path, _read_secret(file, key))
+        origins[key] = str(file)
 
 
 def _read_secret(file: Path, key: str) -> str:

@@ -203,6 +203,28 @@ def test_an_unknown_hub_variable_is_named_as_such(
     assert "unknown HUB_* variable" in line or "unknown plugin" in line
 
 
+@pytest.mark.parametrize(
+    ("variable", "key"),
+    [
+        ("HUB_INTERCOM__ACCES_TOKEN", "plugins.intercom.acces_token"),  # misspelt key: was blamed on the file
+        ("HUB_INTERCOM__RATE_LIMIT__NOPE", "plugins.intercom.rate_limit"),
+    ],
+)
+def test_a_bad_key_set_by_a_variable_names_the_variable(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, key: str
+) -> None:
+    monkeypatch.setenv(variable, "x")
+    line = one_line(*check(runner, good_config(tmp_path)))
+    assert line.startswith(f"config error: {variable}: {key}"), line
+
+
+def test_a_bad_key_set_by_a_secret_file_names_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    path, secrets = secrets_config(tmp_path)
+    (secrets / "intercom__acces_tokn").write_text("tok-123456")
+    line = one_line(*check(runner, path))
+    assert str(secrets / "intercom__acces_tokn") in line and "plugins.intercom.acces_tokn" in line
+
+
 @pytest.mark.parametrize("command", [*COMMANDS, ["plugins"]], ids=" ".join)
 def test_a_misspelt_plugin_in_hub_load_plugins_is_named(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
