@@ -22,6 +22,7 @@ from rich.table import Table
 from hub.core.config import load_config
 from hub.core.errors import ConfigError, HubError
 from hub.core.manager import get_plugin_manager, plugin_infos, settings_models
+from hub.core.redact import RedactingStream
 from hub.engine import RunReport, Runtime, describe_missing, flow_counts_line, run_flow
 
 app = typer.Typer(
@@ -34,8 +35,8 @@ dead_app = typer.Typer(help="Records the flows could not handle.", invoke_withou
 app.add_typer(config_app, name="config")
 app.add_typer(dead_app, name="dead-letters")
 
-console = Console()
-err = Console(stderr=True, soft_wrap=True)
+console = Console(file=RedactingStream("stdout"))  # every printed line goes through the redactor
+err = Console(file=RedactingStream("stderr"), soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="Config file (default: $HUB_CONFIG or config/hub.toml).")

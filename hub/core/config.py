@@ -9,12 +9,15 @@ Shape::
 
 Precedence, highest first: environment (``HUB_DATABASE_URL``, ``HUB_<PLUGIN>__<KEY>``, nested
 with ``__``), files in the secrets directory (named ``<plugin>__<key>``), the TOML file.
-Every error names the file (or variable), the dotted key and the reason.
+Every error names the file (or variable), the dotted key and the reason; a ``HUB_*`` variable
+or a secret file the hub would not read is an error too (``PROCESS_ENV`` lists the variables
+that are not configuration keys). Every secret validated here is registered with the redactor.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
 import tomllib
@@ -26,11 +29,23 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hub.core import redact
 from hub.core.errors import ConfigError
 from hub.core.plugin import PluginSettings
 
 DEFAULT_CONFIG = Path("config/hub.toml")
-RESERVED_ENV = {"HUB_CONFIG", "HUB_LOAD_PLUGINS", "HUB_TRACE_PLUGINS"}
+PROCESS_ENV: dict[str, str] = {
+    "HUB_CONFIG": "the configuration file (default config/hub.toml)",
+    "HUB_LOAD_PLUGINS": "comma-separated plugin names: load only these",
+    "HUB_TRACE_PLUGINS": "print every hook call (redacted)",
+    "HUB_CRASH_AT": "crash at a named point (tests)",
+    "HUB_CRASH_LOG": "log the crash points passed (tests)",
+    "HUB_CRASH_SIGNAL": "SIGSTOP instead of SIGKILL at the crash point (fencing tests)",
+}
+"""The one list of ``HUB_*`` variables that are not configuration keys. With the ``[hub]`` keys
+(``HUB_DATABASE_URL``...) and the plugin overlays (``HUB_<PLUGIN>__<KEY>``) they are every
+variable the hub reads; any other ``HUB_*`` variable is a mistake and is named as one."""
+RESERVED_ENV = frozenset(PROCESS_ENV)
 _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -58,6 +73,12 @@ class HubSection(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return env_settings, init_settings  # the environment beats the file
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        check_database_url(value)
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -125,6 +146,48 @@ class HubConfig(BaseModel):
         return [value for settings in self.plugins.values() for value in _secret_values(settings)]
 
 
+def check_database_url(url: str) -> None:
+    """``ValueError`` unless ``url`` is a SQLAlchemy URL whose dialect and driver are installed.
+
+    Found here, at load time, rather than as a traceback from the first connection.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("not a database URL (sqlite:///var/hub.db or postgresql://user@host/db)") from None
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise ValueError(f"unknown database driver {parsed.drivername!r} (sqlite or postgresql)") from None
+    except ImportError as exc:
+        raise ValueError(f"driver {parsed.drivername!r} is not installed ({exc.name})") from None
+
+
+def check_environment(environ: Mapping[str, str], models: Mapping[str, type[PluginSettings]]) -> None:
+    """``ConfigError`` naming the first ``HUB_*`` variable the hub would not read.
+
+    A misspelt variable is otherwise silently ignored: ``HUB_INTERCOM_ACCESS_TOKEN`` (one
+    underscore) leaves the token unset and the plugin fails later for another reason.
+    """
+    known = set(PROCESS_ENV) | {f"HUB_{name.upper()}" for name in HubSection.model_fields}
+    for var in sorted(environ):
+        if var.startswith("HUB_") and var not in known and "__" not in var:  # overlays: _overlay_env
+            hint = _did_you_mean(var, known, models)
+            raise ConfigError("environment", var, f"unknown HUB_* variable{hint}")
+
+
+def _did_you_mean(var: str, known: set[str], models: Mapping[str, type[PluginSettings]]) -> str:
+    rest = var[len("HUB_") :].lower()
+    for plugin in sorted(models, key=len, reverse=True):
+        if rest.startswith(f"{plugin}_") and len(rest) > len(plugin) + 1:
+            return f" (did you mean HUB_{plugin.upper()}__{rest[len(plugin) + 1 :].upper()}?)"
+    close = difflib.get_close_matches(var, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(sorted(known))})"
+
+
 def parse_every(value: str) -> timedelta | None:
     match = _EVERY.match(value)
     if not match or float(match.group(1)) <= 0:
@@ -156,20 +219,28 @@ def config_from_mapping(
 ) -> HubConfig:
     """Validate an already-parsed configuration (the sandbox and tests build theirs in code)."""
     environ = os.environ
+    check_environment(environ, models)
     unknown_top = set(raw) - {"hub", "plugins", "flows"}
     if unknown_top:
         raise ConfigError(source, sorted(unknown_top)[0], "unknown section (expected hub, plugins, flows)")
     hub = _validate_hub(source, raw.get("hub", {}))
     plugins_raw = _as_table(source, "plugins", raw.get("plugins", {}))
     secrets_dir = hub.secrets_dir
+    origins: dict[str, str] = {}
     if secrets_dir is not None:
-        _overlay_secrets_dir(source, plugins_raw, secrets_dir, models)
-    _overlay_env(plugins_raw, environ, models)
-    plugins = {name: _validate_plugin(source, name, section, models) for name, section in plugins_raw.items()}
+        _overlay_secrets_dir(source, plugins_raw, secrets_dir, models, origins)
+    _overlay_env(plugins_raw, environ, models, origins)
+    try:
+        plugins = {name: _validate_plugin(source, name, raw, models) for name, raw in plugins_raw.items()}
+    except ConfigError as exc:  # a key set by a variable or a secret file: name that, not the TOML file
+        origin = _origin_of(exc.key, origins)
+        raise (ConfigError(origin, exc.key, exc.reason) if origin else exc) from None
     flows_raw = _as_table(source, "flows", raw.get("flows", {}))
     flows = {
         name: _validate(source, f"flows.{name}", FlowSettings, section) for name, section in flows_raw.items()
     }
+    for settings in plugins.values():  # from here on, no output of this process shows them
+        redact.register(_secret_values(settings), _text_values(settings))
     return HubConfig(source=source, hub=hub, plugins=plugins, flows=flows)
 
 
@@ -184,6 +255,9 @@ def _read_toml(file: Path, explicit: bool) -> dict[str, Any]:
         raise ConfigError(str(file), "(syntax)", str(exc)) from None
     except UnicodeDecodeError:
         raise ConfigError(str(file), "(file)", "not UTF-8 text") from None
+    except OSError as exc:  # a directory, no permission: the file's problem, not a traceback
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(str(file), "(file)", f"cannot be read ({reason})") from None
 
 
 def _as_table(source: str, key: str, value: Any) -> dict[str, Any]:
@@ -224,7 +298,7 @@ def _validate(source: str, prefix: str, model: type[BaseModel], section: dict[st
 def _config_error(source: str, prefix: str, exc: ValidationError) -> ConfigError:
     first = exc.errors()[0]
     key = ".".join([prefix, *(str(part) for part in first["loc"])])
-    reason = first["msg"]
+    reason = first["msg"].removeprefix("Value error, ")  # pydantic's wording adds nothing
     if first["type"] == "extra_forbidden":
         reason = "unknown key"
     if prefix == "hub" and first["loc"]:
@@ -234,9 +308,23 @@ def _config_error(source: str, prefix: str, exc: ValidationError) -> ConfigError
     return ConfigError(source, key, reason)
 
 
+def _origin_of(key: str, origins: Mapping[str, str]) -> str | None:
+    """The variable or file that set ``key``, a key inside it (``plugins.x.key`` or deeper, never
+    the plugin's whole section), or the value holding it."""
+    for dotted, origin in origins.items():
+        inside = key.count(".") >= 2 and dotted.startswith(f"{key}.")
+        if dotted == key or inside or key.startswith(f"{dotted}."):
+            return origin
+    return None
+
+
 def _overlay_env(
-    plugins: dict[str, Any], environ: Mapping[str, str], models: Mapping[str, type[PluginSettings]]
+    plugins: dict[str, Any],
+    environ: Mapping[str, str],
+    models: Mapping[str, type[PluginSettings]],
+    origins: dict[str, str],
 ) -> None:
+    """Set ``HUB_<PLUGIN>__<KEY>`` values; ``origins`` maps each dotted key set to its variable."""
     for var, value in environ.items():
         if not var.startswith("HUB_") or var in RESERVED_ENV or "__" not in var:
             continue
@@ -244,23 +332,65 @@ def _overlay_env(
         if name not in models:
             raise ConfigError(var, name, f"unknown plugin (installed: {', '.join(sorted(models))})")
         _set_path(plugins.setdefault(name, {}), path, value)
+        origins[".".join(["plugins", name, *path])] = var
 
 
 def _overlay_secrets_dir(
-    source: str, plugins: dict[str, Any], directory: Path, models: Mapping[str, type[PluginSettings]]
+    source: str,
+    plugins: dict[str, Any],
+    directory: Path,
+    models: Mapping[str, type[PluginSettings]],
+    origins: dict[str, str],
 ) -> None:
+    """Set each ``<plugin>__<key>`` file's text; ``origins`` maps each dotted key set to its file."""
     if not directory.is_dir():
         raise ConfigError(source, "hub.secrets_dir", f"{directory} is not a directory")
-    for file in sorted(directory.iterdir()):
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        raise ConfigError(source, "hub.secrets_dir", f"{directory} cannot be read ({exc.strerror})") from None
+    for file in entries:
         name, *path = file.name.lower().split("__")
-        if name in models and path and file.is_file():
-            _set_path(plugins.setdefault(name, {}), path, file.read_text(encoding="utf-8").strip())
+        if not path or file.name.startswith("."):
+            continue  # not a secret's name: README, .gitkeep, Kubernetes' ..data links
+        key = ".".join(["plugins", name, *path])
+        if name not in models:
+            installed = ", ".join(sorted(models)) or "none"
+            raise ConfigError(str(file), key, f"names no installed plugin (installed: {installed})")
+        _set_path(plugins.setdefault(name, {}), path, _read_secret(file, key))
+        origins[key] = str(file)
+
+
+def _read_secret(file: Path, key: str) -> str:
+    """The text of one secret file, or ``ConfigError`` naming the file and the key it sets."""
+    if file.is_dir():
+        raise ConfigError(str(file), key, "is a directory, expected a file holding the secret")
+    try:
+        return file.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(str(file), key, "not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(str(file), key, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
 def _set_path(section: dict[str, Any], path: list[str], value: str) -> None:
     for part in path[:-1]:
         section = section.setdefault(part, {})
     section[path[-1]] = value
+
+
+def _text_values(model: Any) -> list[str]:
+    """The plain text values of a settings model (user names, API ids) that Basic auth pairs
+    with a secret."""
+    if isinstance(model, str):
+        return [model]
+    if isinstance(model, BaseModel):
+        return [text for name in type(model).model_fields for text in _text_values(getattr(model, name))]
+    if isinstance(model, dict):
+        return [text for item in model.values() for text in _text_values(item)]
+    if isinstance(model, list | tuple):
+        return [text for item in model for text in _text_values(item)]
+    return []
 
 
 def _secret_values(model: Any) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hub.core.redact import redact
+
 
 class HubError(Exception):
     """Base class of every error the hub raises on purpose."""
@@ -37,7 +39,8 @@ class PlatformError(HubError):
         self.platform, self.status, self.code, self.field = platform, status, code, field
         where = f" {status}" if status else ""
         what = f" [{code}]" if code else ""
-        super().__init__(f"{platform}{where}{what}: {message}")
+        # Error text travels into logs, the ledger, run errors and ticket notes: never a credential.
+        super().__init__(redact(f"{platform}{where}{what}: {message}"))
 
 
 class RetriableError(PlatformError):

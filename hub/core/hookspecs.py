@@ -349,7 +349,10 @@ def hub_webhook(platform: str, headers: Mapping[str, str], body: bytes) -> Webho
     Called by ``hub serve`` for ``POST /webhooks/<platform>`` with the raw body and lower-cased
     headers, before anything is stored. The plugin named ``platform`` answers: it checks the
     platform's signature on the raw bytes (constant-time) before parsing, and raises
-    ``hub.core.webhooks.WebhookRefused`` (401 unverified, 400 unreadable). First-result.
+    ``hub.core.webhooks.WebhookRefused`` (401 unverified, 400 unreadable). Parse with
+    ``read_json_object`` (strict, depth-limited) and take ``occurred_at`` (the replay window)
+    and the delivery id from signed data only. Any other exception is answered 400 (the input
+    caused it; a 5xx would be retried for days). First-result.
     """
 
 
@@ -358,5 +361,6 @@ def hub_app_request(platform: str, headers: Mapping[str, str], body: bytes) -> d
     """Verify a request from an app the platform hosts (the CS Assist inbox app) and return its JSON.
 
     Called by ``hub serve`` for ``POST /inbox-app/<platform>/...``; raises ``WebhookRefused``
-    when the signature does not match. First-result: the plugin named ``platform`` answers.
+    when the signature does not match (401) or the request is not of the app's shape (400).
+    First-result: the plugin named ``platform`` answers.
     """

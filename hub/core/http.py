@@ -42,6 +42,7 @@ from hub.core.errors import (
     RateLimitedError,
     RetriableError,
 )
+from hub.core.redact import redact
 
 log = logging.getLogger("hub.http")
 
@@ -252,6 +253,32 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def redacted(response: httpx.Response) -> httpx.Response:
+    """``response`` with its body redacted, for reading error details: a server that echoes the
+    request's credentials (a Sticky.io error page showing the Authorization header) must not
+    put them in an error, and redacting before any platform cuts the text to 300 characters
+    leaves no half secret behind."""
+    if not response.content:
+        return response
+    try:
+        text = response.text
+    except (UnicodeDecodeError, LookupError):
+        return response
+    clean = redact(text)
+    if clean == text:
+        return response
+    kept = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]  # the copy holds the decoded, redacted text
+    copy = httpx.Response(
+        response.status_code, headers=kept, content=clean.encode(), request=response.request
+    )
+    copy.encoding = "utf-8"
+    return copy
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: ("***" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
 
@@ -345,6 +372,8 @@ class PlatformClient:
         except httpx.TransportError as exc:
             metrics.platform_request(self.platform, "error")
             raise RetriableError(self.platform, f"{method} {url}: connection failed ({exc!r})") from exc
+        except httpx.InvalidURL as exc:  # an id from outside that no URL can hold: never sent, never retried
+            raise FatalError(self.platform, f"{method} {url!r}: not a valid URL ({exc})") from exc
         finally:
             self.limiter.settle(cost)
         crash_point(f"http.{method.lower()}")  # the platform answered; the hub has not heard yet
@@ -380,7 +409,7 @@ class PlatformClient:
         status = response.status_code
         if status < 400:
             return
-        message, code, field = self.error_details(response)
+        message, code, field = self.error_details(redacted(response))
         where = f"{response.request.method} {response.request.url.path}: "
         kwargs: dict[str, Any] = {"status": status, "code": code, "field": field}
         if status == 429:

@@ -1,34 +1,23 @@
 """Logging set-up with secret redaction.
 
-Every secret in the configuration is registered here; the formatter replaces any occurrence in
-the final log line (message, arguments and tracebacks alike) with ``***``.
+The formatter passes the final log line (message, arguments and tracebacks alike) through the
+hub's one redactor (``hub.core.redact``), which knows every configured secret in every encoding
+and the generic credential shapes.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 
-_secrets: set[str] = set()
-# Credentials that may appear without having been configured (e.g. echoed back by a server).
-_PATTERNS = [
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)\s+[^\s'\",}]+"),
-    re.compile(r"(?i)((?:password|loginId|token|secret)=)[^&\s'\"]+"),
-]
+from hub.core.redact import redact, register
+
+__all__ = ["RedactingFormatter", "configure_logging", "redact", "register_secrets"]
 
 
 def register_secrets(values: Iterable[str]) -> None:
-    """Remember secret values so that no log line ever shows them."""
-    _secrets.update(v for v in values if v and len(v) >= 4)
-
-
-def redact(text: str) -> str:
-    for secret in sorted(_secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + "***", text)
-    return text
+    """Remember secret values so that no log line ever shows them (see ``hub.core.redact``)."""
+    register(values)
 
 
 class RedactingFormatter(logging.Formatter):

@@ -25,6 +25,7 @@ from hub.core import facade, hookspecs
 from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, ConfigError
 from hub.core.plugin import HubContext, PluginInfo
+from hub.core.redact import trace_writer
 
 log = logging.getLogger("hub.plugins")
 
@@ -61,6 +62,7 @@ def get_plugin_manager(only: Iterable[str] | None = None) -> pluggy.PluginManage
     targets: dict[str, Any] = {name: ep for name, ep in found.items()}
     for name, target in DEFAULT_PLUGINS:
         targets.setdefault(name, target)
+    _check_wanted(wanted, targets, "HUB_LOAD_PLUGINS" if only is None else "plugin list")
     for name, target in sorted(targets.items()):
         if wanted is not None and name not in wanted:
             continue
@@ -68,9 +70,16 @@ def get_plugin_manager(only: Iterable[str] | None = None) -> pluggy.PluginManage
         pm.register(_instantiate(loaded), name=name)
     pm.check_pending()  # a misspelled hook implementation fails here, at start
     if os.environ.get("HUB_TRACE_PLUGINS"):
-        pm.trace.root.setwriter(print)
+        pm.trace.root.setwriter(trace_writer)  # hook arguments and results hold settings: redacted
         pm.enable_tracing()
     return pm
+
+
+def _check_wanted(wanted: set[str] | None, found: dict[str, Any], source: str) -> None:
+    """A name asked for that no plugin has is a ``ConfigError``, not a plugin silently left out."""
+    missing = sorted((wanted or set()) - set(found))
+    if missing:
+        raise ConfigError(source, missing[0], f"no such plugin (installed: {', '.join(sorted(found))})")
 
 
 def _env_only() -> set[str] | None:

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hub.core.errors import HubError, IdempotencyConflict
+from hub.core.redact import redact, redact_optional, redact_value
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_ID = 0x6875625F6D6967  # "hub_mig": one advisory lock id for the schema
@@ -466,13 +467,13 @@ class Store:
     def ledger_done(
         self, key: str, outcome: dict[str, Any], *, holder: str | None = None, fence: Fence | None = None
     ) -> None:
-        outcome = json.loads(json.dumps(outcome, default=str))
-        self._ledger_finish(key, Status.DONE, holder, fence, outcome=outcome)
+        safe = redact_value(json.loads(json.dumps(outcome, default=str)))
+        self._ledger_finish(key, Status.DONE, holder, fence, outcome=safe)
 
     def ledger_failed(
         self, key: str, error: str, *, holder: str | None = None, fence: Fence | None = None
     ) -> None:
-        self._ledger_finish(key, Status.FAILED, holder, fence, error=error)
+        self._ledger_finish(key, Status.FAILED, holder, fence, error=redact(error))
 
     def _ledger_finish(
         self, key: str, status: Status, holder: str | None, fence: Fence | None, **values: Any
@@ -520,7 +521,7 @@ class Store:
     ) -> int:
         """Park a record the flow could not handle; the same record again only bumps ``retries``."""
         now = utcnow()
-        safe_payload = json.loads(json.dumps(payload, default=str))
+        safe_payload, reason = redact_value(json.loads(json.dumps(payload, default=str))), redact(reason)
         with self._tx() as c:
             self._check_fence(c, fence)
             existing = c.execute(
@@ -588,7 +589,13 @@ class Store:
             c.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(status=status, ended_at=utcnow(), counts=counts, error=error, report=report or [])
+                .values(
+                    status=status,
+                    ended_at=utcnow(),
+                    counts=counts,
+                    error=redact_optional(error),
+                    report=redact_value(report or []),
+                )
             )
 
     def recent_runs(self, limit: int = 20, flow: str | None = None) -> list[RunRecord]:

@@ -12,13 +12,35 @@ import base64
 import hashlib
 import hmac
 import json
+import math
+import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from hub.core.errors import MappingError
 from hub.core.models import UtcDateTime
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting a body may have: platform payloads nest about ten levels, and a deeper body
+(built to exhaust the parser's recursion) is refused with 400 before anything reads it."""
+MAX_ID_CHARS = 255
+"""Longest delivery id (the inbox column); platforms send UUIDs or short notification ids."""
+MAX_TOPIC_CHARS = 200
+UNREADABLE_ERRORS: tuple[type[Exception], ...] = (
+    MappingError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ValueError,
+    ArithmeticError,
+)
+"""What reading a verified record of an odd shape may raise: the event becomes UNREADABLE
+(parked with the reason) rather than a 500 the platform would retry for days."""
 
 
 class WebhookRefused(Exception):
@@ -57,7 +79,31 @@ class WebhookEvent(BaseModel):
     action: WebhookAction
     subject: dict[str, Any] = {}
     occurred_at: UtcDateTime | None = None
-    """When the platform says the event happened (for refusing stale replays); None if it does not say."""
+    """When the platform says the event happened, read from signed data only (the replay window
+    is checked on it); None if the signed data does not say."""
+
+    @field_validator("delivery_id")
+    @classmethod
+    def _clean_delivery_id(cls, value: str) -> str:
+        return clean_text(value, "delivery id", MAX_ID_CHARS)
+
+    @field_validator("topic")
+    @classmethod
+    def _clean_topic(cls, value: str) -> str:
+        return clean_text(value, "topic", MAX_TOPIC_CHARS)
+
+
+def clean_text(value: str, what: str, limit: int) -> str:
+    """``value`` when it is 1..``limit`` characters with no control character, else ``ValueError``.
+
+    A NUL byte cannot be stored in a PostgreSQL text column, and other control or format
+    characters in an id only ever come from a forged or corrupted delivery.
+    """
+    if not value or len(value) > limit:
+        raise ValueError(f"{what} must be 1 to {limit} characters")
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in value):
+        raise ValueError(f"{what} holds a control character")
+    return value
 
 
 def hmac_digest(secret: str, body: bytes, algorithm: str = "sha256") -> bytes:
@@ -97,19 +143,69 @@ def token_matches(expected: str, given: Any) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def epoch(value: Any) -> datetime | None:
-    """A UNIX-seconds field as an aware datetime; None when absent or not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def epoch(value: Any, field: str) -> datetime | None:
+    """A signed UNIX-seconds ``field`` as an aware datetime; None when absent.
+
+    Anything else (text, a bool, a time outside years 1..9999) is refused with 400: the body
+    is signed, so retrying would bring the same value.
+    """
+    if value is None:
         return None
-    return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise WebhookRefused(400, f"{field} is not a UNIX time")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise WebhookRefused(400, f"{field} is not a UNIX time in years 1 to 9999") from None
+
+
+def iso_time(value: Any, field: str) -> datetime | None:
+    """A signed ISO-8601 ``field`` with an offset as an aware datetime; None when absent (400 if bad)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise WebhookRefused(400, f"{field} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        raise WebhookRefused(400, f"{field} has no UTC offset")
+    return moment
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def read_json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, parsed only after the signature was checked (400 otherwise)."""
+    """The body as a strict JSON object no deeper than ``MAX_JSON_DEPTH`` (400 otherwise).
+
+    Parse only after the signature was checked (Aircall's token, inside the body, is the one
+    exception). ``NaN``/``Infinity`` are refused: they are not JSON (RFC 8259) and no platform
+    sends them. Nesting deep enough to exhaust the parser's recursion is refused, not a 500.
+    """
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise WebhookRefused(400, "body is not JSON") from None
     if not isinstance(payload, dict):
         raise WebhookRefused(400, "body is not a JSON object")
+    if json_depth(payload) > MAX_JSON_DEPTH:
+        raise WebhookRefused(400, f"body nests deeper than {MAX_JSON_DEPTH} levels")
     return payload
+
+
+def json_depth(value: Any) -> int:
+    """How many containers deep ``value`` nests (a scalar 0, ``{}`` 1), counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def as_object(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (a signed body of an odd shape)."""
+    return value if isinstance(value, dict) else {}

@@ -35,6 +35,7 @@ from hub.core.models import (
     TicketType,
     ship_status,
 )
+from hub.core.redact import redact
 from hub.core.store import Status
 from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
 from hub.flows.tickets import (
@@ -361,6 +362,7 @@ class BackOffice(Flow):
         self, ctx: RunContext, ticket: Ticket, body: str, state: TicketState = TicketState.RESOLVED
     ) -> None:
         """Note the result on the ticket, then move it; each step once, whatever crashes."""
+        body = redact(body)  # the note quotes platform errors: it goes to agents and the ledger
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
 
         async def note() -> Outcome:

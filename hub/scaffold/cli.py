@@ -9,12 +9,13 @@ import typer
 from rich.console import Console
 
 from hub.core.plugin import Kind
+from hub.core.redact import RedactingStream
 from hub.scaffold import docs
 from hub.scaffold.generator import ScaffoldError, generate
 
 plugin_app = typer.Typer(help="Write a new plugin; keep docs/plugins.md current.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+console = Console(file=RedactingStream("stdout"))  # CLI output passes the redactor, as in hub.cli
+err = Console(file=RedactingStream("stderr"))
 
 
 @plugin_app.command("new")

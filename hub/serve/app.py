@@ -13,12 +13,13 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -87,12 +88,13 @@ class InboxWriter:
                 batch, self._waiting = self._waiting, []
                 try:
                     stored = await run_in_threadpool(self.inbox.add_many, [event for event, _ in batch])
-                except Exception as exc:  # the database refused: every delivery of the batch gets a 5xx
-                    for _, future in batch:
-                        future.set_exception(exc)
-                    continue
-                for (_, future), fresh in zip(batch, stored, strict=True):
-                    future.set_result(fresh)
+                except Exception as exc:  # the database is gone: every delivery of the batch gets a 503
+                    stored = [exc] * len(batch)
+                for (_, future), outcome in zip(batch, stored, strict=True):
+                    if isinstance(outcome, BaseException):
+                        future.set_exception(outcome)  # only this delivery's request fails
+                    else:
+                        future.set_result(outcome)
         finally:
             self._flushing = False
 
@@ -234,6 +236,27 @@ def _refusal(platform: str, status: int, reason: str, started: float) -> JSONRes
     return JSONResponse({"error": reason}, status_code=status)
 
 
+def verified(hook: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a plugin's verify-and-read hook; whatever the input makes it raise is a 400.
+
+    These hooks only read the request (no I/O), so any exception is caused by the bytes and
+    headers sent and would be raised again on every retry: answering 5xx would make the platform
+    retry for days. ``WebhookRefused`` keeps its own status; a ``WebhookEvent`` the hook could
+    not build (an id with a NUL byte, a topic too long) names the field.
+    """
+    try:
+        return hook(**kwargs)
+    except WebhookRefused:
+        raise
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "delivery"
+        raise WebhookRefused(400, f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
+    except Exception as exc:
+        log.warning("unreadable request refused: %s", exc, exc_info=True)
+        raise WebhookRefused(400, f"unreadable request ({type(exc).__name__})") from None
+
+
 def _stale(event: WebhookEvent, window: timedelta) -> bool:
     return event.occurred_at is not None and utcnow() - event.occurred_at > window
 
@@ -257,14 +280,18 @@ async def _receive(request: Request, state: ServerState, started: float) -> Resp
         return _refusal(platform, 413, "body too large", started)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
-        event = state.hub.pm.hook.hub_webhook(platform=platform, headers=headers, body=body)
+        event = verified(state.hub.pm.hook.hub_webhook, platform=platform, headers=headers, body=body)
     except WebhookRefused as refused:
         return _refusal(platform, refused.status, refused.reason, started)
     if event is None:
         return _refusal(platform, 404, f"no enabled plugin takes {platform} webhooks", started)
     if _stale(event, state.options.replay_window):
         return _refusal(platform, 401, "delivery older than the replay window", started)
-    fresh = await state.writer.add(event)
+    try:
+        fresh = await state.writer.add(event)
+    except Exception:  # the store failed this one delivery (not its content): the platform retries
+        log.exception("webhook %s: delivery %r not stored", platform, event.delivery_id)
+        return _refusal(platform, 503, "delivery not stored, retry later", started)
     state.worker.wake()
     result = "stored" if fresh else "duplicate"
     metrics.webhook(platform, result, time.perf_counter() - started)
@@ -280,7 +307,7 @@ async def _app_request(request: Request) -> tuple[ServerState, str, dict[str, An
         return JSONResponse({"error": "body too large"}, status_code=413)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
-        payload = state.hub.pm.hook.hub_app_request(platform=platform, headers=headers, body=body)
+        payload = verified(state.hub.pm.hook.hub_app_request, platform=platform, headers=headers, body=body)
     except WebhookRefused as refused:
         log.warning("inbox app request refused (%d): %s", refused.status, refused.reason)
         return JSONResponse({"error": refused.reason}, status_code=refused.status)

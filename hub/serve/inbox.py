@@ -27,8 +27,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from hub.core.redact import redact_optional
 from hub.core.store import Store, UtcDateTime, metadata, utcnow
 from hub.core.webhooks import WebhookAction, WebhookEvent
 
@@ -136,33 +137,45 @@ class Inbox:
             return None
         return int(result.inserted_primary_key[0])
 
-    def add_many(self, events: list[WebhookEvent]) -> list[bool]:
-        """Store several events in one transaction (one disk sync); True for each newly stored.
+    def add_many(self, events: list[WebhookEvent]) -> list[bool | Exception]:
+        """Store several events in one transaction (one disk sync); per event True when newly
+        stored, False when stored before (or repeated inside ``events``), or the exception that
+        kept it out.
 
-        A delivery already stored, or repeated inside ``events``, is False. Should another
-        process store one of them meanwhile, the batch falls back to one transaction each.
+        Should the shared transaction fail for any reason (another process stored one of them
+        meanwhile, or one row the database refuses, such as a NUL byte on PostgreSQL), the batch
+        falls back to one transaction each, so one bad delivery fails only its own request.
         """
-        keys = [(e.platform, e.delivery_id[:255]) for e in events]
         try:
-            with self.store.engine.begin() as c:
-                known = {
-                    (r.platform, r.delivery_id)
-                    for r in c.execute(
-                        select(inbox.c.platform, inbox.c.delivery_id).where(  # uses uq_inbox_delivery
-                            inbox.c.platform.in_({p for p, _ in keys}),
-                            inbox.c.delivery_id.in_([d for _, d in keys]),
-                        )
+            return list(self._add_together(events))
+        except SQLAlchemyError:
+            return [self._add_alone(event) for event in events]
+
+    def _add_together(self, events: list[WebhookEvent]) -> list[bool]:
+        keys = [(e.platform, e.delivery_id[:255]) for e in events]
+        with self.store.engine.begin() as c:
+            known = {
+                (r.platform, r.delivery_id)
+                for r in c.execute(
+                    select(inbox.c.platform, inbox.c.delivery_id).where(  # uses uq_inbox_delivery
+                        inbox.c.platform.in_({p for p, _ in keys}),
+                        inbox.c.delivery_id.in_([d for _, d in keys]),
                     )
-                }
-                fresh: list[bool] = []
-                for key, event in zip(keys, events, strict=True):
-                    fresh.append(key not in known)
-                    if key not in known:
-                        known.add(key)
-                        c.execute(insert(inbox).values(**_values(event)))
-            return fresh
-        except IntegrityError:
-            return [self.add(event) is not None for event in events]
+                )
+            }
+            fresh: list[bool] = []
+            for key, event in zip(keys, events, strict=True):
+                fresh.append(key not in known)
+                if key not in known:
+                    known.add(key)
+                    c.execute(insert(inbox).values(**_values(event)))
+        return fresh
+
+    def _add_alone(self, event: WebhookEvent) -> bool | Exception:
+        try:
+            return self.add(event) is not None
+        except SQLAlchemyError as exc:
+            return exc
 
     def claim(self, owner: str, limit: int = 20) -> list[InboxRow]:
         """Take up to ``limit`` pending rows (oldest first) whose back-off has passed."""
@@ -199,7 +212,12 @@ class Inbox:
             c.execute(
                 update(inbox)
                 .where(inbox.c.id == row_id)
-                .values(status=status, error=error, attempts=inbox.c.attempts + 1, updated_at=utcnow())
+                .values(
+                    status=status,
+                    error=redact_optional(error),
+                    attempts=inbox.c.attempts + 1,
+                    updated_at=utcnow(),
+                )
             )
 
     def release(self, rows: list[InboxRow], error: str | None = None, *, count_attempt: bool = True) -> None:
@@ -208,7 +226,7 @@ class Inbox:
             return
         values: dict[str, Any] = {"status": InboxStatus.PENDING, "claimed_by": None, "updated_at": utcnow()}
         if count_attempt:
-            values.update(attempts=inbox.c.attempts + 1, error=error)
+            values.update(attempts=inbox.c.attempts + 1, error=redact_optional(error))
         with self.store.engine.begin() as c:
             c.execute(update(inbox).where(inbox.c.id.in_([r.id for r in rows])).values(**values))
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hub.core.errors import MappingError
 from hub.core.webhooks import (
+    UNREADABLE_ERRORS,
     WebhookAction,
     WebhookEvent,
     WebhookRefused,
@@ -27,16 +27,13 @@ PLATFORM = "aircall"
 
 def read_webhook(settings: AircallSettings, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """Check the body's token, then read the event (``call.ended`` becomes the call's note)."""
-    try:
-        payload = read_json_object(body)
-    except WebhookRefused:
-        # Without a token there is nothing to verify: an unreadable body is an unverified one.
-        raise WebhookRefused(401, "no verifiable token in the body") from None
+    payload = read_json_object(body)  # 400 when unreadable: the token is inside, nothing else to check
     if not token_matches(settings.webhook_token.get_secret_value(), payload.get("token")):
         raise WebhookRefused(401, "token does not match the webhook's token")
     event, data, stamp = payload.get("event"), payload.get("data"), payload.get("timestamp")
-    if not isinstance(event, str) or not isinstance(data, dict) or data.get("id") is None:
+    if not isinstance(event, str) or not isinstance(data, dict) or not _is_id(data.get("id")):
         raise WebhookRefused(400, "not an Aircall event with data.id")
+    occurred_at = epoch(stamp, "timestamp")  # next to the token: as trusted as the delivery itself
     action, subject = _action_for(settings, event, data)
     return WebhookEvent(
         platform=PLATFORM,
@@ -44,8 +41,13 @@ def read_webhook(settings: AircallSettings, headers: Mapping[str, str], body: by
         topic=event,
         action=action,
         subject=subject,
-        occurred_at=epoch(stamp),
+        occurred_at=occurred_at,
     )
+
+
+def _is_id(value: Any) -> bool:
+    """Aircall ids are integers; a string is tolerated, anything else is not an id."""
+    return isinstance(value, int | str) and not isinstance(value, bool) and str(value) != ""
 
 
 def _action_for(
@@ -55,6 +57,6 @@ def _action_for(
         return WebhookAction.IGNORED, {}
     try:
         call = call_from_aircall(data, settings.default_region)
-    except MappingError as exc:
+    except UNREADABLE_ERRORS as exc:  # a record of an odd shape is parked, not answered with 500
         return WebhookAction.UNREADABLE, {"reason": str(exc), "call": data}
     return WebhookAction.CALL_ENDED, call.model_dump(mode="json")

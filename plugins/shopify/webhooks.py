@@ -2,8 +2,15 @@
 
 ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body keyed with the app's client
 secret; after a rotation Shopify may sign with the old secret for up to an hour, so both are
-tried (reference §6). ``X-Shopify-Webhook-Id`` is the delivery id a retry repeats. Bodies are
-REST-shaped whatever API the hub calls.
+tried (reference §6). Bodies are REST-shaped whatever API the hub calls.
+
+Duplicates: ``X-Shopify-Webhook-Id`` is repeated by a retry of one delivery, but Shopify may
+send the same event again as a new delivery (new webhook id) marked with the same
+``X-Shopify-Event-Id``; the inbox deduplicates on the event id, the webhook id when there is none.
+
+Replays: only the body is signed, so the replay window rests on the body's own time
+(``updated_at``, else ``created_at``), never on the unsigned ``X-Shopify-Triggered-At``, which
+anyone replaying a captured body could set to now.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ from typing import Any
 
 from hub.core.models import Ref
 from hub.core.webhooks import (
+    UNREADABLE_ERRORS,
     WebhookAction,
     WebhookEvent,
     WebhookRefused,
     base64_signature_matches,
+    iso_time,
     read_json_object,
 )
 from plugins.shopify.client import PLATFORM
@@ -54,26 +63,48 @@ def read_webhook(settings: ShopifySettings, headers: Mapping[str, str], body: by
     if not base64_signature_matches(secrets, body, headers.get("x-shopify-hmac-sha256")):
         raise WebhookRefused(401, "X-Shopify-Hmac-Sha256 does not match the body")
     payload = read_json_object(body)
-    delivery = headers.get("x-shopify-webhook-id", "").strip()
+    delivery = dedupe_id(headers)
     topic = headers.get("x-shopify-topic", "").strip()
     if not delivery or not topic:
-        raise WebhookRefused(400, "X-Shopify-Webhook-Id and X-Shopify-Topic are required")
-    action, subject = _action_for(topic, payload, key)
+        raise WebhookRefused(400, "X-Shopify-Topic and X-Shopify-Webhook-Id (or -Event-Id) are required")
+    occurred_at = signed_time(payload)
+    try:
+        action, subject = _action_for(topic, payload, key)
+    except UNREADABLE_ERRORS as exc:  # a signed body of an odd shape is parked, not a 500
+        action, subject = WebhookAction.UNREADABLE, {"reason": f"{type(exc).__name__}: {exc}", "store": key}
     return WebhookEvent(
         platform=PLATFORM,
         delivery_id=delivery,
         topic=topic,
         action=action,
         subject=subject,
-        occurred_at=_triggered_at(headers.get("x-shopify-triggered-at")),
+        occurred_at=occurred_at,
     )
+
+
+def dedupe_id(headers: Mapping[str, str]) -> str:
+    """The id two deliveries of one event share: ``X-Shopify-Event-Id``, else ``X-Shopify-Webhook-Id``."""
+    event = headers.get("x-shopify-event-id", "").strip()
+    return f"event:{event}" if event else headers.get("x-shopify-webhook-id", "").strip()
+
+
+def signed_time(payload: dict[str, Any]) -> datetime | None:
+    """When the event happened, from the signed body: the record's ``updated_at``, else ``created_at``.
+
+    REST timestamps carry the shop's offset (``2008-01-10T11:00:00-05:00``, reference §7); a
+    topic whose body has neither (e.g. consent updates) is not window-checked (None).
+    """
+    for field in ("updated_at", "created_at"):
+        if payload.get(field) is not None:
+            return iso_time(payload[field], field)
+    return None
 
 
 def _action_for(topic: str, payload: dict[str, Any], store: str) -> tuple[WebhookAction, dict[str, Any]]:
     if topic in REFUND_TOPICS:
         order_id = payload.get("order_id")
-        if order_id is None:
-            return WebhookAction.UNREADABLE, {"reason": "refund without order_id", "store": store}
+        if not _is_rest_id(order_id):
+            return WebhookAction.UNREADABLE, {"reason": "refund without a numeric order_id", "store": store}
         order = Ref(platform=PLATFORM, id=gid("Order", order_id), store=store, kind="order")
         return WebhookAction.CUSTOMER_CHANGED, {"order": order.model_dump(mode="json")}
     if topic in ORDER_TOPICS or topic in CUSTOMER_TOPICS:
@@ -86,16 +117,19 @@ def _action_for(topic: str, payload: dict[str, Any], store: str) -> tuple[Webhoo
 
 
 def _who(payload: dict[str, Any], customer: dict[str, Any]) -> dict[str, str]:
-    email = payload.get("email") or customer.get("email") or payload.get("contact_email")
-    phone = e164(payload.get("phone") or customer.get("phone"))
+    email = _text(payload.get("email")) or _text(customer.get("email")) or _text(payload.get("contact_email"))
+    phone = e164(_text(payload.get("phone")) or _text(customer.get("phone")))
     return {k: str(v) for k, v in (("email", email), ("phone", phone)) if v}
 
 
-def _triggered_at(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+
+def _is_rest_id(value: Any) -> bool:
+    """REST ids in webhook bodies are integers (reference §7); a digit string is tolerated."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value > 0
+    return isinstance(value, str) and value.isdigit()
+
+
+def _text(value: Any) -> str | None:
+    """A body field that should be text; anything else counts as absent."""
+    return value.strip() or None if isinstance(value, str) else None

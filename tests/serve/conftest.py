@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -43,7 +44,9 @@ class Served:
     # ---- signed deliveries
 
     async def intercom(self, payload: dict[str, Any], secret: str = INTERCOM_SECRET) -> httpx.Response:
-        body = json.dumps(payload).encode()
+        return await self.intercom_raw(json.dumps(payload).encode(), secret)
+
+    async def intercom_raw(self, body: bytes, secret: str = INTERCOM_SECRET) -> httpx.Response:
         signature = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
         return await self.client.post(
             "/webhooks/intercom", content=body, headers={"X-Hub-Signature": f"sha1={signature}"}
@@ -59,6 +62,7 @@ class Served:
         secret: str = SHOPIFY_SECRET,
         triggered_at: str | None = None,
         body: bytes | None = None,
+        event: str | None = None,
     ) -> httpx.Response:
         raw = body if body is not None else json.dumps(payload).encode()
         signature = base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
@@ -71,6 +75,8 @@ class Served:
         }
         if triggered_at:
             headers["X-Shopify-Triggered-At"] = triggered_at
+        if event:
+            headers["X-Shopify-Event-Id"] = event
         return await self.client.post("/webhooks/shopify", content=raw, headers=headers)
 
     def aircall_payload(
@@ -109,13 +115,14 @@ def set_secrets(monkeypatch: pytest.MonkeyPatch, brands: list[str]) -> None:
         monkeypatch.setenv(f"HUB_SHOPIFY__STORES__{key}__PREVIOUS_WEBHOOK_SECRET", SHOPIFY_OLD_SECRET)
 
 
-@pytest.fixture
-async def served(tmp_path, monkeypatch) -> AsyncIterator[Served]:
+@contextlib.asynccontextmanager
+async def serving(monkeypatch: pytest.MonkeyPatch, database_url: str) -> AsyncIterator[Served]:
+    """A server on a freshly seeded sandbox, its state in ``database_url``."""
     pm = get_plugin_manager()
     built = Sandbox(pm, per_brand=6)
     built.build()
     set_secrets(monkeypatch, [store["brand"] for store in built.apps["shopify"].settings["stores"].values()])
-    config = built.config(database_url=f"sqlite:///{tmp_path / 'hub.db'}")
+    config = built.config(database_url=database_url)
     runtime = Runtime.from_config(pm, config, transports=built.transports())
     app = create_app(runtime, ServeOptions(worker=False, max_body_bytes=MAX_BODY))
     async with app.router.lifespan_context(app):
@@ -123,3 +130,9 @@ async def served(tmp_path, monkeypatch) -> AsyncIterator[Served]:
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
             yield Served(built, runtime, client, app.state.hub_server)
     runtime.store.dispose()
+
+
+@pytest.fixture
+async def served(tmp_path, monkeypatch) -> AsyncIterator[Served]:
+    async with serving(monkeypatch, f"sqlite:///{tmp_path / 'hub.db'}") as server:
+        yield server
