@@ -122,6 +122,10 @@ def mapping_guard(platform: str, record: str) -> Callable[[Mapper], Mapper]:
     return decorate
 
 
+class CurrencyMismatch(HubError, ValueError):
+    """Money of two currencies met in one sum or comparison; amounts are never converted."""
+
+
 class CapabilityMissing(HubError):
     """No enabled plugin implements what was asked for the given platform."""
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.core.errors import FatalError, NotFoundError
+from hub.core.lookup import email_key, one_exact, order_number_key, phone_key
 from hub.core.models import (
     Address,
     Channel,
@@ -86,6 +87,8 @@ class UltracartStore:
             queries = [self._query_customers({field: phone}) for field in PHONE_QUERY_FIELDS]
             for records in await asyncio.gather(*queries):
                 found.update({c.get("customer_profile_oid"): c for c in records})
+        # The searches may match loosely: keep only profiles with exactly this email or phone.
+        found = {oid: c for oid, c in found.items() if _is_person(c, email, phone)}
         oids = [c.get("customer_profile_oid") for c in found.values()]
         consents = await asyncio.gather(*(self._consents(oid) for oid in oids))
         return [self._customer(data, consent) for data, consent in zip(found.values(), consents, strict=True)]
@@ -165,7 +168,9 @@ class UltracartStore:
 
     async def order_json(self, order_id: str) -> dict[str, Any]:
         envelope = await self.client.call("GET", f"order/orders/{order_id}", params={"_expand": ORDER_EXPAND})
-        return _payload(envelope, "order", order_id)
+        # Act only on an answer that says it is the order asked for (same id, any case).
+        return one_exact([_payload(envelope, "order", order_id)], order_id, lambda o: o.get("order_id"),
+                         order_number_key, platform=PLATFORM, what=f"order {order_id} in store {self.key}")
 
     def _order(self, data: dict[str, Any]) -> Order:
         return mapping.order_from_json(data, store=self.key, brand=self.brand)
@@ -401,6 +406,22 @@ def _int_id(value: str, kind: str) -> int:
         return int(value)
     except ValueError:
         raise NotFoundError(PLATFORM, f"{kind} id {value!r} is not an UltraCart object id") from None
+
+
+def _is_person(data: dict[str, Any], email: str | None, phone: str | None) -> bool:
+    """Whether a customer profile has exactly ``email``, or ``phone`` on any of its addresses."""
+    if email and email_key(data.get("email")) == email_key(email):
+        return True
+    wanted = phone_key(phone) if phone else None
+    if wanted is None:
+        return False
+    for entry in [*(data.get("billing") or []), *(data.get("shipping") or [])]:
+        if not isinstance(entry, dict):
+            continue
+        for field in ("day_phone", "evening_phone"):
+            if phone_key(entry.get(field), entry.get("country_code")) == wanted:
+                return True
+    return False
 
 
 def _payload(envelope: dict[str, Any], key: str, what: str) -> dict[str, Any]:
