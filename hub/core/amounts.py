@@ -86,7 +86,7 @@ def _as_text(raw: object, field: str) -> str:
     if isinstance(raw, Decimal):
         if not raw.is_finite():
             raise AmountError(f"{field} {raw!r} is not a finite amount")
-        return format(raw, "f")
+        return str(raw)  # "1E+5" stays visible as an exponent, which is refused below
     if isinstance(raw, int):
         return str(raw)
     if not isinstance(raw, str):
