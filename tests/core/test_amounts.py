@@ -64,7 +64,7 @@ def test_well_formed_amounts_are_read_exactly(typed, meant):
         ("1.2.3", "not an amount"),
         ("EUR 5", "in EUR, not USD"),
         ("€5", "not a symbol of USD"),
-        ("1٠", "not an amount"),  # an Arabic-Indic zero: Decimal() would read it, we do not
+        ("1\u0660", "not an amount"),  # an Arabic-Indic zero: Decimal() would read it, we do not
         ("1234567890123.00", "too large"),
     ],
 )
@@ -104,7 +104,9 @@ def typed_amounts(draw) -> tuple[str, Decimal]:
     whole, fraction = divmod(cents, 100)
     digits = f"{whole:,}" if draw(st.booleans()) else str(whole)
     text = digits + ("" if places == 0 else "." + f"{fraction:02d}"[:places])
-    before, after = draw(st.sampled_from([("", ""), ("$", ""), ("USD ", ""), ("", " USD"), (" ", " "), ("$ ", "")]))
+    before, after = draw(
+        st.sampled_from([("", ""), ("$", ""), ("USD ", ""), ("", " USD"), (" ", " "), ("$ ", "")])
+    )
     return before + text + after, value
 
 
@@ -184,7 +186,8 @@ def order_with(*refunds: Money, total: str = "100.00") -> Order:
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
         total=usd(total),
         refunds=tuple(
-            Refund(platform="shop", id=f"r{i}", order_id="o1", amount=amount) for i, amount in enumerate(refunds)
+            Refund(platform="shop", id=f"r{i}", order_id="o1", amount=amount)
+            for i, amount in enumerate(refunds)
         ),
     )
 
