@@ -75,6 +75,17 @@ def parse_amount(raw: object, currency: str = "USD", *, field: str = "amount") -
     return value
 
 
+def symbol_fits(symbol: str | None, currency: str) -> bool:
+    """False when ``symbol`` (``"$"``, ``"€"``, or an ISO code) surely names another currency.
+
+    An unknown or missing symbol proves nothing and fits; used by mappers that get only a symbol.
+    """
+    mark = (symbol or "").strip()
+    if len(mark) == 3 and mark.isalpha():
+        return mark.upper() == currency.upper()
+    return mark not in SYMBOLS or currency.upper() in SYMBOLS[mark]
+
+
 def _as_text(raw: object, field: str) -> str:
     """``raw`` as stripped text; numbers that are not amounts (bool, NaN, inf) refused here."""
     if isinstance(raw, bool) or raw is None:

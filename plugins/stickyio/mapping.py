@@ -245,13 +245,15 @@ def refunded_to_date(body: dict[str, Any]) -> Decimal:
 
 def refunds(body: dict[str, Any], order_id: str, store: StoreInfo) -> tuple[Refund, ...]:
     """The hub's refunds from its notes, plus one for any amount refunded outside the hub."""
+    # Refunds are amounts given back on this order: in the order's currency, not the store's.
+    currency = (text(body.get("currency")) or store.currency).upper()
     found: list[Refund] = []
     for note in note_texts(body):
         for match in DONE_RE.finditer(note):
             key = unquote(match.group("key"))
             found.append(Refund(
                 platform=PLATFORM, store=store.key, id=f"{order_id}:{key}", order_id=order_id,
-                amount=Money(amount=Decimal(match.group("amount")), currency=store.currency),
+                amount=Money(amount=Decimal(match.group("amount")), currency=currency),
                 reason=match.group("reason"), note=text(match.group("note")),
             ))
     explained = sum((r.amount.amount for r in found), Decimal(0))
@@ -259,7 +261,7 @@ def refunds(body: dict[str, Any], order_id: str, store: StoreInfo) -> tuple[Refu
     if other > 0:
         found.append(Refund(
             platform=PLATFORM, store=store.key, id=f"{order_id}:crm", order_id=order_id,
-            amount=Money(amount=other, currency=store.currency),
+            amount=Money(amount=other, currency=currency),
             note="refunded in the CRM (no hub note)",
         ))
     return tuple(found)
