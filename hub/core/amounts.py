@@ -54,24 +54,25 @@ def parse_amount(raw: object, currency: str = "USD", *, field: str = "amount") -
     Raises ``AmountError`` (a ``ValueError``) naming ``field`` and the value when the text is
     empty, ambiguous, negative or zero, not finite, or more precise than the currency allows.
     """
-    text = _as_text(raw, field)
-    number = _strip_currency(text, currency.upper(), raw, field)
+    shown = _shown(raw)
+    text = _as_text(shown, raw, field)
+    number = _strip_currency(text, currency.upper(), shown, field)
     match = _NUMBER.fullmatch(number)
     if not number or match is None or (match["int"] is None and match["frac"] is None):
-        raise AmountError(_why_not(raw, number, field))
+        raise AmountError(_why_not(shown, number, field))
     places = minor_units(currency)
     if match["int"] and "," in match["int"] and places >= 3:
         # "1,234" could be 1.234 in a three-decimal currency: refuse rather than choose.
-        raise AmountError(f"{field} {raw!r} is ambiguous in {currency.upper()}: write it without commas")
+        raise AmountError(f"{field} {shown} is ambiguous in {currency.upper()}: write it without commas")
     digits = (match["int"] or "0").replace(",", "")
     if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
-        raise AmountError(f"{field} {raw!r} is too large")
+        raise AmountError(f"{field} {shown} is too large")
     fraction = match["frac"] or ""
     if len(fraction) > places:
-        raise AmountError(f"{field} {raw!r} has more than {places} decimals for {currency.upper()}")
+        raise AmountError(f"{field} {shown} has more than {places} decimals for {currency.upper()}")
     value = Decimal(f"{digits}.{fraction}" if fraction else digits)
     if value <= 0:
-        raise AmountError(f"{field} {raw!r} must be more than zero")
+        raise AmountError(f"{field} {shown} must be more than zero")
     return value
 
 
@@ -86,55 +87,62 @@ def symbol_fits(symbol: str | None, currency: str) -> bool:
     return mark not in SYMBOLS or currency.upper() in SYMBOLS[mark]
 
 
-def _as_text(raw: object, field: str) -> str:
+def _shown(raw: object) -> str:
+    """How a value is named in messages: quoted text, numbers as their digits (``'-1.50'``)."""
+    if isinstance(raw, Decimal | float | int) and not isinstance(raw, bool):
+        return repr(str(raw))
+    return repr(raw)
+
+
+def _as_text(shown: str, raw: object, field: str) -> str:
     """``raw`` as stripped text; numbers that are not amounts (bool, NaN, inf) refused here."""
     if isinstance(raw, bool) or raw is None:
-        raise AmountError(f"{field} {raw!r} is not an amount")
+        raise AmountError(f"{field} {shown} is not an amount")
     if isinstance(raw, float):
         if not math.isfinite(raw):
-            raise AmountError(f"{field} {raw!r} is not a finite amount")
+            raise AmountError(f"{field} {shown} is not a finite amount")
         return repr(raw)
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise AmountError(f"{field} {raw!r} is not a finite amount")
+            raise AmountError(f"{field} {shown} is not a finite amount")
         return str(raw)  # "1E+5" stays visible as an exponent, which is refused below
     if isinstance(raw, int):
         return str(raw)
     if not isinstance(raw, str):
-        raise AmountError(f"{field} {raw!r} is not an amount")
+        raise AmountError(f"{field} {shown} is not an amount")
     text = raw.strip()
     if not text:
-        raise AmountError(f"{field} {raw!r} is empty: type an amount such as 19.99")
+        raise AmountError(f"{field} {shown} is empty: type an amount such as 19.99")
     return text
 
 
-def _strip_currency(text: str, currency: str, raw: object, field: str) -> str:
+def _strip_currency(text: str, currency: str, shown: str, field: str) -> str:
     """``text`` without one leading symbol or one ISO code (either side); a foreign one refused."""
     coded = _CODE_FIRST.fullmatch(text) or _CODE_LAST.fullmatch(text)
     if coded is not None:
         code = coded["code"].upper()
         if code != currency:
-            raise AmountError(f"{field} {raw!r} is in {code}, not {currency}")
+            raise AmountError(f"{field} {shown} is in {code}, not {currency}")
         text = coded["rest"].strip()
     if text[:1] in SYMBOLS:
         if currency not in SYMBOLS[text[0]]:
-            raise AmountError(f"{field} {raw!r}: {text[0]} is not a symbol of {currency}")
+            raise AmountError(f"{field} {shown}: {text[0]} is not a symbol of {currency}")
         text = text[1:].strip()
     return text
 
 
-def _why_not(raw: object, number: str, field: str) -> str:
+def _why_not(shown: str, number: str, field: str) -> str:
     """The one-line reason an unreadable amount is refused."""
     if number.startswith(("-", "(")) or number.endswith("-"):
-        return f"{field} {raw!r} is negative: type the amount to pay back, such as 19.99"
+        return f"{field} {shown} is negative: type the amount to pay back, such as 19.99"
     if re.fullmatch(r"[0-9.,]+", number or "x") and "," in number:
         return (
-            f"{field} {raw!r} is ambiguous: use a point for decimals and commas only between "
+            f"{field} {shown} is ambiguous: use a point for decimals and commas only between "
             "thousands (1,234.50)"
         )
     try:
         if not Decimal(number).is_finite():
-            return f"{field} {raw!r} is not a finite amount"
+            return f"{field} {shown} is not a finite amount"
     except InvalidOperation:
         pass
-    return f"{field} {raw!r} is not an amount: type it as 19.99 or 1,234.50"
+    return f"{field} {shown} is not an amount: type it as 19.99 or 1,234.50"
