@@ -188,6 +188,9 @@ class UltracartStore:
             body={"customer_profile_oid": _int_id(customer_id, "customer")},
         ):
             orders.extend(self._order(data) for data in page)
+        # The query filters by profile; an answer naming another profile is another buyer's order
+        # and is never shown (or offered for a refund). Without the profile expanded, it cannot tell.
+        orders = [o for o in orders if o.customer_id in (None, str(customer_id).strip())]
         return sorted(orders, key=lambda order: order.created_at, reverse=True)
 
     # ------------------------------------------------------------------ refunds

@@ -40,8 +40,9 @@ def profile(oid: int, email: str | None = None, phone: str | None = None) -> dic
 class FakeUltracart:
     """Every customer search answers ``customers``; an order GET answers ``order``."""
 
-    def __init__(self, order: dict | None = None, customers: list[dict] | None = None) -> None:
-        self.order, self.customers = order, customers or []
+    def __init__(self, order: dict | None = None, customers: list[dict] | None = None,
+                 orders: list[dict] | None = None) -> None:
+        self.order, self.customers, self.orders = order, customers or [], orders or []
 
     async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         if path.startswith("order/orders/query"):
@@ -49,7 +50,7 @@ class FakeUltracart:
         return {"order": self.order}
 
     async def pages(self, method: str, path: str, key: str, **kwargs: Any):
-        yield list(self.customers)
+        yield list(self.orders if path == "order/orders/query" else self.customers)
 
 
 def store_with(fake: FakeUltracart) -> UltracartStore:
@@ -68,6 +69,13 @@ async def test_customers_are_kept_only_on_the_exact_email_or_phone():
     assert [c.id for c in await store_with(fake).find_customers("ann@example.com", None)] == ["1"]
     fake = FakeUltracart(customers=[profile(4, phone="(512) 555-0101"), profile(5, phone="512 555 0109")])
     assert [c.id for c in await store_with(fake).find_customers(None, "+15125550101")] == ["4"]
+
+
+async def test_a_customer_s_order_list_never_holds_another_profile_s_order():
+    mine = {**uc_order("DEMO-1"), "customer_profile": {"customer_profile_oid": 7}}
+    theirs = {**uc_order("DEMO-2"), "customer_profile": {"customer_profile_oid": 8}}
+    orders = await store_with(FakeUltracart(orders=[mine, theirs])).list_orders("7")
+    assert [o.id for o in orders] == ["DEMO-1"]
 
 
 def test_54_usd_refunded_stays_usd():
