@@ -423,9 +423,13 @@ def summary(orders: list[Order], currency: str) -> tuple[Money, int, Any]:
     paid = [o for o in orders if o.financial_status not in (FinancialStatus.DECLINED,
                                                             FinancialStatus.VOIDED,
                                                             FinancialStatus.PENDING)]
-    revenue = sum((o.total.amount - o.refunded.amount for o in paid), Decimal(0))
+    foreign = sorted({o.total.currency for o in paid} - {currency.upper()})
+    if foreign:  # one lifetime figure cannot hold two currencies: refuse rather than relabel
+        raise MappingError(PLATFORM, "customer", "orders.currency",
+                           f"orders in {', '.join(foreign)} on a store in {currency}")
+    revenue = sum((o.total - o.refunded for o in paid), Money(amount=Decimal(0), currency=currency))
     last = max((o.created_at for o in paid), default=None)
-    return Money(amount=revenue, currency=currency), len(paid), last
+    return revenue, len(paid), last
 
 
 # --------------------------------------------------------------------------- subscriptions

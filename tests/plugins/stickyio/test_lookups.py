@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.core.errors import NotFoundError
+from hub.core.errors import MappingError, NotFoundError
 from hub.core.lookup import AmbiguousMatch
 from hub.core.models import Address, Money
 from plugins.stickyio import mapping
@@ -91,3 +91,12 @@ def test_refunds_are_in_the_order_currency_not_the_store_s():
         Money(amount=Decimal("54.00"), currency="USD"),
         Money(amount=Decimal("46.00"), currency="USD"),
     )
+
+
+def test_lifetime_revenue_never_adds_orders_of_another_currency():
+    orders = [mapping.order(view("1", order_total="10.00"), INFO),
+              mapping.order(view("2", order_total="5.00", currency="EUR"), INFO)]
+    with pytest.raises(MappingError, match="orders in EUR on a store in USD"):
+        mapping.summary(orders, "USD")
+    revenue, count, _ = mapping.summary(orders[:1], "USD")
+    assert (revenue, count) == (Money(amount=Decimal("10.00"), currency="USD"), 1)
