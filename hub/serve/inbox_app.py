@@ -247,10 +247,10 @@ class InboxApp:
         form: str,
     ) -> str:
         platform, store, number = _split(values.get("order"))
-        await self._require_owner(contact, platform, store, number)
+        order = await self._owned_order(contact, platform, store, number)
         # Read here, before anything is filed, by the hub's one amount parser: an empty or
         # ambiguous amount ("1,50") is shown back as an error, never guessed.
-        amount = parse_amount(values.get("amount"), _order_currency(summary, platform, store, number))
+        amount = parse_amount(values.get("amount"), order.total.currency)
         attributes = {
             "order_id": number,
             "platform": platform,
@@ -297,7 +297,7 @@ class InboxApp:
         form: str,
     ) -> str:
         platform, store, number = _split(values.get("order"))
-        await self._require_owner(contact, platform, store, number)
+        await self._owned_order(contact, platform, store, number)
         new_address = str(values.get("new_address") or "").strip()
         if not new_address:
             raise ValueError(f"write the new address as {ADDRESS_FORMAT}")
@@ -307,16 +307,18 @@ class InboxApp:
             contact, conversation, TicketType.FULFILLMENT, title, attributes, form
         )
 
-    async def _require_owner(self, contact: Contact, platform: str, store: str | None, number: str) -> None:
-        """Refuse (``NotTheCustomer``) an order the conversation's contact does not own.
+    async def _owned_order(self, contact: Contact, platform: str, store: str | None, number: str) -> Order:
+        """The order a form names, once it is known to be the conversation contact's.
 
         The form's order list comes from the contact's summary, but a submit is only as honest
         as its sender: the order it names is fetched and checked before a ticket is filed.
+        Raises ``NotTheCustomer`` (or the store's ``NotFoundError``/``AmbiguousMatch``).
         """
         order: Order = await self.hub.first(
             "commerce_get_order", ref=Ref(platform=platform, id=number, store=store)
         )
         await require_order_owner(self.hub, order, [contact], CONVERSATION)
+        return order
 
     async def _file_and_handle(
         self,
@@ -475,14 +477,6 @@ def _order_choices(summary: CustomerSummary | None) -> list[tuple[str, str]]:
         (_key(o.platform, o.store, o.number), f"{o.number} · {o.total} · {o.ship_status}")
         for o in (summary.recent_orders if summary else ())
     ]
-
-
-def _order_currency(summary: CustomerSummary | None, platform: str, store: str | None, number: str) -> str:
-    """The currency of the chosen order as the summary shows it (USD when it is not there)."""
-    for order in summary.recent_orders if summary else ():
-        if (order.platform, order.store, order.number) == (platform, store, number):
-            return order.total.currency
-    return "USD"
 
 
 def _sources(summary: CustomerSummary | None) -> list[Ref]:
