@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hub.core.models import FinancialStatus, Order, Ref
+from hub.core.models import FinancialStatus, Order, Ref, Subscription
 from hub.core.sandbox import Person
 from tests.flows.conftest import World
 
@@ -138,21 +138,47 @@ async def test_a_replacement_for_another_customer_s_order_is_not_created(sandbox
     assert len(sandbox.state("ultracart").orders) == orders_before
 
 
-async def test_a_subscription_cancel_for_another_customer_s_subscription_stops_nothing(sandbox: World):
-    named = {str(t["attributes"].get("Subscription ID")) for t in sandbox.state("intercom").tickets.values()}
-    subscription = next(
-        s for s in sandbox.world.subscriptions
-        if s.platform == "konnektive" and s.is_open and s.id not in named
-    )
-    purchase = dict(sandbox.state("konnektive").purchases[subscription.id])
-    buyer = next(p for p in sandbox.world.people if p.email.lower() == purchase["emailAddress"].lower())
-    thief = next(p for p in sandbox.world.people if p.email != buyer.email and p.phone != buyer.phone)
-    attributes = {"Subscription ID": subscription.id, "Platform": "konnektive", "Store": subscription.store}
+def free_subscription(world: World, platform: str) -> tuple[Subscription, Person]:
+    """An open subscription of ``platform`` no seeded ticket names, and the person who holds it."""
+    tickets = world.state("intercom").tickets.values()
+    named = {(str(t["attributes"].get("Subscription ID")), str(t["attributes"].get("Store")))
+             for t in tickets}
+    emails = {(o.platform, o.store, o.customer_id): o.email for o in world.world.orders if o.email}
+    for sub in world.world.subscriptions:
+        email = emails.get((sub.platform, sub.store, sub.customer_id))
+        if sub.platform == platform and sub.is_open and (sub.id, str(sub.store)) not in named and email:
+            return sub, next(p for p in world.world.people if p.email.lower() == email.lower())
+    raise AssertionError(f"the sandbox has no free open {platform} subscription")
+
+
+async def subscription_now(world: World, sub: Subscription) -> Subscription:
+    customer = Ref(platform=sub.platform, id=sub.customer_id or "", store=sub.store)
+    held = await world.hub.first("commerce_list_subscriptions", customer=customer)
+    return next(s for s in held if s.id == sub.id)
+
+
+@pytest.mark.parametrize("platform", ["shopify", "konnektive", "stickyio"])
+async def test_a_subscription_cancel_for_another_customer_s_subscription_stops_nothing(
+    sandbox: World, platform: str
+):
+    sub, holder = free_subscription(sandbox, platform)
+    thief = next(p for p in sandbox.world.people if p.email != holder.email and p.phone != holder.phone)
+    attributes = {"Subscription ID": sub.id, "Platform": platform, "Store": sub.store}
     ticket = sandbox.file_ticket("cancel", thief.email, attributes)
     await sandbox.run("back_office")
     assert sandbox.ticket_state(ticket) == "waiting_on_customer"
-    assert has_note(sandbox, ticket, NOT_OWNER)
-    assert sandbox.state("konnektive").purchases[subscription.id]["status"] == purchase["status"]
+    assert has_note(sandbox, ticket, "does not belong to the ticket's customer")
+    assert (await subscription_now(sandbox, sub)).status == sub.status
+
+
+@pytest.mark.parametrize("platform", ["shopify", "konnektive", "stickyio"])
+async def test_the_holder_s_own_cancel_ticket_is_still_carried_out(sandbox: World, platform: str):
+    sub, holder = free_subscription(sandbox, platform)
+    attributes = {"Subscription ID": sub.id, "Platform": platform, "Store": sub.store}
+    ticket = sandbox.file_ticket("cancel", holder.email, attributes)
+    await sandbox.run("back_office")
+    assert sandbox.ticket_state(ticket) == "resolved", sandbox.notes(ticket)
+    assert not (await subscription_now(sandbox, sub)).is_open
 
 
 async def test_a_contact_known_by_phone_only_owns_the_order_of_the_customer_with_that_phone(sandbox: World):

@@ -103,3 +103,23 @@ async def test_a_grouped_amount_in_the_inbox_app_is_read_exactly(served: Served)
     result = result_of((await served.app_request("submit", submit)).json())
     assert "Refunded 1.50 USD" in result["text"], result
     assert refunds_on(served, order) == [Decimal("1.50")]
+
+
+async def test_a_cancel_in_a_s_conversation_for_b_s_subscription_is_refused(served: Served):
+    world = served.sandbox.world
+    emails = {(o.platform, o.store, o.customer_id): o.email for o in world.orders if o.email}
+    sub = next(s for s in world.subscriptions
+               if s.platform == "konnektive" and s.is_open and (s.platform, s.store, s.customer_id) in emails)
+    holder = emails[(sub.platform, sub.store, sub.customer_id)] or ""
+    buyer = next(p for p in world.people if p.email.lower() == holder.lower())
+    a = next(p for p in world.people if p.email != buyer.email and p.phone != buyer.phone)
+    status = served.state("konnektive").purchases[sub.id]["status"]
+    tickets_before = len(served.state("intercom").tickets)
+    values = {"subscription": f"konnektive|{sub.store or ''}|{sub.id}", "admin_reason": "Other"}
+    answer = await served.app_request(
+        "submit", app_request(served, a.email, component_id="confirm_cancel", input_values=values)
+    )
+    result = result_of(answer.json())
+    assert result["style"] == "error" and "does not belong to this conversation's customer" in result["text"]
+    assert served.state("konnektive").purchases[sub.id]["status"] == status
+    assert len(served.state("intercom").tickets) == tickets_before
