@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.core.errors import FatalError, NotFoundError
 from hub.core.lookup import (
@@ -75,3 +77,20 @@ def test_is_person_keeps_exact_email_or_phone_only():
     assert is_person(None, "+1 512 555 0101", None, "+15125550101")
     assert not is_person(None, "+15125550102", None, "+15125550101")
     assert not is_person("ann@x.com", "+15125550101", None, None)
+
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"
+NUMBERS = st.text(alphabet=ALPHABET, min_size=1, max_size=12)
+
+
+@given(NUMBERS, NUMBERS)
+def test_a_longer_or_different_number_is_never_the_one_asked(asked, extra):
+    hits = [{"name": f"#{asked}{extra}"}, {"name": f"#{extra}{asked}"}, {"name": f"{asked}-{extra}"}]
+    assert exact_matches(hits, f"#{asked}", lambda r: r["name"], order_number_key) == []
+
+
+@given(NUMBERS)
+def test_case_and_a_leading_hash_do_not_matter(asked):
+    hits = [{"name": f"#{asked.upper()}"}]
+    assert by_name(hits, asked.lower()) == hits[0]
+    assert by_name(hits, f" #{asked} ") == hits[0]
