@@ -198,6 +198,9 @@ class UltracartStore:
     async def refund(self, request: RefundRequest) -> Refund:
         order_id = request.order.id
         order = await self.order_json(order_id)
+        # Mapping checks the order's money is all in one currency (MappingError otherwise): the
+        # balance below is computed from the raw figures and must not mix two.
+        self._order(order)
         currency = mapping.order_currency(order) or self.settings.currency
         key = mapping.marker_key(request.idempotency_key)
         # 1. The hub writes "[hub-refund key=... amount=...]" into the order's merchant notes in the

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hub.core.errors import MappingError, NotFoundError
-from hub.core.models import Money
+from hub.core.models import Money, Ref, RefundReason, RefundRequest
 from plugins.ultracart import mapping
 from plugins.ultracart.operations import UltracartStore
 from plugins.ultracart.settings import UltracartStoreSettings
@@ -95,3 +95,22 @@ def test_a_hub_refund_marker_in_another_currency_is_refused():
     order["internal"] = {"merchant_notes": marker}
     with pytest.raises((MappingError, ValueError), match="EUR"):
         mapping.order_from_json(order, store="earth", brand="Earth Echo")
+
+
+async def test_a_refund_on_an_order_with_money_in_two_currencies_pays_nothing():
+    order = uc_order("DEMO-1", money("50.00", "EUR"))
+    fake = FakeUltracart(order=order)
+    sent: list[str] = []
+    answer = fake.call
+
+    async def call(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        sent.append(f"{method} {path}")
+        return await answer(method, path, **kwargs)
+
+    fake.call = call  # type: ignore[method-assign]
+    request = RefundRequest(order=Ref(platform="ultracart", id="DEMO-1", store="earth"),
+                            amount=Money(amount=Decimal("10.00"), currency="USD"),
+                            reason=RefundReason.DAMAGED, idempotency_key="k1")
+    with pytest.raises(MappingError, match="EUR"):
+        await store_with(fake).refund(request)
+    assert not any(s.startswith("PUT") for s in sent)
