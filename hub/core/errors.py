@@ -125,6 +125,10 @@ class MappingError(HubError):
         return self
 
 
+class CurrencyMismatch(HubError, ValueError):
+    """Money of two currencies met in one sum or comparison; amounts are never converted."""
+
+
 class CapabilityMissing(HubError):
     """No enabled plugin implements what was asked for the given platform."""
 

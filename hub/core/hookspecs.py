@@ -120,7 +120,8 @@ def hub_sandbox(world: SandboxWorld, kind: Kind) -> SandboxApp | None:
 def helpdesk_find_contacts(email: str | None, phone: str | None) -> Awaitable[list[Contact]]:
     """Find helpdesk contacts by email or by E.164 phone (whichever is given).
 
-    Called by the CS Assist and call-log flows. Collecting: every helpdesk answers.
+    Called by the CS Assist and call-log flows. Collecting: every helpdesk answers. Only exact
+    matches (email any case, phone as E.164: ``hub.core.lookup``); loose search hits are dropped.
     """
 
 
@@ -242,7 +243,8 @@ def commerce_find_customers(email: str | None, phone: str | None) -> Awaitable[l
     """Find customers by email or E.164 phone in every configured store.
 
     Called by the CS Assist flow and ``hub lookup``. Collecting: each store plugin answers with
-    its matches (carrying their store and brand).
+    its matches (carrying their store and brand). Only exact matches (email any case, phone as
+    E.164: ``hub.core.lookup``); loose search hits are dropped.
     """
 
 
@@ -255,7 +257,9 @@ def commerce_list_orders(customer: Ref) -> Awaitable[list[Order]] | None:
 def commerce_get_order(ref: Ref) -> Awaitable[Order] | None:
     """One order by id (or order number), with its refunds. First-result.
 
-    Raises ``NotFoundError`` when the store has no such order.
+    The order whose id or number is exactly the one asked (case and a leading ``#`` aside),
+    never a near match. Raises ``NotFoundError`` when the store has no such order and
+    ``AmbiguousMatch`` (a ``FatalError``) when two orders carry that number.
     """
 
 

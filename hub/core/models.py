@@ -12,7 +12,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hub.core.errors import CurrencyMismatch
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -61,10 +63,39 @@ class Money(Model):
     def _upper(cls, value: str) -> str:
         return value.upper()
 
-    def __add__(self, other: Money) -> Money:
+    # Arithmetic and ordering only between amounts of one currency: 50 EUR is not 50 USD, and
+    # adding them would report money that was never paid (CurrencyMismatch, a ValueError).
+
+    def _same(self, other: object, verb: str) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot {verb} {type(other).__name__} and Money")
         if other.currency != self.currency:
-            raise ValueError(f"cannot add {other.currency} to {self.currency}")
-        return Money(amount=self.amount + other.amount, currency=self.currency)
+            raise CurrencyMismatch(f"cannot {verb} {other} and {self}: different currencies")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(amount=self.amount + self._same(other, "add").amount, currency=self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        # sum(monies) starts from 0: let it through, anything else must be Money.
+        if other == 0 and not isinstance(other, Money):
+            return self
+        return self._same(other, "add") + self
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(amount=self.amount - self._same(other, "subtract").amount, currency=self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same(other, "compare").amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same(other, "compare").amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same(other, "compare").amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same(other, "compare").amount
 
     def __str__(self) -> str:
         return f"{self.amount:.2f} {self.currency}"
@@ -302,16 +333,26 @@ class Order(Record):
             FulfillmentStatus.PARTIAL,
         )
 
+    @model_validator(mode="after")
+    def _refunds_in_order_currency(self) -> Order:
+        # A refund in another currency than the order cannot be counted against its balance
+        # (it was once reported as that many dollars): refuse the record, a mapper names it.
+        for refund in self.refunds:
+            if refund.amount.currency != self.total.currency:
+                raise ValueError(
+                    f"refund {refund.id} is in {refund.amount.currency} on an order in "
+                    f"{self.total.currency}; it cannot be counted against the order's balance"
+                )
+        return self
+
     @property
     def refunded(self) -> Money:
-        return Money(
-            amount=sum((r.amount.amount for r in self.refunds), Decimal(0)),
-            currency=self.total.currency,
-        )
+        """What was paid back, in the order's currency (Money arithmetic refuses any other)."""
+        return sum((r.amount for r in self.refunds), Money(amount=Decimal(0), currency=self.total.currency))
 
     @property
     def refundable(self) -> Money:
-        return Money(amount=self.total.amount - self.refunded.amount, currency=self.total.currency)
+        return self.total - self.refunded
 
 
 class SubscriptionStatus(StrEnum):

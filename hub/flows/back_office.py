@@ -21,6 +21,7 @@ from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, FatalError, IdempotencyConflict, MappingError, NotFoundError
 from hub.core.ledger import ActionResult, Outcome
 from hub.core.models import (
+    Contact,
     Disposition,
     LineItem,
     Money,
@@ -38,6 +39,7 @@ from hub.core.models import (
 from hub.core.redact import redact
 from hub.core.store import Status
 from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
+from hub.flows.ownership import NotTheCustomer, require_order_owner, require_subscription_owner
 from hub.flows.tickets import (
     TicketProblem,
     address,
@@ -69,6 +71,7 @@ class BackOffice(Flow):
             "helpdesk_list_notes",
             "helpdesk_link_ticket",
             "commerce_get_order",
+            "helpdesk_get_contact",  # whose order it is: checked before every action
         }
     )
     options_model = BackOfficeOptions
@@ -103,7 +106,7 @@ class BackOffice(Flow):
                 await self.fulfil(ctx, ticket)
             elif ticket.type is TicketType.QUALITY:
                 quality[await self.log_quality(ctx, ticket)] += 1
-        except TicketProblem as problem:
+        except (TicketProblem, NotTheCustomer) as problem:
             await self.finish(ctx, ticket, str(problem), TicketState.WAITING_ON_CUSTOMER)
         except (FatalError, CapabilityMissing) as refused:
             await self.finish(
@@ -132,8 +135,9 @@ class BackOffice(Flow):
         reason = enum_value(RefundReason, ticket, "refund_reason")
         disposition = enum_value(Disposition, ticket, "disposition")
         order = await self.locate_order(ctx, ticket)
+        await require_order_owner(ctx.hub, order, await self.requesters(ctx, ticket))
         lines = order_lines(order, line_quantities(ticket))
-        value = amount(ticket) or lines_total(order, lines)
+        value = amount(ticket, order.total.currency) or lines_total(order, lines)
         if lines and value > lines_total(order, lines):
             raise TicketProblem(
                 f"Amount {value} is more than the line items are worth ({lines_total(order, lines)}); "
@@ -197,6 +201,7 @@ class BackOffice(Flow):
             )
             ctx.count("saves")
             return
+        await require_subscription_owner(ctx.hub, sub, await self.requesters(ctx, ticket))
         key = f"cancel:{sub.platform}:{sub.store or ''}:{sub.id}"
         intent = _intent(ticket, subscription=sub.id)
 
@@ -225,6 +230,7 @@ class BackOffice(Flow):
         if absent:
             raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
         order = await self.locate_order(ctx, ticket)
+        await require_order_owner(ctx.hub, order, await self.requesters(ctx, ticket))
         key = f"fulfillment:{order.platform}:{order.store or ''}:{order.id}"
         if new_address is not None:
             if order.shipped:
@@ -396,6 +402,13 @@ class BackOffice(Flow):
             do=move,
         )
         ctx.count("resolved" if state is TicketState.RESOLVED else "waiting")
+
+    async def requesters(self, ctx: RunContext, ticket: Ticket) -> list[Contact]:
+        """The ticket's contacts (the customers asking), as the helpdesk holds them."""
+        return [
+            await ctx.hub.helpdesk.get_contact(ref=Ref(platform=ticket.platform, id=contact_id))
+            for contact_id in ticket.contact_ids
+        ]
 
     async def locate_order(self, ctx: RunContext, ticket: Ticket) -> Order:
         """The order the ticket names, on its platform, or on whichever store has it."""

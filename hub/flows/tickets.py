@@ -6,9 +6,10 @@ whatever agents typed, so everything is parsed here with a clear message per bad
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypeVar
 
+from hub.core.amounts import AmountError, parse_amount
 from hub.core.models import Address, Disposition, Order, RefundLine, RefundReason, Ticket
 
 LINE_FORMAT = '"SKU:QTY, SKU:QTY"'
@@ -49,24 +50,18 @@ def enum_value(enum: type[E], ticket: Ticket, key: str) -> E:
         raise TicketProblem(f"{key} {raw!r} is not one of: {choices}") from None
 
 
-def amount(ticket: Ticket) -> Decimal | None:
-    raw = text(ticket, "amount")
-    if raw is None:
+def amount(ticket: Ticket, currency: str = "USD") -> Decimal | None:
+    """The amount attribute in ``currency`` (the order's), None when the ticket has none.
+
+    Read by the hub's one amount parser: ``1,50`` or ``1.234,50`` are refused, never guessed.
+    """
+    raw = ticket.attributes.get("amount")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    cleaned = raw.replace("$", "").replace(",", "").strip()
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise TicketProblem(f"amount {raw!r} is not a number") from None
-    if not value.is_finite() or value <= 0:
-        raise TicketProblem(f"amount {raw!r} must be a positive number")
-    try:
-        cents = value.quantize(Decimal("0.01"))
-    except InvalidOperation:  # more digits than any amount of money has ("1e999")
-        raise TicketProblem(f"amount {raw!r} is too large") from None
-    if value != cents:
-        raise TicketProblem(f"amount {raw!r} has more than two decimals")
-    return value
+        return parse_amount(raw, currency)
+    except AmountError as exc:
+        raise TicketProblem(str(exc)) from None
 
 
 def line_quantities(ticket: Ticket) -> dict[str, int]:

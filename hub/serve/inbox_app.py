@@ -14,9 +14,9 @@ import asyncio
 import hashlib
 import uuid
 from collections import Counter
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from hub.core.amounts import parse_amount
 from hub.core.errors import CapabilityMissing, FatalError, HubError
 from hub.core.manager import Hub
 from hub.core.models import (
@@ -27,6 +27,7 @@ from hub.core.models import (
     Contact,
     CustomerSummary,
     Disposition,
+    Order,
     Ref,
     RefundReason,
     Ticket,
@@ -38,6 +39,7 @@ from hub.flows.back_office import BackOffice
 from hub.flows.base import RunContext
 from hub.flows.checkout_link import FLOW as CHECKOUT_FLOW
 from hub.flows.checkout_link import create_checkout_link
+from hub.flows.ownership import CONVERSATION, require_order_owner, require_subscription_owner
 from hub.flows.summary import build_summary
 from hub.flows.tickets import ADDRESS_FORMAT
 from hub.serve import canvas as ui
@@ -245,7 +247,10 @@ class InboxApp:
         form: str,
     ) -> str:
         platform, store, number = _split(values.get("order"))
-        amount = _amount(values.get("amount"))
+        order = await self._owned_order(contact, platform, store, number)
+        # Read here, before anything is filed, by the hub's one amount parser: an empty or
+        # ambiguous amount ("1,50") is shown back as an error, never guessed.
+        amount = parse_amount(values.get("amount"), order.total.currency)
         attributes = {
             "order_id": number,
             "platform": platform,
@@ -268,6 +273,10 @@ class InboxApp:
         form: str,
     ) -> str:
         platform, store, subscription = _split(values.get("subscription"))
+        # Whose subscription it is is checked before a ticket is even filed (and again by the flow).
+        await require_subscription_owner(
+            self.hub, Ref(platform=platform, id=subscription, store=store), [contact], CONVERSATION
+        )
         attributes = {
             "subscription_id": subscription,
             "platform": platform,
@@ -288,6 +297,7 @@ class InboxApp:
         form: str,
     ) -> str:
         platform, store, number = _split(values.get("order"))
+        await self._owned_order(contact, platform, store, number)
         new_address = str(values.get("new_address") or "").strip()
         if not new_address:
             raise ValueError(f"write the new address as {ADDRESS_FORMAT}")
@@ -296,6 +306,19 @@ class InboxApp:
         return await self._file_and_handle(
             contact, conversation, TicketType.FULFILLMENT, title, attributes, form
         )
+
+    async def _owned_order(self, contact: Contact, platform: str, store: str | None, number: str) -> Order:
+        """The order a form names, once it is known to be the conversation contact's.
+
+        The form's order list comes from the contact's summary, but a submit is only as honest
+        as its sender: the order it names is fetched and checked before a ticket is filed.
+        Raises ``NotTheCustomer`` (or the store's ``NotFoundError``/``AmbiguousMatch``).
+        """
+        order: Order = await self.hub.commerce.get_order(
+            ref=Ref(platform=platform, id=number, store=store)
+        )
+        await require_order_owner(self.hub, order, [contact], CONVERSATION)
+        return order
 
     async def _file_and_handle(
         self,
@@ -458,16 +481,6 @@ def _order_choices(summary: CustomerSummary | None) -> list[tuple[str, str]]:
 
 def _sources(summary: CustomerSummary | None) -> list[Ref]:
     return list(summary.sources) if summary else []
-
-
-def _amount(raw: Any) -> Decimal | None:
-    cleaned = str(raw or "").replace("$", "").replace(",", "").strip()
-    if not cleaned:
-        return None
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"amount {raw!r} is not a number") from None
 
 
 def _products(raw: Any) -> tuple[CheckoutProduct, ...]:

@@ -31,6 +31,7 @@ import pytest
 from hub.core import hookspecs
 from hub.core.config import config_from_mapping
 from hub.core.errors import AuthError
+from hub.core.lookup import same_email
 from hub.core.manager import Hub, get_plugin_manager, implemented_hooks, plugin_infos, settings_models
 from hub.core.models import (
     FinancialStatus,
@@ -219,11 +220,17 @@ class StandardPluginTests:
         customers = await self.answer(hub, "commerce_find_customers", reads, email=email, phone=None) or []
         if not customers:
             reads.problems.append(f"commerce_find_customers found nobody for the seeded {email}")
+        reads.problems.extend(_not_exact("commerce_find_customers", email, customers))
         for customer in customers:
             if "commerce_list_orders" in implemented:
                 orders = await self.answer(hub, "commerce_list_orders", reads, customer=customer.ref) or []
                 if orders and "commerce_get_order" in implemented:
-                    await self.answer(hub, "commerce_get_order", reads, ref=orders[0].ref)
+                    got = await self.answer(hub, "commerce_get_order", reads, ref=orders[0].ref)
+                    if got is not None and getattr(got, "id", None) != orders[0].id:
+                        reads.problems.append(
+                            f"commerce_get_order({orders[0].id}) answered order {got.id}: a look-up "
+                            "must act on exactly the record asked for"
+                        )
             if "commerce_list_subscriptions" in implemented:
                 await self.answer(hub, "commerce_list_subscriptions", reads, customer=customer.ref)
 
@@ -233,6 +240,7 @@ class StandardPluginTests:
             contacts = await self.answer(hub, "helpdesk_find_contacts", reads, email=email, phone=None) or []
             if not contacts:
                 reads.problems.append(f"helpdesk_find_contacts found nobody for the seeded {email}")
+            reads.problems.extend(_not_exact("helpdesk_find_contacts", email, contacts))
         if contacts and "helpdesk_get_contact" in implemented:
             await self.answer(hub, "helpdesk_get_contact", reads, ref=contacts[0].ref)
         if contacts and "helpdesk_find_conversations" in implemented:
@@ -442,3 +450,14 @@ def _routed(kwargs: dict[str, Any]) -> bool:
         if platform is not None:
             return True
     return False
+
+
+def _not_exact(hook: str, email: str, people: list[Any]) -> list[str]:
+    """Problems for records a look-up by ``email`` returned whose email is not exactly it.
+
+    A search is fuzzy on most platforms; the plugin must compare what came back (hub.core.lookup).
+    """
+    others = [str(getattr(p, "id", p)) for p in people if not same_email(getattr(p, "email", None), email)]
+    if not others:
+        return []
+    return [f"{hook}({email}) returned records whose email is not {email}: {', '.join(others)}"]

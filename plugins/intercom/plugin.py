@@ -9,6 +9,7 @@ from typing import Any
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.http import SlidingWindowLimiter
+from hub.core.lookup import is_person
 from hub.core.mapping import map_records, split_unreadable
 from hub.core.models import (
     Agent,
@@ -121,8 +122,11 @@ class IntercomPlugin(Plugin):
             )
         query = filters[0] if len(filters) == 1 else {"operator": "OR", "value": filters}
         found: list[Contact] = []
+        region = self.settings.default_phone_region
         async for page in self.api.search("contacts", query, "data"):
-            found.extend(self._contact(record) for record in page)
+            # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
+            contacts = (self._contact(record) for record in page)
+            found.extend(c for c in contacts if is_person(c.email, c.phone, email, phone, region))
         return found
 
     def _contact(self, record: dict[str, Any]) -> Contact:

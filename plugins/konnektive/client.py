@@ -155,14 +155,19 @@ class KonnektiveClient(PlatformClient):
 
     # ---- queries
 
-    async def query_one(self, endpoint: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The first record of an id query, or None when the CRM finds nothing."""
+    async def query_by_id(
+        self, endpoint: str, params: Mapping[str, Any], *, limit: int = 2
+    ) -> list[dict[str, Any]]:
+        """The first ``limit`` records of an id query ([] when the CRM finds nothing).
+
+        Two by default: the caller compares ids exactly, and a second exact hit must be seen
+        (and refused) rather than hidden behind a one-record page.
+        """
         try:
-            message = await self.call(endpoint, {**params, "resultsPerPage": 1, "page": 1})
+            message = await self.call(endpoint, {**params, "resultsPerPage": limit, "page": 1})
         except NoResults:
-            return None
-        records = page_records(message)
-        return records[0] if records else None
+            return []
+        return page_records(message)
 
     async def query_pages(self, endpoint: str, params: Mapping[str, Any], *,
                           date_range: bool = True) -> AsyncIterator[list[dict[str, Any]]]:

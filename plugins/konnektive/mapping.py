@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from hub.core.amounts import symbol_fits
 from hub.core.errors import MappingError
 from hub.core.mapping import mapping_guard, reading
 from hub.core.models import (
@@ -294,6 +295,9 @@ def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = 
     kind = "order"
     order_id = required_text(raw, kind, "orderId")
     currency = store.currency
+    if not symbol_fits(text(raw, "currencySymbol"), currency):  # never relabel another currency's money
+        raise MappingError(PLATFORM, kind, "currencySymbol",
+                           f"{text(raw, 'currencySymbol')} on a store in {currency}")
     total = money(raw, kind, "totalAmount", currency)
     assert total is not None
     order_refunds = tuple(refunds)

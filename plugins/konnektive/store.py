@@ -28,7 +28,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from hub.core.errors import FatalError, MappingError, NotFoundError, PlatformError, RetriableError
+from hub.core.errors import FatalError, MappingError, PlatformError, RetriableError
+from hub.core.lookup import email_key, exact_matches, one_exact, order_number_key, phone_key
 from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
     Address,
@@ -77,10 +78,10 @@ class KonnektiveStore:
     async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]:
         records: dict[str, Mapping[str, Any]] = {}
         if email:
-            for raw in await self.client.query_all("customer/query", {"emailAddress": email}):
-                # Guard against a partial match: only the exact address (any case) is this person.
-                if (text(raw, "emailAddress") or "").lower() == email.strip().lower():
-                    records.setdefault(str(raw.get("customerId")), raw)
+            found = await self.client.query_all("customer/query", {"emailAddress": email})
+            # Guard against a partial match: only the exact address (any case) is this person.
+            for raw in exact_matches(found, email, lambda r: text(r, "emailAddress"), email_key):
+                records.setdefault(str(raw.get("customerId")), raw)
         if phone:
             for raw in await self._customers_by_phone(phone):
                 records.setdefault(str(raw.get("customerId")), raw)
@@ -95,11 +96,14 @@ class KonnektiveStore:
         return customers
 
     async def _customers_by_phone(self, phone: str) -> list[Mapping[str, Any]]:
+        wanted = phone_key(phone)
+        if wanted is None:
+            return []  # not a phone number: nothing can match it exactly
         for digits in mapping.digits_for_search(phone):
             found = await self.client.query_all("customer/query", {"phoneNumber": digits})
             matching = [
                 raw for raw in found
-                if mapping.e164(text(raw, "phoneNumber"), text(raw, "country")) == phone
+                if phone_key(text(raw, "phoneNumber"), text(raw, "country")) == wanted
             ]
             if matching:
                 return matching
@@ -131,10 +135,9 @@ class KonnektiveStore:
         return grouped
 
     async def raw_order(self, order_id: str) -> dict[str, Any]:
-        raw = await self.client.query_one("order/query", {"orderId": order_id})
-        if raw is None or text(raw, "orderId") != order_id:
-            raise NotFoundError(mapping.PLATFORM, f"order {order_id} not found in store {self.view.key}")
-        return raw
+        found = await self.client.query_by_id("order/query", {"orderId": order_id})
+        return one_exact(found, order_id, lambda r: text(r, "orderId"), order_number_key,
+                         platform=mapping.PLATFORM, what=f"order {order_id} in store {self.view.key}")
 
     async def refund_txns(self, order_id: str) -> list[dict[str, Any]]:
         txns = await self.client.query_all(
@@ -160,11 +163,9 @@ class KonnektiveStore:
                            platform=mapping.PLATFORM, record="purchase", id_field="purchaseId")
 
     async def _raw_purchase(self, purchase_id: str) -> dict[str, Any]:
-        raw = await self.client.query_one("purchase/query", {"purchaseId": purchase_id})
-        if raw is None or text(raw, "purchaseId") != purchase_id:
-            raise NotFoundError(mapping.PLATFORM,
-                                f"purchase {purchase_id} not found in store {self.view.key}")
-        return raw
+        found = await self.client.query_by_id("purchase/query", {"purchaseId": purchase_id})
+        return one_exact(found, purchase_id, lambda r: text(r, "purchaseId"), order_number_key,
+                         platform=mapping.PLATFORM, what=f"purchase {purchase_id} in store {self.view.key}")
 
     async def cancel_subscription(self, purchase_id: str, reason: str, key: str) -> Subscription:
         """Stop rebills now; a purchase already stopped is returned as it is (read first)."""

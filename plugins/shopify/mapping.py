@@ -495,6 +495,8 @@ def refund_from_rest(body: Mapping[str, Any], *, store: str, currency: str = "US
         if _refund_transaction(t)
     ]
     currencies = {t.get("currency") for t in transactions if t.get("currency")}
+    if len(currencies) > 1:  # never summed into one figure: that would be money nobody paid
+        raise MappingError(PLATFORM, kind, "transactions.currency", f"mixed currencies {sorted(currencies)}")
     total = sum(
         (money(t.get("amount"), currency, kind, "transactions.amount").amount for t in transactions),
         Decimal(0),

@@ -11,7 +11,15 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from hub.core.errors import FatalError, MappingError, NotFoundError
+from hub.core.errors import FatalError, MappingError
+from hub.core.lookup import (
+    AmbiguousMatch,
+    email_key,
+    exact_matches,
+    is_person,
+    one_exact,
+    order_number_key,
+)
 from hub.core.mapping import map_records
 from hub.core.models import (
     Address,
@@ -49,6 +57,11 @@ KEY_NAMESPACE = uuid.UUID("6f1c1d0e-5b5e-4f43-9a0c-3f1f3c7e2a11")
 def search_value(value: str) -> str:
     """Quote a value for Shopify's search syntax (``email:"a@b.c"``)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _node_email(node: dict[str, Any]) -> str | None:
+    """A customer node's email (``email``, else its default email address)."""
+    return node.get("email") or (node.get("defaultEmailAddress") or {}).get("emailAddress")
 
 
 def shopify_idempotency_key(ledger_key: str) -> str:
@@ -121,7 +134,12 @@ class ShopifyStore:
         data = await self._query(
             q.FIND_CUSTOMERS, {"query": " OR ".join(terms), "first": q.CUSTOMERS_PER_SEARCH}
         )
-        return map_records(data["customers"]["nodes"], self._customer, platform=PLATFORM, record="customer")
+        nodes = data["customers"]["nodes"]
+        customers = map_records(nodes, self._customer, platform=PLATFORM, record="customer")
+        # The search may match loosely; only the person asked for (exact email or E.164) is kept.
+        return [
+            c for c in customers if isinstance(c, MappingError) or is_person(c.email, c.phone, email, phone)
+        ]
 
     async def get_customer(self, customer_id: str) -> Customer:
         data = await self._query(q.GET_CUSTOMER, {"id": customer_id})
@@ -180,11 +198,18 @@ class ShopifyStore:
             data = await self._query(q.GET_ORDER, {"id": order_ref})
             return require(data.get("order"), f"order {order_ref}")
         name = order_ref if order_ref.startswith("#") else f"#{order_ref}"
-        data = await self._query(q.FIND_ORDER_BY_NAME, {"query": f"name:{search_value(name)}"})
-        nodes = data["orders"]["nodes"]
-        if not nodes:
-            raise NotFoundError(PLATFORM, f"order {name} not found", status=200)
-        return nodes[0]
+        data = await self._query(
+            q.FIND_ORDER_BY_NAME,
+            {"query": f"name:{search_value(name)}", "first": q.ORDERS_PER_NAME_SEARCH},
+        )
+        return one_exact(
+            data["orders"]["nodes"],
+            name,
+            lambda node: node.get("name"),
+            order_number_key,
+            platform=PLATFORM,
+            what=f"order {name} in store {self.key}",
+        )
 
     async def change_shipping_address(self, order_ref: str, address: Address) -> Order:
         node = await self._order_node(order_ref)
@@ -418,9 +443,16 @@ class ShopifyStore:
         """A draft order for the customer; its ``invoiceUrl`` is the link they pay through."""
         variants = await self._variants_by_sku([p.sku for p in request.products])
         found = await self._query(
-            q.FIND_CUSTOMERS, {"query": f"email:{search_value(request.email)}", "first": 1}
+            q.FIND_CUSTOMERS, {"query": f"email:{search_value(request.email)}", "first": 2}
         )
-        customers = found["customers"]["nodes"]
+        # The draft is attached to the customer with exactly this email, never a near match.
+        customers = exact_matches(
+            found["customers"]["nodes"], request.email, _node_email, email_key
+        )
+        if len(customers) > 1:
+            raise AmbiguousMatch(
+                PLATFORM, f"{len(customers)} customers have the email {request.email}", code="ambiguous"
+            )
         attributes = [{"key": "sales_rep", "value": request.sales_rep}] if request.sales_rep else []
         attributes += [{"key": key, "value": value} for key, value in sorted(request.metadata.items())]
         draft_input: dict[str, Any] = {

@@ -10,6 +10,9 @@ from __future__ import annotations
 ORDERS_PER_PAGE = 5
 SUBSCRIPTIONS_PER_PAGE = 50
 CUSTOMERS_PER_SEARCH = 25
+# A name search is fuzzy (``#1-A`` also finds ``#12-A``): ask for several hits, so the exact one
+# is compared client-side and a second exact one (two orders named ``#1001``) is seen, not hidden.
+ORDERS_PER_NAME_SEARCH = 5
 
 ADDRESS = (
     "name firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 "
@@ -79,7 +82,9 @@ query GetOrder($id: ID!) {{ order(id: $id) {{ {ORDER} }} }}
 """
 
 FIND_ORDER_BY_NAME = f"""
-query FindOrderByName($query: String!) {{ orders(first: 1, query: $query) {{ nodes {{ {ORDER} }} }} }}
+query FindOrderByName($query: String!, $first: Int!) {{
+  orders(first: $first, query: $query) {{ nodes {{ {ORDER} }} }}
+}}
 """
 
 # What a refund needs beyond the order: the payments to refund against.

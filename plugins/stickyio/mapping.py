@@ -246,13 +246,15 @@ def refunded_to_date(body: dict[str, Any]) -> Decimal:
 
 def refunds(body: dict[str, Any], order_id: str, store: StoreInfo) -> tuple[Refund, ...]:
     """The hub's refunds from its notes, plus one for any amount refunded outside the hub."""
+    # Refunds are amounts given back on this order: in the order's currency, not the store's.
+    currency = (text(body.get("currency")) or store.currency).upper()
     found: list[Refund] = []
     for note in note_texts(body):
         for match in DONE_RE.finditer(note):
             key = unquote(match.group("key"))
             found.append(Refund(
                 platform=PLATFORM, store=store.key, id=f"{order_id}:{key}", order_id=order_id,
-                amount=Money(amount=Decimal(match.group("amount")), currency=store.currency),
+                amount=Money(amount=Decimal(match.group("amount")), currency=currency),
                 reason=match.group("reason"), note=text(match.group("note")),
             ))
     explained = sum((r.amount.amount for r in found), Decimal(0))
@@ -260,7 +262,7 @@ def refunds(body: dict[str, Any], order_id: str, store: StoreInfo) -> tuple[Refu
     if other > 0:
         found.append(Refund(
             platform=PLATFORM, store=store.key, id=f"{order_id}:crm", order_id=order_id,
-            amount=Money(amount=other, currency=store.currency),
+            amount=Money(amount=other, currency=currency),
             note="refunded in the CRM (no hub note)",
         ))
     return tuple(found)
@@ -434,9 +436,13 @@ def summary(orders: list[Order], currency: str) -> tuple[Money, int, Any]:
     paid = [o for o in orders if o.financial_status not in (FinancialStatus.DECLINED,
                                                             FinancialStatus.VOIDED,
                                                             FinancialStatus.PENDING)]
-    revenue = sum((o.total.amount - o.refunded.amount for o in paid), Decimal(0))
+    foreign = sorted({o.total.currency for o in paid} - {currency.upper()})
+    if foreign:  # one lifetime figure cannot hold two currencies: refuse rather than relabel
+        raise MappingError(PLATFORM, "customer", "orders.currency",
+                           f"orders in {', '.join(foreign)} on a store in {currency}")
+    revenue = sum((o.total - o.refunded for o in paid), Money(amount=Decimal(0), currency=currency))
     last = max((o.created_at for o in paid), default=None)
-    return Money(amount=revenue, currency=currency), len(paid), last
+    return revenue, len(paid), last
 
 
 # --------------------------------------------------------------------------- subscriptions

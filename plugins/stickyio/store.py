@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hub.core.errors import FatalError, IdempotencyConflict, MappingError, NotFoundError
+from hub.core.lookup import is_person, one_exact, order_number_key
 from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
     Address,
@@ -49,9 +50,9 @@ class StickyStore:
         if not order_id.isdigit() or int(order_id) < 1:
             raise NotFoundError(PLATFORM, f"order {order_id!r} is not a Sticky.io order id")
         bodies = await self.client.order_view([order_id], self.batch)
-        if not bodies:
-            raise NotFoundError(PLATFORM, f"order {order_id} not found in store {self.key}")
-        return bodies[0]
+        # order_view answers for the ids asked; still, act only on the body that says it is this one.
+        return one_exact(bodies, order_id, lambda b: mapping.text(b.get("order_id")), order_number_key,
+                         platform=PLATFORM, what=f"order {order_id} in store {self.key}")
 
     async def get_order(self, order_id: str) -> Order:
         return mapping.order(await self.order_body(order_id), self.info)
@@ -68,6 +69,8 @@ class StickyStore:
         bodies = await self.client.customer_find(criteria, self.settings.history_start)
         customers: list[Customer | MappingError] = []
         for body in bodies:
+            if not _is_person(body, email, phone):
+                continue  # a loose search hit: another person's record is never summarised
             orders = await self._customer_orders(body)
             customers += map_records([body], lambda b: mapping.customer(b, self.info, orders),  # noqa: B023
                                      platform=mapping.PLATFORM, record="customer", id_field="customer_id")
@@ -340,6 +343,15 @@ class StickyStore:
             query[f"meta_{name}"] = value
         separator = "&" if "?" in str(self.settings.funnel_url) else "?"
         return f"{self.settings.funnel_url}{separator}{urlencode(query)}"
+
+
+def _is_person(body: dict[str, Any], email: str | None, phone: str | None) -> bool:
+    """Whether a customer_view body has exactly this email, or this phone once in E.164."""
+    found_email = mapping.text(body.get("email")) or mapping.text(body.get("email_address"))
+    found_phone = mapping.text(body.get("phone")) or mapping.text(body.get("customers_telephone"))
+    country = mapping.text(body.get("country")) or mapping.text(body.get("billing_country"))
+    # When an email was asked, the search was by email only: the phone is not what was asked.
+    return is_person(found_email, found_phone, email, None if email else phone, country)
 
 
 def _checkout_note(request: CheckoutLinkRequest) -> str:

@@ -312,9 +312,14 @@ def order_refunds(order: dict[str, Any], store: str, currency: str) -> tuple[Ref
     order_id = str(order.get("order_id"))
     ours = hub_refunds(order, store)
     summary = nested(order, "summary")
+    record = f"order {order_id}"
     with reading("summary.total_refunded"):
-        total_refunded = amount_of(summary.get("total_refunded"))
-    explained = sum((refund.amount.amount for refund in ours), Decimal(0))
+        refunded = money_of(summary.get("total_refunded") or 0, currency, record, "summary.total_refunded")
+    if refunded.currency != currency:  # never counted as the order's currency
+        raise MappingError(PLATFORM, record, "summary.total_refunded",
+                           f"refunded in {refunded.currency} on an order in {currency}")
+    total_refunded = refunded.amount
+    explained = sum((refund.amount for refund in ours), Money(amount=Decimal(0), currency=currency)).amount
     remainder = total_refunded - explained
     if remainder > 0:
         ours.append(

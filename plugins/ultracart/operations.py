@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError, NotFoundError
+from hub.core.lookup import email_key, one_exact, order_number_key, phone_key
 from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
     Address,
@@ -87,6 +88,8 @@ class UltracartStore:
             queries = [self._query_customers({field: phone}) for field in PHONE_QUERY_FIELDS]
             for records in await asyncio.gather(*queries):
                 found.update({c.get("customer_profile_oid"): c for c in records})
+        # The searches may match loosely: keep only profiles with exactly this email or phone.
+        found = {oid: c for oid, c in found.items() if _is_person(c, email, phone)}
         oids = [c.get("customer_profile_oid") for c in found.values()]
         consents = await asyncio.gather(*(self._consents(oid) for oid in oids))
         by_data = {id(data): consent for data, consent in zip(found.values(), consents, strict=True)}
@@ -168,7 +171,9 @@ class UltracartStore:
 
     async def order_json(self, order_id: str) -> dict[str, Any]:
         envelope = await self.client.call("GET", f"order/orders/{order_id}", params={"_expand": ORDER_EXPAND})
-        return _payload(envelope, "order", order_id)
+        # Act only on an answer that says it is the order asked for (same id, any case).
+        return one_exact([_payload(envelope, "order", order_id)], order_id, lambda o: o.get("order_id"),
+                         order_number_key, platform=PLATFORM, what=f"order {order_id} in store {self.key}")
 
     def _order(self, data: dict[str, Any]) -> Order:
         return mapping.order_from_json(data, store=self.key, brand=self.brand)
@@ -187,6 +192,10 @@ class UltracartStore:
             body={"customer_profile_oid": _int_id(customer_id, "customer")},
         ):
             orders += map_records(page, self._order, platform=PLATFORM, record="order", id_field="order_id")
+        # The query filters by profile; an answer naming another profile is another buyer's order
+        # and is never shown (or offered for a refund). Without the profile expanded, it cannot tell.
+        mine = str(customer_id).strip()
+        orders = [o for o in orders if isinstance(o, MappingError) or o.customer_id in (None, mine)]
         return sorted_records(orders, key=lambda order: order.created_at, reverse=True)
 
     # ------------------------------------------------------------------ refunds
@@ -194,6 +203,9 @@ class UltracartStore:
     async def refund(self, request: RefundRequest) -> Refund:
         order_id = request.order.id
         order = await self.order_json(order_id)
+        # Mapping checks the order's money is all in one currency (MappingError otherwise): the
+        # balance below is computed from the raw figures and must not mix two.
+        self._order(order)
         currency = mapping.order_currency(order) or self.settings.currency
         key = mapping.marker_key(request.idempotency_key)
         # 1. The hub writes "[hub-refund key=... amount=...]" into the order's merchant notes in the
@@ -408,6 +420,22 @@ def _int_id(value: str, kind: str) -> int:
         return int(value)
     except ValueError:
         raise NotFoundError(PLATFORM, f"{kind} id {value!r} is not an UltraCart object id") from None
+
+
+def _is_person(data: dict[str, Any], email: str | None, phone: str | None) -> bool:
+    """Whether a customer profile has exactly ``email``, or ``phone`` on any of its addresses."""
+    if email and email_key(data.get("email")) == email_key(email):
+        return True
+    wanted = phone_key(phone) if phone else None
+    if wanted is None:
+        return False
+    for entry in [*(data.get("billing") or []), *(data.get("shipping") or [])]:
+        if not isinstance(entry, dict):
+            continue
+        for field in ("day_phone", "evening_phone"):
+            if phone_key(entry.get(field), entry.get("country_code")) == wanted:
+                return True
+    return False
 
 
 def _payload(envelope: dict[str, Any], key: str, what: str) -> dict[str, Any]:

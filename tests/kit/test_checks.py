@@ -150,3 +150,35 @@ def test_every_secret_is_replaced_for_the_auth_check_and_nothing_else() -> None:
     wrong = with_wrong_secrets(raw, Section.model_validate(raw))
     assert wrong["token"] != "t0k" and wrong["stores"]["a"]["key"] != "k1"
     assert wrong["stores"]["a"]["host"] == "h" and raw["token"] == "t0k"
+
+
+class Loose(Sound):
+    """Finds customers the way a fuzzy search does, and hands them all back."""
+
+    unsupported = {h: r for h, r in COMMERCE_REST.items() if h != "commerce_find_customers"}
+
+    @hookimpl
+    def commerce_find_customers(self, email: str | None, phone: str | None) -> Awaitable[list[Customer]]:
+        async def found() -> list[Customer]:
+            return [
+                Customer(platform="broken", id="1", email=(email or "").upper()),  # the same person
+                Customer(platform="broken", id="2", email=f"jo{email}"),  # someone else
+            ]
+
+        return found()
+
+
+def test_a_look_up_answering_someone_else_is_reported() -> None:
+    suite = suite_for(Loose)
+
+    async def read() -> list[str]:
+        from hub.testing import Reads
+
+        reads = Reads()
+        async with suite.running(no_emulator(), {"enabled": True}) as (hub, _):
+            await suite._read_commerce(hub, reads, {"commerce_find_customers"}, "ann@example.com")
+        return reads.problems
+
+    assert asyncio.run(read()) == [
+        "commerce_find_customers(ann@example.com) returned records whose email is not ann@example.com: 2"
+    ]
