@@ -10,7 +10,7 @@ import httpx
 from _common import ROOT, NoLimits, Served
 
 from hub.core.config import HubConfig, config_from_mapping
-from hub.core.manager import DEFAULT_PLUGINS, Hub, get_plugin_manager, settings_models
+from hub.core.manager import Hub, built_in_plugins, get_plugin_manager, settings_models
 from hub.engine import Runtime
 from hub.sandbox import SANDBOX_CONFIG, Sandbox
 from hub.sandbox.world import SandboxApp
@@ -19,7 +19,7 @@ from hub.sandbox.world import SandboxApp
 def build(per_brand: int, calls: int = 0, only: list[str] | None = None) -> Sandbox:
     """A seeded sandbox; ``calls`` replaces Aircall's 60 calls with that many, from the world's people."""
     # The six built-ins unless told otherwise: a half-installed third-party plugin is not measured.
-    pm = get_plugin_manager(only or [name for name, _ in DEFAULT_PLUGINS])
+    pm = get_plugin_manager(only or list(built_in_plugins()))
     sandbox = Sandbox(pm, per_brand=per_brand)
     sandbox.build()
     if calls and "aircall" in sandbox.apps:

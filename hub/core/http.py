@@ -18,6 +18,7 @@ import email.utils
 import logging
 import math
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -47,9 +48,9 @@ from hub.core.redact import redact
 log = logging.getLogger("hub.http")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SENSITIVE_HEADERS = frozenset(
-    {"authorization", "x-shopify-access-token", "x-ultracart-simple-key", "cookie", "set-cookie"}
-)
+SENSITIVE_HEADER = re.compile(r"authorization|cookie|token|key|secret|password|signature", re.IGNORECASE)
+"""Header names that carry credentials, whatever platform sends them (``X-Shopify-Access-Token``,
+``X-UltraCart-Simple-Key``...): the core names no platform."""
 
 
 # --------------------------------------------------------------------------- rate limiters
@@ -280,7 +281,7 @@ def redacted(response: httpx.Response) -> httpx.Response:
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("***" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+    return {k: ("***" if SENSITIVE_HEADER.search(k) else v) for k, v in headers.items()}
 
 
 # --------------------------------------------------------------------------- client

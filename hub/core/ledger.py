@@ -94,11 +94,37 @@ async def perform(
         return ActionResult(outcome=entry.outcome, duplicate=True)
     if entry.status is Status.FAILED:
         return ActionResult(error=entry.error, duplicate=True)
+    try:
+        return await _act(
+            store, key, platform, action, entry, do, recover, find_existing, fence, holder, hold
+        )
+    except BaseException:
+        # The call failed, or its outcome is unknown: nobody is at work on it any more, so the
+        # next run recovers it (asks the platform) at once instead of waiting out the hold.
+        with contextlib.suppress(Exception):
+            store.ledger_release(holder, key)
+        raise
+
+
+async def _act(
+    store: Store,
+    key: str,
+    platform: str,
+    action: str,
+    entry: LedgerEntry,
+    do: Callable[[], Awaitable[Outcome]],
+    recover: Lookup | None,
+    find_existing: Lookup | None,
+    fence: Fence | None,
+    holder: str,
+    hold: timedelta,
+) -> ActionResult:
+    """Look the action up on the platform when that is due, then do it and record the outcome."""
     lookup = find_existing if entry.fresh else (recover or find_existing)
     if lookup is not None:
         found = await lookup()
         if found is not None:
-            log.info("ledger %s: already done on %s, recorded now", key, platform)
+            log.info("ledger %s: found done on %s (an interrupted run or another hub did it)", key, platform)
             store.ledger_done(key, found, holder=holder, fence=fence)
             return ActionResult(outcome=found, recovered=True)
     store.check_fence(fence)  # the last moment a stale run can still be stopped

@@ -1,16 +1,15 @@
 """Plugin discovery and the ``Hub`` facade flows call hooks through.
 
 Plugins are found through the entry-point group ``hub.plugins``; the six built-ins are declared
-there in ``pyproject.toml`` exactly like a third party's. ``DEFAULT_PLUGINS`` names them so a
-source checkout that was never pip-installed still finds them. ``HUB_LOAD_PLUGINS=a,b`` loads
-only the named plugins; ``HUB_TRACE_PLUGINS=1`` prints every hook call.
+there in ``pyproject.toml`` exactly like a third party's, and nowhere else (the hub is used
+installed: ``pip install -e .``). ``HUB_LOAD_PLUGINS=a,b`` loads only the named plugins;
+``HUB_TRACE_PLUGINS=1`` prints every hook call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
 import inspect
 import logging
 import os
@@ -32,20 +31,19 @@ log = logging.getLogger("hub.plugins")
 ENTRY_POINT_GROUP = "hub.plugins"
 Hook = str | Callable[..., Any]
 """A hook: its hookspec function (what the facade passes) or its name."""
-DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
-    ("intercom", "plugins.intercom.plugin:IntercomPlugin"),
-    ("aircall", "plugins.aircall.plugin:AircallPlugin"),
-    ("shopify", "plugins.shopify.plugin:ShopifyPlugin"),
-    ("konnektive", "plugins.konnektive.plugin:KonnektivePlugin"),
-    ("stickyio", "plugins.stickyio.plugin:StickyioPlugin"),
-    ("ultracart", "plugins.ultracart.plugin:UltracartPlugin"),
-)
+BUILT_IN_DISTRIBUTION = "support-hub"
 
 
-def _load_target(target: str) -> Any:
-    module_name, _, attr = target.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, attr) if attr else module
+def built_in_plugins() -> tuple[str, ...]:
+    """Names of the plugins this project's own distribution registers (the built-ins)."""
+    return tuple(
+        sorted(
+            ep.name
+            for ep in entry_points(group=ENTRY_POINT_GROUP)
+            if ep.dist is not None and ep.dist.name == BUILT_IN_DISTRIBUTION
+        )
+    )
+
 
 
 def _instantiate(obj: Any) -> Any:
@@ -58,16 +56,12 @@ def get_plugin_manager(only: Iterable[str] | None = None) -> pluggy.PluginManage
     wanted = set(only) if only is not None else _env_only()
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    targets: dict[str, Any] = {name: ep for name, ep in found.items()}
-    for name, target in DEFAULT_PLUGINS:
-        targets.setdefault(name, target)
+    targets = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     _check_wanted(wanted, targets, "HUB_LOAD_PLUGINS" if only is None else "plugin list")
     for name, target in sorted(targets.items()):
         if wanted is not None and name not in wanted:
             continue
-        loaded = target.load() if hasattr(target, "load") else _load_target(target)
-        pm.register(_instantiate(loaded), name=name)
+        pm.register(_instantiate(target.load()), name=name)
     pm.check_pending()  # a misspelled hook implementation fails here, at start
     if os.environ.get("HUB_TRACE_PLUGINS"):
         pm.trace.root.setwriter(trace_writer)  # hook arguments and results hold settings: redacted

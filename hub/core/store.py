@@ -419,6 +419,15 @@ class Store:
         assert entry is not None
         return replace(entry, in_flight=True) if not taken and entry.status is Status.PENDING else entry
 
+    def ledger_release(self, holder: str, key: str | None = None) -> None:
+        """``holder`` is no longer at work on its pending entries (or on ``key``): a platform call
+        that failed or a run that ended leaves them to be recovered at once, not waited for."""
+        where = [ledger.c.holder == holder, ledger.c.status == Status.PENDING]
+        if key is not None:
+            where.append(ledger.c.key == key)
+        with self._tx() as c:
+            c.execute(update(ledger).where(*where).values(held_until=None))
+
     def ledger_hold(self, key: str, holder: str, hold: timedelta = DEFAULT_HOLD) -> None:
         """Renew ``holder``'s claim on a pending entry while its platform call goes on."""
         with self._tx() as c:

@@ -180,6 +180,7 @@ async def _run(
     with contextlib.suppress(StoreUnreachable):  # the one line below still says what happened
         if run_id is not None:
             store.run_finished(run_id, status, dict(ctx.counts), error, ctx.report)
+        store.ledger_release(holder)  # what it left pending is recovered by the next run at once
         store.release_lease(fence)
     metrics.run_finished(unit.flow, status, seconds)
     report = RunReport(

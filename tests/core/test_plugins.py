@@ -12,8 +12,8 @@ from hub.core.config import config_from_mapping
 from hub.core.errors import CapabilityMissing
 from hub.core.hookspecs import hookimpl
 from hub.core.manager import (
-    DEFAULT_PLUGINS,
     Hub,
+    built_in_plugins,
     get_plugin_manager,
     implemented_hooks,
     plugin_infos,
@@ -22,7 +22,7 @@ from hub.core.manager import (
 from hub.core.models import Customer, Ref
 from hub.core.plugin import Kind, Plugin, PluginSettings
 
-BUILT_INS = {name for name, _ in DEFAULT_PLUGINS}
+BUILT_INS = set(built_in_plugins())
 
 
 def test_built_ins_are_discovered_through_entry_points():

@@ -24,11 +24,11 @@ def preload() -> None:
     import alembic.command  # noqa: F401
 
     import hub.cli  # noqa: F401
-    from hub.core.manager import DEFAULT_PLUGINS, get_plugin_manager
+    from hub.core.manager import built_in_plugins, get_plugin_manager
     from hub.flows import load_flows
 
     load_flows()
-    get_plugin_manager([name for name, _ in DEFAULT_PLUGINS])
+    get_plugin_manager(list(built_in_plugins()))
 
 
 def run_child(request: dict[str, Any]) -> int:

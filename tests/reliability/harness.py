@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import hub
 from hub.core.config import HubConfig, load_config
-from hub.core.manager import DEFAULT_PLUGINS, Hub, get_plugin_manager, settings_models
+from hub.core.manager import Hub, built_in_plugins, get_plugin_manager, settings_models
 from hub.core.models import Ref
 from hub.core.store import leases, ledger
 from hub.sandbox import Sandbox
@@ -42,7 +42,7 @@ ROOT = Path(hub.__file__).resolve().parent.parent
 SANDBOX_TOML = ROOT / "config" / "sandbox.toml"
 FORKSERVER = Path(__file__).with_name("forkserver.py")
 PER_BRAND = 1
-BUILT_INS = tuple(name for name, _ in DEFAULT_PLUGINS)
+BUILT_INS = built_in_plugins()
 """The platforms under test (a third-party plugin installed next to them is left out)."""
 HUB_ENV = {"HUB_LOAD_PLUGINS": ",".join(BUILT_INS)}
 WORLD_NOW = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)

@@ -37,8 +37,8 @@ from plugins.shopify import mapping as shopify
 from plugins.stickyio import mapping as stickyio
 from plugins.ultracart import mapping as ultracart
 from tests.plugins.aircall.test_mapping import raw_call
-from tests.plugins.konnektive.test_mapping_settings import ORDER as KONNEKTIVE_ORDER
-from tests.plugins.konnektive.test_mapping_settings import VIEW
+from tests.plugins.konnektive.test_mapping import ORDER as KONNEKTIVE_ORDER
+from tests.plugins.konnektive.test_mapping import VIEW
 from tests.plugins.shopify.test_mapping import GRAPHQL_ORDER
 from tests.plugins.stickyio.test_mapping import STORE as STICKY_STORE
 from tests.plugins.stickyio.test_mapping import order_body

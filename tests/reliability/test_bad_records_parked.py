@@ -25,13 +25,13 @@ import httpx
 import pytest
 
 from hub.core.errors import HubError
-from hub.core.manager import DEFAULT_PLUGINS, get_plugin_manager
+from hub.core.manager import built_in_plugins, get_plugin_manager
 from hub.core.store import DeadLetter
 from hub.engine import Runtime, run_flow
 from hub.sandbox import Sandbox
 from tests.flows.conftest import World
 
-BUILT_INS = [name for name, _ in DEFAULT_PLUGINS]
+BUILT_INS = list(built_in_plugins())
 
 
 @dataclass
