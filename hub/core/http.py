@@ -21,7 +21,8 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,6 +49,10 @@ from hub.core.redact import redact
 log = logging.getLogger("hub.http")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+before_send: ContextVar[Callable[[], None] | None] = ContextVar("hub_before_send", default=None)
+"""Set by the ledger while an action is under way: called right before each request of it is
+sent, after every wait (rate limit, backoff), so a run that stalled past its lease is stopped
+(``FencedOut``) before its write reaches the platform, not only before the action began."""
 SENSITIVE_HEADER = re.compile(r"authorization|cookie|token|key|secret|password|signature", re.IGNORECASE)
 """Header names that carry credentials, whatever platform sends them (``X-Shopify-Access-Token``,
 ``X-UltraCart-Simple-Key``...): the core names no platform."""
@@ -366,6 +371,9 @@ class PlatformClient:
             await self.limiter.acquire(cost)
         started = time.perf_counter()
         try:
+            crash_point(f"http.send.{method.lower()}")  # waits are over; the request is not sent yet
+            if (guard := before_send.get()) is not None:
+                guard()
             response = await self.http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
             metrics.platform_request(self.platform, "error")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -25,6 +26,7 @@ from typing import Any
 
 from hub.core.crashpoints import crash_point
 from hub.core.errors import FatalError, MappingError
+from hub.core.http import before_send
 from hub.core.store import DEFAULT_HOLD, Fence, LedgerEntry, Status, Store
 
 log = logging.getLogger("hub.ledger")
@@ -127,13 +129,17 @@ async def _act(
             log.info("ledger %s: found done on %s (an interrupted run or another hub did it)", key, platform)
             store.ledger_done(key, found, holder=holder, fence=fence)
             return ActionResult(outcome=found, recovered=True)
-    store.check_fence(fence)  # the last moment a stale run can still be stopped
+    store.check_fence(fence)
+    # ...and again right before each request the action sends, after any wait inside it.
+    guard = before_send.set(functools.partial(store.check_fence, fence) if fence else None)
     try:
         async with _holding(store, key, holder, hold):
             outcome = await do()
     except (FatalError, MappingError) as exc:
         store.ledger_failed(key, str(exc), holder=holder, fence=fence)
         return ActionResult(error=str(exc))
+    finally:
+        before_send.reset(guard)
     crash_point(f"ledger.after_do.{action}")  # done on the platform, not yet in the ledger
     store.ledger_done(key, outcome, holder=holder, fence=fence)
     crash_point(f"ledger.after_done.{action}")

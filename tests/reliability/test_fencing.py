@@ -23,7 +23,12 @@ from tests.reliability.conftest import Live
 from tests.reliability.harness import HUB_ENV, ROOT
 from tests.reliability.test_crash_safety import differences, end_state, exactly_once_problems, reference
 
-PAUSE_POINTS = ["ledger.after_begin.add_note:1", "ledger.after_begin.refund:1", "cursor.before_save:1"]
+PAUSE_POINTS = [
+    ("back_office", "ledger.after_begin.add_note:1"),
+    ("back_office", "ledger.after_begin.refund:1"),
+    ("back_office", "cursor.before_save:1"),
+    ("call_log", "write:add_note"),  # inside the action: its POST waited out, not yet sent
+]
 
 
 def is_stopped(pid: int) -> bool:
@@ -31,13 +36,24 @@ def is_stopped(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] == "T"
 
 
-@pytest.mark.parametrize("point", PAUSE_POINTS)
-async def test_a_run_paused_past_its_lease_writes_nothing_when_it_wakes(live: Live, point: str) -> None:
-    expected, _ = await reference(live, "back_office")
+def send_of_first_write(passed: list[tuple[str, int]], action: str) -> str:
+    """The crash point of the first request sent inside the first ``action`` (its POST)."""
+    begun = passed.index((f"ledger.after_begin.{action}", 1))
+    site, nth = next(p for p in passed[begun:] if p[0] == "http.send.post")
+    return f"{site}:{nth}"
+
+
+@pytest.mark.parametrize(("flow", "point"), PAUSE_POINTS)
+async def test_a_run_paused_past_its_lease_writes_nothing_when_it_wakes(
+    live: Live, flow: str, point: str
+) -> None:
+    expected, passed = await reference(live, flow)
+    if point.startswith("write:"):
+        point = send_of_first_write(passed, point.removeprefix("write:"))
     world = live.world()
     env = {**os.environ, **HUB_ENV, "HUB_CRASH_AT": point, "HUB_CRASH_SIGNAL": "SIGSTOP"}
     paused = subprocess.Popen(
-        [sys.executable, "-m", "hub", "run", "back_office", "--config", str(world.config_path)],
+        [sys.executable, "-m", "hub", "run", flow, "--config", str(world.config_path)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -49,7 +65,7 @@ async def test_a_run_paused_past_its_lease_writes_nothing_when_it_wakes(live: Li
             assert paused.poll() is None and time.monotonic() < deadline, "the run never reached its pause"
             time.sleep(0.05)
         world.expire_leases()  # time passes: its lease and its claims run out
-        assert live.hub(world, "run", "back_office") == 0, live.output(world)
+        assert live.hub(world, "run", flow) == 0, live.output(world)
         store = Store(f"sqlite:///{world.database}")
         done_before = {e.key for e in store.ledger_entries(status=Status.DONE)}
         paused.send_signal(signal.SIGCONT)
@@ -58,8 +74,8 @@ async def test_a_run_paused_past_its_lease_writes_nothing_when_it_wakes(live: Li
         if paused.poll() is None:
             paused.kill()
     assert paused.returncode == 1, output
-    assert "a newer run holds flow:back_office" in output, output
-    state = await end_state(world, "back_office")
+    assert f"a newer run holds flow:{flow}" in output, output
+    state = await end_state(world, flow)
     assert exactly_once_problems(world, state) == []
     assert differences(expected, state) == []
     assert done_before <= {e.key for e in store.ledger_entries(status=Status.DONE)}  # none undone
