@@ -60,8 +60,9 @@ class HubSection(BaseSettings):
     """Set it to share rate limits between hub processes (``redis://127.0.0.1:6379/0``)."""
     log_level: str = "INFO"
     secrets_dir: Path | None = None
-    lease_seconds: float = Field(default=600.0, gt=0)
-    """How long a flow's lease outlives a worker that died holding it."""
+    lease_seconds: float = Field(default=60.0, gt=0)
+    """How long a unit's lease outlives a process that died or stalled holding it (a live run
+    renews it every third of this); then another run takes over, with a larger fencing token."""
 
     @classmethod
     def settings_customise_sources(

@@ -31,7 +31,15 @@ class SharedLimits:
 
     def __init__(self, redis_url: str, *, prefix: str = KEY_PREFIX) -> None:
         uri = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
-        self.storage = RedisStorage(uri, implementation="redispy", key_prefix=prefix)
+        # A process lives for weeks: a pooled connection left broken by a Redis restart is
+        # pinged before reuse (redis-py's health check) instead of failing the next runs.
+        self.storage = RedisStorage(
+            uri,
+            implementation="redispy",
+            key_prefix=prefix,
+            health_check_interval=1,
+            socket_connect_timeout=5,
+        )
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     async def ping(self) -> None:

@@ -578,7 +578,16 @@ class Store:
     # ---- runs
 
     def run_started(self, flow: str, scope: str = "", token: int | None = None) -> int:
+        """Record a run; with its fencing token, earlier runs of the unit still marked running
+        (their process died or stalled and lost the lease) are marked ``abandoned``."""
         with self._tx() as c:
+            if token is not None:
+                c.execute(
+                    update(runs)
+                    .where(runs.c.flow == flow, runs.c.scope == scope, runs.c.status == "running")
+                    .where(runs.c.token < token)
+                    .values(status="abandoned", ended_at=utcnow(), error="its process died or lost the lease")
+                )
             result = c.execute(
                 insert(runs).values(
                     flow=flow, scope=scope, status="running", started_at=utcnow(), counts={}, token=token
@@ -703,12 +712,13 @@ class Store:
             )
 
     def release_lease(self, fence: Fence) -> None:
-        """Let the lease go at once (the token stays, so the next holder's is larger)."""
+        """Let the lease go at once; the token moves on, so nothing of the ended run (a task left
+        behind, a late answer) can write under it any more."""
         with self._tx() as c:
             c.execute(
                 update(leases)
                 .where(leases.c.name == fence.name, leases.c.token == fence.token)
-                .values(expires_at=utcnow() - timedelta(seconds=1))
+                .values(expires_at=utcnow() - timedelta(seconds=1), token=leases.c.token + 1)
             )
 
     def leases(self) -> list[tuple[str, str, datetime]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,6 +31,9 @@ class EmbeddedEngine:
 
     def __init__(self, runtime: Runtime, announce: Announce = log_line) -> None:
         self.runtime, self.announce = runtime, announce
+        # A firing skipped because the unit's run is still going is the design (one run at a
+        # time, misfires coalesce), not something to warn an operator about.
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
             timezone=UTC,
@@ -68,7 +72,8 @@ class EmbeddedEngine:
         task = asyncio.create_task(self._one(unit), name=f"hub-run-{unit}")
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-        await asyncio.shield(task)
+        with contextlib.suppress(asyncio.CancelledError):  # the scheduler stopping: serve() waits
+            await asyncio.shield(task)
 
     async def _one(self, unit: Unit) -> None:
         try:
@@ -92,7 +97,7 @@ class EmbeddedEngine:
         return scheduled
 
     @contextlib.asynccontextmanager
-    async def started(self):  # type: ignore[no-untyped-def]
+    async def started(self) -> AsyncIterator[EmbeddedEngine]:
         """Run in the background while the caller serves something else (``hub serve --schedule``)."""
         stop = asyncio.Event()
         task = asyncio.create_task(self.serve(stop))

@@ -46,6 +46,16 @@ class RunFailed(HubError):
     """Raised by the task so procrastinate records the job as failed and retries it."""
 
 
+class _RunLineOnly(logging.Filter):
+    """A failed run is already told in one line (``announce``); procrastinate's own report of the
+    job's error keeps its message but not the traceback of ``RunFailed``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], RunFailed):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def conninfo(runtime: Runtime) -> str:
     """The libpq connection string of the hub's database; workers need PostgreSQL."""
     url = make_url(runtime.config.hub.database_url)
@@ -129,13 +139,15 @@ async def requeue_stalled(app: App) -> int:
     """Put the jobs of workers that stopped sending heartbeats back in the queue."""
     stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
     for job in stalled:
-        log.warning("job %s (%s) was running on a dead worker: queued again", job.id, job.task_kwargs)
         try:
             await app.job_manager.retry_job(job)
+            log.warning("job %s (%s) was running on a dead worker: queued again", job.id, job.task_kwargs)
         except UniqueViolation:
             # A run of the unit is already waiting (its queueing lock): end the dead one so
             # its lock no longer holds the waiting one back.
             await app.job_manager.finish_job(job, Status.FAILED, delete_job=False)
+            log.warning("job %s (%s) was running on a dead worker: the unit's waiting job takes over",
+                        job.id, job.task_kwargs)
     return len(stalled)
 
 
@@ -160,8 +172,11 @@ async def run_worker(
 ) -> None:
     """Work the queue until SIGTERM/SIGINT (or, with ``until_done_since``, until every unit's
     newest run since then is ok: the mode of catch-ups and tests)."""
+    conninfo(runtime)  # one line naming the key on SQLite, before anything touches the database
     ensure_queue_schema(runtime.store)
     app = build_queue(runtime, periodic=until_done_since is None, announce=announce)
+    for handler in logging.getLogger().handlers:  # procrastinate logs from per-worker child loggers
+        handler.addFilter(_RunLineOnly())
     async with app.open_async(), runtime.session():
         worker = asyncio.create_task(
             app.run_worker_async(

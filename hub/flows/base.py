@@ -7,12 +7,13 @@ what it cannot handle in the dead-letter table. Flows speak domain models and ho
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,6 +28,7 @@ from hub.core.mapping import split_unreadable
 from hub.core.store import DEFAULT_HOLD, Cursor, Fence, Store, id_order
 
 log = logging.getLogger("hub.flows")
+T = TypeVar("T")
 
 Progress = Callable[[int, int | None], None]
 
@@ -182,6 +184,20 @@ class RunContext:
         self.count(kind or ("actions" if result.ok else "refused"))
         metrics.ledger_action(self.flow, action, _outcome(result))
         return result
+
+
+async def together(*steps: Awaitable[T]) -> list[T]:
+    """Await ``steps`` concurrently, like ``asyncio.gather``, but the first failure cancels the
+    others and waits for them before it is raised: no step of a run outlives the run (and writes
+    after its lease is released, or with its plugins closed)."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 UNASSIGNED = "unassigned"

@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.models import Contact, Conversation, Ref, Unreadable
-from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.flows.base import Flow, FlowOptions, RunContext, together
 from hub.flows.summary import build_summary, summary_attributes
 
 
@@ -48,7 +48,7 @@ class CsAssist(Flow):
                     if contact_id not in seen:
                         seen.add(contact_id)
                         todo[contact_id] = conversation
-            await asyncio.gather(*(self._guarded(ctx, limit, cid, conv) for cid, conv in todo.items()))
+            await together(*(self._guarded(ctx, limit, cid, conv) for cid, conv in todo.items()))
             ctx.advance(ctx.counts["read"])
 
     async def _guarded(

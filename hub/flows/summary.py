@@ -6,7 +6,6 @@ inbox app. Everything here speaks domain models; the platforms are reached throu
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable
 from datetime import datetime
@@ -28,6 +27,7 @@ from hub.core.models import (
     money_totals,
     ship_status,
 )
+from hub.flows.base import together
 
 log = logging.getLogger("hub.flows.summary")
 
@@ -59,7 +59,7 @@ async def build_summary(hub: Hub, email: str | None, phone: str | None) -> Custo
     customers, unreadable = split_unreadable(await find_customers(hub, email, phone))
     if not customers and not unreadable:
         return None
-    details = await asyncio.gather(*(_customer_details(hub, c) for c in customers))
+    details = await together(*(_customer_details(hub, c) for c in customers))
     orders, more = split_unreadable(item for customer_orders, _ in details for item in customer_orders)
     subscriptions, still_more = split_unreadable(item for _, subs in details for item in subs)
     summary = summarise(customers, orders, subscriptions, email=email, phone=phone)
@@ -82,7 +82,7 @@ def unreadable_of(error: MappingError) -> Unreadable:
 async def _customer_details(
     hub: Hub, customer: Customer
 ) -> tuple[list[Order | MappingError], list[Subscription | MappingError]]:
-    orders, subscriptions = await asyncio.gather(
+    orders, subscriptions = await together(
         _optional(hub.commerce.list_orders(customer=customer.ref)),
         _optional(hub.commerce.list_subscriptions(customer=customer.ref)),
     )

@@ -13,7 +13,7 @@ from typing import Any
 from hub.core.errors import FatalError, MappingError
 from hub.core.mapping import split_unreadable
 from hub.core.models import Ref, Ticket, TicketType
-from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.flows.base import Flow, FlowOptions, RunContext, together
 
 UNKNOWN_BRAND = "(no brand)"
 
@@ -73,7 +73,7 @@ class TrackerReport(Flow):
                 return brands[contact_id]
 
         try:
-            found = await asyncio.gather(*(brand_of(c) for c in tracker.linked_conversation_ids))
+            found = await together(*(brand_of(c) for c in tracker.linked_conversation_ids))
         except (FatalError, MappingError) as exc:
             ctx.dead_letter(
                 f"tracker:{tracker.platform}:{tracker.id}", tracker.model_dump(mode="json"), str(exc)

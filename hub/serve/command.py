@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.cli import ConfigOption, SandboxOption, cli_errors, console, load_runtime
+from hub.cli import ConfigOption, SandboxOption, cli_errors, console, load_runtime, print_run_line
 from hub.engine import Runtime
 
 
@@ -37,7 +37,7 @@ async def _serve(
     from hub.engine.embedded import EmbeddedEngine
     from hub.serve.app import create_app
 
-    engine = EmbeddedEngine(runtime) if schedule else None
+    engine = EmbeddedEngine(runtime, announce=print_run_line) if schedule else None
     app = create_app(runtime, options, scheduler=engine)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
     # One session for the whole process: the server and the scheduled runs share the plugins.

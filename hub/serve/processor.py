@@ -25,7 +25,7 @@ from hub.core.store import Fence, Store
 from hub.core.webhooks import WebhookAction
 from hub.engine import Runtime, Unit
 from hub.flows.back_office import BackOffice
-from hub.flows.base import RunContext
+from hub.flows.base import RunContext, together
 from hub.flows.call_log import CallLog
 from hub.flows.cs_assist import CsAssist
 from hub.serve.inbox import Inbox, InboxRow, InboxStatus
@@ -108,7 +108,7 @@ class Processor:
                 for row in chain:
                     await self._one(flow, row, fence)
 
-        await asyncio.gather(*(run_chain(chain) for chain in chains.values()))
+        await together(*(run_chain(chain) for chain in chains.values()))
 
     async def _one(self, flow: str, row: InboxRow, fence: Fence | None) -> None:
         ctx = RunContext(
