@@ -109,6 +109,10 @@ def config_check(config: ConfigOption = None) -> None:
         for name, settings in runtime.config.flows.items():
             if settings.enabled:
                 runtime.flow(name)
+                if runtime.config.hub.database_url.startswith("postgresql"):
+                    from hub.engine.queue import cron_line  # workers schedule by cron lines
+
+                    cron_line(runtime, name, settings)
         problems = {flow: caps for flow, caps in describe_missing(runtime).items() if caps}
         for flow, caps in problems.items():
             err.print(f"[red]flows.{flow}[/]: no enabled plugin provides {', '.join(caps)}")

@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,9 +113,11 @@ class FlowSettings(BaseModel):
             from apscheduler.triggers.cron import CronTrigger
 
             try:
-                CronTrigger.from_crontab(value)
+                trigger = CronTrigger.from_crontab(value, timezone=UTC)
             except ValueError as exc:
                 raise ValueError(f"not a valid cron line ({exc})") from None
+            if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+                raise ValueError("this cron line never fires")
         return value
 
     @property
