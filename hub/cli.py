@@ -559,7 +559,7 @@ def _queue_status(runtime: Runtime) -> dict[str, Any] | None:
         return None
     from hub.engine.queue import queue_status
 
-    return asyncio.run(queue_status(runtime))
+    return queue_status(runtime)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -217,7 +217,7 @@ def _done_since(runtime: Runtime, unit: Unit, since: datetime) -> bool:
     return last is not None and last.status == "ok" and last.started_at >= since
 
 
-async def queue_status(runtime: Runtime) -> dict[str, Any]:
+def queue_status(runtime: Runtime) -> dict[str, Any]:
     """What the queue holds per unit (``todo``, ``doing``, ``failed`` jobs) and the live workers."""
     conninfo(runtime)  # a clear error on SQLite
     ensure_queue_schema(runtime.store)
