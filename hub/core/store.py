@@ -1,5 +1,9 @@
 """The state store (SQLAlchemy 2): cursors, action ledger, dead letters, runs, leases.
 
+Tables that belong to one flow or to the server live with their owner (``hub/flows/call_log``'s
+call attempts, ``hub/serve/inbox``'s deliveries) and use ``Store.transaction``; the migrations
+that create every table stay together here.
+
 SQLite file ``var/hub.db`` by default, any SQLAlchemy URL otherwise (PostgreSQL in production).
 The schema is created and upgraded by the Alembic migrations next to this module; ``Store``
 never calls ``create_all``.
@@ -19,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Column,
     DateTime,
     Engine,
@@ -130,17 +133,6 @@ runs = Table(
     Column("error", Text),
     Column("report", JSON),
     Column("token", Integer),
-)
-
-call_attempts = Table(
-    "call_attempts",
-    metadata,
-    Column("platform", String(100), primary_key=True),
-    Column("call_id", String(200), primary_key=True),
-    Column("number", String(40), nullable=False),
-    Column("day", String(10), nullable=False),
-    Column("started_at", UtcDateTime, nullable=False),
-    Column("answered", Boolean, nullable=False),
 )
 
 leases = Table(
@@ -275,6 +267,13 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction on the hub's database, for the tables a flow or the server owns;
+        an outage is ``StoreUnreachable`` (one line), never a driver traceback."""
+        with self._tx() as connection:
+            yield connection
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -641,37 +640,6 @@ class Store:
                 select(runs.c.flow, runs.c.scope).where(runs.c.started_at >= since, runs.c.status == status)
             ).all()
         return {(r.flow, r.scope) for r in rows}
-
-    # ---- outbound call attempts
-
-    def record_call_attempt(
-        self, platform: str, call_id: str, number: str, started_at: datetime, answered: bool
-    ) -> None:
-        """Remember an outbound call (once) so attempts can be numbered per number and day."""
-        try:
-            with self._tx() as c:
-                c.execute(
-                    insert(call_attempts).values(
-                        platform=platform,
-                        call_id=call_id,
-                        number=number,
-                        day=started_at.date().isoformat(),
-                        started_at=started_at,
-                        answered=answered,
-                    )
-                )
-        except IntegrityError:
-            pass  # already recorded by an earlier run over the same window
-
-    def call_attempts(self, number: str, day: str) -> list[tuple[str, str, bool]]:
-        """``(platform, call_id, answered)`` of a number's outbound calls that day, in order."""
-        with self._tx() as c:
-            rows = c.execute(
-                select(call_attempts.c.platform, call_attempts.c.call_id, call_attempts.c.answered)
-                .where(call_attempts.c.number == number, call_attempts.c.day == day)
-                .order_by(call_attempts.c.started_at, call_attempts.c.call_id)
-            ).all()
-        return [(r.platform, r.call_id, r.answered) for r in rows]
 
     # ---- leases
 

@@ -13,6 +13,7 @@ from typing import Any
 from hub.core.errors import FatalError, MappingError
 from hub.core.models import Call, CallDirection, CallOutcome, Contact, Conversation, Ref
 from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.flows.call_attempts import call_attempts_on, record_call_attempt
 
 
 class CallLogOptions(FlowOptions):
@@ -96,14 +97,15 @@ class CallLog(Flow):
         if call.direction is not CallDirection.OUTBOUND or not call.customer_number:
             return None
         if not ctx.dry_run:
-            ctx.store.record_call_attempt(
+            record_call_attempt(
+                ctx.store,
                 call.platform,
                 call.id,
                 call.customer_number,
                 call.started_at,
                 call.outcome is CallOutcome.ANSWERED,
             )
-        day = ctx.store.call_attempts(call.customer_number, call.started_at.date().isoformat())
+        day = call_attempts_on(ctx.store, call.customer_number, call.started_at.date().isoformat())
         ids = [(platform, call_id) for platform, call_id, _ in day]
         key = (call.platform, call.id)
         return ids.index(key) + 1 if key in ids else len(ids) + 1
@@ -112,7 +114,7 @@ class CallLog(Flow):
         """True on the unanswered outbound call that reaches the SOP's attempt count."""
         if attempt is None or call.outcome is CallOutcome.ANSWERED:
             return False
-        day = ctx.store.call_attempts(call.customer_number or "", call.started_at.date().isoformat())
+        day = call_attempts_on(ctx.store, call.customer_number or "", call.started_at.date().isoformat())
         unanswered = [c for c in day[:attempt] if not c[2]]
         return len(unanswered) == self.options.attempts
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
@@ -30,8 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hub.core.redact import redact_optional
-from hub.core.store import Store, UtcDateTime, metadata, utcnow
+from hub.core.store import Store, UtcDateTime, utcnow
 from hub.core.webhooks import WebhookAction, WebhookEvent
+
+metadata = MetaData()  # the server's own table; migration 0003 creates it
 
 inbox = Table(
     "inbox",
@@ -131,7 +134,7 @@ class Inbox:
     def add(self, event: WebhookEvent) -> int | None:
         """Store a verified event; its row id, or None when this delivery is already stored."""
         try:
-            with self.store.engine.begin() as c:
+            with self.store.transaction() as c:
                 result = c.execute(insert(inbox).values(**_values(event)))
         except IntegrityError:
             return None
@@ -153,7 +156,7 @@ class Inbox:
 
     def _add_together(self, events: list[WebhookEvent]) -> list[bool]:
         keys = [(e.platform, e.delivery_id[:255]) for e in events]
-        with self.store.engine.begin() as c:
+        with self.store.transaction() as c:
             known = {
                 (r.platform, r.delivery_id)
                 for r in c.execute(
@@ -180,7 +183,7 @@ class Inbox:
     def claim(self, owner: str, limit: int = 20) -> list[InboxRow]:
         """Take up to ``limit`` pending rows (oldest first) whose back-off has passed."""
         now = utcnow()
-        with self.store.engine.begin() as c:
+        with self.store.transaction() as c:
             candidates = c.execute(
                 select(inbox.c.id, inbox.c.attempts, inbox.c.updated_at)
                 .where(inbox.c.status == InboxStatus.PENDING)
@@ -208,7 +211,7 @@ class Inbox:
 
     def finish(self, row_id: int, status: InboxStatus, error: str | None = None) -> None:
         """Mark a claimed row done, failed or ignored (with the reason)."""
-        with self.store.engine.begin() as c:
+        with self.store.transaction() as c:
             c.execute(
                 update(inbox)
                 .where(inbox.c.id == row_id)
@@ -227,13 +230,13 @@ class Inbox:
         values: dict[str, Any] = {"status": InboxStatus.PENDING, "claimed_by": None, "updated_at": utcnow()}
         if count_attempt:
             values.update(attempts=inbox.c.attempts + 1, error=redact_optional(error))
-        with self.store.engine.begin() as c:
+        with self.store.transaction() as c:
             c.execute(update(inbox).where(inbox.c.id.in_([r.id for r in rows])).values(**values))
 
     def requeue_abandoned(self, older_than: timedelta) -> int:
         """Rows left claimed by a process that died: back to pending. Returns how many."""
         cut = utcnow() - older_than
-        with self.store.engine.begin() as c:
+        with self.store.transaction() as c:
             return int(
                 c.execute(
                     update(inbox)
@@ -246,11 +249,11 @@ class Inbox:
         query = select(inbox).order_by(inbox.c.id)
         if platform:
             query = query.where(inbox.c.platform == platform)
-        with self.store.engine.begin() as c:
+        with self.store.transaction() as c:
             return [_row(r) for r in c.execute(query).all()]
 
     def counts(self) -> dict[str, int]:
         """Rows per status."""
-        with self.store.engine.begin() as c:
+        with self.store.transaction() as c:
             found = c.execute(select(inbox.c.status, func.count()).group_by(inbox.c.status)).all()
         return {str(status): int(n) for status, n in found}
