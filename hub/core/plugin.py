@@ -8,21 +8,24 @@ an action hook first asks ``self.owns(ref)`` and returns ``None`` for records it
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import Customer, Ref
 
+log = logging.getLogger("hub.plugins")
+
 if TYPE_CHECKING:
     from hub.core.config import HubConfig
-    from hub.core.http import RateLimiter
+    from hub.core.http import RateLimiter, RetryPolicy
     from hub.core.shared_limits import SharedLimits
 
 
@@ -38,6 +41,37 @@ class PluginSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = False
+
+
+class HttpPluginSettings(PluginSettings):
+    """The keys every plugin that talks HTTP shares, under one name each.
+
+    Old names are still read, with a warning naming the new key (``timeout`` -> ``timeout_seconds``).
+    """
+
+    RENAMED: ClassVar[Mapping[str, str]] = {"timeout": "timeout_seconds"}
+
+    timeout_seconds: float = Field(default=30.0, gt=0, description="per request")
+    max_attempts: int = Field(default=5, ge=1, description="tries of a request on 429/5xx/timeouts")
+    retry_after_cap: float = Field(
+        default=120.0, gt=0, description="a longer Retry-After fails the run instead of sleeping"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old, new in cls.RENAMED.items():
+                if old in data:
+                    log.warning("setting %r is deprecated: use %r", old, new)
+                    data = {**data, new: data.get(new, data[old])}
+                    data.pop(old)
+        return data
+
+    def retry_policy(self) -> RetryPolicy:
+        from hub.core.http import RetryPolicy
+
+        return RetryPolicy(max_attempts=self.max_attempts, retry_after_cap=self.retry_after_cap)
 
 
 class PluginInfo(BaseModel):

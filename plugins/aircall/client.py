@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from hub.core.errors import FatalError, RateLimitedError
-from hub.core.http import PlatformClient, RateLimiter, RetryPolicy, SlidingWindowLimiter, parse_retry_after
+from hub.core.http import PlatformClient, RateLimiter, SlidingWindowLimiter, parse_retry_after
 from plugins.aircall.settings import AircallSettings
 
 log = logging.getLogger("hub.aircall")
@@ -47,9 +47,9 @@ class AircallClient(PlatformClient):
                 settings.api_id.get_secret_value(), settings.api_token.get_secret_value()
             ),
             limiter=limiter or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
-            policy=RetryPolicy(max_attempts=settings.max_attempts, retry_after_cap=settings.retry_after_cap),
+            policy=settings.retry_policy(),
             transport=transport,
-            timeout=settings.timeout,
+            timeout=settings.timeout_seconds,
         )
         self.settings = settings
         self._host = urlsplit(settings.base_url).netloc

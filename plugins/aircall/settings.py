@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from hub.core.plugin import PluginSettings
+from hub.core.plugin import HttpPluginSettings
 
 # Substatus values the Aircall app offers for "unavailable" (shared/reference/aircall.md, Users).
 SUBSTATUSES = ("out_for_lunch", "on_a_break", "in_training", "doing_back_office", "other")
@@ -27,7 +27,7 @@ DEFAULT_SUBSTATUS_MAP: dict[str, str] = {
 }
 
 
-class AircallSettings(PluginSettings):
+class AircallSettings(HttpPluginSettings):
     """Credentials, endpoint and pacing of one Aircall company.
 
     The published limit is per company (every integration shares it): 60 requests a minute in
@@ -57,9 +57,6 @@ class AircallSettings(PluginSettings):
         default="available", description="what 'available' means: always, or by working hours"
     )
     substatus_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SUBSTATUS_MAP))
-    max_attempts: int = Field(default=5, ge=1)
-    retry_after_cap: float = Field(default=120.0, gt=0)
-    timeout: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _credentials_when_enabled(self) -> AircallSettings:

@@ -68,6 +68,7 @@ class IntercomClient(PlatformClient):
             limiter=limiter or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
             transport=transport,
             timeout=settings.timeout_seconds,
+            policy=settings.retry_policy(),
         )
         self._ticket_types: list[dict[str, Any]] | None = None
         self._ticket_ids: set[str] = set()

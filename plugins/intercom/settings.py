@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from hub.core.models import TicketType
-from hub.core.plugin import PluginSettings
+from hub.core.plugin import HttpPluginSettings
 
 
 class Region(StrEnum):
@@ -82,7 +82,7 @@ def parse_version(value: str) -> tuple[int, int] | None:
     return None
 
 
-class IntercomSettings(PluginSettings):
+class IntercomSettings(HttpPluginSettings):
     """``[plugins.intercom]``: credentials, region, API version, names used on the workspace."""
 
     access_token: SecretStr = SecretStr("")
@@ -106,7 +106,6 @@ class IntercomSettings(PluginSettings):
         ge=1,
         description="how far back the first conversation sync reaches (later ones follow the cursor)",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0)
     default_phone_region: str = Field(default="US", description="for phones given without +country")
     away_mode_reassign: bool = False
     ticket_types: dict[TicketType, str] = Field(default_factory=lambda: dict(DEFAULT_TICKET_TYPES))

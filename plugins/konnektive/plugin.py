@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 from zoneinfo import ZoneInfo
 
 from hub.core.hookspecs import hookimpl
-from hub.core.http import RetryPolicy, SlidingWindowLimiter
+from hub.core.http import SlidingWindowLimiter
 from hub.core.models import (
     Address,
     Order,
@@ -46,7 +46,7 @@ class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
 
     async def start(self, context: HubContext) -> None:
         settings: KonnektiveSettings = self.settings
-        policy = RetryPolicy(max_attempts=settings.max_attempts)
+        policy = settings.retry_policy()
         for key, store in settings.stores.items():
             # Each store is its own Konnektive account, so each gets its own gentle pace.
             limiter = context.rate_limiter(

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from hub.core.plugin import PluginSettings
+from hub.core.plugin import HttpPluginSettings
 
 DEFAULT_BASE_URL = "https://api.konnektive.com"
 MAX_RESULTS_PER_PAGE = 200  # the API refuses larger pages
@@ -85,7 +85,7 @@ class KonnektiveStoreSettings(BaseModel):
         return value.rstrip("/")
 
 
-class KonnektiveSettings(PluginSettings):
+class KonnektiveSettings(HttpPluginSettings):
     """``[plugins.konnektive]``: pacing, paging and the stores (one per brand)."""
 
     stores: dict[str, KonnektiveStoreSettings] = Field(default_factory=dict)
@@ -93,8 +93,6 @@ class KonnektiveSettings(PluginSettings):
     requests_per_window: int = Field(default=5, ge=1)
     window_seconds: float = Field(default=1.0, gt=0)
     results_per_page: int = Field(default=MAX_RESULTS_PER_PAGE, ge=1, le=MAX_RESULTS_PER_PAGE)
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1, description="tries of a read on 429/5xx/timeouts")
     compute_customer_summary: bool = Field(
         default=True,
         description="fill lifetime revenue / order count / last order on look-ups (two reads per customer)",

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from hub.core.hookspecs import hookimpl
-from hub.core.http import RateLimiter, RetryPolicy, TokenBucketLimiter
+from hub.core.http import RateLimiter, TokenBucketLimiter
 from hub.core.models import (
     Address,
     CheckoutLink,
@@ -43,7 +43,7 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
 
     async def start(self, context: HubContext) -> None:
         settings: ShopifySettings = self.settings
-        policy = RetryPolicy(max_attempts=settings.max_attempts, retry_after_cap=settings.retry_after_cap)
+        policy = settings.retry_policy()
         for key, store in settings.stores.items():
             client = ShopifyClient(
                 base_url=store.url,
@@ -52,7 +52,7 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
                 limiter=self._limiter(context, key, settings),
                 policy=policy,
                 transport=context.transport_for(self.name),
-                timeout=settings.timeout,
+                timeout=settings.timeout_seconds,
                 max_query_cost=settings.max_query_cost,
             )
             self.stores[key] = ShopifyStore(

@@ -18,7 +18,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from hub.core.plugin import PluginSettings
+from hub.core.plugin import HttpPluginSettings
 
 API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
 # refundCreate accepts @idempotent(key:) from 2026-01 and requires it from 2026-04 (reference §4).
@@ -66,7 +66,7 @@ class ShopifyStoreSettings(BaseModel):
         return (self.base_url or f"https://{self.shop}").rstrip("/")
 
 
-class ShopifySettings(PluginSettings):
+class ShopifySettings(HttpPluginSettings):
     """The Admin API version every store is called with, the stores, and throttling knobs."""
 
     api_version: str = DEFAULT_API_VERSION
@@ -77,9 +77,6 @@ class ShopifySettings(PluginSettings):
     bucket_size: float = Field(default=1000.0, gt=0)
     restore_rate: float = Field(default=50.0, gt=0)
     max_query_cost: int = Field(default=1000, gt=0, description="Shopify's single-query cost cap")
-    timeout: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
-    retry_after_cap: float = Field(default=120.0, gt=0)
 
     @field_validator("api_version")
     @classmethod

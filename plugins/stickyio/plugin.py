@@ -6,7 +6,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 from hub.core.hookspecs import hookimpl
-from hub.core.http import RetryPolicy
 from hub.core.models import (
     Address,
     CheckoutLink,
@@ -53,7 +52,7 @@ class StickyioPlugin(MultiStorePlugin[StickyStore]):
     async def start(self, context: HubContext) -> None:
         settings: StickyioSettings = self.settings
         transport = context.transport_for(self.name)
-        policy = RetryPolicy(max_attempts=settings.max_attempts)
+        policy = settings.retry_policy()
         for key, store in settings.stores.items():
             # On top of the per-method limits, a deployment may share one allowance per store.
             shared = context.limiters.get(self.name) or (

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from hub.core.plugin import PluginSettings
+from hub.core.plugin import HttpPluginSettings
 
 #: Published v1 limits (requests per minute per method): 120 for most, 60 for these.
 DEFAULT_METHOD_LIMITS: dict[str, int] = {"subscription_order_update": 60, "product_bundle_index": 60}
@@ -80,7 +80,7 @@ class StickyioStoreSettings(BaseModel):
         return value.upper()
 
 
-class StickyioSettings(PluginSettings):
+class StickyioSettings(HttpPluginSettings):
     """``[plugins.stickyio]``: the stores and the client-side pacing of the per-method limits."""
 
     stores: dict[str, StickyioStoreSettings] = Field(default_factory=dict)
@@ -95,8 +95,6 @@ class StickyioSettings(PluginSettings):
     )
     order_view_batch: int = Field(default=50, ge=1, le=500,
                                   description="order ids per order_view call")
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
 
     def limit_for(self, method: str) -> int:
         """The per-minute (per-window) limit of one v1 method."""

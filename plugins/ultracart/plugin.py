@@ -63,6 +63,7 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
                 limiter=limiter,
                 transport=transport,
                 timeout=settings.timeout_seconds,
+                policy=settings.retry_policy(),
                 page_size=settings.page_size,
             )
             self.stores[key] = UltracartStore(

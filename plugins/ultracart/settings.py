@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from hub.core.plugin import PluginSettings
+from hub.core.plugin import HttpPluginSettings
 
 DEFAULT_BASE_URL = "https://secure.ultracart.com/rest/v2"
 API_VERSION = "2017-03-01"
@@ -56,7 +56,7 @@ class UltracartStoreSettings(BaseModel):
     )
 
 
-class UltracartSettings(PluginSettings):
+class UltracartSettings(HttpPluginSettings):
     """The UltraCart plugin: API version, pacing and the stores (one per brand)."""
 
     api_version: str = API_VERSION
@@ -66,7 +66,6 @@ class UltracartSettings(PluginSettings):
     requests_per_window: int = Field(default=5, ge=1)
     window_seconds: float = Field(default=1.0, gt=0)
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    timeout_seconds: float = Field(default=30.0, gt=0)
     skip_customer_notification: bool = Field(
         default=False, description="refunds: do not send UltraCart's refund email to the customer"
     )

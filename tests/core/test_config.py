@@ -130,3 +130,16 @@ def test_log_lines_never_show_secrets():
     line = formatter.format(record)
     assert "tok-123456789" not in line and "abcdef" not in line
     assert line.count("***") == 2
+
+
+def test_every_http_plugin_shares_one_name_per_idea_and_old_names_still_read(caplog) -> None:
+    from hub.core.manager import get_plugin_manager, settings_models
+    from hub.core.plugin import HttpPluginSettings
+
+    models = settings_models(get_plugin_manager())
+    for name in ("intercom", "aircall", "shopify", "konnektive", "stickyio", "ultracart"):
+        assert issubclass(models[name], HttpPluginSettings), name
+        assert {"timeout_seconds", "max_attempts", "retry_after_cap"} <= set(models[name].model_fields)
+    old = models["aircall"].model_validate({"timeout": 7})
+    assert old.timeout_seconds == 7
+    assert "'timeout' is deprecated: use 'timeout_seconds'" in caplog.text
