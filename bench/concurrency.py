@@ -34,7 +34,7 @@ class LatencyTransport(httpx.AsyncBaseTransport):
     """Delays each store's answers by that store's latency (stores told apart by their token)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        from plugins.shopify.seed import seed_token
+        from plugins.shopify.emulator.seed import seed_token
 
         self.inner = inner
         self.delay = {seed_token(key): seconds for key, seconds in LATENCY.items()}

@@ -105,8 +105,8 @@ def shopify(seconds: float, bucket: float, restore: float) -> dict[str, Any]:
     """
     from plugins.shopify.client import ShopifyClient
     from plugins.shopify.emulator import CostBucket, create_app
+    from plugins.shopify.emulator.seed import seed_from_world, seed_token
     from plugins.shopify.operations import ShopifyStore
-    from plugins.shopify.seed import seed_from_world, seed_token
 
     world = build_world(["shopify"], per_brand=60)
     brand = BRANDS[4]

@@ -21,8 +21,8 @@ from hub.sandbox.world import SandboxApp, SandboxWorld, sandbox_host
 from plugins.konnektive import mapping
 from plugins.konnektive.client import KonnektiveClient
 from plugins.konnektive.mapping import StoreView
+from plugins.konnektive.operations import KonnektiveStore
 from plugins.konnektive.settings import KonnektiveSettings
-from plugins.konnektive.store import KonnektiveStore
 
 
 class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):

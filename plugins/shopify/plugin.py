@@ -88,7 +88,7 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
         """The GraphQL emulator with the world's Shopify brands (their orders join the world)."""
         # The emulator is sandbox-only code: a production hub never imports it.
         from plugins.shopify.emulator import create_app
-        from plugins.shopify.seed import sandbox_stores, seed_from_world
+        from plugins.shopify.emulator.seed import sandbox_stores, seed_from_world
         if kind is not Kind.COMMERCE or not world.brands_on(self.name):
             return None
         state = seed_from_world(world)

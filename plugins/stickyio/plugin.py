@@ -20,8 +20,8 @@ from hub.core.models import (
 from hub.core.plugin import HubContext, Kind, MultiStorePlugin
 from hub.sandbox.world import SandboxApp, SandboxWorld
 from plugins.stickyio.client import PLATFORM, StickyioClient
+from plugins.stickyio.operations import StickyStore
 from plugins.stickyio.settings import StickyioSettings
-from plugins.stickyio.store import StickyStore
 
 
 class StickyioPlugin(MultiStorePlugin[StickyStore]):

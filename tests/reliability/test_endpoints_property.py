@@ -32,7 +32,7 @@ from hub.core.manager import get_plugin_manager
 from hub.engine import Runtime
 from hub.sandbox import Sandbox
 from hub.serve.app import ServeOptions, create_app
-from plugins.shopify.seed import shop_domain
+from plugins.shopify.emulator.seed import shop_domain
 from tests.serve.conftest import AIRCALL_TOKEN, INTERCOM_SECRET, SHOPIFY_SECRET, set_secrets
 
 MAX_BODY = 200_000

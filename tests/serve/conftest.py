@@ -20,7 +20,7 @@ from hub.sandbox import Sandbox
 from hub.sandbox.world import store_key
 from hub.serve.app import ServeOptions, ServerState, create_app
 from plugins.aircall.emulator import render_call
-from plugins.shopify.seed import shop_domain
+from plugins.shopify.emulator.seed import shop_domain
 
 INTERCOM_SECRET = "test-intercom-client-secret"
 AIRCALL_TOKEN = "test-aircall-webhook-token"

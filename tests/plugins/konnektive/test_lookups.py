@@ -16,7 +16,7 @@ from hub.core.errors import MappingError, NotFoundError
 from hub.core.lookup import AmbiguousMatch
 from hub.core.models import Address
 from plugins.konnektive import mapping
-from plugins.konnektive.store import KonnektiveStore
+from plugins.konnektive.operations import KonnektiveStore
 
 VIEW = mapping.StoreView(key="ph", brand="PaleoHacks", currency="USD", zone=ZoneInfo("America/Los_Angeles"))
 

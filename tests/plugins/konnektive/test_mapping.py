@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from hub.core.errors import MappingError
 from hub.core.models import FinancialStatus, FulfillmentStatus, SubscriptionStatus
 from plugins.konnektive import mapping
+from plugins.konnektive.operations import cancel_reason
 from plugins.konnektive.settings import KonnektiveSettings
-from plugins.konnektive.store import cancel_reason
 
 VIEW = mapping.StoreView(key="ph", brand="PaleoHacks", currency="USD", zone=ZoneInfo("America/Los_Angeles"))
 ORDER = {"orderId": "K1", "customerId": "7", "orderStatus": "COMPLETE", "totalAmount": "10.10",

@@ -11,7 +11,7 @@ from graphql import parse
 from hub.sandbox.emulator import Faults
 from plugins.shopify.cost import actual_cost, requested_cost
 from plugins.shopify.emulator import create_app, parse_search
-from plugins.shopify.seed import build_seed, sandbox_stores
+from plugins.shopify.emulator.seed import build_seed, sandbox_stores
 
 from .conftest import World
 

@@ -11,8 +11,8 @@ from hub.core.errors import MappingError, NotFoundError
 from hub.core.lookup import AmbiguousMatch
 from hub.core.models import Address, Money
 from plugins.stickyio import mapping
+from plugins.stickyio.operations import StickyStore
 from plugins.stickyio.settings import StickyioStoreSettings
-from plugins.stickyio.store import StickyStore
 
 SETTINGS = StickyioStoreSettings(brand="Bright Naturals", base_url="https://b.sticky.io", username="api",
                                  password="pw")  # type: ignore[arg-type]

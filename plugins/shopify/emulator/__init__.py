@@ -47,7 +47,7 @@ from starlette.routing import Route
 
 from hub.sandbox.emulator import FaultMiddleware, Faults, run_forever
 from plugins.shopify.cost import actual_cost, operation_of, requested_cost
-from plugins.shopify.emulator_schema import build
+from plugins.shopify.emulator.schema import build
 from plugins.shopify.settings import API_VERSION, IDEMPOTENT_REFUNDS_SINCE, version_at_least
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -1460,7 +1460,7 @@ def draft_order_rest(shop: ShopState, draft: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    from plugins.shopify.seed import build_seed
+    from plugins.shopify.emulator.seed import build_seed
 
     parser = argparse.ArgumentParser(description="Shopify GraphQL Admin API emulator")
     parser.add_argument("--host", default="127.0.0.1")
