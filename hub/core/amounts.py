@@ -31,7 +31,7 @@ MAX_INTEGER_DIGITS = 12  # nobody refunds a trillion; a longer number is a slip 
 
 # ASCII digits only: \d would also take other scripts' digits, which Decimal() reads too.
 _PLAIN = r"[0-9]+"
-_GROUPED = r"[0-9]{1,3}(?:,[0-9]{3})+"
+_GROUPED = r"[1-9][0-9]{0,2}(?:,[0-9]{3})+"  # "0,001" is not grouping: someone's decimal comma
 _NUMBER = re.compile(rf"(?P<int>{_GROUPED}|{_PLAIN})?(?:\.(?P<frac>[0-9]+))?")
 _CODE_FIRST = re.compile(r"(?P<code>[A-Za-z]{3})\s*(?P<rest>[-(]?[0-9.,$€£¥].*)", re.DOTALL)
 _CODE_LAST = re.compile(r"(?P<rest>.*[0-9.])\s*(?P<code>[A-Za-z]{3})", re.DOTALL)

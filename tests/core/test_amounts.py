@@ -136,7 +136,14 @@ def test_any_text_is_refused_or_read_as_a_positive_two_decimal_amount(text):
     # exactly what the person wrote.
     plain = text.replace("$", "").replace(" ", "").replace(",", "")
     assert Decimal(plain) == value
-    assert "," not in text.rpartition(".")[2]
+    if "." in text:
+        assert "," not in text.rpartition(".")[2]  # no comma among the decimals
+
+
+def test_a_zero_group_is_a_decimal_comma_not_grouping() -> None:
+    with pytest.raises(AmountError):
+        parse_amount("0,001", "USD")  # hypothesis found it read as 1.00
+    assert parse_amount("1,000", "USD") == Decimal("1000")
 
 
 # ---- Money of two currencies
