@@ -26,7 +26,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -41,6 +40,7 @@ from hub.engine import Runtime  # noqa: E402
 from hub.engine.embedded import EmbeddedEngine  # noqa: E402
 from hub.sandbox import SANDBOX_CONFIG, Sandbox  # noqa: E402
 from hub.sandbox.emulator import FaultMiddleware, Faults, FaultyTransport  # noqa: E402
+from tests.reliability.harness import FAST_PACING  # noqa: E402  (the tests' pacing: emulators unlimited)
 
 EVERY = {
     "agent_status": "5s",
@@ -48,14 +48,6 @@ EVERY = {
     "call_log": "5s",
     "cs_assist": "15s",
     "tracker_report": "15s",
-}
-FAST_PACING: dict[str, dict[str, Any]] = {
-    "intercom": {"requests_per_minute": 600_000},
-    "aircall": {"requests_per_window": 100_000},
-    "shopify": {"bucket_size": 1_000_000.0, "restore_rate": 1_000_000.0},
-    "konnektive": {"requests_per_window": 100_000},
-    "ultracart": {"requests_per_window": 100_000},
-    "stickyio": {"requests_per_window": 100_000},
 }
 INJECTED = re.compile(r"\b(429|500|502|503)\b|timed out|timeout|connection|dropped|reset", re.IGNORECASE)
 """What an error caused by an injected fault says (the status or the network failure)."""
