@@ -40,6 +40,24 @@ def texts(body: dict) -> str:
     return "\n".join(parts)
 
 
+async def refund_form(served: Served, order: Order, amount: str) -> dict:
+    """The refund form opened, then filled in for ``amount`` (the request its submit sends)."""
+    form = (await served.app_request("submit", request_for(served, order, component_id="refund"))).json()
+    return request_for(
+        served,
+        order,
+        component_id="confirm_refund",
+        current_canvas=form["canvas"],
+        input_values={
+            "order": f"ultracart|{order.store or ''}|{order.number}",
+            "amount": amount,
+            "refund_reason": "damaged",
+            "admin_reason": "Arrived broken",
+            "disposition": "dispose",
+        },
+    )
+
+
 def component(body: dict, component_id: str) -> dict:
     return next(c for c in body["canvas"]["content"]["components"] if c.get("id") == component_id)
 
@@ -82,20 +100,7 @@ async def test_initialize_shows_the_summary_and_a_refund_happens_once(served: Se
 
 async def test_refund_beyond_the_balance_is_refused_with_the_reason(served: Served):
     order = ultracart_order(served)
-    form = (await served.app_request("submit", request_for(served, order, component_id="refund"))).json()
-    confirm = request_for(
-        served,
-        order,
-        component_id="confirm_refund",
-        current_canvas=form["canvas"],
-        input_values={
-            "order": f"ultracart|{order.store or ''}|{order.number}",
-            "amount": "99999.00",
-            "refund_reason": "damaged",
-            "admin_reason": "Arrived broken",
-            "disposition": "dispose",
-        },
-    )
+    confirm = await refund_form(served, order, "99999.00")
     result = component((await served.app_request("submit", confirm)).json(), "result")["text"]
     assert "above the refundable balance" in result
     assert refunds_of(served, order) == []
@@ -128,20 +133,7 @@ async def test_two_submits_of_one_form_while_intercom_is_slow_file_one_ticket(se
     import asyncio
 
     order = ultracart_order(served)
-    form = (await served.app_request("submit", request_for(served, order, component_id="refund"))).json()
-    confirm = request_for(
-        served,
-        order,
-        component_id="confirm_refund",
-        current_canvas=form["canvas"],
-        input_values={
-            "order": f"ultracart|{order.store or ''}|{order.number}",
-            "amount": "4.00",
-            "refund_reason": "damaged",
-            "admin_reason": "Arrived broken",
-            "disposition": "dispose",
-        },
-    )
+    confirm = await refund_form(served, order, "4.00")
     transport = served.runtime.transports["intercom"]
     emulator = transport.app  # type: ignore[attr-defined]
 
