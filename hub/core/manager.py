@@ -151,6 +151,12 @@ class Hub:
     # ---- what is there
 
     def infos(self) -> list[PluginInfo]:
+        return self._infos
+
+    @functools.cached_property
+    def _infos(self) -> list[PluginInfo]:
+        # The plugins are registered before a Hub exists: describe them once, not on every
+        # capability question (back_office asks one per ticket).
         return plugin_infos(self.pm)
 
     def enabled(self) -> list[PluginInfo]:

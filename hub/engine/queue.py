@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from hub.core.config import FlowSettings
 from hub.core.errors import ConfigError, HubError
-from hub.core.store import MIGRATION_LOCK_ID, Store
+from hub.core.store import MIGRATION_LOCK_ID, RunRecord, Store
 from hub.engine.run import Announce, log_line, run_unit
 from hub.engine.runtime import Runtime
 from hub.engine.units import Unit, units
@@ -202,7 +202,8 @@ async def _until_done(
     app: App, runtime: Runtime, since: datetime, poll: float, worker: asyncio.Task[None]
 ) -> None:
     while not worker.done():
-        pending = [unit for unit in units(runtime) if not _done_since(runtime, unit, since)]
+        last = runtime.store.last_runs()  # one query a round, not one per unit
+        pending = [u for u in units(runtime) if not _done_since(last.get((u.flow, u.scope)), since)]
         if not pending:
             return
         await requeue_stalled(app)
@@ -212,8 +213,7 @@ async def _until_done(
         await asyncio.sleep(poll)
 
 
-def _done_since(runtime: Runtime, unit: Unit, since: datetime) -> bool:
-    last = runtime.store.last_runs().get((unit.flow, unit.scope))
+def _done_since(last: RunRecord | None, since: datetime) -> bool:
     return last is not None and last.status == "ok" and last.started_at >= since
 
 
