@@ -57,11 +57,11 @@ class Helpdesk(_Capability):
 
     async def get_contact(self, ref: Ref) -> Contact:
         """Fetch one contact by reference. Called by flows that start from a contact id."""
-        return await self._hub.first(hookspecs.helpdesk_get_contact, ref=ref)
+        return await self._hub.route(hookspecs.helpdesk_get_contact, ref, ref=ref)
 
     async def update_contact(self, ref: Ref, attributes: dict[str, Any]) -> Contact:
         """Set custom attributes (the CS Assist fields) on a contact; returns the updated contact."""
-        return await self._hub.first(hookspecs.helpdesk_update_contact, ref=ref, attributes=attributes)
+        return await self._hub.route(hookspecs.helpdesk_update_contact, ref, ref=ref, attributes=attributes)
 
     def list_conversations(self, since: datetime | None) -> Pages:
         """Yield pages of conversations updated at or after ``since``, oldest first."""
@@ -69,29 +69,31 @@ class Helpdesk(_Capability):
 
     async def get_conversation(self, ref: Ref) -> Conversation:
         """One conversation by id, with its contacts. Called by the tracker report. First-result."""
-        return await self._hub.first(hookspecs.helpdesk_get_conversation, ref=ref)
+        return await self._hub.route(hookspecs.helpdesk_get_conversation, ref, ref=ref)
 
     async def find_conversations(self, contact: Ref, open_only: bool) -> list[Conversation]:
         """Conversations of one contact, most recently updated first."""
-        return await self._hub.collect(
-            hookspecs.helpdesk_find_conversations, contact=contact, open_only=open_only
+        return await self._hub.route(
+            hookspecs.helpdesk_find_conversations, contact, contact=contact, open_only=open_only
         )
 
     async def create_conversation(self, contact: Ref, body: str) -> Conversation:
         """Open a conversation for a contact (when a call has none to attach to). First-result."""
-        return await self._hub.first(hookspecs.helpdesk_create_conversation, contact=contact, body=body)
+        return await self._hub.route(
+            hookspecs.helpdesk_create_conversation, contact, contact=contact, body=body
+        )
 
     async def add_note(self, target: Ref, body: str) -> Note:
         """Add an internal note to a conversation or ticket (``target.id``) as the hub's admin."""
-        return await self._hub.first(hookspecs.helpdesk_add_note, target=target, body=body)
+        return await self._hub.route(hookspecs.helpdesk_add_note, target, target=target, body=body)
 
     async def list_notes(self, target: Ref) -> list[Note]:
         """Internal notes already on a conversation or ticket, oldest first."""
-        return await self._hub.first(hookspecs.helpdesk_list_notes, target=target)
+        return await self._hub.route(hookspecs.helpdesk_list_notes, target, target=target)
 
     async def add_tags(self, target: Ref, tags: list[str]) -> None:
         """Tag a conversation (tags created by name when missing). First-result."""
-        return await self._hub.first(hookspecs.helpdesk_add_tags, target=target, tags=tags)
+        return await self._hub.route(hookspecs.helpdesk_add_tags, target, target=target, tags=tags)
 
     def list_tickets(self, types: list[TicketType], since: datetime | None) -> Pages:
         """Yield pages of tickets of the given types updated at or after ``since``, oldest first."""
@@ -99,19 +101,21 @@ class Helpdesk(_Capability):
 
     async def create_ticket(self, draft: TicketDraft) -> Ticket:
         """Open a ticket (``draft.platform`` routes it); links it to ``draft.conversation_id``."""
-        return await self._hub.first(hookspecs.helpdesk_create_ticket, draft=draft)
+        return await self._hub.route(hookspecs.helpdesk_create_ticket, draft, draft=draft)
 
     async def update_ticket(
         self, ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
     ) -> Ticket:
         """Move a ticket to ``state`` and/or set attributes; returns the updated ticket."""
-        return await self._hub.first(
-            hookspecs.helpdesk_update_ticket, ref=ref, state=state, attributes=attributes
+        return await self._hub.route(
+            hookspecs.helpdesk_update_ticket, ref, ref=ref, state=state, attributes=attributes
         )
 
     async def link_ticket(self, ticket: Ref, conversation: Ref) -> None:
         """Link a ticket to a conversation (a duplicate ticket to the first one's conversation)."""
-        return await self._hub.first(hookspecs.helpdesk_link_ticket, ticket=ticket, conversation=conversation)
+        return await self._hub.route(
+            hookspecs.helpdesk_link_ticket, ticket, ticket=ticket, conversation=conversation
+        )
 
     async def list_agents(self) -> list[Agent]:
         """Every teammate with status and away reason. Called by the agent-status flow. Collecting."""
@@ -119,7 +123,9 @@ class Helpdesk(_Capability):
 
     async def set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Agent:
         """Turn away mode on or off with a reason label. First-result."""
-        return await self._hub.first(hookspecs.helpdesk_set_agent_away, ref=ref, away=away, reason=reason)
+        return await self._hub.route(
+            hookspecs.helpdesk_set_agent_away, ref, ref=ref, away=away, reason=reason
+        )
 
 
 class Commerce(_Capability):
@@ -131,41 +137,51 @@ class Commerce(_Capability):
 
     async def list_orders(self, customer: Ref) -> list[Order]:
         """A customer's orders, newest first, with line items, refunds and shipping. First-result."""
-        return await self._hub.first(hookspecs.commerce_list_orders, customer=customer)
+        return await self._hub.route(hookspecs.commerce_list_orders, customer, customer=customer)
 
     async def get_order(self, ref: Ref) -> Order:
         """One order by id (or order number), with its refunds. First-result."""
-        return await self._hub.first(hookspecs.commerce_get_order, ref=ref)
+        return await self._hub.route(hookspecs.commerce_get_order, ref, ref=ref)
 
     async def refund_order(self, request: RefundRequest) -> Refund:
         """Refund an order in full or in part, with reason; returns the refund."""
-        return await self._hub.first(hookspecs.commerce_refund_order, request=request)
+        return await self._hub.route(hookspecs.commerce_refund_order, request.order, request=request)
 
     async def list_subscriptions(self, customer: Ref) -> list[Subscription]:
         """A customer's subscriptions with status. First-result."""
-        return await self._hub.first(hookspecs.commerce_list_subscriptions, customer=customer)
+        return await self._hub.route(hookspecs.commerce_list_subscriptions, customer, customer=customer)
 
     async def cancel_subscription(self, ref: Ref, reason: str, idempotency_key: str) -> Subscription:
         """Cancel a subscription / stop its rebills; cancelling a cancelled one returns it as is."""
-        return await self._hub.first(
-            hookspecs.commerce_cancel_subscription, ref=ref, reason=reason, idempotency_key=idempotency_key
+        return await self._hub.route(
+            hookspecs.commerce_cancel_subscription,
+            ref,
+            ref=ref,
+            reason=reason,
+            idempotency_key=idempotency_key,
         )
 
     async def change_shipping_address(self, ref: Ref, address: Address) -> Order:
         """Change the shipping address of an unshipped order; refuses (``FatalError``) once shipped."""
-        return await self._hub.first(hookspecs.commerce_change_shipping_address, ref=ref, address=address)
+        return await self._hub.route(
+            hookspecs.commerce_change_shipping_address, ref, ref=ref, address=address
+        )
 
     async def create_replacement_order(self, request: ReplacementRequest) -> Order:
         """Create a zero-charge replacement for items of an order; returns the new order."""
-        return await self._hub.first(hookspecs.commerce_create_replacement_order, request=request)
+        return await self._hub.route(
+            hookspecs.commerce_create_replacement_order, request.order, request=request
+        )
 
     async def create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink:
         """Create a checkout link (draft order / cart) the customer can pay through. First-result."""
-        return await self._hub.first(hookspecs.commerce_create_checkout_link, request=request)
+        return await self._hub.route(hookspecs.commerce_create_checkout_link, request, request=request)
 
     async def update_consent(self, customer: Ref, consent: Consent) -> Customer:
         """Set marketing consent on one channel; returns the customer with its consents."""
-        return await self._hub.first(hookspecs.commerce_update_consent, customer=customer, consent=consent)
+        return await self._hub.route(
+            hookspecs.commerce_update_consent, customer, customer=customer, consent=consent
+        )
 
 
 class Telephony(_Capability):
@@ -177,7 +193,7 @@ class Telephony(_Capability):
 
     async def comment_call(self, ref: Ref, body: str) -> None:
         """Add a comment to a call. First-result."""
-        return await self._hub.first(hookspecs.telephony_comment_call, ref=ref, body=body)
+        return await self._hub.route(hookspecs.telephony_comment_call, ref, ref=ref, body=body)
 
     async def list_agents(self) -> list[Agent]:
         """Every telephony user with availability. Called by the agent-status flow. Collecting."""
@@ -185,6 +201,6 @@ class Telephony(_Capability):
 
     async def set_availability(self, ref: Ref, status: AgentStatus, reason: str | None) -> Agent:
         """Set a user's availability (available / unavailable, with a substatus). First-result."""
-        return await self._hub.first(
-            hookspecs.telephony_set_availability, ref=ref, status=status, reason=reason
+        return await self._hub.route(
+            hookspecs.telephony_set_availability, ref, ref=ref, status=status, reason=reason
         )

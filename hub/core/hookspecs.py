@@ -5,14 +5,18 @@ Hooks are grouped by capability and named after it: ``helpdesk_*`` (Intercom), `
 
 Two kinds of hook:
 
-* **Action hooks** act on one record and are ``firstresult``: every plugin is asked, the one
-  that owns the record (``ref.platform`` equals its name) returns a coroutine, the others return
-  ``None``. ``Hub.first`` awaits the winner and raises ``CapabilityMissing`` when nobody answers.
+* **Action hooks** act on one record and are ``firstresult``. The facade (``hub.core.facade``)
+  routes each call to the one plugin that owns the record (``ref.platform`` is its name) and
+  asks no other, so an implementation is one ``async def`` that never sees another
+  platform's record. ``CapabilityMissing`` when the platform is not an enabled plugin or does
+  not implement the hook.
 * **Collecting hooks** gather from every enabled plugin (look-ups across platforms);
-  ``Hub.collect`` awaits all results concurrently and flattens them.
+  ``Hub.collect`` awaits all results concurrently and flattens them. An implementation of a
+  disabled plugin returns ``None``.
 
-Implementations are plain functions or methods that return a coroutine (or, for ``*_list_*``
-hooks, an async iterator of pages); platform calls are async, routing decisions are not.
+Implementations are ``async def`` methods (or, for ``*_list_*`` hooks, functions returning an
+async iterator of pages).
+
 Records that cannot be mapped. Every mapper raises ``MappingError`` (platform, record kind,
 record id, field, reason; ``hub.core.mapping``). Hooks reading lists of records from a platform
 (the ``*_list_*`` pages, ``commerce_find_customers``, ``commerce_list_orders``,
@@ -128,14 +132,14 @@ def helpdesk_find_contacts(email: str | None, phone: str | None) -> Awaitable[li
 @hookspec(firstresult=True)
 def helpdesk_get_contact(ref: Ref) -> Awaitable[Contact] | None:
     """Fetch one contact by reference. Called by flows that start from a contact id.
-    First-result: the owning plugin answers."""
+    Routed to the owning plugin."""
 
 
 @hookspec(firstresult=True)
 def helpdesk_update_contact(ref: Ref, attributes: dict[str, Any]) -> Awaitable[Contact] | None:
     """Set custom attributes (the CS Assist fields) on a contact; returns the updated contact.
 
-    Called by the CS Assist flow. First-result: the owning plugin answers.
+    Called by the CS Assist flow. Routed to the owning plugin.
     """
 
 
@@ -153,12 +157,12 @@ def helpdesk_get_conversation(ref: Ref) -> Awaitable[Conversation] | None:
     """One conversation by id, with its contacts. Called by the tracker report. First-result."""
 
 
-@hookspec
+@hookspec(firstresult=True)
 def helpdesk_find_conversations(contact: Ref, open_only: bool) -> Awaitable[list[Conversation]] | None:
     """Conversations of one contact, most recently updated first.
 
-    Called by the call-log flow to find the conversation a call note belongs to. Collecting,
-    but only the plugin owning ``contact`` answers.
+    Called by the call-log flow to find the conversation a call note belongs to. First-result:
+    the plugin owning ``contact`` answers.
     """
 
 

@@ -104,8 +104,9 @@ def implemented_hooks(pm: pluggy.PluginManager, plugin_name: str) -> set[str]:
 class Hub:
     """The running hub: configured plugins started, hooks called and awaited.
 
-    Flows hold a ``Hub`` and call ``first`` for actions on one record (routed to its owner),
-    ``collect`` for look-ups across platforms and ``pages`` for cursor reads.
+    Flows call hooks through the typed facade (``hub.commerce.refund_order(request)``), which
+    uses ``route`` for actions on one record (only its owner is asked), ``collect`` for look-ups
+    across platforms and ``pages`` for cursor reads.
     """
 
     def __init__(
@@ -183,13 +184,37 @@ class Hub:
     def telephony(self) -> facade.Telephony:
         return facade.Telephony(self)
 
-    async def first(self, hook: Hook, **kwargs: Any) -> Any:
-        """Call a first-result action hook; the owning plugin's coroutine is awaited."""
+    async def route(self, hook: Hook, owner: Any, **kwargs: Any) -> Any:
+        """Call an action hook on the one plugin that owns the record and await its answer.
+
+        ``owner`` is the record's ``Ref`` (or anything with ``platform``) or a platform name.
+        Only that plugin is asked, so an implementation never sees another platform's record
+        and needs no "is this mine?" preamble. Raises ``CapabilityMissing`` when the platform
+        is not an enabled plugin or the plugin does not implement the hook.
+        """
         name = _hook_name(hook)
-        result = getattr(self.pm.hook, name)(**kwargs)
+        platform = owner if isinstance(owner, str) else getattr(owner, "platform", None)
+        caller = self._owner_callers.get((name, platform)) or self._owner_caller(name, platform)
+        result = caller(**kwargs) if caller is not None else None
         if result is None:
-            raise CapabilityMissing(name, _platform_of(kwargs))
+            raise CapabilityMissing(name, platform)
         return await result if inspect.isawaitable(result) else result
+
+    @functools.cached_property
+    def _owner_callers(self) -> dict[tuple[str, str | None], Any]:
+        return {}
+
+    def _owner_caller(self, name: str, platform: str | None) -> Any:
+        """A hook caller reaching only ``platform``'s plugin (``None`` when it cannot answer)."""
+        caller = None
+        if platform and self.config.plugin_enabled(platform) and name in self._implemented(platform):
+            others = [plugin for known, plugin in self.pm.list_name_plugin() if known != platform]
+            caller = self.pm.subset_hook_caller(name, remove_plugins=others)
+        self._owner_callers[(name, platform)] = caller
+        return caller
+
+    def _implemented(self, platform: str) -> frozenset[str]:
+        return next((info.capabilities for info in self.infos() if info.name == platform), frozenset())
 
     async def collect(self, hook: Hook, **kwargs: Any) -> list[Any]:
         """Call a collecting hook, await every answer concurrently and flatten lists."""
@@ -227,13 +252,3 @@ async def _gather(results: list[Any]) -> list[Any]:
     awaitables = [r for r in results if inspect.isawaitable(r)]
     done = iter(await asyncio.gather(*awaitables))
     return [next(done) if inspect.isawaitable(r) else r for r in results]
-
-
-def _platform_of(kwargs: dict[str, Any]) -> str | None:
-    for value in kwargs.values():
-        platform = getattr(value, "platform", None)
-        if platform is None:
-            platform = getattr(getattr(value, "order", None), "platform", None)
-        if isinstance(platform, str):
-            return platform
-    return None

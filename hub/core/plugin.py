@@ -1,13 +1,15 @@
 """What a plugin is: its description, its settings base class and a convenience base class.
 
 A plugin is any object with ``@hookimpl`` functions. The built-ins (and the scaffold) subclass
-``Plugin``, which answers the lifecycle hooks from class attributes and routes by platform:
-an action hook first asks ``self.owns(ref)`` and returns ``None`` for records it does not own.
+``Plugin``, which answers the lifecycle hooks from class attributes. Action hooks reach a plugin
+only for its own records (the facade routes them), so each is one ``async def``; a commerce
+plugin with several stores finds the record's store with ``store_of(ref)``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +21,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
-from hub.core.models import Customer, Ref
+from hub.core.models import (
+    Address,
+    CheckoutLink,
+    CheckoutLinkRequest,
+    Consent,
+    Customer,
+    Order,
+    Ref,
+    Refund,
+    RefundRequest,
+    ReplacementRequest,
+    Subscription,
+)
 
 log = logging.getLogger("hub.plugins")
 
@@ -27,6 +41,7 @@ if TYPE_CHECKING:
     from hub.core.config import HubConfig
     from hub.core.http import RateLimiter, RetryPolicy
     from hub.core.shared_limits import SharedLimits
+    from hub.sandbox.world import SandboxApp, SandboxWorld
 
 
 class Kind(StrEnum):
@@ -141,10 +156,6 @@ class Plugin:
     def enabled(self) -> bool:
         return self.settings is not None and self.settings.enabled
 
-    def owns(self, ref: Any) -> bool:
-        """True when this (enabled) plugin is the platform ``ref`` lives on."""
-        return self.enabled and getattr(ref, "platform", None) == self.name
-
     @hookimpl
     def hub_plugin_info(self) -> PluginInfo:
         return PluginInfo(
@@ -174,6 +185,24 @@ class Plugin:
         self.ready = False
         return self.stop()
 
+    @hookimpl
+    def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
+        """This plugin's emulator, from ``sandbox_app(world)`` in ``<package>.emulator.sandbox``.
+
+        Imported here and nowhere else, so a production hub never loads emulator code; a plugin
+        without that module has no sandbox (``None``).
+        """
+        if kind not in self.kinds:
+            return None
+        package = type(self).__module__.rpartition(".")[0]
+        try:
+            module = importlib.import_module(f"{package}.emulator.sandbox")
+        except ModuleNotFoundError as missing:
+            if missing.name not in (f"{package}.emulator", f"{package}.emulator.sandbox"):
+                raise
+            return None
+        return module.sandbox_app(world)
+
     async def _started(self, context: HubContext) -> None:
         await self.start(context)
         self.ready = True
@@ -200,6 +229,63 @@ class CustomerFinder(Protocol):
     async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]: ...
 
 
+class CommerceStore(CustomerFinder, Protocol):
+    """The operations of one store, named after the ``commerce_*`` hooks they serve.
+
+    Every commerce plugin's per-store class (``plugins/<platform>/operations.py``) uses these
+    names, taking the record's platform id where the hook takes a ``Ref``; a platform that cannot
+    do one leaves it out and names it in ``Plugin.unsupported``. Shapes and errors as in
+    ``hub.core.hookspecs``.
+    """
+
+    async def list_orders(self, customer_id: str) -> list[Order | MappingError]: ...
+    async def get_order(self, order_id: str) -> Order: ...
+    async def refund_order(self, request: RefundRequest) -> Refund: ...
+    async def list_subscriptions(self, customer_id: str) -> list[Subscription | MappingError]: ...
+    async def cancel_subscription(
+        self, subscription_id: str, reason: str, idempotency_key: str
+    ) -> Subscription: ...
+    async def change_shipping_address(self, order_id: str, address: Address) -> Order: ...
+    async def create_replacement_order(self, request: ReplacementRequest) -> Order: ...
+    async def create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink: ...
+    async def update_consent(self, customer_id: str, consent: Consent) -> Customer: ...
+
+
+Account = TypeVar("Account", bound="HasClient")
+
+
+class HasClient(Protocol):
+    client: Closable
+
+
+class AccountPlugin(Plugin, Generic[Account]):
+    """A plugin serving one account of its platform (one Intercom workspace, one Aircall company).
+
+    ``open_account(settings, context)`` (a function of the plugin's ``operations.py``) builds the
+    per-account object with its client open; hooks call ``self.account``.
+    """
+
+    open_account: Callable[[Any, HubContext], Account]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._account: Account | None = None
+
+    @property
+    def account(self) -> Account:
+        if self._account is None:
+            raise RuntimeError(f"{self.name} plugin used before hub_startup")
+        return self._account
+
+    async def start(self, context: HubContext) -> None:
+        self._account = self.open_account(self.settings, context)
+
+    async def stop(self) -> None:
+        account, self._account = self._account, None
+        if account is not None:
+            await account.client.aclose()
+
+
 class MultiStorePlugin(Plugin, Generic[Store]):
     """A commerce plugin serving several stores of one platform (one per brand).
 
@@ -208,14 +294,25 @@ class MultiStorePlugin(Plugin, Generic[Store]):
     """
 
     platform_label: ClassVar[str] = ""
+    open_store: Callable[[str, Any, Any, HubContext], Store]
+    """``open_store(key, store settings, plugin settings, context)``: one store, its client open
+    (a function of the plugin's ``operations.py``, set as a ``staticmethod``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.stores: dict[str, Store] = {}
 
+    async def start(self, context: HubContext) -> None:
+        for key, store in self.settings.stores.items():
+            self.stores[key] = self.open_store(key, store, self.settings, context)
+
     async def stop(self) -> None:
         stores, self.stores = self.stores, {}
         await asyncio.gather(*(store.client.aclose() for store in stores.values()))
+
+    def store_of(self, record: Any) -> Store:
+        """The store a record (a ``Ref``, or a request naming ``store``) belongs to."""
+        return self.store_for(getattr(record, "store", None))
 
     def store_for(self, key: str | None) -> Store:
         """The store ``key`` names; with one store configured, a record naming none means it."""

@@ -1,16 +1,12 @@
-"""Intercom hook implementations: the hub's helpdesk."""
+"""Intercom hook implementations (the hub's helpdesk): one workspace, reached through ``operations.py``."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
-from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
-from hub.core.http import SlidingWindowLimiter
-from hub.core.lookup import is_person
-from hub.core.mapping import map_records, split_unreadable
 from hub.core.models import (
     Agent,
     Contact,
@@ -22,74 +18,104 @@ from hub.core.models import (
     TicketState,
     TicketType,
 )
-from hub.core.plugin import HubContext, Kind, Plugin
+from hub.core.plugin import AccountPlugin, Kind
 from hub.core.webhooks import WebhookEvent
-from hub.sandbox.world import SandboxApp, SandboxWorld, sandbox_host
-from plugins.intercom import mapping, webhooks
-from plugins.intercom.client import IntercomClient, since_query_value
+from plugins.intercom import webhooks
+from plugins.intercom.operations import IntercomWorkspace, open_account
 from plugins.intercom.settings import IntercomSettings
 
 
-class IntercomPlugin(Plugin):
+class IntercomPlugin(AccountPlugin[IntercomWorkspace]):
     """Intercom as the hub's helpdesk: contacts, conversations, notes, tags, tickets, admins."""
 
     name = "intercom"
     kinds = (Kind.HELPDESK,)
     settings_model = IntercomSettings
     description = "Intercom: contacts, conversations, notes, tags, back-office tickets, admin away mode"
+    open_account = staticmethod(open_account)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.client: IntercomClient | None = None
-
-    async def start(self, context: HubContext) -> None:
-        settings = self.settings
-        self.client = IntercomClient(
-            settings,
-            transport=context.transport_for(self.name),
-            limiter=context.rate_limiter(
-                self.name,
-                settings.requests_per_window,
-                settings.window_seconds,
-                lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
-            ),
-        )
-
-    async def stop(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
-            self.client = None
-
-    @property
-    def api(self) -> IntercomClient:
-        if self.client is None:
-            raise FatalError(self.name, "plugin not started")
-        return self.client
+    # ---- collecting: every helpdesk is asked; a disabled one answers None
 
     @hookimpl
-    def hub_sandbox(self, world: SandboxWorld, kind: Kind) -> SandboxApp | None:
-        """The emulator seeded with the world's people as contacts, and their tickets."""
-        # The emulator is sandbox-only code: a production hub never imports it.
-        from plugins.intercom.emulator import SANDBOX_TOKEN, create_app, seed_from_world
-        if kind is not Kind.HELPDESK:
-            return None
-        workspace = seed_from_world(world)
-        app = create_app(workspace)
-        admin_id = next(iter(workspace.admins))  # "Hub Automation" writes the notes
-        settings = {
-            "access_token": SANDBOX_TOKEN,
-            "admin_id": admin_id,
-            "base_url": sandbox_host(self.name),
-            "client_secret": "sandbox-intercom-client-secret",  # signs webhooks and the inbox app
-        }
-        return SandboxApp(name=self.name, app=app, settings=settings, state=workspace)
+    def helpdesk_find_contacts(self, email: str | None, phone: str | None) -> Awaitable[list[Contact]] | None:
+        return self.account.find_contacts(email, phone) if self.enabled and (email or phone) else None
+
+    @hookimpl
+    def helpdesk_list_conversations(self, since: datetime | None) -> AsyncIterator[list[Conversation]] | None:
+        return self.account.list_conversations(since) if self.enabled else None
+
+    @hookimpl
+    def helpdesk_list_tickets(
+        self, types: list[TicketType], since: datetime | None
+    ) -> AsyncIterator[list[Ticket]] | None:
+        return self.account.list_tickets(types, since) if self.enabled else None
+
+    @hookimpl
+    def helpdesk_list_agents(self) -> Awaitable[list[Agent]] | None:
+        return self.account.list_agents() if self.enabled else None
+
+    # ---- actions: routed here only for this workspace's records
+
+    @hookimpl
+    async def helpdesk_get_contact(self, ref: Ref) -> Contact:
+        return await self.account.get_contact(ref)
+
+    @hookimpl
+    async def helpdesk_update_contact(self, ref: Ref, attributes: dict[str, Any]) -> Contact:
+        return await self.account.update_contact(ref, attributes)
+
+    @hookimpl
+    async def helpdesk_get_conversation(self, ref: Ref) -> Conversation:
+        return await self.account.get_conversation(ref)
+
+    @hookimpl
+    async def helpdesk_find_conversations(self, contact: Ref, open_only: bool) -> list[Conversation]:
+        return await self.account.find_conversations(contact, open_only)
+
+    @hookimpl
+    async def helpdesk_create_conversation(self, contact: Ref, body: str) -> Conversation:
+        return await self.account.create_conversation(contact, body)
+
+    @hookimpl
+    async def helpdesk_add_note(self, target: Ref, body: str) -> Note:
+        return await self.account.add_note(target, body)
+
+    @hookimpl
+    async def helpdesk_list_notes(self, target: Ref) -> list[Note]:
+        return await self.account.list_notes(target)
+
+    @hookimpl
+    async def helpdesk_add_tags(self, target: Ref, tags: list[str]) -> None:
+        await self.account.add_tags(target, tags)
+
+    @hookimpl
+    async def helpdesk_create_ticket(self, draft: TicketDraft) -> Ticket:
+        return await self.account.create_ticket(draft)
+
+    @hookimpl
+    async def helpdesk_update_ticket(
+        self, ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
+    ) -> Ticket:
+        return await self.account.update_ticket(ref, state, attributes)
+
+    @hookimpl
+    async def helpdesk_link_ticket(self, ticket: Ref, conversation: Ref) -> None:
+        await self.account.link_ticket(ticket, conversation)
+
+    @hookimpl
+    async def helpdesk_set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Agent:
+        return await self.account.set_agent_away(ref, away, reason)
+
+    # ---- real time (hub serve): the platform named in the URL answers
 
     @hookimpl
     def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
         """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
-        if platform != self.name or not self.enabled:
-            return None
-        return webhooks.read_webhook(self.settings, headers, body)
+        return (
+            webhooks.read_webhook(self.settings, headers, body)
+            if platform == self.name and self.enabled
+            else None
+        )
 
     @hookimpl
     def hub_app_request(
@@ -99,388 +125,3 @@ class IntercomPlugin(Plugin):
         if platform != self.name or not self.enabled:
             return None
         return webhooks.read_app_request(self.settings, headers, body)
-
-    # ------------------------------------------------------------------ contacts
-
-    @hookimpl
-    def helpdesk_find_contacts(self, email: str | None, phone: str | None) -> Awaitable[list[Contact]] | None:
-        if not self.enabled or not (email or phone):
-            return None
-        return self._find_contacts(email, phone)
-
-    async def _find_contacts(self, email: str | None, phone: str | None) -> list[Contact]:
-        filters = []
-        if email:
-            filters.append({"field": "email", "operator": "=", "value": email})
-        if phone:
-            filters.append(
-                {
-                    "field": "phone",
-                    "operator": "=",
-                    "value": mapping.e164(phone, self.settings.default_phone_region),
-                }
-            )
-        query = filters[0] if len(filters) == 1 else {"operator": "OR", "value": filters}
-        found: list[Contact] = []
-        region = self.settings.default_phone_region
-        async for page in self.api.search("contacts", query, "data"):
-            # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
-            contacts = (self._contact(record) for record in page)
-            found.extend(c for c in contacts if is_person(c.email, c.phone, email, phone, region))
-        return found
-
-    def _contact(self, record: dict[str, Any]) -> Contact:
-        return mapping.contact_from(
-            record, self.settings.cs_assist_attributes, self.settings.default_phone_region
-        )
-
-    @hookimpl
-    def helpdesk_get_contact(self, ref: Ref) -> Awaitable[Contact] | None:
-        if not self.owns(ref):
-            return None
-        return self._get_contact(ref)
-
-    async def _get_contact(self, ref: Ref) -> Contact:
-        return self._contact(await self.api.get_contact(ref.id))
-
-    @hookimpl
-    def helpdesk_update_contact(self, ref: Ref, attributes: dict[str, Any]) -> Awaitable[Contact] | None:
-        if not self.owns(ref):
-            return None
-        return self._update_contact(ref, attributes)
-
-    async def _update_contact(self, ref: Ref, attributes: dict[str, Any]) -> Contact:
-        wire = mapping.contact_attributes_to_wire(attributes, self.settings.cs_assist_attributes)
-        return self._contact(await self.api.update_contact(ref.id, wire))
-
-    # ------------------------------------------------------------------ conversations
-
-    @hookimpl
-    def helpdesk_list_conversations(self, since: datetime | None) -> AsyncIterator[list[Conversation]] | None:
-        if not self.enabled:
-            return None
-        return self._list_conversations(since)
-
-    async def _list_conversations(self, since: datetime | None) -> AsyncIterator[list[Any]]:
-        """Day by day, so memory follows the busiest day rather than the whole window.
-
-        Intercom's ``=`` on a date matches the whole (workspace-local) day holding that moment,
-        and its search order is not by ``updated_at``; asking for one day at a time (at noon UTC,
-        which names each local day once for any offset) lets each day be sorted and streamed.
-        A first sync starts ``initial_days`` back.
-        """
-        start = since or datetime.now(UTC) - timedelta(days=self.settings.initial_days)
-        day = start.date() - timedelta(days=1)  # the local day holding ``start`` may be the UTC day before
-        last = datetime.now(UTC).date() + timedelta(days=1)
-        while day <= last:
-            noon = int(datetime.combine(day, time(12), UTC).timestamp())
-            query = {"field": "updated_at", "operator": "=", "value": noon}
-            found: list[Conversation | MappingError] = []
-            async for page in self.api.search("conversations", query, "conversations"):
-                found += map_records(
-                    page, mapping.conversation_from, platform=self.name, record="conversation",
-                    stamp=_updated_at,
-                )
-            for chunk in _oldest_first_pages(found, start, self.settings.page_size):
-                yield chunk
-            day += timedelta(days=1)
-
-    @hookimpl
-    def helpdesk_get_conversation(self, ref: Ref) -> Awaitable[Conversation] | None:
-        if not self.owns(ref):
-            return None
-        return self._get_conversation(ref)
-
-    async def _get_conversation(self, ref: Ref) -> Conversation:
-        return mapping.conversation_from(await self.api.get_conversation(ref.id))
-
-    @hookimpl
-    def helpdesk_find_conversations(
-        self, contact: Ref, open_only: bool
-    ) -> Awaitable[list[Conversation]] | None:
-        if not self.owns(contact):
-            return None
-        return self._find_conversations(contact, open_only)
-
-    async def _find_conversations(self, contact: Ref, open_only: bool) -> list[Conversation]:
-        query: dict[str, Any] = {"field": "contact_ids", "operator": "=", "value": contact.id}
-        if open_only:
-            query = {"operator": "AND", "value": [query, {"field": "open", "operator": "=", "value": True}]}
-        found: list[Conversation] = []
-        async for page in self.api.search("conversations", query, "conversations"):
-            found.extend(mapping.conversation_from(item) for item in page)
-        for conversation in found:
-            self.api.remember("conversation", conversation.id)
-        return sorted(found, key=lambda c: (c.updated_at, c.id), reverse=True)
-
-    @hookimpl
-    def helpdesk_create_conversation(self, contact: Ref, body: str) -> Awaitable[Conversation] | None:
-        if not self.owns(contact):
-            return None
-        return self._create_conversation(contact, body)
-
-    async def _create_conversation(self, contact: Ref, body: str) -> Conversation:
-        return mapping.conversation_from(await self.api.create_conversation(contact.id, body))
-
-    # ------------------------------------------------------------------ notes and tags
-
-    @hookimpl
-    def helpdesk_add_note(self, target: Ref, body: str) -> Awaitable[Note] | None:
-        if not self.owns(target):
-            return None
-        return self._add_note(target, body)
-
-    async def _add_note(self, target: Ref, body: str) -> Note:
-        kind = await self.api.kind_of(target.id, target.kind)
-        answer = await self.api.reply_note(kind, target.id, body)
-        if kind == "ticket":  # the ticket reply answers with the new part itself
-            return mapping.note_from(answer, target)
-        notes = mapping.notes_from(mapping.conversation_parts(answer), target)
-        if not notes:
-            raise MappingError(self.name, "conversation", "conversation_parts", "the new note is missing")
-        return notes[-1]
-
-    @hookimpl
-    def helpdesk_list_notes(self, target: Ref) -> Awaitable[list[Note]] | None:
-        if not self.owns(target):
-            return None
-        return self._list_notes(target)
-
-    async def _list_notes(self, target: Ref) -> list[Note]:
-        kind = await self.api.kind_of(target.id, target.kind)
-        if kind == "ticket":
-            return mapping.notes_from(mapping.ticket_parts(await self.api.get_ticket(target.id)), target)
-        conversation = await self.api.get_conversation(target.id)
-        return mapping.notes_from(mapping.conversation_parts(conversation), target)
-
-    @hookimpl
-    def helpdesk_add_tags(self, target: Ref, tags: list[str]) -> Awaitable[None] | None:
-        if not self.owns(target):
-            return None
-        return self._add_tags(target, tags)
-
-    async def _add_tags(self, target: Ref, tags: list[str]) -> None:
-        if not tags:
-            return
-        existing = {str(tag.get("name", "")).casefold(): str(tag["id"]) for tag in await self.api.list_tags()}
-        kind = await self.api.kind_of(target.id, target.kind)
-        for name in dict.fromkeys(tags):  # keep order, drop repeats
-            tag_id = existing.get(name.casefold())
-            if tag_id is None:
-                tag_id = str((await self.api.create_tag(name))["id"])
-                existing[name.casefold()] = tag_id
-            await self.api.attach_tag(kind, target.id, tag_id)
-
-    # ------------------------------------------------------------------ tickets
-
-    async def _type_ids(self, refresh: bool = False) -> dict[str, TicketType]:
-        types = await self.api.ticket_types(refresh=refresh)
-        return mapping.ticket_type_ids(types, self.settings.ticket_types)
-
-    def _ticket(self, record: dict[str, Any], types: dict[str, TicketType]) -> Ticket:
-        ticket = mapping.ticket_from(record, types, self.settings.ticket_attributes)
-        self.api.remember("ticket", ticket.id)
-        return ticket
-
-    @hookimpl
-    def helpdesk_list_tickets(
-        self, types: list[TicketType], since: datetime | None
-    ) -> AsyncIterator[list[Ticket]] | None:
-        if not self.enabled:
-            return None
-        return self._list_tickets(types, since)
-
-    async def _list_tickets(
-        self, types: list[TicketType], since: datetime | None
-    ) -> AsyncIterator[list[Ticket]]:
-        type_ids = await self._type_ids()
-        wanted = sorted(type_id for type_id, hub_type in type_ids.items() if hub_type in set(types))
-        missing = set(types) - set(type_ids.values())
-        if missing:
-            names = ", ".join(self.settings.ticket_types[t] for t in sorted(missing))
-            raise FatalError(self.name, f"ticket types not found on the workspace: {names}")
-        if not wanted:
-            return
-        cut = mapping.to_epoch(since) if since else 0
-        query = {
-            "operator": "AND",
-            "value": [
-                {"field": "ticket_type_id", "operator": "IN", "value": wanted},
-                {"field": "updated_at", "operator": ">", "value": since_query_value(cut)},
-            ],
-        }
-        found: list[Ticket | MappingError] = []
-        async for page in self.api.search("tickets", query, "tickets"):
-            found += map_records(
-                page,
-                lambda item: self._ticket(item, type_ids),
-                platform=self.name,
-                record="ticket",
-                stamp=_updated_at,
-            )
-        for chunk in _oldest_first_pages(found, since, self.settings.page_size):
-            yield chunk
-
-    @hookimpl
-    def helpdesk_create_ticket(self, draft: TicketDraft) -> Awaitable[Ticket] | None:
-        if not self.owns(draft):
-            return None
-        return self._create_ticket(draft)
-
-    async def _create_ticket(self, draft: TicketDraft) -> Ticket:
-        type_ids = await self._type_ids()
-        type_id = next((tid for tid, hub_type in type_ids.items() if hub_type == draft.type), None)
-        if type_id is None:
-            type_ids = await self._type_ids(refresh=True)
-            type_id = next((tid for tid, hub_type in type_ids.items() if hub_type == draft.type), None)
-        if type_id is None:
-            raise FatalError(self.name, f"ticket type {self.settings.ticket_types[draft.type]!r} not found")
-        attributes = {
-            mapping.DEFAULT_TITLE: draft.title,
-            **mapping.ticket_attributes_to_wire(draft.attributes, self.settings.ticket_attributes),
-        }
-        if draft.description:
-            attributes[mapping.DEFAULT_DESCRIPTION] = draft.description
-        payload: dict[str, Any] = {
-            "ticket_type_id": type_id,
-            "contacts": [{"id": draft.contact_id}],
-            "ticket_attributes": attributes,
-        }
-        if draft.conversation_id:
-            payload["conversation_to_link_id"] = draft.conversation_id
-        return self._ticket(await self.api.create_ticket(payload), type_ids)
-
-    @hookimpl
-    def helpdesk_update_ticket(
-        self, ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
-    ) -> Awaitable[Ticket] | None:
-        if not self.owns(ref):
-            return None
-        return self._update_ticket(ref, state, attributes)
-
-    async def _update_ticket(
-        self, ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
-    ) -> Ticket:
-        type_ids = await self._type_ids()
-        payload: dict[str, Any] = {}
-        if attributes:
-            payload["ticket_attributes"] = mapping.ticket_attributes_to_wire(
-                attributes, self.settings.ticket_attributes
-            )
-        if state is not None:
-            payload["ticket_state_id"] = await self._state_id(ref.id, state)
-        if not payload:
-            return self._ticket(await self.api.get_ticket(ref.id), type_ids)
-        return self._ticket(await self.api.update_ticket(ref.id, payload), type_ids)
-
-    async def _state_id(self, ticket_id: str, state: TicketState) -> str:
-        """The ticket's own type decides which state id means ``state``."""
-        current = await self.api.get_ticket(ticket_id)
-        type_id = str((current.get("ticket_type") or {}).get("id"))
-        types = {str(t.get("id")): t for t in await self.api.ticket_types()}
-        ticket_type = types.get(type_id) or {"id": type_id}
-        state_id = mapping.state_id_for(ticket_type, state)
-        if state_id is None:
-            state_id = mapping.state_id_for(ticket_type, state, await self.api.ticket_states())
-        if state_id is None:
-            raise FatalError(self.name, f"ticket type {type_id} has no state in category {state.value}")
-        return state_id
-
-    @hookimpl
-    def helpdesk_link_ticket(self, ticket: Ref, conversation: Ref) -> Awaitable[None] | None:
-        if not self.owns(ticket):
-            return None
-        return self._link_ticket(ticket, conversation)
-
-    async def _link_ticket(self, ticket: Ref, conversation: Ref) -> None:
-        # Intercom links an existing ticket only when it is a tracker ticket; a back-office
-        # ticket is linked at creation (TicketDraft.conversation_id). The platform's refusal
-        # surfaces as FatalError.
-        current = await self.api.get_ticket(ticket.id)
-        links = (current.get("linked_objects") or {}).get("data") or []
-        if any(
-            link.get("type") == "conversation" and str(link.get("id")) == conversation.id for link in links
-        ):
-            return  # already linked: nothing to do, and nothing sent twice
-        await self.api.link_conversation(ticket.id, conversation.id)
-
-    # ------------------------------------------------------------------ agents
-
-    @hookimpl
-    def helpdesk_list_agents(self) -> Awaitable[list[Agent]] | None:
-        if not self.enabled:
-            return None
-        return self._list_agents()
-
-    async def _list_agents(self) -> list[Agent | MappingError]:
-        reasons = mapping.reason_labels(await self.api.away_reasons())
-        admins = await self.api.list_admins()
-        return map_records(
-            admins, lambda admin: mapping.agent_from(admin, reasons), platform=self.name, record="admin"
-        )
-
-    @hookimpl
-    def helpdesk_set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Awaitable[Agent] | None:
-        if not self.owns(ref):
-            return None
-        return self._set_agent_away(ref, away, reason)
-
-    async def _set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Agent:
-        reasons = await self.api.away_reasons()
-        reason_id = _reason_id(reasons, reason) if away and reason else None
-        admin = await self.api.set_away(ref.id, away, reason_id)
-        return mapping.agent_from(admin, mapping.reason_labels(reasons))
-
-
-def _reason_id(reasons: list[dict[str, Any]], label: str) -> str:
-    """The live away reason with this label (case-insensitive)."""
-    live = {str(r.get("label", "")).casefold(): str(r["id"]) for r in reasons if not r.get("deleted")}
-    if label.casefold() not in live:
-        known = ", ".join(sorted(str(r.get("label")) for r in reasons if not r.get("deleted")))
-        raise FatalError(
-            "intercom", f"unknown away reason {label!r} (workspace has: {known})", code="away_reason_unknown"
-        )
-    return live[label.casefold()]
-
-
-def _updated_at(item: dict[str, Any]) -> datetime | None:
-    """Where an unmappable record sits in ``updated_at`` order (``MappingError`` when unreadable)."""
-    return mapping.timestamp(item, "updated_at", "record", required=True)
-
-
-def _oldest_first_pages(
-    found: list[Any], since: datetime | None, size: int
-) -> list[list[Any]]:
-    """Exact ``updated_at >= since`` cut and oldest-first order, in pages.
-
-    Intercom's date filters match whole days and its search order is not by ``updated_at``, so
-    the whole window is read, then cut and sorted here; the (updated_at, id) order lets a flow
-    keep an inclusive cursor with an id tie-break. A record that could not be mapped keeps its
-    place in that order when its ``updated_at`` is readable (so a flow's cursor never passes
-    records of a later page by parking it early); one without it rides in the first page.
-    """
-    records, broken = split_unreadable(found)
-    placed = [b for b in broken if b.at is not None and b.record_id is not None]
-    unplaced = [b for b in broken if b.at is None or b.record_id is None]
-    kept: list[Any] = [b for b in placed if since is None or b.at >= since]  # type: ignore[operator]
-    kept += [r for r in records if since is None or r.updated_at >= since]
-    # A record moving between search pages mid-read appears once (mapped, if it was once).
-    unique = {_record_id(entry): entry for entry in kept}
-    ordered: list[Any] = sorted(unique.values(), key=_place)
-    pages = [ordered[i : i + size] for i in range(0, len(ordered), size)] or ([[]] if unplaced else [])
-    if unplaced:
-        pages[0] = [*unplaced, *pages[0]]
-    return pages
-
-
-def _record_id(entry: Any) -> str:
-    return str(entry.record_id) if isinstance(entry, MappingError) else entry.id
-
-
-def _place(entry: Any) -> tuple[datetime, tuple[int, str]]:
-    at = entry.at if isinstance(entry, MappingError) else entry.updated_at
-    return at, _id_key(_record_id(entry))
-
-
-def _id_key(record_id: str) -> tuple[int, str]:
-    return (int(record_id), "") if record_id.isdigit() else (0, record_id)

@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError, PlatformError, RetriableError
+from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import email_key, exact_matches, one_exact, order_number_key, phone_key
 from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
@@ -44,9 +45,11 @@ from hub.core.models import (
     Subscription,
     SubscriptionStatus,
 )
+from hub.core.plugin import HubContext
 from plugins.konnektive import mapping
-from plugins.konnektive.client import KonnektiveClient
+from plugins.konnektive.client import PLATFORM, KonnektiveClient
 from plugins.konnektive.mapping import Marker, StoreView, text
+from plugins.konnektive.settings import KonnektiveSettings, KonnektiveStoreSettings
 
 log = logging.getLogger("hub.plugins.konnektive")
 
@@ -90,7 +93,7 @@ class KonnektiveStore:
             figures = None
             customer_id = text(raw, "customerId")  # without one, mapping names the field below
             if self.compute_summary and customer_id:
-                figures = mapping.customer_figures(await self.orders_of(customer_id), self.view.currency)
+                figures = mapping.customer_figures(await self.list_orders(customer_id), self.view.currency)
             customers += map_records([raw], lambda r: mapping.customer(r, self.view, figures),  # noqa: B023
                                      platform=mapping.PLATFORM, record="customer", id_field="customerId")
         return customers
@@ -111,7 +114,7 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ orders
 
-    async def orders_of(self, customer_id: str) -> list[Order | MappingError]:
+    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
         """A customer's orders with their refunds, newest first; unmappable ones as ``MappingError`` last."""
         raws = await self.client.query_all("order/query", {"customerId": customer_id})
         # customerId as an order filter is unconfirmed: never show another customer's orders.
@@ -156,7 +159,7 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ subscriptions
 
-    async def subscriptions_of(self, customer_id: str) -> list[Subscription | MappingError]:
+    async def list_subscriptions(self, customer_id: str) -> list[Subscription | MappingError]:
         raws = await self.client.query_all("purchase/query", {"customerId": customer_id})
         mine = [raw for raw in raws if text(raw, "customerId") == customer_id]
         return map_records(mine, lambda raw: mapping.subscription(raw, self.view),
@@ -230,7 +233,7 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ refunds
 
-    async def refund(self, request: RefundRequest) -> Refund:
+    async def refund_order(self, request: RefundRequest) -> Refund:
         order_id = request.order.id
         raw = await self.raw_order(order_id)
         customer_id = mapping.required_text(raw, "order", "customerId")
@@ -333,7 +336,7 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ replacement orders
 
-    async def create_replacement(self, request: ReplacementRequest) -> Order:
+    async def create_replacement_order(self, request: ReplacementRequest) -> Order:
         """A zero-priced copy of some items, guarded by markers like refunds (rules 1 to 3)."""
         order_id = request.order.id
         raw = await self.raw_order(order_id)
@@ -491,3 +494,26 @@ def replacement_params(raw: Mapping[str, Any], products: list[tuple[str, int]],
         params[f"product{index}_price"] = "0.00"
         params[f"product{index}_shipPrice"] = "0.00"
     return params
+
+
+def open_store(
+    key: str, store: KonnektiveStoreSettings, settings: KonnektiveSettings, context: HubContext
+) -> KonnektiveStore:
+    """The store ``[plugins.konnektive.stores.<key>]`` with its client open."""
+    # Each store is its own Konnektive account, so each gets its own gentle pace.
+    limiter = context.rate_limiter(
+        f"{PLATFORM}.{key}",
+        settings.requests_per_window,
+        settings.window_seconds,
+        lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
+    )
+    client = KonnektiveClient(
+        key,
+        store,
+        limiter=limiter,
+        transport=context.transport_for(PLATFORM),
+        results_per_page=settings.results_per_page,
+        timeout=settings.timeout_seconds,
+        policy=settings.retry_policy(),
+    )
+    return KonnektiveStore(client, compute_summary=settings.compute_customer_summary)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError
+from hub.core.http import RateLimiter, TokenBucketLimiter
 from hub.core.lookup import (
     AmbiguousMatch,
     email_key,
@@ -37,6 +38,7 @@ from hub.core.models import (
     Subscription,
     SubscriptionStatus,
 )
+from hub.core.plugin import HubContext
 from plugins.shopify import queries as q
 from plugins.shopify.client import PLATFORM, ShopifyClient, mutation_payload, require
 from plugins.shopify.mapping import (
@@ -47,6 +49,7 @@ from plugins.shopify.mapping import (
     refund_from_graphql,
     subscription_from_graphql,
 )
+from plugins.shopify.settings import ShopifySettings, ShopifyStoreSettings
 
 # An order in these fulfillment states has not left the warehouse; its address may change.
 EDITABLE_FULFILLMENT = {"UNFULFILLED", "PENDING_FULFILLMENT", "OPEN", "ON_HOLD", "SCHEDULED"}
@@ -368,8 +371,11 @@ class ShopifyStore:
             )
         return found
 
-    async def cancel_subscription(self, contract_id: str) -> Subscription:
-        """``subscriptionContractCancel`` has no reason field: the reason stays on the ticket."""
+    async def cancel_subscription(self, contract_id: str, reason: str, idempotency_key: str) -> Subscription:
+        """``subscriptionContractCancel`` has no reason field: the reason stays on the ticket.
+
+        Cancelling is read-first (a cancelled contract is returned as is), so the key is not sent.
+        """
         data = await self._query(q.GET_SUBSCRIPTION, {"id": contract_id})
         current = subscription_from_graphql(
             require(data.get("subscriptionContract"), f"subscription contract {contract_id}"), store=self.key
@@ -490,3 +496,30 @@ class ShopifyStore:
                 field="products.sku",
             )
         return by_sku
+
+
+def open_store(
+    key: str, store: ShopifyStoreSettings, settings: ShopifySettings, context: HubContext
+) -> ShopifyStore:
+    """The store ``[plugins.shopify.stores.<key>]`` with its client open."""
+    client = ShopifyClient(
+        base_url=store.url,
+        api_version=settings.api_version,
+        access_token=store.access_token.get_secret_value(),
+        limiter=_cost_bucket(context, key, settings),
+        policy=settings.retry_policy(),
+        transport=context.transport_for(PLATFORM),
+        timeout=settings.timeout_seconds,
+        max_query_cost=settings.max_query_cost,
+    )
+    return ShopifyStore(key, store.brand, client, idempotent_refunds=settings.idempotent_refunds)
+
+
+def _cost_bucket(context: HubContext, key: str, settings: ShopifySettings) -> RateLimiter:
+    """Shopify's bucket is per app and store: a limiter given for the store, else our own bucket."""
+    # Not a Redis window even when one is configured: Shopify charges the requested cost up
+    # front and refunds the unused part, which a shared window cannot give back (pacing at
+    # requested cost would run far below the real limit). Every response reports the
+    # store's one bucket (throttleStatus), which each worker's bucket adopts before sending.
+    own = TokenBucketLimiter(settings.bucket_size, settings.restore_rate)
+    return context.limiters.get(f"{PLATFORM}.{key}") or own

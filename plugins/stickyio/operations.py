@@ -26,11 +26,12 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
 )
+from hub.core.plugin import HubContext
 from hub.core.store import id_order
 from plugins.stickyio import mapping
 from plugins.stickyio.client import PLATFORM, StickyioClient
 from plugins.stickyio.mapping import StoreInfo
-from plugins.stickyio.settings import StickyioStoreSettings
+from plugins.stickyio.settings import StickyioSettings, StickyioStoreSettings
 
 MAX_CHAIN = 100  # rebill chains are followed at most this far (guards a cyclic child_id)
 
@@ -112,7 +113,7 @@ class StickyStore:
 
     # ------------------------------------------------------------------ refunds
 
-    async def refund(self, request: RefundRequest) -> Refund:
+    async def refund_order(self, request: RefundRequest) -> Refund:
         """Refund once per idempotency key.
 
         Sticky.io has no idempotency keys and ``order_refund`` has no reason field, so the hub
@@ -235,7 +236,7 @@ class StickyStore:
 
     # ------------------------------------------------------------------ new orders
 
-    async def create_replacement(self, request: ReplacementRequest) -> Order:
+    async def create_replacement_order(self, request: ReplacementRequest) -> Order:
         original = await self.order_body(request.order.id)
         existing = await self._find_replacement(original, request.idempotency_key)
         if existing is not None:
@@ -379,3 +380,29 @@ def _camel_shipping(address: Address) -> dict[str, str]:
     if last:
         fields["shippingLastName"] = last
     return fields
+
+
+def open_store(
+    key: str, store: StickyioStoreSettings, settings: StickyioSettings, context: HubContext
+) -> StickyStore:
+    """The CRM instance ``[plugins.stickyio.stores.<key>]`` with its client open."""
+    # On top of the per-method limits, a deployment may share one allowance per store.
+    shared = context.limiters.get(PLATFORM) or (
+        context.shared.window(f"{PLATFORM}.{key}", settings.requests_per_window, settings.window_seconds)
+        if context.shared
+        else None
+    )
+    client = StickyioClient(
+        base_url=store.base_url,
+        username=store.username,
+        password=store.password.get_secret_value(),
+        method_limit=settings.method_limits,
+        default_limit=settings.requests_per_window,
+        window_seconds=settings.window_seconds,
+        window_margin=settings.window_margin_seconds,
+        shared_limiter=shared,
+        policy=settings.retry_policy(),
+        transport=context.transport_for(PLATFORM),
+        timeout=settings.timeout_seconds,
+    )
+    return StickyStore(key, store, client, settings.order_view_batch)

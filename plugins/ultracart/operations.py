@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError, NotFoundError
+from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import email_key, one_exact, order_number_key, phone_key
 from hub.core.mapping import map_records, sorted_records
 from hub.core.models import (
@@ -24,7 +25,6 @@ from hub.core.models import (
     Customer,
     Money,
     Order,
-    Ref,
     Refund,
     RefundRequest,
     ReplacementRequest,
@@ -32,6 +32,7 @@ from hub.core.models import (
     SubscriptionStatus,
     utcnow,
 )
+from hub.core.plugin import HubContext
 from plugins.ultracart import mapping
 from plugins.ultracart.client import (
     AUTO_ORDER_EXPAND,
@@ -41,7 +42,7 @@ from plugins.ultracart.client import (
     UltracartClient,
 )
 from plugins.ultracart.mapping import CENT, amount_of, currency_obj
-from plugins.ultracart.settings import UltracartStoreSettings
+from plugins.ultracart.settings import UltracartSettings, UltracartStoreSettings
 
 PHONE_QUERY_FIELDS = ("billing_day_phone", "billing_evening_phone", "shipping_day_phone")
 
@@ -136,7 +137,7 @@ class UltracartStore:
         data = _payload(envelope, "customer", oid)
         return self._customer(data, await self._consents(data.get("customer_profile_oid")))
 
-    async def update_consent(self, customer: Ref, consent: Consent) -> Customer:
+    async def update_consent(self, customer_id: str, consent: Consent) -> Customer:
         if consent.channel is not Channel.EMAIL:
             raise FatalError(
                 PLATFORM,
@@ -157,10 +158,10 @@ class UltracartStore:
             if consent.opted_in
             else {"add_to_lists": [], "remove_from_lists": [list_uuid]}
         )
-        oid = _int_id(customer.id, "customer")
+        oid = _int_id(customer_id, "customer")
         # Adding to / removing from a list twice leaves the same membership: safe to retry.
         await self.client.call("POST", f"customer/customers/{oid}/email_lists", body=changes, idempotent=True)
-        current = await self.get_customer(customer.id)
+        current = await self.get_customer(customer_id)
         stamped = Consent(
             channel=Channel.EMAIL, opted_in=consent.opted_in, updated_at=consent.updated_at or utcnow()
         )
@@ -200,7 +201,7 @@ class UltracartStore:
 
     # ------------------------------------------------------------------ refunds
 
-    async def refund(self, request: RefundRequest) -> Refund:
+    async def refund_order(self, request: RefundRequest) -> Refund:
         order_id = request.order.id
         order = await self.order_json(order_id)
         # Mapping checks the order's money is all in one currency (MappingError otherwise): the
@@ -333,7 +334,7 @@ class UltracartStore:
         )
         return self._order(_payload(envelope, "order", order_id))
 
-    async def create_replacement(self, request: ReplacementRequest) -> Order:
+    async def create_replacement_order(self, request: ReplacementRequest) -> Order:
         order_id = request.order.id
         original = await self.order_json(order_id)
         marker = f"[hub-replacement key={mapping.marker_key(request.idempotency_key)}]"
@@ -661,3 +662,28 @@ def fill_cart(cart: dict[str, Any], request: CheckoutLinkRequest, rep_field: int
     for number, (key, value) in zip(free_fields, sorted(request.metadata.items()), strict=False):
         checkout[f"custom_field{number}"] = f"{key}={value}"
     cart["checkout"] = checkout
+
+
+def open_store(
+    key: str, store: UltracartStoreSettings, settings: UltracartSettings, context: HubContext
+) -> UltracartStore:
+    """The merchant account ``[plugins.ultracart.stores.<key>]`` with its client open."""
+    # The limit is per application key, so each store gets its own pacing.
+    limiter = context.rate_limiter(
+        f"{PLATFORM}.{key}",
+        settings.requests_per_window,
+        settings.window_seconds,
+        lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
+    )
+    client = UltracartClient(
+        base_url=store.base_url,
+        simple_key=store.simple_key.get_secret_value(),
+        browser_key=store.browser_key.get_secret_value() if store.browser_key else None,
+        api_version=settings.api_version,
+        limiter=limiter,
+        transport=context.transport_for(PLATFORM),
+        timeout=settings.timeout_seconds,
+        policy=settings.retry_policy(),
+        page_size=settings.page_size,
+    )
+    return UltracartStore(key, store, client, skip_customer_notification=settings.skip_customer_notification)

@@ -78,7 +78,7 @@ def test_third_party_plugin_registered_by_entry_point(tmp_path, monkeypatch):
 
     async def lookup():
         async with Hub(pm, config) as hub:
-            return await hub.collect("commerce_find_customers", email="a@b.co", phone=None)
+            return await hub.commerce.find_customers(email="a@b.co", phone=None)
 
     found = asyncio.run(lookup())
     assert [c.id for c in found] == ["c1"]
@@ -103,10 +103,8 @@ def _fake(name: str, delay: float = 0.0) -> Plugin:
             return [Customer(platform=self.name, id=f"{self.name}-1", email=email)]
 
         @hookimpl
-        def commerce_get_order(self, ref):
-            return self._owner(ref) if self.owns(ref) else None
-
-        async def _owner(self, ref):
+        async def commerce_get_order(self, ref):
+            # No "is this mine?" check: the facade asks only the record's platform.
             return self.name
 
     Fake.name = name
@@ -125,21 +123,21 @@ def _hub(*plugins: Plugin, enabled: tuple[str, ...] | None = None) -> Hub:
 
 async def test_action_routed_to_the_owner_only():
     async with _hub(_fake("one"), _fake("two")) as hub:
-        assert await hub.first("commerce_get_order", ref=Ref(platform="two", id="9")) == "two"
+        assert await hub.commerce.get_order(ref=Ref(platform="two", id="9")) == "two"
         with pytest.raises(CapabilityMissing, match="commerce_get_order for platform 'three'"):
-            await hub.first("commerce_get_order", ref=Ref(platform="three", id="9"))
+            await hub.commerce.get_order(ref=Ref(platform="three", id="9"))
 
 
 async def test_collect_gathers_every_enabled_plugin():
     async with _hub(_fake("one", 0.05), _fake("two"), _fake("off"), enabled=("one", "two")) as hub:
-        found = await hub.collect("commerce_find_customers", email="x@y.z", phone=None)
+        found = await hub.commerce.find_customers(email="x@y.z", phone=None)
     assert sorted(c.platform for c in found) == ["one", "two"]
 
 
 async def test_disabled_plugin_does_not_answer_actions():
     async with _hub(_fake("one"), enabled=()) as hub:
         with pytest.raises(CapabilityMissing):
-            await hub.first("commerce_get_order", ref=Ref(platform="one", id="1"))
+            await hub.commerce.get_order(ref=Ref(platform="one", id="1"))
 
 
 def test_missing_capabilities_are_reported():

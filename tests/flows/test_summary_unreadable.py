@@ -65,7 +65,7 @@ class StoresHub:
     async def collect(self, hook: Any, **kwargs: Any) -> list[Any]:
         return list(self.answers[hook.__name__])
 
-    async def first(self, hook: Any, **kwargs: Any) -> Any:
+    async def route(self, hook: Any, owner: Any, **kwargs: Any) -> Any:
         hook = hook.__name__  # the facade names the hookspec function
         if hook == "helpdesk_get_contact":
             return self.contact

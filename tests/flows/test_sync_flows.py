@@ -60,7 +60,7 @@ async def test_agent_status_maps_reason_to_substatus(sandbox):
     users = next(iter(sandbox.state("aircall").companies.values())).users.values()
     ben = next(u for u in users if u["email"] == "ben@supporthub.example")
     assert (ben["availability_status"], ben["substatus"]) == ("unavailable", "in_training")
-    agents = await sandbox.hub.collect("telephony_list_agents")
+    agents = await sandbox.hub.telephony.list_agents()
     assert next(a for a in agents if a.email == "ben@supporthub.example").status is AgentStatus.AWAY
 
 

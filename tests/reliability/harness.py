@@ -276,14 +276,14 @@ async def commerce_state(world: Any, transports: dict[str, Any] | None = None) -
         for order in world.sandbox.world.orders:
             if order.number not in named and order.id not in named:
                 continue
-            fresh = await running.first("commerce_get_order", ref=order.ref)
+            fresh = await running.commerce.get_order(ref=order.ref)
             orders[f"{order.platform}:{order.id}"] = (
                 sorted((str(r.amount), r.note or "") for r in fresh.refunds),
                 fresh.shipping_address.one_line() if fresh.shipping_address else None,
             )
             if order.customer_id:
                 ref = Ref(platform=order.platform, id=order.customer_id, store=order.store)
-                placed = await running.first("commerce_list_orders", customer=ref)
+                placed = await running.commerce.list_orders(customer=ref)
                 customers[f"{order.platform}:{order.customer_id}"] = sorted(str(o.total) for o in placed)
         subscriptions = {
             f"{s.platform}:{s.id}": s for s in world.sandbox.world.subscriptions if s.id in cancelled
@@ -292,7 +292,7 @@ async def commerce_state(world: Any, transports: dict[str, Any] | None = None) -
             ref = Ref(
                 platform=subscription.platform, id=subscription.customer_id or "", store=subscription.store
             )
-            listed = await running.first("commerce_list_subscriptions", customer=ref)
+            listed = await running.commerce.list_subscriptions(customer=ref)
             customers[key] = sorted(s.status.value for s in listed or [] if s.id == subscription.id)
     return {"orders": orders, "customers": customers}
 

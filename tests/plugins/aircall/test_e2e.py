@@ -33,7 +33,7 @@ def transport(app: Any) -> httpx.ASGITransport:
 
 
 async def all_calls(hub: Any, since: datetime | None = None) -> list[Any]:
-    return [call async for page in hub.pages("telephony_list_calls", since=since) for call in page]
+    return [call async for page in hub.telephony.list_calls(since=since) for call in page]
 
 
 async def test_seeded_calls_map_with_every_outcome(make_hub: Any) -> None:
@@ -80,7 +80,7 @@ async def test_comment_lands_on_the_call(make_hub: Any) -> None:
     fill(app, 3)
     call_id = min(app.state.emulator.company().calls)
     async with make_hub(transport(app)) as hub:
-        await hub.first("telephony_comment_call", ref=Ref(platform="aircall", id=str(call_id)),
+        await hub.telephony.comment_call(ref=Ref(platform="aircall", id=str(call_id)),
                         body="Call log written to Intercom")
     comments = app.state.emulator.company().calls[call_id]["comments"]
     assert [c["content"] for c in comments] == ["Call log written to Intercom"]
@@ -90,17 +90,17 @@ async def test_agents_and_availability_round_trip(make_hub: Any) -> None:
     app = create_app(build_seed(7, calls=0), rate_limit=10_000)
     users = app.state.emulator.company().users
     async with make_hub(transport(app)) as hub:
-        agents = {a.email: a for a in await hub.collect("telephony_list_agents")}
+        agents = {a.email: a for a in await hub.telephony.list_agents()}
         assert agents["chloe@supporthub.example"].status is AgentStatus.AWAY
         assert agents["chloe@supporthub.example"].reason == "out_for_lunch"
         assert agents["ana@supporthub.example"].status is AgentStatus.AVAILABLE
         ana = agents["ana@supporthub.example"].ref
-        away = await hub.first("telephony_set_availability", ref=ana, status=AgentStatus.AWAY,
+        away = await hub.telephony.set_availability(ref=ana, status=AgentStatus.AWAY,
                                reason="Coaching")
         assert (users[int(ana.id)]["availability_status"], users[int(ana.id)]["substatus"]) == (
             "unavailable", "in_training")
         assert (away.status, away.reason) == (AgentStatus.AWAY, "in_training")
-        back = await hub.first("telephony_set_availability", ref=ana, status=AgentStatus.AVAILABLE,
+        back = await hub.telephony.set_availability(ref=ana, status=AgentStatus.AVAILABLE,
                                reason=None)
     assert back.status is AgentStatus.AVAILABLE
     assert (users[int(ana.id)]["availability_status"], users[int(ana.id)]["substatus"]) == ("available", None)
@@ -120,7 +120,7 @@ async def test_rate_limited_run_finishes_without_refusals(make_hub: Any) -> None
     async with make_hub(transport(app), requests_per_window=30, window_seconds=1) as hub:
         calls = await all_calls(hub)
         for call in calls[:25]:
-            await hub.first("telephony_comment_call", ref=call.ref, body="attempt 1/2")
+            await hub.telephony.comment_call(ref=call.ref, body="attempt 1/2")
     state = app.state.emulator
     assert len(calls) == 1_100
     assert sum(len(c["comments"]) for c in state.company().calls.values()) == 25
@@ -134,10 +134,10 @@ async def test_limit_learned_from_429_headers_when_they_come_only_then(make_hub:
     company = app.state.emulator.company()
     async with make_hub(transport(app), requests_per_window=100, window_seconds=1, per_page=25) as hub:
         for call_id in sorted(company.calls)[:25]:  # the 21st is refused, then sent again
-            await hub.first("telephony_comment_call", ref=Ref(platform="aircall", id=str(call_id)),
+            await hub.telephony.comment_call(ref=Ref(platform="aircall", id=str(call_id)),
                             body="attempt 1/2")
         calls = await all_calls(hub)
-        limiter = hub.pm.get_plugin("aircall").client.limiter
+        limiter = hub.pm.get_plugin("aircall").account.client.limiter
     assert len(calls) == 600 and len({c.id for c in calls}) == 600
     assert [len(company.calls[i]["comments"]) for i in sorted(company.calls)[:26]] == [1] * 25 + [0]
     assert app.state.emulator.refused >= 1 and limiter.limit == 20  # adopted from X-AircallApi-Limit

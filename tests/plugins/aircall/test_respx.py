@@ -45,7 +45,7 @@ def user_json(user_id: int, status: str = "available", substatus: str | None = N
 
 
 async def all_calls(hub: Any, since: Any = None) -> list[Any]:
-    return [call async for page_ in hub.pages("telephony_list_calls", since=since) for call in page_]
+    return [call async for page_ in hub.telephony.list_calls(since=since) for call in page_]
 
 
 # --------------------------------------------------------------------------- list calls
@@ -144,7 +144,7 @@ async def test_429_without_headers_backs_off_and_succeeds(make_hub: Any) -> None
             httpx.Response(200, json=page([user_json(1)], "users", 1, None)),
         ])
         async with make_hub() as hub:
-            agents = await hub.collect("telephony_list_agents")
+            agents = await hub.telephony.list_agents()
     assert [a.id for a in agents] == ["1"] and route.call_count == 2
 
 
@@ -153,7 +153,7 @@ async def test_401_gives_an_auth_error_with_the_platform_message(make_hub: Any) 
         mock.get("/users").respond(401, json={"error": "Unauthorized", "troubleshoot": "Check your API key"})
         async with make_hub() as hub:
             with pytest.raises(AuthError) as caught:
-                await hub.collect("telephony_list_agents")
+                await hub.telephony.list_agents()
     assert caught.value.status == 401 and caught.value.code == "Unauthorized"
     assert "Check your API key" in str(caught.value)
 
@@ -165,7 +165,7 @@ async def test_500_on_a_read_is_retried(make_hub: Any) -> None:
             httpx.Response(200, json=page([], "users", 0, None)),
         ])
         async with make_hub() as hub:
-            assert await hub.collect("telephony_list_agents") == []
+            assert await hub.telephony.list_agents() == []
     assert route.call_count == 2
 
 
@@ -176,7 +176,7 @@ async def test_comment_call_posts_the_content(make_hub: Any) -> None:
     with respx.mock(base_url=BASE) as mock:
         route = mock.post("/calls/812/comments").respond(201)
         async with make_hub() as hub:
-            result = await hub.first("telephony_comment_call", ref=Ref(platform="aircall", id="812"),
+            result = await hub.telephony.comment_call(ref=Ref(platform="aircall", id="812"),
                                      body="Logged to Intercom conversation 42")
     assert result is None
     request = route.calls[0].request
@@ -190,7 +190,7 @@ async def test_comment_is_never_blindly_retried(make_hub: Any) -> None:
         route = mock.post("/calls/812/comments").respond(503, json={"error": "Service unavailable"})
         async with make_hub() as hub:
             with pytest.raises(RetriableError):
-                await hub.first("telephony_comment_call", ref=Ref(platform="aircall", id="812"), body="x")
+                await hub.telephony.comment_call(ref=Ref(platform="aircall", id="812"), body="x")
     assert route.call_count == 1  # Aircall cannot deduplicate a comment: the flow decides
 
 
@@ -201,7 +201,7 @@ async def test_comment_refused_with_429_is_sent_again(make_hub: Any) -> None:
     with respx.mock(base_url=BASE) as mock:
         route = mock.post("/calls/812/comments").mock(side_effect=[refused, httpx.Response(201)])
         async with make_hub() as hub:
-            await hub.first("telephony_comment_call", ref=Ref(platform="aircall", id="812"), body="x")
+            await hub.telephony.comment_call(ref=Ref(platform="aircall", id="812"), body="x")
     assert route.call_count == 2
 
 
@@ -210,16 +210,16 @@ async def test_comment_on_unknown_call_is_not_found(make_hub: Any) -> None:
         mock.post("/calls/999/comments").respond(404, json={"error": "Not found", "troubleshoot": "No call"})
         async with make_hub() as hub:
             with pytest.raises(NotFoundError, match="Not found"):
-                await hub.first("telephony_comment_call", ref=Ref(platform="aircall", id="999"), body="x")
+                await hub.telephony.comment_call(ref=Ref(platform="aircall", id="999"), body="x")
 
 
 async def test_hooks_ignore_records_of_other_platforms(make_hub: Any) -> None:
     with respx.mock(base_url=BASE):
         async with make_hub() as hub:
             with pytest.raises(CapabilityMissing):
-                await hub.first("telephony_comment_call", ref=Ref(platform="intercom", id="1"), body="x")
+                await hub.telephony.comment_call(ref=Ref(platform="intercom", id="1"), body="x")
             with pytest.raises(CapabilityMissing):
-                await hub.first("telephony_set_availability", ref=Ref(platform="intercom", id="1"),
+                await hub.telephony.set_availability(ref=Ref(platform="intercom", id="1"),
                                 status=AgentStatus.AVAILABLE, reason=None)
 
 
@@ -227,7 +227,7 @@ async def test_a_non_numeric_id_is_refused_before_sending(make_hub: Any) -> None
     with respx.mock(base_url=BASE) as mock:
         async with make_hub() as hub:
             with pytest.raises(FatalError, match="not an Aircall id"):
-                await hub.first("telephony_comment_call", ref=Ref(platform="aircall", id="../users"),
+                await hub.telephony.comment_call(ref=Ref(platform="aircall", id="../users"),
                                 body="x")
     assert mock.calls.call_count == 0
 
@@ -243,7 +243,7 @@ async def test_list_agents_pages_through_users(make_hub: Any) -> None:
             httpx.Response(200, json=page([user_json(3, "unavailable")], "users", 3, None)),
         ])
         async with make_hub() as hub:
-            agents = await hub.collect("telephony_list_agents")
+            agents = await hub.telephony.list_agents()
     assert [(a.id, a.status, a.reason) for a in agents] == [
         ("1", AgentStatus.AVAILABLE, None), ("2", AgentStatus.AWAY, "out_for_lunch"),
         ("3", AgentStatus.UNAVAILABLE, None)]
@@ -255,7 +255,7 @@ async def test_set_availability_away_sends_unavailable_with_substatus(make_hub: 
         away = user_json(101, "unavailable", "out_for_lunch")
         route = mock.put("/users/101").respond(200, json={"user": away})
         async with make_hub() as hub:
-            agent = await hub.first("telephony_set_availability", ref=Ref(platform="aircall", id="101"),
+            agent = await hub.telephony.set_availability(ref=Ref(platform="aircall", id="101"),
                                     status=AgentStatus.AWAY, reason="Break/Lunch")
     assert (agent.status, agent.reason) == (AgentStatus.AWAY, "out_for_lunch")
     request = route.calls[0].request
@@ -268,7 +268,7 @@ async def test_set_availability_available_reads_back_when_put_has_no_body(make_h
         put = mock.put("/users/101").respond(204)
         get = mock.get("/users/101").respond(200, json={"user": user_json(101, "custom")})
         async with make_hub(available_as="custom") as hub:
-            agent = await hub.first("telephony_set_availability", ref=Ref(platform="aircall", id="101"),
+            agent = await hub.telephony.set_availability(ref=Ref(platform="aircall", id="101"),
                                     status=AgentStatus.AVAILABLE, reason=None)
     assert json.loads(put.calls[0].request.content) == {"availability_status": "custom"}
     assert get.call_count == 1 and agent.status is AgentStatus.UNAVAILABLE  # custom, outside hours
@@ -280,7 +280,7 @@ async def test_set_availability_validation_error_is_fatal(make_hub: Any) -> None
         mock.put("/users/101").respond(400, json=body)
         async with make_hub() as hub:
             with pytest.raises(FatalError) as caught:
-                await hub.first("telephony_set_availability", ref=Ref(platform="aircall", id="101"),
+                await hub.telephony.set_availability(ref=Ref(platform="aircall", id="101"),
                                 status=AgentStatus.AWAY, reason="Coaching")
     assert caught.value.status == 400 and "substatus invalid" in str(caught.value)
 

@@ -23,11 +23,9 @@ def ref(record_id: str) -> Ref:
 async def test_contact_lookup_and_cs_assist_update(workspace: Workspace, recorder: Recorder) -> None:
     contact = next(c for c in workspace.contacts.values() if c["phone"])
     async with running_hub(recorder) as hub:
-        by_email = await hub.collect("helpdesk_find_contacts", email=contact["email"].upper(), phone=None)
-        by_phone = await hub.collect("helpdesk_find_contacts", email=None, phone=contact["phone"])
-        updated = await hub.first(
-            "helpdesk_update_contact",
-            ref=by_email[0].ref,
+        by_email = await hub.helpdesk.find_contacts(email=contact["email"].upper(), phone=None)
+        by_phone = await hub.helpdesk.find_contacts(email=None, phone=contact["phone"])
+        updated = await hub.helpdesk.update_contact(ref=by_email[0].ref,
             attributes={
                 "order_count": 4,
                 "lifetime_revenue": "120.50 USD",
@@ -36,7 +34,7 @@ async def test_contact_lookup_and_cs_assist_update(workspace: Workspace, recorde
                 "cs_synced_at": datetime(2025, 1, 2, tzinfo=UTC),
             },
         )
-        again = await hub.first("helpdesk_get_contact", ref=by_email[0].ref)
+        again = await hub.helpdesk.get_contact(ref=by_email[0].ref)
     assert [c.id for c in by_email] == [contact["id"]] == [c.id for c in by_phone]
     stored = workspace.contacts[contact["id"]]["custom_attributes"]
     assert stored["cs_order_count"] == 4 and stored["cs_lifetime_revenue"] == "120.50 USD"
@@ -50,7 +48,7 @@ async def test_unknown_custom_attribute_is_refused(workspace: Workspace, recorde
     contact_id = next(iter(workspace.contacts))
     async with running_hub(recorder) as hub:
         with pytest.raises(FatalError) as caught:
-            await hub.first("helpdesk_update_contact", ref=ref(contact_id), attributes={"nope": "x"})
+            await hub.helpdesk.update_contact(ref=ref(contact_id), attributes={"nope": "x"})
     assert caught.value.status == 400 and caught.value.field == "custom_attributes.nope"
 
 
@@ -59,7 +57,7 @@ async def test_conversations_since_cursor_are_exact_and_oldest_first(
 ) -> None:
     since = datetime.fromtimestamp(NOW - 6 * 86_400 + 1234, tz=UTC)  # mid-day: day-level search is wider
     async with running_hub(recorder) as hub:
-        pages = [page async for page in hub.pages("helpdesk_list_conversations", since=since)]
+        pages = [page async for page in hub.helpdesk.list_conversations(since=since)]
     got = [c for page in pages for c in page]
     expected = {cid for cid, c in workspace.conversations.items() if c["updated_at"] >= since.timestamp()}
     assert {c.id for c in got} == expected and expected
@@ -72,13 +70,12 @@ async def test_find_and_create_conversation_then_note_and_tags(
 ) -> None:
     contact_id = next(iter(workspace.contacts))
     async with running_hub(recorder) as hub:
-        open_ones = await hub.collect("helpdesk_find_conversations", contact=ref(contact_id), open_only=True)
-        created = await hub.first("helpdesk_create_conversation", contact=ref(contact_id), body="Missed call")
-        note = await hub.first("helpdesk_add_note", target=created.ref, body="Call attempt 1/2")
-        await hub.first("helpdesk_add_tags", target=created.ref, tags=["call-log", "brand-new-tag"])
-        notes = await hub.first("helpdesk_list_notes", target=created.ref)
-        everything = await hub.collect(
-            "helpdesk_find_conversations", contact=ref(contact_id), open_only=False
+        open_ones = await hub.helpdesk.find_conversations(contact=ref(contact_id), open_only=True)
+        created = await hub.helpdesk.create_conversation(contact=ref(contact_id), body="Missed call")
+        note = await hub.helpdesk.add_note(target=created.ref, body="Call attempt 1/2")
+        await hub.helpdesk.add_tags(target=created.ref, tags=["call-log", "brand-new-tag"])
+        notes = await hub.helpdesk.list_notes(target=created.ref)
+        everything = await hub.helpdesk.find_conversations(contact=ref(contact_id), open_only=False
         )
     assert all(c.open for c in open_ones)
     assert everything[0].id == created.id  # most recently updated first
@@ -104,17 +101,14 @@ async def test_ticket_lifecycle(workspace: Workspace, recorder: Recorder) -> Non
         attributes={"order_id": "1001", "amount": Decimal("19.99")},
     )
     async with running_hub(recorder) as hub:
-        ticket = await hub.first("helpdesk_create_ticket", draft=draft)
-        moved = await hub.first(
-            "helpdesk_update_ticket",
-            ref=ticket.ref,
+        ticket = await hub.helpdesk.create_ticket(draft=draft)
+        moved = await hub.helpdesk.update_ticket(ref=ticket.ref,
             state=TicketState.IN_PROGRESS,
             attributes={"admin_reason": "damaged in transit"},
         )
-        note = await hub.first("helpdesk_add_note", target=ticket.ref, body="Refunded 19.99 USD")
-        notes = await hub.first("helpdesk_list_notes", target=ticket.ref)
-        done = await hub.first(
-            "helpdesk_update_ticket", ref=ticket.ref, state=TicketState.RESOLVED, attributes=None
+        note = await hub.helpdesk.add_note(target=ticket.ref, body="Refunded 19.99 USD")
+        notes = await hub.helpdesk.list_notes(target=ticket.ref)
+        done = await hub.helpdesk.update_ticket(ref=ticket.ref, state=TicketState.RESOLVED, attributes=None
         )
     stored = workspace.tickets[ticket.id]
     assert ticket.type is TicketType.REFUND and ticket.state is TicketState.SUBMITTED
@@ -132,8 +126,7 @@ async def test_list_tickets_by_type_and_since(workspace: Workspace, recorder: Re
     async with running_hub(recorder) as hub:
         pages = [
             p
-            async for p in hub.pages(
-                "helpdesk_list_tickets", types=[TicketType.REFUND, TicketType.QUALITY], since=since
+            async for p in hub.helpdesk.list_tickets(types=[TicketType.REFUND, TicketType.QUALITY], since=since
             )
         ]
     got = [t for page in pages for t in page]
@@ -162,10 +155,10 @@ async def test_link_tracker_ticket_and_refusal_for_back_office(
         if ("conversation", cid) not in tracker["links"] + refund["links"]
     )
     async with running_hub(recorder) as hub:
-        await hub.first("helpdesk_link_ticket", ticket=ref(tracker["id"]), conversation=ref(unlinked))
-        await hub.first("helpdesk_link_ticket", ticket=ref(tracker["id"]), conversation=ref(unlinked))
+        await hub.helpdesk.link_ticket(ticket=ref(tracker["id"]), conversation=ref(unlinked))
+        await hub.helpdesk.link_ticket(ticket=ref(tracker["id"]), conversation=ref(unlinked))
         with pytest.raises(FatalError) as caught:
-            await hub.first("helpdesk_link_ticket", ticket=ref(refund["id"]), conversation=ref(unlinked))
+            await hub.helpdesk.link_ticket(ticket=ref(refund["id"]), conversation=ref(unlinked))
     assert tracker["links"].count(("conversation", unlinked)) == 1
     assert caught.value.code == "invalid_ticket_type"
     link_calls = [r for r in workspace.requests if r[1].endswith("/linked_conversations")]
@@ -174,13 +167,12 @@ async def test_link_tracker_ticket_and_refusal_for_back_office(
 
 async def test_agents_and_away_reasons(workspace: Workspace, recorder: Recorder) -> None:
     async with running_hub(recorder) as hub:
-        agents = await hub.collect("helpdesk_list_agents")
+        agents = await hub.helpdesk.list_agents()
         available = next(a for a in agents if a.status is AgentStatus.AVAILABLE and a.id != ADMIN_ID)
-        away = await hub.first("helpdesk_set_agent_away", ref=available.ref, away=True, reason="in a meeting")
-        back = await hub.first("helpdesk_set_agent_away", ref=available.ref, away=False, reason=None)
+        away = await hub.helpdesk.set_agent_away(ref=available.ref, away=True, reason="in a meeting")
+        back = await hub.helpdesk.set_agent_away(ref=available.ref, away=False, reason=None)
         with pytest.raises(FatalError, match="unknown away reason"):
-            await hub.first(
-                "helpdesk_set_agent_away", ref=available.ref, away=True, reason="Training (retired)"
+            await hub.helpdesk.set_agent_away(ref=available.ref, away=True, reason="Training (retired)"
             )
     reasons = {a.reason for a in agents if a.status is AgentStatus.AWAY}
     assert reasons == {"Break/Lunch", "Coaching", "In a Meeting"}
@@ -194,7 +186,7 @@ async def test_agents_and_away_reasons(workspace: Workspace, recorder: Recorder)
 async def test_bad_token_gives_auth_error(workspace: Workspace, recorder: Recorder) -> None:
     async with running_hub(recorder, access_token="wrong") as hub:
         with pytest.raises(AuthError) as caught:
-            await hub.collect("helpdesk_list_agents")
+            await hub.helpdesk.list_agents()
     assert caught.value.code == "unauthorized"
     assert "x-ratelimit-limit" not in recorder.exchanges[-1].headers
 
@@ -213,7 +205,7 @@ async def test_pagination_over_a_thousand_conversations() -> None:
         )
     transport = httpx.ASGITransport(app=create_app(ws))
     async with running_hub(transport, page_size=100) as hub:
-        pages = [p async for p in hub.pages("helpdesk_list_conversations", since=None)]
+        pages = [p async for p in hub.helpdesk.list_conversations(since=None)]
     got = [c for page in pages for c in page]
     assert len(got) == 1_050 and len({c.id for c in got}) == 1_050
     assert all(len(p) <= 100 for p in pages) and len(pages) >= 11
@@ -231,8 +223,8 @@ async def test_rate_limited_run_finishes_without_refusals() -> None:
     transport = httpx.ASGITransport(app=create_app(ws))
     async with running_hub(transport, requests_per_minute=1_800, window_seconds=1.0) as hub:
         for contact in contacts * 3:  # 42 look-ups + the updates: over two windows' worth
-            found = await hub.collect("helpdesk_find_contacts", email=contact["email"], phone=None)
-            await hub.first("helpdesk_update_contact", ref=found[0].ref, attributes={"order_count": 1})
+            found = await hub.helpdesk.find_contacts(email=contact["email"], phone=None)
+            await hub.helpdesk.update_contact(ref=found[0].ref, attributes={"order_count": 1})
     assert ws.app_window.refused == 0
     assert all(status == 200 for _, _, status in ws.requests)
     assert len(ws.requests) == len(contacts) * 6

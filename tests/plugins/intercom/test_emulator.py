@@ -309,10 +309,10 @@ async def test_sandbox_hook_seeds_from_the_world() -> None:
     assert {c["email"] for c in sandbox_ws.contacts.values()} == {p.email for p in world.people}
     transport = httpx.ASGITransport(app=apps[0].app)
     async with running_hub(transport, **apps[0].settings) as hub:
-        agents = await hub.collect("helpdesk_list_agents")
+        agents = await hub.helpdesk.list_agents()
         tickets = [
             t
-            async for page in hub.pages("helpdesk_list_tickets", types=list(TicketType), since=None)
+            async for page in hub.helpdesk.list_tickets(types=list(TicketType), since=None)
             for t in page
         ]
     assert {a.reason for a in agents} >= {"Break/Lunch", "Coaching", "In a Meeting"}

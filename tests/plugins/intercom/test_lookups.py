@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plugins.intercom.operations import IntercomWorkspace
 from plugins.intercom.plugin import IntercomPlugin
 from plugins.intercom.settings import IntercomSettings
 
@@ -27,7 +28,7 @@ class FakeApi:
 def plugin_with(contacts: list[dict[str, Any]]) -> IntercomPlugin:
     plugin = IntercomPlugin()
     plugin.settings = IntercomSettings(enabled=True, access_token="t", admin_id="1")  # type: ignore[arg-type]
-    plugin.client = FakeApi(contacts)  # type: ignore[assignment]
+    plugin._account = IntercomWorkspace(FakeApi(contacts), plugin.settings)  # type: ignore[arg-type]
     return plugin
 
 

@@ -113,20 +113,18 @@ async def run_tour(workspace: Workspace, recorder: Recorder) -> None:
         t for t in workspace.tickets.values() if workspace.ticket_types[t["type_id"]]["category"] == "Tracker"
     )
     async with running_hub(recorder) as hub:
-        await hub.collect("helpdesk_find_contacts", email=contact["email"], phone=contact["phone"])
-        await hub.first("helpdesk_get_contact", ref=contact_ref)
-        await hub.first("helpdesk_update_contact", ref=contact_ref, attributes={"order_count": 2})
+        await hub.helpdesk.find_contacts(email=contact["email"], phone=contact["phone"])
+        await hub.helpdesk.get_contact(ref=contact_ref)
+        await hub.helpdesk.update_contact(ref=contact_ref, attributes={"order_count": 2})
         since = datetime.now(UTC) - timedelta(days=3)
-        _ = [p async for p in hub.pages("helpdesk_list_conversations", since=since)]
-        await hub.collect("helpdesk_find_conversations", contact=contact_ref, open_only=True)
-        created = await hub.first("helpdesk_create_conversation", contact=contact_ref, body="Missed call")
-        await hub.first("helpdesk_add_note", target=created.ref, body="Call attempt 1/2")
-        await hub.first("helpdesk_list_notes", target=created.ref)
-        await hub.first("helpdesk_add_tags", target=created.ref, tags=["call-log", "spec-tag"])
-        _ = [p async for p in hub.pages("helpdesk_list_tickets", types=list(TicketType), since=since)]
-        ticket = await hub.first(
-            "helpdesk_create_ticket",
-            draft=TicketDraft(
+        _ = [p async for p in hub.helpdesk.list_conversations(since=since)]
+        await hub.helpdesk.find_conversations(contact=contact_ref, open_only=True)
+        created = await hub.helpdesk.create_conversation(contact=contact_ref, body="Missed call")
+        await hub.helpdesk.add_note(target=created.ref, body="Call attempt 1/2")
+        await hub.helpdesk.list_notes(target=created.ref)
+        await hub.helpdesk.add_tags(target=created.ref, tags=["call-log", "spec-tag"])
+        _ = [p async for p in hub.helpdesk.list_tickets(types=list(TicketType), since=since)]
+        ticket = await hub.helpdesk.create_ticket(draft=TicketDraft(
                 platform="intercom",
                 type=TicketType.REFUND,
                 title="Refund",
@@ -135,25 +133,20 @@ async def run_tour(workspace: Workspace, recorder: Recorder) -> None:
                 attributes={"amount": Decimal("10.50"), "order_id": "1"},
             ),
         )
-        await hub.first(
-            "helpdesk_update_ticket",
-            ref=ticket.ref,
+        await hub.helpdesk.update_ticket(ref=ticket.ref,
             state=TicketState.RESOLVED,
             attributes={"disposition": "dispose"},
         )
-        await hub.first("helpdesk_add_note", target=ticket.ref, body="Refunded")
-        await hub.first("helpdesk_list_notes", target=ticket.ref)
-        await hub.first(
-            "helpdesk_link_ticket",
-            ticket=Ref(platform="intercom", id=tracker["id"]),
+        await hub.helpdesk.add_note(target=ticket.ref, body="Refunded")
+        await hub.helpdesk.list_notes(target=ticket.ref)
+        await hub.helpdesk.link_ticket(ticket=Ref(platform="intercom", id=tracker["id"]),
             conversation=created.ref,
         )
-        agents = await hub.collect("helpdesk_list_agents")
-        await hub.first("helpdesk_set_agent_away", ref=agents[1].ref, away=True, reason="Coaching")
+        agents = await hub.helpdesk.list_agents()
+        await hub.helpdesk.set_agent_away(ref=agents[1].ref, away=True, reason="Coaching")
         for call in (
-            hub.first("helpdesk_get_contact", ref=Ref(platform="intercom", id="f" * 24)),
-            hub.first(
-                "helpdesk_update_ticket", ref=ticket.ref, state=None, attributes={"amount": "not a number"}
+            hub.helpdesk.get_contact(ref=Ref(platform="intercom", id="f" * 24)),
+            hub.helpdesk.update_ticket(ref=ticket.ref, state=None, attributes={"amount": "not a number"}
             ),
         ):
             with pytest.raises(Exception):  # noqa: B017 - any refusal; recorded for validation

@@ -160,7 +160,7 @@ def test_capabilities_are_every_helpdesk_hook_implemented() -> None:
 async def test_records_of_other_platforms_are_not_answered(api: respx.MockRouter) -> None:
     async with running_hub() as hub:
         with pytest.raises(CapabilityMissing):
-            await hub.first("helpdesk_get_contact", ref=Ref(platform="aircall", id="1"))
+            await hub.helpdesk.get_contact(ref=Ref(platform="aircall", id="1"))
     assert not api.calls
 
 
@@ -191,7 +191,7 @@ async def test_find_contacts_by_email_across_pages(api: respx.MockRouter) -> Non
         ]
     )
     async with running_hub() as hub:
-        found = await hub.collect("helpdesk_find_contacts", email="ava@example.com", phone=None)
+        found = await hub.helpdesk.find_contacts(email="ava@example.com", phone=None)
     request = route.calls[0].request
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["intercom-version"] == "2.14"
@@ -208,7 +208,7 @@ async def test_find_contacts_by_email_across_pages(api: respx.MockRouter) -> Non
 async def test_find_contacts_by_phone_searches_e164(api: respx.MockRouter) -> None:
     route = api.post("/contacts/search").respond(200, json={"type": "list", "data": [], "pages": {}})
     async with running_hub() as hub:
-        assert await hub.collect("helpdesk_find_contacts", email=None, phone="(202) 555-0100") == []
+        assert await hub.helpdesk.find_contacts(email=None, phone="(202) 555-0100") == []
     assert body_of(route)["query"] == {"field": "phone", "operator": "=", "value": "+12025550100"}
 
 
@@ -216,10 +216,8 @@ async def test_get_and_update_contact(api: respx.MockRouter) -> None:
     api.get(f"/contacts/{CONTACT_ID}").respond(200, json=contact_json())
     put = api.put(f"/contacts/{CONTACT_ID}").respond(200, json=contact_json())
     async with running_hub() as hub:
-        contact = await hub.first("helpdesk_get_contact", ref=ref(CONTACT_ID))
-        await hub.first(
-            "helpdesk_update_contact",
-            ref=ref(CONTACT_ID),
+        contact = await hub.helpdesk.get_contact(ref=ref(CONTACT_ID))
+        await hub.helpdesk.update_contact(ref=ref(CONTACT_ID),
             attributes={
                 "lifetime_revenue": Money(amount=Decimal("120.5"), currency="usd"),
                 "order_count": 4,
@@ -280,7 +278,7 @@ async def test_list_conversations_asks_day_by_day_cuts_exactly_and_sorts_oldest_
 
     route = api.post("/conversations/search").mock(side_effect=answer)
     async with running_hub(page_size=2) as hub:
-        pages = [p async for p in hub.pages("helpdesk_list_conversations", since=since)]
+        pages = [p async for p in hub.helpdesk.list_conversations(since=since)]
     queries = [body_of(route, i)["query"] for i in range(route.call_count)]
     assert all(q["field"] == "updated_at" and q["operator"] == "=" for q in queries)
     assert day_of_since in queries and not pages_of_that_day
@@ -305,7 +303,7 @@ async def test_find_conversations_open_only_newest_first(api: respx.MockRouter) 
         },
     )
     async with running_hub() as hub:
-        found = await hub.collect("helpdesk_find_conversations", contact=ref(CONTACT_ID), open_only=True)
+        found = await hub.helpdesk.find_conversations(contact=ref(CONTACT_ID), open_only=True)
     assert body_of(route)["query"] == {
         "operator": "AND",
         "value": [
@@ -330,7 +328,7 @@ async def test_create_conversation_reads_it_back(api: respx.MockRouter) -> None:
     )
     get = api.get("/conversations/77").respond(200, json=conversation_json("77", 500, parts=[]))
     async with running_hub() as hub:
-        conversation = await hub.first("helpdesk_create_conversation", contact=ref(CONTACT_ID), body="hi")
+        conversation = await hub.helpdesk.create_conversation(contact=ref(CONTACT_ID), body="hi")
     assert body_of(post) == {"from": {"type": "contact", "id": CONTACT_ID}, "body": "hi"}
     assert get.called and conversation.id == "77"
 
@@ -352,8 +350,8 @@ async def test_add_note_to_a_conversation(api: respx.MockRouter) -> None:
         ),
     )
     async with running_hub() as hub:
-        note = await hub.first("helpdesk_add_note", target=ref("531"), body="<p>Call attempt 1/2</p>")
-        again = await hub.first("helpdesk_add_note", target=ref("531"), body="<p>Call attempt 1/2</p>")
+        note = await hub.helpdesk.add_note(target=ref("531"), body="<p>Call attempt 1/2</p>")
+        again = await hub.helpdesk.add_note(target=ref("531"), body="<p>Call attempt 1/2</p>")
     assert body_of(reply) == {
         "message_type": "note",
         "type": "admin",
@@ -378,8 +376,8 @@ async def test_add_and_list_notes_on_a_ticket(api: respx.MockRouter) -> None:
         },
     )
     async with running_hub() as hub:
-        note = await hub.first("helpdesk_add_note", target=ref("160"), body="Refunded")
-        notes = await hub.first("helpdesk_list_notes", target=ref("160"))
+        note = await hub.helpdesk.add_note(target=ref("160"), body="Refunded")
+        notes = await hub.helpdesk.list_notes(target=ref("160"))
     assert body_of(reply)["message_type"] == "note" and note.id == "51"
     assert [n.body for n in notes] == ["Checked"]
 
@@ -399,7 +397,7 @@ async def test_list_notes_of_a_conversation_oldest_first(api: respx.MockRouter) 
         ),
     )
     async with running_hub() as hub:
-        notes = await hub.first("helpdesk_list_notes", target=ref("531"))
+        notes = await hub.helpdesk.list_notes(target=ref("531"))
     assert get.calls[0].request.url.params["display_as"] == "plaintext"
     assert [n.body for n in notes] == ["first", "second"]
 
@@ -412,7 +410,7 @@ async def test_add_tags_creates_missing_ones(api: respx.MockRouter) -> None:
     create = api.post("/tags").respond(200, json={"type": "tag", "id": "2", "name": "new"})
     attach = api.post("/conversations/531/tags").respond(200, json={"type": "tag", "id": "1", "name": "x"})
     async with running_hub() as hub:
-        await hub.first("helpdesk_add_tags", target=ref("531"), tags=["call-log", "new", "new"])
+        await hub.helpdesk.add_tags(target=ref("531"), tags=["call-log", "new", "new"])
     assert body_of(create) == {"name": "new"}
     assert [body_of(attach, i) for i in range(2)] == [
         {"id": "1", "admin_id": ADMIN_ID},
@@ -444,7 +442,7 @@ async def test_list_tickets_filters_type_ids_and_maps_attributes(api: respx.Mock
         },
     )
     async with running_hub() as hub:
-        pages = [p async for p in hub.pages("helpdesk_list_tickets", types=[TicketType.REFUND], since=None)]
+        pages = [p async for p in hub.helpdesk.list_tickets(types=[TicketType.REFUND], since=None)]
     assert body_of(search)["query"] == {
         "operator": "AND",
         "value": [
@@ -470,7 +468,7 @@ async def test_list_tickets_refuses_types_missing_from_the_workspace(api: respx.
     api.get("/ticket_types").respond(200, json=TICKET_TYPES)
     async with running_hub() as hub:
         with pytest.raises(FatalError, match="Quality"):
-            _ = [p async for p in hub.pages("helpdesk_list_tickets", types=[TicketType.QUALITY], since=None)]
+            _ = [p async for p in hub.helpdesk.list_tickets(types=[TicketType.QUALITY], since=None)]
 
 
 async def test_create_ticket_links_the_conversation(api: respx.MockRouter) -> None:
@@ -486,7 +484,7 @@ async def test_create_ticket_links_the_conversation(api: respx.MockRouter) -> No
         attributes={"amount": Decimal("19.99"), "order_id": "1001"},
     )
     async with running_hub() as hub:
-        ticket = await hub.first("helpdesk_create_ticket", draft=draft)
+        ticket = await hub.helpdesk.create_ticket(draft=draft)
     assert create.calls[0].request.content.count(b"19.99") == 1  # the exact digits on the wire
     assert body_of(create) == {
         "ticket_type_id": "5",
@@ -509,9 +507,7 @@ async def test_update_ticket_picks_the_state_of_its_type(api: respx.MockRouter) 
         200, json=ticket_json(state=STATES[3], **{"Disposition": "dispose"})
     )
     async with running_hub() as hub:
-        ticket = await hub.first(
-            "helpdesk_update_ticket",
-            ref=ref("160"),
+        ticket = await hub.helpdesk.update_ticket(ref=ref("160"),
             state=TicketState.RESOLVED,
             attributes={"disposition": "dispose"},
         )
@@ -535,8 +531,7 @@ async def test_update_ticket_falls_back_to_ticket_states(api: respx.MockRouter) 
     )
     put = api.put("/tickets/160").respond(200, json=ticket_json(state=STATES[1]))
     async with running_hub() as hub:
-        await hub.first(
-            "helpdesk_update_ticket", ref=ref("160"), state=TicketState.IN_PROGRESS, attributes=None
+        await hub.helpdesk.update_ticket(ref=ref("160"), state=TicketState.IN_PROGRESS, attributes=None
         )
     assert body_of(put) == {"ticket_state_id": "12"}
 
@@ -545,8 +540,8 @@ async def test_link_ticket_uses_the_newer_endpoint_once(api: respx.MockRouter) -
     api.get("/tickets/170").respond(200, json=ticket_json("170", type_id="6"))
     link = api.post("/tickets/170/linked_conversations").respond(200, json=conversation_json("600", 1))
     async with running_hub() as hub:
-        await hub.first("helpdesk_link_ticket", ticket=ref("170"), conversation=ref("600"))
-        await hub.first("helpdesk_link_ticket", ticket=ref("170"), conversation=ref("531"))  # already linked
+        await hub.helpdesk.link_ticket(ticket=ref("170"), conversation=ref("600"))
+        await hub.helpdesk.link_ticket(ticket=ref("170"), conversation=ref("531"))  # already linked
     assert link.call_count == 1 and body_of(link) == {"conversation_id": "600"}
     assert link.calls[0].request.headers["intercom-version"] == "2.16"
 
@@ -580,7 +575,7 @@ async def test_list_agents_with_reason_labels(api: respx.MockRouter) -> None:
         },
     )
     async with running_hub() as hub:
-        agents = await hub.collect("helpdesk_list_agents")
+        agents = await hub.helpdesk.list_agents()
     assert [(a.id, a.status, a.reason) for a in agents] == [
         ("1", AgentStatus.AWAY, "Break/Lunch"),
         ("2", AgentStatus.AVAILABLE, None),
@@ -602,7 +597,7 @@ async def test_set_agent_away_sends_the_reason_id(api: respx.MockRouter) -> None
         200, json={"type": "admin", "id": "1", "away_mode_enabled": True, "away_status_reason_id": 8}
     )
     async with running_hub() as hub:
-        agent = await hub.first("helpdesk_set_agent_away", ref=ref("1"), away=True, reason="coaching")
+        agent = await hub.helpdesk.set_agent_away(ref=ref("1"), away=True, reason="coaching")
     assert body_of(put) == {
         "away_mode_enabled": True,
         "away_mode_reassign": False,
@@ -639,7 +634,7 @@ async def test_429_then_success_waits_for_the_reset(api: respx.MockRouter) -> No
     )
     api.get("/away_status_reasons").respond(200, json={"type": "list", "data": []})
     async with running_hub() as hub:
-        assert await hub.collect("helpdesk_list_agents") == []
+        assert await hub.helpdesk.list_agents() == []
     assert route.call_count == 2
 
 
@@ -665,7 +660,7 @@ async def test_401_gives_auth_error_with_the_code(api: respx.MockRouter) -> None
     )
     async with running_hub() as hub:
         with pytest.raises(AuthError) as caught:
-            await hub.collect("helpdesk_list_agents")
+            await hub.helpdesk.list_agents()
     assert caught.value.code == "unauthorized" and "request_id r-1" in str(caught.value)
     assert TOKEN not in str(caught.value)
 
@@ -686,7 +681,7 @@ async def test_error_envelope_names_code_and_field(api: respx.MockRouter) -> Non
     )
     async with running_hub() as hub:
         with pytest.raises(FatalError) as caught:
-            await hub.first("helpdesk_update_contact", ref=ref(CONTACT_ID), attributes={"x": 1})
+            await hub.helpdesk.update_contact(ref=ref(CONTACT_ID), attributes={"x": 1})
     assert (caught.value.status, caught.value.code, caught.value.field) == (
         400,
         "parameter_invalid",
@@ -702,7 +697,7 @@ async def test_server_error_on_a_read_is_retried(api: respx.MockRouter) -> None:
         ]
     )
     async with running_hub() as hub:
-        assert (await hub.first("helpdesk_get_contact", ref=ref(CONTACT_ID))).id == CONTACT_ID
+        assert (await hub.helpdesk.get_contact(ref=ref(CONTACT_ID))).id == CONTACT_ID
     assert route.call_count == 2
 
 
@@ -713,7 +708,7 @@ async def test_a_note_is_never_blindly_resent(api: respx.MockRouter) -> None:
     )
     async with running_hub() as hub:
         with pytest.raises(Exception, match="503"):
-            await hub.first("helpdesk_add_note", target=ref("531"), body="x")
+            await hub.helpdesk.add_note(target=ref("531"), body="x")
     assert reply.call_count == 1
 
 
@@ -723,7 +718,7 @@ async def test_unknown_record_gives_not_found(api: respx.MockRouter) -> None:
     )
     async with running_hub() as hub:
         with pytest.raises(NotFoundError):
-            await hub.first("helpdesk_get_contact", ref=ref(CONTACT_ID))
+            await hub.helpdesk.get_contact(ref=ref(CONTACT_ID))
 
 
 async def test_unmappable_ticket_rides_in_the_page_as_a_mapping_error(api: respx.MockRouter) -> None:
@@ -734,7 +729,7 @@ async def test_unmappable_ticket_rides_in_the_page_as_a_mapping_error(api: respx
         200, json={"type": "ticket.list", "tickets": [broken, typed_badly], "pages": {}}
     )
     async with running_hub() as hub:
-        pages = [p async for p in hub.pages("helpdesk_list_tickets", types=[TicketType.REFUND], since=None)]
+        pages = [p async for p in hub.helpdesk.list_tickets(types=[TicketType.REFUND], since=None)]
     error, ticket = pages[0]
     assert isinstance(error, MappingError) and error.field == "updated_at"
     assert error.record_id == "161" and error.payload == broken
@@ -745,5 +740,5 @@ async def test_unmappable_ticket_rides_in_the_page_as_a_mapping_error(api: respx
 async def test_get_conversation(api: respx.MockRouter) -> None:
     api.get("/conversations/531").respond(200, json=conversation_json("531", 900, parts=[]))
     async with running_hub() as hub:
-        conversation = await hub.first("helpdesk_get_conversation", ref=ref("531"))
+        conversation = await hub.helpdesk.get_conversation(ref=ref("531"))
     assert conversation.id == "531" and conversation.contact_ids == (CONTACT_ID,)

@@ -40,7 +40,7 @@ def refund_request(order: dict, key: str, amount: str | None = None, **extra) ->
 
 async def test_lookup_to_orders_to_refund(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
-        customers = await hub.collect("commerce_find_customers", email="JANE@example.com", phone=None)
+        customers = await hub.commerce.find_customers(email="JANE@example.com", phone=None)
         by_store = {c.store: c for c in customers}
         assert set(by_store) == {"paleohacks", "bright_naturals"}
         jane = by_store["paleohacks"]
@@ -50,7 +50,7 @@ async def test_lookup_to_orders_to_refund(world, make_hub):
         assert jane.lifetime_revenue == Money(amount=Decimal("100.87"), currency="USD")
         assert jane.order_count == 3
 
-        orders = await hub.first("commerce_list_orders", customer=jane.ref)
+        orders = await hub.commerce.list_orders(customer=jane.ref)
         assert [o.id for o in orders] == [world.sub_order["orderId"], world.unshipped["orderId"],
                                           world.shipped["orderId"]]
         shipped = orders[2]
@@ -60,19 +60,19 @@ async def test_lookup_to_orders_to_refund(world, make_hub):
         assert orders[0].is_subscription and not orders[1].is_subscription
 
         request = refund_request(world.shipped, "t-1", "10.00")
-        refund = await hub.first("commerce_refund_order", request=request)
+        refund = await hub.commerce.refund_order(request=request)
         assert refund.amount == Money(amount=Decimal("10.00"), currency="USD")
         assert world.emu.refunds_paid == [{"orderId": world.shipped["orderId"], "amount": "10.00",
                                            "transactionId": refund.id}]
-        order = await hub.first("commerce_get_order", ref=order_ref(world.shipped))
+        order = await hub.commerce.get_order(ref=order_ref(world.shipped))
         assert order.financial_status is FinancialStatus.PARTIALLY_REFUNDED
         assert order.refundable.amount == Decimal("35.93")
 
 
 async def test_same_refund_asked_twice_refunds_once(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
-        first = await hub.first("commerce_refund_order", request=refund_request(world.shipped, "ticket-9"))
-        again = await hub.first("commerce_refund_order", request=refund_request(world.shipped, "ticket-9"))
+        first = await hub.commerce.refund_order(request=refund_request(world.shipped, "ticket-9"))
+        again = await hub.commerce.refund_order(request=refund_request(world.shipped, "ticket-9"))
     assert first.id == again.id and first.amount.amount == Decimal("45.93")
     assert len(world.emu.refunds_paid) == 1
 
@@ -81,9 +81,9 @@ async def test_refund_whose_answer_was_lost_is_recognised_not_paid_again(world, 
     world.emu.lose_answers["order/refund"] = 1  # the CRM refunds, the answer never arrives
     async with make_hub(world.stores(), world.transport) as hub:
         with pytest.raises(RetriableError):
-            await hub.first("commerce_refund_order", request=refund_request(world.shipped, "lost", "12"))
+            await hub.commerce.refund_order(request=refund_request(world.shipped, "lost", "12"))
         assert len(world.emu.refunds_paid) == 1
-        again = await hub.first("commerce_refund_order", request=refund_request(world.shipped, "lost", "12"))
+        again = await hub.commerce.refund_order(request=refund_request(world.shipped, "lost", "12"))
     assert len(world.emu.refunds_paid) == 1
     assert again.id == world.emu.refunds_paid[0]["transactionId"]
     notes = [e["message"] for e in world.emu.history if "[hub refund done]" in e["message"]]
@@ -92,8 +92,8 @@ async def test_refund_whose_answer_was_lost_is_recognised_not_paid_again(world, 
 
 async def test_equal_refunds_under_different_keys_are_both_paid(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
-        one = await hub.first("commerce_refund_order", request=refund_request(world.shipped, "a", "5.00"))
-        two = await hub.first("commerce_refund_order", request=refund_request(world.shipped, "b", "5.00"))
+        one = await hub.commerce.refund_order(request=refund_request(world.shipped, "a", "5.00"))
+        two = await hub.commerce.refund_order(request=refund_request(world.shipped, "b", "5.00"))
     assert one.id != two.id and len(world.emu.refunds_paid) == 2
 
 
@@ -103,34 +103,33 @@ async def test_manual_refund_is_not_taken_for_ours_but_limits_the_balance(world,
         sale = next(t for t in emu.transactions.values() if t["orderId"] == world.shipped["orderId"])
         emu._refund(world.shipped, sale, Decimal("40.00"))  # an agent refunded by hand
         with pytest.raises(FatalError, match="above the refundable balance"):
-            await hub.first("commerce_refund_order", request=refund_request(world.shipped, "k", "10.00"))
-        rest = await hub.first("commerce_refund_order", request=refund_request(world.shipped, "k"))
+            await hub.commerce.refund_order(request=refund_request(world.shipped, "k", "10.00"))
+        rest = await hub.commerce.refund_order(request=refund_request(world.shipped, "k"))
     assert rest.amount.amount == Decimal("5.93")
     assert [r["amount"] for r in emu.refunds_paid] == ["40.00", "5.93"]
 
 
 async def test_refund_by_lines_and_refusals(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
-        order = await hub.first("commerce_get_order", ref=order_ref(world.shipped))
+        order = await hub.commerce.get_order(ref=order_ref(world.shipped))
         line = RefundLine(line_item_id=order.line_items[0].id, quantity=1)
-        refund = await hub.first("commerce_refund_order",
-                                 request=refund_request(world.shipped, "lines", lines=(line,)))
+        refund = await hub.commerce.refund_order(request=refund_request(world.shipped, "lines", lines=(line,)))
         assert refund.amount.amount == Decimal("19.99")
         with pytest.raises(FatalError, match="above the refundable balance"):
-            await hub.first("commerce_refund_order", request=refund_request(world.shipped, "big", "100.00"))
+            await hub.commerce.refund_order(request=refund_request(world.shipped, "big", "100.00"))
         with pytest.raises(NotFoundError):
-            await hub.first("commerce_refund_order", request=refund_request({"orderId": "NOPE"}, "x"))
+            await hub.commerce.refund_order(request=refund_request({"orderId": "NOPE"}, "x"))
     assert len(world.emu.refunds_paid) == 1
 
 
 async def test_address_change_before_and_after_shipment(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
-        changed = await hub.first("commerce_change_shipping_address", ref=order_ref(world.unshipped),
+        changed = await hub.commerce.change_shipping_address(ref=order_ref(world.unshipped),
                                   address=NEW_ADDRESS)
         assert changed.shipping_address.line1 == "77 Elm Ct" and changed.shipping_address.city == "Denver"
         assert world.emu.orders[world.unshipped["orderId"]]["shipAddress2"] == "Apt 4"
         with pytest.raises(FatalError, match="has shipped"):
-            await hub.first("commerce_change_shipping_address", ref=order_ref(world.shipped),
+            await hub.commerce.change_shipping_address(ref=order_ref(world.shipped),
                             address=NEW_ADDRESS)
     assert world.emu.orders[world.shipped["orderId"]]["shipCity"] == "Austin"
 
@@ -138,13 +137,13 @@ async def test_address_change_before_and_after_shipment(world, make_hub):
 async def test_subscriptions_listed_and_cancelled_once(world, make_hub):
     jane = Ref(platform="konnektive", id=world.jane["customerId"], store="paleohacks")
     async with make_hub(world.stores(), world.transport) as hub:
-        subs = await hub.first("commerce_list_subscriptions", customer=jane)
+        subs = await hub.commerce.list_subscriptions(customer=jane)
         assert [(s.id, s.status, s.product) for s in subs] == [
             (world.purchase["purchaseId"], SubscriptionStatus.ACTIVE, "Snack Box Subscription")]
         ref = subs[0].ref
-        cancelled = await hub.first("commerce_cancel_subscription", ref=ref, reason="too much snacks",
+        cancelled = await hub.commerce.cancel_subscription(ref=ref, reason="too much snacks",
                                     idempotency_key="cancel-1")
-        again = await hub.first("commerce_cancel_subscription", ref=ref, reason="too much snacks",
+        again = await hub.commerce.cancel_subscription(ref=ref, reason="too much snacks",
                                 idempotency_key="cancel-1")
     assert cancelled.status is SubscriptionStatus.CANCELLED and again.status is SubscriptionStatus.CANCELLED
     assert world.emu.cancels == [{"purchaseId": ref.id, "cancelReason": "too much snacks [hub:cancel-1]"}]
@@ -152,12 +151,12 @@ async def test_subscriptions_listed_and_cancelled_once(world, make_hub):
 
 async def test_replacement_order_is_free_and_created_once(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
-        original = await hub.first("commerce_get_order", ref=order_ref(world.shipped))
+        original = await hub.commerce.get_order(ref=order_ref(world.shipped))
         request = ReplacementRequest(order=original.ref, reason="arrived damaged",
                                      lines=(RefundLine(line_item_id=original.line_items[0].id, quantity=1),),
                                      shipping_address=NEW_ADDRESS, idempotency_key="repl-1")
-        made = await hub.first("commerce_create_replacement_order", request=request)
-        again = await hub.first("commerce_create_replacement_order", request=request)
+        made = await hub.commerce.create_replacement_order(request=request)
+        again = await hub.commerce.create_replacement_order(request=request)
     assert made.id == again.id and world.emu.imports == [made.id]
     assert made.total.amount == Decimal("0.00") and made.customer_id == world.jane["customerId"]
     assert made.shipping_address.city == "Denver"
@@ -168,13 +167,13 @@ async def test_replacement_order_is_free_and_created_once(world, make_hub):
 async def test_replacement_whose_answer_was_lost_is_recognised(world, make_hub):
     world.emu.lose_answers["order/import"] = 1
     async with make_hub(world.stores(), world.transport) as hub:
-        original = await hub.first("commerce_get_order", ref=order_ref(world.shipped))
+        original = await hub.commerce.get_order(ref=order_ref(world.shipped))
         request = ReplacementRequest(order=original.ref, reason="lost",
                                      lines=(RefundLine(line_item_id=original.line_items[0].id, quantity=2),),
                                      idempotency_key="repl-lost")
         with pytest.raises(RetriableError):
-            await hub.first("commerce_create_replacement_order", request=request)
-        made = await hub.first("commerce_create_replacement_order", request=request)
+            await hub.commerce.create_replacement_order(request=request)
+        made = await hub.commerce.create_replacement_order(request=request)
     assert world.emu.imports == [made.id]
 
 
@@ -184,18 +183,17 @@ async def test_unsupported_hooks_report_capability_missing(world, make_hub):
         info = next(i for i in hub.infos() if i.name == "konnektive")
         assert set(info.unsupported) == {"commerce_create_checkout_link", "commerce_update_consent"}
         with pytest.raises(CapabilityMissing):
-            await hub.first("commerce_update_consent", customer=Ref(platform="konnektive", id="1"),
+            await hub.commerce.update_consent(customer=Ref(platform="konnektive", id="1"),
                             consent=Consent(channel="email", opted_in=False))
         with pytest.raises(CapabilityMissing):
-            await hub.first("commerce_create_checkout_link", request=CheckoutLinkRequest(
+            await hub.commerce.create_checkout_link(request=CheckoutLinkRequest(
                 platform="konnektive", email="a@b.c", products=(CheckoutProduct(sku="X", quantity=1),)))
 
 
 async def test_pagination_over_a_thousand_orders(world, make_hub):
     world.add_orders(world.jane["customerId"], 1_050, world.book)
     async with make_hub({"paleohacks": world.stores()["paleohacks"]}, world.transport) as hub:
-        orders = await hub.first("commerce_list_orders",
-                                 customer=Ref(platform="konnektive", id=world.jane["customerId"]))
+        orders = await hub.commerce.list_orders(customer=Ref(platform="konnektive", id=world.jane["customerId"]))
     assert len(orders) == 1_053 and len({o.id for o in orders}) == 1_053
     order_pages = [p for e, p in world.emu.calls if e == "order/query"]
     assert [p["page"] for p in order_pages] == ["1", "2", "3", "4", "5", "6"]
@@ -208,7 +206,7 @@ async def test_rate_limited_run_finishes_without_refusals(world_factory, make_hu
     jane = Ref(platform="konnektive", id=world.jane["customerId"], store="paleohacks")
     async with make_hub(world.stores(), world.transport, requests_per_window=5, window_seconds=0.2,
                         results_per_page=20) as hub:
-        orders = await hub.first("commerce_list_orders", customer=jane)
+        orders = await hub.commerce.list_orders(customer=jane)
     assert len(orders) == 303
     assert world.emu.throttled == 0 and world.emu.window.refused == 0
     assert [e for e, _ in world.emu.calls] == ["order/query"] * 16 + ["transactions/query"]
@@ -217,7 +215,7 @@ async def test_rate_limited_run_finishes_without_refusals(world_factory, make_hu
 async def test_injected_server_errors_are_retried_on_reads(world_factory, make_hub):
     world = world_factory(faults=Faults(schedule=[503, 429], retry_after=0))
     async with make_hub(world.stores(), world.transport) as hub:
-        order = await hub.first("commerce_get_order", ref=order_ref(world.shipped))
+        order = await hub.commerce.get_order(ref=order_ref(world.shipped))
     assert order.id == world.shipped["orderId"] and world.app.state.faults.injected == 2
 
 
@@ -228,7 +226,7 @@ async def test_writes_are_not_blindly_retried(world_factory, make_hub):
         faults = world.app.state.faults
         faults.schedule = [None, None, None, None, 503]
         with pytest.raises(RetriableError):
-            await hub.first("commerce_refund_order", request=refund_request(world.shipped, "w", "1.00"))
+            await hub.commerce.refund_order(request=refund_request(world.shipped, "w", "1.00"))
     assert world.emu.refunds_paid == []
 
 
@@ -236,23 +234,23 @@ async def test_bad_credentials_give_auth_error(world, make_hub):
     stores = {"paleohacks": {**world.stores()["paleohacks"], "password": "wrong"}}
     async with make_hub(stores, world.transport) as hub:
         with pytest.raises(AuthError, match="Invalid login credentials"):
-            await hub.first("commerce_get_order", ref=order_ref(world.shipped))
+            await hub.commerce.get_order(ref=order_ref(world.shipped))
 
 
 async def test_stores_see_only_their_own_brand(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
         with pytest.raises(NotFoundError):
-            await hub.first("commerce_get_order", ref=order_ref(world.bn_order, store="paleohacks"))
-        order = await hub.first("commerce_get_order", ref=order_ref(world.bn_order, store="bright_naturals"))
+            await hub.commerce.get_order(ref=order_ref(world.bn_order, store="paleohacks"))
+        order = await hub.commerce.get_order(ref=order_ref(world.bn_order, store="bright_naturals"))
         assert order.brand == "Bright Naturals" and order.store == "bright_naturals"
         with pytest.raises(FatalError, match="names no store"):
-            await hub.first("commerce_get_order", ref=Ref(platform="konnektive", id="K1"))
+            await hub.commerce.get_order(ref=Ref(platform="konnektive", id="K1"))
 
 
 async def test_find_by_phone(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
-        found = await hub.collect("commerce_find_customers", email=None, phone="+15125550142")
-        nobody = await hub.collect("commerce_find_customers", email="nobody@example.com", phone=None)
+        found = await hub.commerce.find_customers(email=None, phone="+15125550142")
+        nobody = await hub.commerce.find_customers(email="nobody@example.com", phone=None)
     assert sorted(c.store for c in found) == ["bright_naturals", "paleohacks"]
     assert all(c.phone == "+15125550142" for c in found)
     assert nobody == []

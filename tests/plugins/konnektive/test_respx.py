@@ -85,7 +85,7 @@ async def test_find_customers_request_shape_and_mapping(hub, api):
     orders = api.post("/order/query/").mock(return_value=page([ORDER]))
     api.post("/transactions/query/").mock(return_value=error(
         "No transactions matching those parameters could be found"))
-    [customer] = await hub.collect("commerce_find_customers", email="jane@example.com", phone=None)
+    [customer] = await hub.commerce.find_customers(email="jane@example.com", phone=None)
     request = api.calls[0].request
     sent = params(request)
     assert request.method == "POST" and request.url.path == "/customer/query/" and request.content == b""
@@ -108,7 +108,7 @@ async def test_find_customers_by_phone_tries_national_then_full_number(hub, api)
     ])
     api.post("/order/query/").mock(return_value=error("No orders matching those parameters could be found"))
     api.post("/transactions/query/").mock(return_value=error("No transactions matching those parameters"))
-    [customer] = await hub.collect("commerce_find_customers", email=None, phone="+15125550142")
+    [customer] = await hub.commerce.find_customers(email=None, phone="+15125550142")
     assert [params(c.request)["phoneNumber"] for c in route.calls] == ["5125550142", "15125550142"]
     assert customer.order_count == 0 and customer.lifetime_revenue.amount == 0
 
@@ -126,7 +126,7 @@ async def test_list_orders_pages_and_refunds(hub, api):
          "responseType": "HARD_DECLINE"},
     ]))
     hub.pm.get_plugin("konnektive").stores["ph"].client.results_per_page = 2
-    result = await hub.first("commerce_list_orders", customer=Ref(platform="konnektive", id="7", store="ph"))
+    result = await hub.commerce.list_orders(customer=Ref(platform="konnektive", id="7", store="ph"))
     assert [params(c.request)["page"] for c in orders.calls] == ["1", "2"]
     assert [o.id for o in result] == ["K3", "K2", "K1"]  # newest first, other customer dropped
     k3 = result[0]
@@ -140,7 +140,7 @@ async def test_list_orders_pages_and_refunds(hub, api):
 async def test_get_order_not_found(hub, api):
     api.post("/order/query/").mock(return_value=error("No orders matching those parameters could be found"))
     with pytest.raises(NotFoundError):
-        await hub.first("commerce_get_order", ref=ORDER_REF)
+        await hub.commerce.get_order(ref=ORDER_REF)
 
 
 async def test_429_then_success_is_retried(hub, api):
@@ -149,7 +149,7 @@ async def test_429_then_success_is_retried(hub, api):
         page([ORDER]),
     ])
     api.post("/transactions/query/").mock(return_value=error("No transactions matching those parameters"))
-    order = await hub.first("commerce_get_order", ref=ORDER_REF)
+    order = await hub.commerce.get_order(ref=ORDER_REF)
     assert order.total.amount == Decimal("45.93") and route.call_count == 2
 
 
@@ -157,20 +157,20 @@ async def test_non_json_answer_is_retriable(hub, api):
     route = api.post("/order/query/").mock(side_effect=[httpx.Response(200, text="<html>maint</html>"),
                                                         page([ORDER])])
     api.post("/transactions/query/").mock(return_value=error("No transactions matching those parameters"))
-    await hub.first("commerce_get_order", ref=ORDER_REF)
+    await hub.commerce.get_order(ref=ORDER_REF)
     assert route.call_count == 2
 
 
 async def test_invalid_login_is_auth_error(hub, api):
     api.post("/order/query/").mock(return_value=error("Invalid login credentials"))
     with pytest.raises(AuthError):
-        await hub.first("commerce_get_order", ref=ORDER_REF)
+        await hub.commerce.get_order(ref=ORDER_REF)
 
 
 async def test_error_envelope_is_fatal_with_its_message(hub, api):
     api.post("/order/query/").mock(return_value=error("startDate must be in m/d/Y format"))
     with pytest.raises(FatalError, match="startDate must be in m/d/Y format"):
-        await hub.first("commerce_get_order", ref=ORDER_REF)
+        await hub.commerce.get_order(ref=ORDER_REF)
 
 
 def refund_routes(api, *, history=(), refunds=()):
@@ -195,7 +195,7 @@ async def test_refund_request_shape(hub, api):
     ])
     request = RefundRequest(order=ORDER_REF, amount=Money(amount="12.50", currency="USD"),
                             reason=RefundReason.QUALITY, idempotency_key="key-1")
-    result = await hub.first("commerce_refund_order", request=request)
+    result = await hub.commerce.refund_order(request=request)
     sent = params(refund.calls[0].request)
     assert sent["orderId"] == "K100" and sent["fullRefund"] == "0" and sent["refundAmount"] == "12.50"
     assert "txnType" in params(txns.calls[0].request) and "startDate" not in params(txns.calls[0].request)
@@ -212,7 +212,7 @@ async def test_full_refund_uses_full_refund_flag(hub, api):
         page([{"transactionId": "t1", "orderId": "K100", "txnType": "REFUND", "totalAmount": "45.93"}]),
     ])
     request = RefundRequest(order=ORDER_REF, reason=RefundReason.OTHER, idempotency_key="full")
-    result = await hub.first("commerce_refund_order", request=request)
+    result = await hub.commerce.refund_order(request=request)
     assert params(refund.calls[0].request)["fullRefund"] == "1"
     assert result.amount.amount == Decimal("45.93")
 
@@ -224,7 +224,7 @@ async def test_refund_already_done_is_returned_without_paying(hub, api):
         "[hub refund done] key=key-1 order=K100 txn=t5 amount=12.50 reason=quality"], refunds=[refund_txn])
     request = RefundRequest(order=ORDER_REF, amount=Money(amount="12.50", currency="USD"),
                             reason=RefundReason.QUALITY, idempotency_key="key-1")
-    result = await hub.first("commerce_refund_order", request=request)
+    result = await hub.commerce.refund_order(request=request)
     assert result.id == "t5" and not refund.called and not notes.called
 
 
@@ -236,7 +236,7 @@ async def test_refund_after_crash_claims_the_equal_unclaimed_refund(hub, api):
         "[hub refund intent] key=key-1 order=K100 amount=12.50 reason=quality"])
     request = RefundRequest(order=ORDER_REF, amount=Money(amount="12.50", currency="USD"),
                             reason=RefundReason.QUALITY, idempotency_key="key-1")
-    result = await hub.first("commerce_refund_order", request=request)
+    result = await hub.commerce.refund_order(request=request)
     assert result.id == "t6" and not refund.called  # t5 belongs to another key
     assert "txn=t6" in params(notes.calls[0].request)["message"]
 
@@ -247,7 +247,7 @@ async def test_refund_above_balance_is_refused_before_paying(hub, api):
     request = RefundRequest(order=ORDER_REF, amount=Money(amount="6.00", currency="USD"),
                             reason=RefundReason.QUALITY, idempotency_key="k")
     with pytest.raises(FatalError, match=r"refundable balance 5\.93"):
-        await hub.first("commerce_refund_order", request=request)
+        await hub.commerce.refund_order(request=request)
     assert not refund.called and not notes.called
 
 
@@ -257,7 +257,7 @@ async def test_refund_platform_error_is_fatal_and_not_retried(hub, api):
     request = RefundRequest(order=ORDER_REF, amount=Money(amount="1.00", currency="USD"),
                             reason=RefundReason.QUALITY, idempotency_key="k")
     with pytest.raises(FatalError, match="exceeds"):
-        await hub.first("commerce_refund_order", request=request)
+        await hub.commerce.refund_order(request=request)
     assert refund.call_count == 1
 
 
@@ -267,7 +267,7 @@ async def test_refund_5xx_is_not_retried(hub, api):
     request = RefundRequest(order=ORDER_REF, amount=Money(amount="1.00", currency="USD"),
                             reason=RefundReason.QUALITY, idempotency_key="k")
     with pytest.raises(RetriableError):
-        await hub.first("commerce_refund_order", request=request)
+        await hub.commerce.refund_order(request=request)
     assert refund.call_count == 1
 
 
@@ -279,7 +279,7 @@ PURCHASE = {"purchaseId": "501", "orderId": "K100", "customerId": "7", "productN
 async def test_list_subscriptions(hub, api):
     route = api.post("/purchase/query/").mock(return_value=page([PURCHASE, {**PURCHASE, "purchaseId": "502",
                                                                            "status": "RECYCLE_FAILED"}]))
-    subs = await hub.first("commerce_list_subscriptions", customer=Ref(platform="konnektive", id="7"))
+    subs = await hub.commerce.list_subscriptions(customer=Ref(platform="konnektive", id="7"))
     assert params(route.calls[0].request)["customerId"] == "7"
     assert [s.status for s in subs] == [SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED]
     assert subs[0].price == Money(amount=Decimal("34.95"), currency="USD")
@@ -291,12 +291,12 @@ async def test_cancel_subscription_shape_and_already_cancelled(hub, api):
                                                            page([{**PURCHASE, "status": "CANCELLED"}])])
     cancel = api.post("/purchase/cancel/").mock(return_value=ok({"purchaseId": "501"}))
     ref = Ref(platform="konnektive", id="501", store="ph")
-    sub = await hub.first("commerce_cancel_subscription", ref=ref, reason="x" * 120, idempotency_key="c-1")
+    sub = await hub.commerce.cancel_subscription(ref=ref, reason="x" * 120, idempotency_key="c-1")
     sent = params(cancel.calls[0].request)
     assert sent["purchaseId"] == "501" and sent["afterNextBill"] == "0" and sent["fullRefund"] == "0"
     assert len(sent["cancelReason"]) == 100 and sent["cancelReason"].endswith(" [hub:c-1]")
     assert sub.status is SubscriptionStatus.CANCELLED
-    again = await hub.first("commerce_cancel_subscription", ref=ref, reason="x", idempotency_key="c-1")
+    again = await hub.commerce.cancel_subscription(ref=ref, reason="x", idempotency_key="c-1")
     assert again.status is SubscriptionStatus.CANCELLED and cancel.call_count == 1 and query.call_count == 3
 
 
@@ -308,13 +308,13 @@ async def test_change_address_shape_and_refusal_when_shipped(hub, api):
     api.post("/order/query/").mock(side_effect=[page([ORDER]), page([updated]), page([SHIPPED])])
     api.post("/transactions/query/").mock(return_value=error("No transactions matching those parameters"))
     update = api.post("/order/update/").mock(return_value=ok({"orderId": "K100"}))
-    order = await hub.first("commerce_change_shipping_address", ref=ORDER_REF, address=new)
+    order = await hub.commerce.change_shipping_address(ref=ORDER_REF, address=new)
     sent = params(update.calls[0].request)
     assert sent["shipFirstName"] == "Jane" and sent["shipLastName"] == "Q Doe"
     assert sent["shipAddress2"] == "NULL" and sent["shipCity"] == "Denver"
     assert order.shipping_address.city == "Denver"
     with pytest.raises(FatalError, match="has shipped"):
-        await hub.first("commerce_change_shipping_address", ref=ORDER_REF, address=new)
+        await hub.commerce.change_shipping_address(ref=ORDER_REF, address=new)
     assert update.call_count == 1
 
 
@@ -324,7 +324,7 @@ async def test_change_address_not_applied_is_an_error(hub, api):
     api.post("/order/update/").mock(return_value=ok({"orderId": "K100"}))
     new = Address(line1="77 Elm Ct", city="Denver", country="US")
     with pytest.raises(FatalError, match="still shows the old address"):
-        await hub.first("commerce_change_shipping_address", ref=ORDER_REF, address=new)
+        await hub.commerce.change_shipping_address(ref=ORDER_REF, address=new)
 
 
 async def test_replacement_order_shape(hub, api):
@@ -337,7 +337,7 @@ async def test_replacement_order_shape(hub, api):
     imported = api.post("/order/import/").mock(return_value=ok({"orderId": "K200"}))
     request = ReplacementRequest(order=ORDER_REF, lines=(RefundLine(line_item_id="9001", quantity=1),),
                                  reason="damaged", idempotency_key="r-1")
-    order = await hub.first("commerce_create_replacement_order", request=request)
+    order = await hub.commerce.create_replacement_order(request=request)
     sent = params(imported.calls[0].request)
     assert sent["campaignId"] == "3" and sent["paySource"] == "ACCTONFILE" and sent["customerId"] == "7"
     product = [sent[f"product1_{part}"] for part in ("id", "qty", "price", "shipPrice")]
@@ -353,7 +353,7 @@ async def test_replacement_of_more_than_ordered_is_refused(hub, api):
     request = ReplacementRequest(order=ORDER_REF, lines=(RefundLine(line_item_id="9001", quantity=3),),
                                  reason="damaged", idempotency_key="r-1")
     with pytest.raises(FatalError, match="3 asked, 2 ordered"):
-        await hub.first("commerce_create_replacement_order", request=request)
+        await hub.commerce.create_replacement_order(request=request)
     assert not imported.called
 
 
@@ -364,7 +364,7 @@ async def test_credentials_never_reach_the_logs(hub, api, caplog):
     api.post("/order/query/").mock(side_effect=[unavailable, page([ORDER])])
     api.post("/transactions/query/").mock(return_value=error("Invalid login credentials"))
     with pytest.raises(AuthError) as caught:
-        await hub.first("commerce_get_order", ref=ORDER_REF)
+        await hub.commerce.get_order(ref=ORDER_REF)
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "HTTP Request" in logged  # httpx's own line with the URL is there, masked
     for secret in (LOGIN, PASSWORD):

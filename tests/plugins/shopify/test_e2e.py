@@ -60,7 +60,7 @@ def refund_request(order: dict, key: str, amount: str | None = "10.00", **extra)
 
 
 async def test_lookup_to_orders_to_refund(hub: Hub, world: World) -> None:
-    customers = await hub.collect("commerce_find_customers", email="JANE@example.com", phone=None)
+    customers = await hub.commerce.find_customers(email="JANE@example.com", phone=None)
     assert {(c.store, c.brand) for c in customers} == {
         ("paleohacks", "PaleoHacks"),
         ("mesa_cookware", "Mesa Cookware"),
@@ -70,7 +70,7 @@ async def test_lookup_to_orders_to_refund(hub: Hub, world: World) -> None:
     assert jane.lifetime_revenue == Money(amount=Decimal("89.96"), currency="USD")
     assert jane.order_count == 2
 
-    orders = await hub.first("commerce_list_orders", customer=jane.ref)
+    orders = await hub.commerce.list_orders(customer=jane.ref)
     assert [o.number for o in orders] == ["#1002", "#1001"]  # newest first
     shipped, unshipped = orders
     assert shipped.is_subscription and shipped.fulfillment_status == FulfillmentStatus.FULFILLED
@@ -78,18 +78,18 @@ async def test_lookup_to_orders_to_refund(hub: Hub, world: World) -> None:
     assert shipped.shipped_at is not None and unshipped.shipped_at is None
     assert unshipped.total.amount == Decimal("59.97")
 
-    refund = await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "ledger-1"))
+    refund = await hub.commerce.refund_order(request=refund_request(world.unshipped, "ledger-1"))
     assert refund.amount == Money(amount=Decimal("10.00"), currency="USD")
     assert refund.reason == "damaged"
-    after = await hub.first("commerce_get_order", ref=order_ref(world.unshipped))
+    after = await hub.commerce.get_order(ref=order_ref(world.unshipped))
     assert after.financial_status == FinancialStatus.PARTIALLY_REFUNDED
     assert after.refundable.amount == Decimal("49.97")
     assert world.unshipped["_refunds"][0]["_amount"] == Decimal("10.00")
 
 
 async def test_same_refund_asked_twice_refunds_once(hub: Hub, world: World) -> None:
-    first = await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "ledger-2"))
-    second = await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "ledger-2"))
+    first = await hub.commerce.refund_order(request=refund_request(world.unshipped, "ledger-2"))
+    second = await hub.commerce.refund_order(request=refund_request(world.unshipped, "ledger-2"))
     assert first == second
     assert len(world.unshipped["_refunds"]) == 1
     refunds = [t for t in world.unshipped["_transactions"] if t["kind"] == "REFUND"]
@@ -134,23 +134,23 @@ async def test_idempotent_directive_deduplicates_on_the_platform(world: World) -
 
 async def test_refund_on_version_without_idempotent_directive_uses_the_note(world: World) -> None:
     async with running_hub(create_app(world.state), api_version="2025-10") as hub:
-        first = await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "ledger-3"))
-        again = await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "ledger-3"))
+        first = await hub.commerce.refund_order(request=refund_request(world.unshipped, "ledger-3"))
+        again = await hub.commerce.refund_order(request=refund_request(world.unshipped, "ledger-3"))
     assert first.id == again.id and "[hub-key:ledger-3]" in (first.note or "")
     assert len(world.unshipped["_refunds"]) == 1
     assert world.paleo.idempotency == {}
 
 
 async def test_full_refund_then_nothing_left(hub: Hub, world: World) -> None:
-    refund = await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "k-full", None))
+    refund = await hub.commerce.refund_order(request=refund_request(world.unshipped, "k-full", None))
     assert refund.amount.amount == Decimal("59.97")
     with pytest.raises(FatalError, match="nothing left to refund"):
-        await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "k-more"))
+        await hub.commerce.refund_order(request=refund_request(world.unshipped, "k-more"))
 
 
 async def test_refund_above_refundable_is_refused(hub: Hub, world: World) -> None:
     with pytest.raises(FatalError, match="above the refundable balance") as caught:
-        await hub.first("commerce_refund_order", request=refund_request(world.unshipped, "k-big", "60.00"))
+        await hub.commerce.refund_order(request=refund_request(world.unshipped, "k-big", "60.00"))
     assert caught.value.field == "amount"
     assert world.unshipped["_refunds"] == []
 
@@ -164,14 +164,13 @@ async def test_refund_of_lines_restocks_and_pays_their_price(hub: Hub, world: Wo
         lines=(RefundLine(line_item_id=line["id"], quantity=1),),
         disposition="return_to_stock",
     )
-    refund = await hub.first("commerce_refund_order", request=request)
+    refund = await hub.commerce.refund_order(request=request)
     assert refund.amount.amount == Decimal("14.99")
     assert line["_refunded"] == 1 and line["_restocked"] == 1
 
 
 async def test_address_change_before_shipment(hub: Hub, world: World) -> None:
-    order = await hub.first(
-        "commerce_change_shipping_address", ref=order_ref(world.unshipped), address=NEW_ADDRESS
+    order = await hub.commerce.change_shipping_address(ref=order_ref(world.unshipped), address=NEW_ADDRESS
     )
     assert order.shipping_address is not None and order.shipping_address.line1 == "22 Elm St"
     stored = world.unshipped["shippingAddress"]
@@ -186,17 +185,16 @@ async def test_address_change_before_shipment(hub: Hub, world: World) -> None:
 async def test_address_change_refused_after_shipment(hub: Hub, world: World) -> None:
     before = dict(world.shipped["shippingAddress"])
     with pytest.raises(FatalError, match="already shipped") as caught:
-        await hub.first("commerce_change_shipping_address", ref=order_ref(world.shipped), address=NEW_ADDRESS)
+        await hub.commerce.change_shipping_address(ref=order_ref(world.shipped), address=NEW_ADDRESS)
     assert caught.value.code == "already_fulfilled"
     assert world.shipped["shippingAddress"] == before
 
 
 async def test_order_by_number_and_unknown_order(hub: Hub, world: World) -> None:
-    order = await hub.first("commerce_get_order", ref=Ref(platform="shopify", id="#1002", store="paleohacks"))
+    order = await hub.commerce.get_order(ref=Ref(platform="shopify", id="#1002", store="paleohacks"))
     assert order.id == world.shipped["id"]
     with pytest.raises(NotFoundError):
-        await hub.first(
-            "commerce_get_order", ref=Ref(platform="shopify", id="gid://shopify/Order/9", store="paleohacks")
+        await hub.commerce.get_order(ref=Ref(platform="shopify", id="gid://shopify/Order/9", store="paleohacks")
         )
 
 
@@ -208,8 +206,8 @@ async def test_replacement_order_is_free_and_made_once(hub: Hub, world: World) -
         lines=(RefundLine(line_item_id=line["id"], quantity=1),),
         idempotency_key="rep-1",
     )
-    first = await hub.first("commerce_create_replacement_order", request=request)
-    again = await hub.first("commerce_create_replacement_order", request=request)
+    first = await hub.commerce.create_replacement_order(request=request)
+    again = await hub.commerce.create_replacement_order(request=request)
     assert first.id == again.id
     assert first.total.amount == Decimal("0.00") and first.line_items[0].sku == "PH-BARS-12"
     assert first.customer_id == world.jane["id"]
@@ -227,7 +225,7 @@ async def test_replacement_refuses_more_than_ordered(hub: Hub, world: World) -> 
         lines=(RefundLine(line_item_id=line["id"], quantity=5),),
     )
     with pytest.raises(FatalError, match="cannot replace 5"):
-        await hub.first("commerce_create_replacement_order", request=request)
+        await hub.commerce.create_replacement_order(request=request)
     assert world.paleo.draft_orders == {}
 
 
@@ -247,7 +245,7 @@ async def test_checkout_link_resolves_to_the_draft_order(world: World) -> None:
         metadata={"campaign": "spring"},
     )
     async with running_hub(app) as hub:
-        link = await hub.first("commerce_create_checkout_link", request=request)
+        link = await hub.commerce.create_checkout_link(request=request)
     assert link.total == Money(amount=Decimal("53.97"), currency="USD")  # 59.97 less 10%
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as browser:
         page = await browser.get(link.url)
@@ -272,7 +270,7 @@ async def test_checkout_link_refuses_unknown_sku(hub: Hub, world: World) -> None
         products=(CheckoutProduct(sku="NOPE", quantity=1),),
     )
     with pytest.raises(FatalError, match="NOPE") as caught:
-        await hub.first("commerce_create_checkout_link", request=request)
+        await hub.commerce.create_checkout_link(request=request)
     assert caught.value.field == "products.sku" and world.paleo.draft_orders == {}
 
 
@@ -285,20 +283,18 @@ async def test_unknown_discount_code_is_a_user_error(hub: Hub) -> None:
         products=(CheckoutProduct(sku="PH-CEREAL", quantity=1),),
     )
     with pytest.raises(FatalError, match="BOGUS") as caught:
-        await hub.first("commerce_create_checkout_link", request=request)
+        await hub.commerce.create_checkout_link(request=request)
     assert caught.value.field == "discountCodes"
 
 
 async def test_subscriptions_listed_and_cancelled_once(hub: Hub, world: World) -> None:
     customer = Ref(platform="shopify", id=world.jane["id"], store="paleohacks")
-    [subscription] = await hub.first("commerce_list_subscriptions", customer=customer)
+    [subscription] = await hub.commerce.list_subscriptions(customer=customer)
     assert subscription.status == SubscriptionStatus.ACTIVE and subscription.sku == "PH-BARS-12"
     assert subscription.price == Money(amount=Decimal("29.99"), currency="USD")
-    cancelled = await hub.first(
-        "commerce_cancel_subscription", ref=subscription.ref, reason="too much", idempotency_key="c-1"
+    cancelled = await hub.commerce.cancel_subscription(ref=subscription.ref, reason="too much", idempotency_key="c-1"
     )
-    again = await hub.first(
-        "commerce_cancel_subscription", ref=subscription.ref, reason="too much", idempotency_key="c-1"
+    again = await hub.commerce.cancel_subscription(ref=subscription.ref, reason="too much", idempotency_key="c-1"
     )
     assert cancelled.status == again.status == SubscriptionStatus.CANCELLED
     assert world.contract["status"] == "CANCELLED"
@@ -306,18 +302,14 @@ async def test_subscriptions_listed_and_cancelled_once(hub: Hub, world: World) -
 
 async def test_consent_updates_per_channel(hub: Hub, world: World) -> None:
     customer = Ref(platform="shopify", id=world.jane["id"], store="paleohacks")
-    updated = await hub.first(
-        "commerce_update_consent", customer=customer, consent=Consent(channel=Channel.SMS, opted_in=True)
+    updated = await hub.commerce.update_consent(customer=customer, consent=Consent(channel=Channel.SMS, opted_in=True)
     )
     assert {c.channel: c.opted_in for c in updated.consents} == {Channel.EMAIL: True, Channel.SMS: True}
-    updated = await hub.first(
-        "commerce_update_consent", customer=customer, consent=Consent(channel=Channel.EMAIL, opted_in=False)
+    updated = await hub.commerce.update_consent(customer=customer, consent=Consent(channel=Channel.EMAIL, opted_in=False)
     )
     assert world.jane["emailMarketingConsent"]["marketingState"] == "UNSUBSCRIBED"
     with pytest.raises(FatalError, match="phone"):
-        await hub.first(
-            "commerce_update_consent",
-            customer=customer,
+        await hub.commerce.update_consent(customer=customer,
             consent=Consent(channel=Channel.PHONE, opted_in=True),
         )
 
@@ -325,9 +317,7 @@ async def test_consent_updates_per_channel(hub: Hub, world: World) -> None:
 async def test_sms_consent_without_phone_is_a_user_error(hub: Hub, world: World) -> None:
     other = next(iter(world.mesa.customers.values()))
     with pytest.raises(FatalError, match="phone") as caught:
-        await hub.first(
-            "commerce_update_consent",
-            customer=Ref(platform="shopify", id=other["id"], store="mesa_cookware"),
+        await hub.commerce.update_consent(customer=Ref(platform="shopify", id=other["id"], store="mesa_cookware"),
             consent=Consent(channel=Channel.SMS, opted_in=True),
         )
     assert caught.value.field == "input.smsMarketingConsent"
@@ -339,7 +329,7 @@ async def test_pagination_over_a_thousand_subscriptions() -> None:
         world.paleo.add_subscription(world.jane, "PH-CEREAL")
     customer = Ref(platform="shopify", id=world.jane["id"], store="paleohacks")
     async with running_hub(create_app(world.state), bucket_size=1_000_000, restore_rate=1_000_000) as hub:
-        subscriptions = await hub.first("commerce_list_subscriptions", customer=customer)
+        subscriptions = await hub.commerce.list_subscriptions(customer=customer)
     assert len(subscriptions) == 1_050 and len({s.id for s in subscriptions}) == 1_050
     assert world.state.requests == 21  # 50 a page
 
@@ -350,7 +340,7 @@ async def test_orders_paginate_newest_first() -> None:
         world.paleo.add_order(world.jane, [("PH-CEREAL", 1)], created_at=T0 + timedelta(days=day, hours=1))
     customer = Ref(platform="shopify", id=world.jane["id"], store="paleohacks")
     async with running_hub(create_app(world.state), bucket_size=1_000_000, restore_rate=1_000_000) as hub:
-        orders = await hub.first("commerce_list_orders", customer=customer)
+        orders = await hub.commerce.list_orders(customer=customer)
     assert len(orders) == 14
     assert [o.created_at for o in orders] == sorted((o.created_at for o in orders), reverse=True)
 
@@ -360,7 +350,7 @@ async def test_rate_limited_run_is_paced_without_throttling() -> None:
     world = build_world(bucket_size=300, restore_rate=900)
     async with running_hub(create_app(world.state), bucket_size=300, restore_rate=900) as hub:
         for _ in range(16):
-            await hub.first("commerce_get_order", ref=order_ref(world.unshipped))
+            await hub.commerce.get_order(ref=order_ref(world.unshipped))
     assert world.state.throttled == 0 and world.state.requests == 16
 
 
@@ -368,10 +358,10 @@ async def test_throttled_answers_are_waited_out() -> None:
     """Another worker drained the bucket: THROTTLED, wait (requested-available)/rate, then success."""
     world = build_world(bucket_size=1000, restore_rate=2000)
     async with running_hub(create_app(world.state)) as hub:
-        await hub.first("commerce_get_order", ref=order_ref(world.unshipped))
+        await hub.commerce.get_order(ref=order_ref(world.unshipped))
         assert world.paleo.bucket is not None
         world.paleo.bucket.available = 0  # spent by someone the client cannot see
-        order = await hub.first("commerce_get_order", ref=order_ref(world.unshipped))
+        order = await hub.commerce.get_order(ref=order_ref(world.unshipped))
     assert order.number == "#1001"
     assert world.state.throttled == 1 and world.state.requests == 3
 
@@ -383,9 +373,9 @@ async def test_bad_token_is_an_auth_error(world: World) -> None:
     world.paleo.token = "rotated"
     async with running_hub(app) as hub:
         with pytest.raises(AuthError, match="Invalid API key"):
-            await hub.first("commerce_get_order", ref=order_ref(world.unshipped))
+            await hub.commerce.get_order(ref=order_ref(world.unshipped))
 
 
 async def test_unknown_store_is_refused(hub: Hub) -> None:
     with pytest.raises(FatalError, match="unknown Shopify store"):
-        await hub.first("commerce_get_order", ref=Ref(platform="shopify", id="#1001", store="nope"))
+        await hub.commerce.get_order(ref=Ref(platform="shopify", id="#1001", store="nope"))

@@ -128,7 +128,7 @@ CUSTOMER_NODE = {
 @respx.mock
 async def test_find_customers_request_shape(hub: Hub) -> None:
     shopify = route({"FindCustomers": [ok({"customers": {"nodes": [CUSTOMER_NODE]}})]})
-    [customer] = await hub.collect("commerce_find_customers", email="jane@example.com", phone="+15125550100")
+    [customer] = await hub.commerce.find_customers(email="jane@example.com", phone="+15125550100")
     _, body, request = shopify.calls[0]
     assert request.method == "POST" and request.url == URL
     assert request.headers["X-Shopify-Access-Token"] == "shpat_secret"
@@ -152,7 +152,7 @@ async def test_list_orders_follows_cursors(hub: Hub) -> None:
         )
 
     shopify = route({"CustomerOrders": [page("c1", True), page("c2", True), page("c3", False)]})
-    orders = await hub.first("commerce_list_orders", customer=CUSTOMER)
+    orders = await hub.commerce.list_orders(customer=CUSTOMER)
     assert len(orders) == 3 and orders[0].total.amount == Decimal("100.10")
     assert [v["after"] for v in shopify.variables("CustomerOrders")] == [None, "c1", "c2"]
     assert {v["first"] for v in shopify.variables("CustomerOrders")} == {5}
@@ -161,8 +161,7 @@ async def test_list_orders_follows_cursors(hub: Hub) -> None:
 @respx.mock
 async def test_throttled_then_success(hub: Hub) -> None:
     shopify = route({"GetOrder": [THROTTLED, ok({"order": GRAPHQL_ORDER})]})
-    order = await hub.first(
-        "commerce_get_order", ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks")
+    order = await hub.commerce.get_order(ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks")
     )
     assert order.number == "#1001" and shopify.names() == ["GetOrder", "GetOrder"]
 
@@ -187,7 +186,7 @@ async def test_http_429_on_a_mutation_is_retried(hub: Hub) -> None:
         }
     )
     ref = Ref(platform="shopify", id=contract["id"], store="paleohacks")
-    result = await hub.first("commerce_cancel_subscription", ref=ref, reason="r", idempotency_key="k")
+    result = await hub.commerce.cancel_subscription(ref=ref, reason="r", idempotency_key="k")
     assert result.status == "cancelled"
     assert shopify.names() == ["GetSubscription", "CancelSubscription", "CancelSubscription"]
     assert shopify.variables("CancelSubscription")[0] == {"id": contract["id"]}
@@ -215,9 +214,7 @@ async def test_server_error_on_a_plain_mutation_is_not_retried(hub: Hub) -> None
         name="Jane Doe", line1="1 Elm", city="Boise", region="ID", postal_code="83702", country="us"
     )
     with pytest.raises(RetriableError, match="Bad Gateway"):
-        await hub.first(
-            "commerce_change_shipping_address",
-            ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
+        await hub.commerce.change_shipping_address(ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
             address=address,
         )
     assert shopify.names() == ["GetOrder", "UpdateOrderAddress"]
@@ -243,9 +240,7 @@ async def test_address_change_refused_when_fulfilled(hub: Hub) -> None:
     shopify = route({"GetOrder": [ok({"order": {**GRAPHQL_ORDER, "displayFulfillmentStatus": "FULFILLED"}})]})
     address = Address(line1="1 Elm", city="Boise", country="US")
     with pytest.raises(FatalError, match="already shipped"):
-        await hub.first(
-            "commerce_change_shipping_address",
-            ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
+        await hub.commerce.change_shipping_address(ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
             address=address,
         )
     assert shopify.names() == ["GetOrder"]
@@ -257,7 +252,7 @@ async def test_bad_token_is_auth_error(hub: Hub) -> None:
         return_value=httpx.Response(401, json={"errors": "[API] Invalid API key or access token"})
     )
     with pytest.raises(AuthError, match="Invalid API key"):
-        await hub.first("commerce_get_order", ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"))
+        await hub.commerce.get_order(ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"))
 
 
 @respx.mock
@@ -282,9 +277,9 @@ async def test_access_denied_and_validation_errors_with_http_200(hub: Hub) -> No
     # Cheap queries: no cost extension comes back here, so nothing is refunded to the bucket.
     ref = Ref(platform="shopify", id=ORDER_ID, store="paleohacks")
     with pytest.raises(AuthError, match="Access denied"):
-        await hub.first("commerce_get_order", ref=ref)
+        await hub.commerce.get_order(ref=ref)
     with pytest.raises(FatalError, match="doesn't exist") as caught:
-        await hub.first("commerce_get_order", ref=ref)
+        await hub.commerce.get_order(ref=ref)
     assert caught.value.code == "undefinedField"
 
 
@@ -334,7 +329,7 @@ async def test_refund_request_shape(hub: Hub) -> None:
         idempotency_key="ledger:refund:42",
         lines=(RefundLine(line_item_id="gid://shopify/LineItem/3", quantity=1),),
     )
-    result = await hub.first("commerce_refund_order", request=request)
+    result = await hub.commerce.refund_order(request=request)
     assert result.amount.amount == Decimal("75.00")
     [sent] = shopify.variables("RefundCreate")
     assert "@idempotent(key: $key)" in shopify.calls[1][1]["query"]
@@ -371,7 +366,7 @@ async def test_refund_already_made_is_returned_without_a_mutation(hub: Hub) -> N
         reason=RefundReason.DAMAGED,
         idempotency_key="k1",
     )
-    refund = await hub.first("commerce_refund_order", request=request)
+    refund = await hub.commerce.refund_order(request=request)
     assert refund.id == "gid://shopify/Refund/5" and shopify.names() == ["OrderForRefund"]
 
 
@@ -391,7 +386,7 @@ async def test_refund_user_errors_name_the_field(hub: Hub) -> None:
         idempotency_key="k9",
     )
     with pytest.raises(FatalError, match="Amount is too high") as caught:
-        await hub.first("commerce_refund_order", request=request)
+        await hub.commerce.refund_order(request=request)
     assert caught.value.field == "transactions.0.amount"
 
 
@@ -421,7 +416,7 @@ async def test_checkout_link_request_shape(hub: Hub) -> None:
         discount_code="SAVE",
         metadata={"source": "call"},
     )
-    link = await hub.first("commerce_create_checkout_link", request=request)
+    link = await hub.commerce.create_checkout_link(request=request)
     assert link.url == draft["invoiceUrl"] and link.total.amount == Decimal("29.98")
     assert shopify.variables("VariantsBySku")[0] == {"query": 'sku:"PH-1"', "first": 2}
     assert shopify.variables("DraftOrderCreate")[0]["input"] == {
@@ -467,7 +462,7 @@ async def test_replacement_request_shape(hub: Hub) -> None:
         lines=(RefundLine(line_item_id="gid://shopify/LineItem/3", quantity=2),),
         idempotency_key="rep-9",
     )
-    order = await hub.first("commerce_create_replacement_order", request=request)
+    order = await hub.commerce.create_replacement_order(request=request)
     assert order.number == "#1002"
     sent = shopify.variables("DraftOrderCreate")[0]["input"]
     assert sent["lineItems"] == [{"variantId": "v", "quantity": 2}]
@@ -496,8 +491,7 @@ async def test_consent_request_shape(hub: Hub) -> None:
             ]
         }
     )
-    customer = await hub.first(
-        "commerce_update_consent", customer=CUSTOMER, consent=Consent(channel=Channel.SMS, opted_in=True)
+    customer = await hub.commerce.update_consent(customer=CUSTOMER, consent=Consent(channel=Channel.SMS, opted_in=True)
     )
     assert shopify.variables("SmsConsent")[0]["input"] == {
         "customerId": CUSTOMER.id,

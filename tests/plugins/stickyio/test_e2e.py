@@ -49,7 +49,7 @@ def refund_request(order_id: str, amount: str | None, key: str = "ledger-1", **k
 
 async def test_lookup_to_orders_to_refund(instances, emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, app):
-        customers = await hub.collect("commerce_find_customers", email="ana@example.com", phone=None)
+        customers = await hub.commerce.find_customers(email="ana@example.com", phone=None)
         assert {(c.store, c.brand) for c in customers} == {("paleohacks", "PaleoHacks"),
                                                            ("physiotru", "PhysioTru")}
         ana = next(c for c in customers if c.store == "paleohacks")
@@ -57,30 +57,29 @@ async def test_lookup_to_orders_to_refund(instances, emulator_hub) -> None:
         # 20001 (2 x 21.99) + 20002 (21.99 + 54.95) + 20003 + 20004 (54.95 each)
         assert ana.lifetime_revenue == Money(amount=Decimal("230.82"), currency="USD")
         assert ana.order_count == 4
-        orders = await hub.first("commerce_list_orders", customer=ana.ref)
+        orders = await hub.commerce.list_orders(customer=ana.ref)
         assert [o.id for o in orders] == ["20002", "20004", "20001", "20003"]
         shipped = next(o for o in orders if o.id == "20001")
         assert shipped.fulfillment_status is FulfillmentStatus.FULFILLED
         assert shipped.tracking_numbers == ("1Z999",)
         assert shipped.line_items[0].price == Money(amount=Decimal("21.99"), currency="USD")
-        refund = await hub.first("commerce_refund_order",
-                                 request=refund_request("20001", "10.00", note="box crushed"))
+        refund = await hub.commerce.refund_order(request=refund_request("20001", "10.00", note="box crushed"))
         assert refund.amount == Money(amount=Decimal("10.00"), currency="USD")
         assert refund.reason == "damaged" and refund.note == "box crushed"
         state = app.state.emulator.instances["paleohacks"]
         assert [r["amount"] for r in state.refunds] == ["10.00"]
-        after = await hub.first("commerce_get_order", ref=order_ref("20001"))
+        after = await hub.commerce.get_order(ref=order_ref("20001"))
         assert after.financial_status is FinancialStatus.PARTIALLY_REFUNDED
         assert after.refundable == Money(amount=Decimal("33.98"), currency="USD")
 
 
 async def test_same_refund_asked_twice_refunds_once(instances, emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, app):
-        first = await hub.first("commerce_refund_order", request=refund_request("20001", "5.00"))
-        second = await hub.first("commerce_refund_order", request=refund_request("20001", "5.00"))
+        first = await hub.commerce.refund_order(request=refund_request("20001", "5.00"))
+        second = await hub.commerce.refund_order(request=refund_request("20001", "5.00"))
         assert first == second
         assert len(app.state.emulator.instances["paleohacks"].refunds) == 1
-        other = await hub.first("commerce_refund_order", request=refund_request("20001", "5.00", key="k2"))
+        other = await hub.commerce.refund_order(request=refund_request("20001", "5.00", key="k2"))
         assert other.id != first.id
         assert len(app.state.emulator.instances["paleohacks"].refunds) == 2
 
@@ -94,10 +93,10 @@ async def test_refund_paid_before_a_crash_is_not_paid_again(instances, emulator_
     order["amount_refunded_to_date"] = "7.50"
     instances["paleohacks"].refunds.append({"order_id": "20001", "amount": "7.50"})
     async with emulator_hub(instances) as (hub, app):
-        refund = await hub.first("commerce_refund_order", request=refund_request("20001", "7.50", "ledger-9"))
+        refund = await hub.commerce.refund_order(request=refund_request("20001", "7.50", "ledger-9"))
         assert refund.amount.amount == Decimal("7.50")
         assert len(app.state.emulator.instances["paleohacks"].refunds) == 1
-        view = await hub.first("commerce_get_order", ref=order_ref("20001"))
+        view = await hub.commerce.get_order(ref=order_ref("20001"))
         assert [r.id for r in view.refunds] == ["20001:ledger-9"]  # no unexplained CRM refund left
 
 
@@ -105,7 +104,7 @@ async def test_refund_that_never_happened_before_a_crash_is_paid(instances, emul
     order = instances["paleohacks"].orders["20001"]
     order["employeeNotes"].append(refund_pending_note("ledger-9", Decimal("7.50"), Decimal("0")))
     async with emulator_hub(instances) as (hub, app):
-        refund = await hub.first("commerce_refund_order", request=refund_request("20001", "7.50", "ledger-9"))
+        refund = await hub.commerce.refund_order(request=refund_request("20001", "7.50", "ledger-9"))
         assert refund.id == "20001:ledger-9"
         assert [r["amount"] for r in app.state.emulator.instances["paleohacks"].refunds] == ["7.50"]
         notes = app.state.emulator.instances["paleohacks"].orders["20001"]["employeeNotes"]
@@ -117,21 +116,21 @@ async def test_pending_refund_with_other_amount_is_a_conflict(instances, emulato
         refund_pending_note("k", Decimal("2.00"), Decimal("0")))
     async with emulator_hub(instances) as (hub, app):
         with pytest.raises(IdempotencyConflict):
-            await hub.first("commerce_refund_order", request=refund_request("20002", "3.00", "k"))
+            await hub.commerce.refund_order(request=refund_request("20002", "3.00", "k"))
         assert app.state.emulator.instances["paleohacks"].refunds == []
 
 
 async def test_refund_above_balance_and_full_refund(instances, emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, app):
         with pytest.raises(FatalError, match="refundable balance"):
-            await hub.first("commerce_refund_order", request=refund_request("20001", "43.99"))
-        full = await hub.first("commerce_refund_order", request=refund_request("20001", None, "full"))
+            await hub.commerce.refund_order(request=refund_request("20001", "43.99"))
+        full = await hub.commerce.refund_order(request=refund_request("20001", None, "full"))
         assert full.amount.amount == Decimal("43.98")
         with pytest.raises(FatalError, match="nothing left"):
-            await hub.first("commerce_refund_order", request=refund_request("20001", None, "again"))
+            await hub.commerce.refund_order(request=refund_request("20001", None, "again"))
         with pytest.raises(FatalError, match="declined"):
-            await hub.first("commerce_refund_order", request=refund_request("20005", "1.00", "d"))
-        order = await hub.first("commerce_get_order", ref=order_ref("20001"))
+            await hub.commerce.refund_order(request=refund_request("20005", "1.00", "d"))
+        order = await hub.commerce.get_order(ref=order_ref("20001"))
         assert order.financial_status is FinancialStatus.REFUNDED
         assert len(app.state.emulator.instances["paleohacks"].refunds) == 1
 
@@ -140,7 +139,7 @@ async def test_refund_by_lines(instances, emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, app):
         request = RefundRequest(order=order_ref("20002"), lines=(RefundLine(line_item_id="1", quantity=1),),
                                 reason=RefundReason.QUALITY, idempotency_key="lines-1")
-        refund = await hub.first("commerce_refund_order", request=request)
+        refund = await hub.commerce.refund_order(request=request)
         assert refund.amount.amount == Decimal("54.95")
         assert app.state.emulator.instances["paleohacks"].refunds[0]["amount"] == "54.95"
 
@@ -149,31 +148,31 @@ async def test_address_change_before_and_after_shipment(instances, emulator_hub)
     new = Address(name="Ana Lopez", line1="99 Elm St", city="Denver", region="CO", postal_code="80202",
                   country="US")
     async with emulator_hub(instances) as (hub, app):
-        changed = await hub.first("commerce_change_shipping_address", ref=order_ref("20002"), address=new)
+        changed = await hub.commerce.change_shipping_address(ref=order_ref("20002"), address=new)
         assert changed.shipping_address.line1 == "99 Elm St"
         assert changed.shipping_address.postal_code == "80202"
         with pytest.raises(FatalError, match="already shipped"):
-            await hub.first("commerce_change_shipping_address", ref=order_ref("20001"), address=new)
+            await hub.commerce.change_shipping_address(ref=order_ref("20001"), address=new)
         assert app.state.emulator.instances["paleohacks"].orders["20001"]["shipping_city"] == "Austin"
 
 
 async def test_subscriptions_and_cancel_once(instances, emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, app):
         customer = Ref(platform="stickyio", id="501", store="paleohacks")
-        subs = await hub.first("commerce_list_subscriptions", customer=customer)
+        subs = await hub.commerce.list_subscriptions(customer=customer)
         assert [(s.id, s.status) for s in subs] == [("20004", SubscriptionStatus.ACTIVE)]
         assert subs[0].next_billing_at is not None
         # Asking on the first order of the chain stops the order that actually recurs.
-        cancelled = await hub.first("commerce_cancel_subscription", ref=order_ref("20003"),
+        cancelled = await hub.commerce.cancel_subscription(ref=order_ref("20003"),
                                     reason="too expensive", idempotency_key="c-1")
-        again = await hub.first("commerce_cancel_subscription", ref=order_ref("20004"),
+        again = await hub.commerce.cancel_subscription(ref=order_ref("20004"),
                                 reason="too expensive", idempotency_key="c-1")
         assert cancelled.status is again.status is SubscriptionStatus.CANCELLED
         state = app.state.emulator.instances["paleohacks"]
         assert [(c["order_id"], c["status"]) for c in state.recurring_changes] == [("20004", "stop")]
         assert sum("[hub-cancel key=c-1]" in n for n in state.orders["20004"]["employeeNotes"]) == 1
         with pytest.raises(FatalError, match="not a subscription"):
-            await hub.first("commerce_cancel_subscription", ref=order_ref("20001"), reason="x",
+            await hub.commerce.cancel_subscription(ref=order_ref("20001"), reason="x",
                             idempotency_key="c-2")
 
 
@@ -183,8 +182,8 @@ async def test_replacement_order_is_created_once(instances, emulator_hub) -> Non
                                  shipping_address=Address(line1="5 Pine Rd", city="Boulder", region="CO",
                                                           postal_code="80301", country="US"))
     async with emulator_hub(instances) as (hub, app):
-        new = await hub.first("commerce_create_replacement_order", request=request)
-        again = await hub.first("commerce_create_replacement_order", request=request)
+        new = await hub.commerce.create_replacement_order(request=request)
+        again = await hub.commerce.create_replacement_order(request=request)
         assert new.id == again.id and new.id not in ("20001",)
         assert new.total == Money(amount=Decimal("0.00"), currency="USD")
         assert new.shipping_address.city == "Boulder"
@@ -198,7 +197,7 @@ async def test_replacement_decline_is_a_clear_error(instances, emulator_hub) -> 
                                  reason="lost", idempotency_key="rep-2")
     async with emulator_hub(instances) as (hub, _):
         with pytest.raises(FatalError, match=r"Do Not Honor$") as caught:
-            await hub.first("commerce_create_replacement_order", request=request)
+            await hub.commerce.create_replacement_order(request=request)
         assert caught.value.code == "800" and "REFID" not in str(caught.value)
 
 
@@ -212,7 +211,7 @@ async def test_checkout_link_resolves_to_the_prospect(instances, emulator_hub) -
         discount_code="SAVE10", metadata={"campaign": "fall"},
     )
     async with emulator_hub(instances) as (hub, app):
-        link = await hub.first("commerce_create_checkout_link", request=request)
+        link = await hub.commerce.create_checkout_link(request=request)
         query = parse_qs(urlparse(link.url).query)
         assert link.url.startswith("https://checkout.physiotru.example/order?")
         assert query["products"] == ["PT-007:2"] and query["coupon"] == ["SAVE10"]
@@ -234,23 +233,21 @@ async def test_consent_is_reported_missing(instances, emulator_hub) -> None:
         assert "commerce_update_consent" in info.unsupported
         assert "commerce_update_consent" not in info.capabilities
         with pytest.raises(CapabilityMissing):
-            await hub.first("commerce_update_consent",
-                            customer=Ref(platform="stickyio", id="501", store="paleohacks"),
+            await hub.commerce.update_consent(customer=Ref(platform="stickyio", id="501", store="paleohacks"),
                             consent=Consent(channel=Channel.EMAIL, opted_in=False))
 
 
 async def test_find_by_phone_and_unknown_records(instances, emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, _):
-        found = await hub.collect("commerce_find_customers", email=None, phone="+15125550102")
+        found = await hub.commerce.find_customers(email=None, phone="+15125550102")
         assert [(c.id, c.first_name, c.order_count) for c in found] == [("502", "Ben", 0)]
-        assert await hub.collect("commerce_find_customers", email="nobody@example.com", phone=None) == []
+        assert await hub.commerce.find_customers(email="nobody@example.com", phone=None) == []
         with pytest.raises(NotFoundError):
-            await hub.first("commerce_get_order", ref=order_ref("99999"))
+            await hub.commerce.get_order(ref=order_ref("99999"))
         with pytest.raises(NotFoundError):
-            await hub.first("commerce_list_orders",
-                            customer=Ref(platform="stickyio", id="9", store="paleohacks"))
+            await hub.commerce.list_orders(customer=Ref(platform="stickyio", id="9", store="paleohacks"))
         with pytest.raises(FatalError, match=r"unknown Sticky\.io store"):
-            await hub.first("commerce_get_order", ref=order_ref("20001", store="nope"))
+            await hub.commerce.get_order(ref=order_ref("20001", store="nope"))
 
 
 async def test_bad_credentials_give_auth_error(instances, emulator_hub) -> None:
@@ -258,7 +255,7 @@ async def test_bad_credentials_give_auth_error(instances, emulator_hub) -> None:
         async with emulator_hub(instances, auth_failure_status=status) as (hub, _):
             instances["paleohacks"].password = "rotated"  # the CRM's API user password changed
             with pytest.raises(AuthError, match="Invalid login credentials"):
-                await hub.first("commerce_get_order", ref=order_ref("20001"))
+                await hub.commerce.get_order(ref=order_ref("20001"))
             instances["paleohacks"].password = "ph-secret"
 
 
@@ -270,7 +267,7 @@ async def test_pagination_over_1200_orders(instances, emulator_hub) -> None:
     for n in range(1200):
         add_order(paleo, bulk["customer_id"], [("9", 1)], order_id=str(40000 + n))
     async with emulator_hub(instances) as (hub, app):
-        orders = await hub.first("commerce_list_orders", customer=Ref(platform="stickyio", id="900",
+        orders = await hub.commerce.list_orders(customer=Ref(platform="stickyio", id="900",
                                                                      store="paleohacks"))
         assert len(orders) == 1200 and len({o.id for o in orders}) == 1200
         assert sum((o.total.amount for o in orders), Decimal(0)) == Decimal("14808.00")
@@ -281,7 +278,7 @@ async def test_rate_limited_run_finishes_without_refusals(instances, emulator_hu
     limits = {"window_seconds": 1.0, "requests_per_window": 30, "window_margin_seconds": 0.05}
     async with emulator_hub(instances, settings=limits, limit=30, window=1.0) as (hub, app):
         for _ in range(70):
-            order = await hub.first("commerce_get_order", ref=order_ref("20001"))
+            order = await hub.commerce.get_order(ref=order_ref("20001"))
             assert order.id == "20001"
         assert app.state.emulator.refused == 0
         assert app.state.emulator.calls[("paleohacks", "order_view")] == 70
@@ -290,7 +287,7 @@ async def test_rate_limited_run_finishes_without_refusals(instances, emulator_hu
 async def test_server_429_5xx_and_drops_are_retried_for_reads(instances, emulator_hub) -> None:
     faults = Faults(schedule=[429, 503, "drop"], network=("drop",), retry_after=0.01)
     async with emulator_hub(instances, faults=faults) as (hub, _):
-        order = await hub.first("commerce_get_order", ref=order_ref("20001"))
+        order = await hub.commerce.get_order(ref=order_ref("20001"))
     assert order.id == "20001" and faults.injected == 3
 
 
@@ -299,11 +296,11 @@ async def test_writes_are_not_retried_after_a_server_error(instances, emulator_h
     async with emulator_hub(instances, faults=faults) as (hub, app):
         faults.schedule = [None, None, 500]  # order_view, pending note, then order_refund fails
         with pytest.raises(RetriableError):
-            await hub.first("commerce_refund_order", request=refund_request("20001", "4.00", "w-1"))
+            await hub.commerce.refund_order(request=refund_request("20001", "4.00", "w-1"))
         state = app.state.emulator.instances["paleohacks"]
         assert state.refunds == []
         # The flow retries later: the pending note is there, no refund went through, so it pays now.
-        refund = await hub.first("commerce_refund_order", request=refund_request("20001", "4.00", "w-1"))
+        refund = await hub.commerce.refund_order(request=refund_request("20001", "4.00", "w-1"))
         assert refund.amount.amount == Decimal("4.00")
         assert len(state.refunds) == 1
 
@@ -313,10 +310,10 @@ async def test_full_seed_serves_every_brand(emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, _):
         for instance in instances.values():
             customer = next(iter(instance.customers.values()))
-            found = await hub.collect("commerce_find_customers", email=customer["email"], phone=None)
+            found = await hub.commerce.find_customers(email=customer["email"], phone=None)
             assert instance.brand in {c.brand for c in found}
             for match in found:
-                orders = await hub.first("commerce_list_orders", customer=match.ref)
+                orders = await hub.commerce.list_orders(customer=match.ref)
                 assert all(o.brand == match.brand and o.store == match.store for o in orders)
 
 
@@ -336,8 +333,8 @@ async def test_sandbox_world_seeds_an_emulator_the_plugin_can_use() -> None:
                                  models=settings_models(pm))
     person = world.people_on("stickyio")[0]
     async with Hub(pm, config, transports={"stickyio": httpx.ASGITransport(app=sandbox.app)}) as hub:
-        [customer] = await hub.collect("commerce_find_customers", email=person.email, phone=None)
+        [customer] = await hub.commerce.find_customers(email=person.email, phone=None)
         assert (customer.store, customer.brand, customer.phone) == (person.store, person.brand, person.phone)
-        orders = await hub.first("commerce_list_orders", customer=customer.ref)
+        orders = await hub.commerce.list_orders(customer=customer.ref)
         assert {o.id for o in orders} == {o.id for o in world.orders
                                           if o.customer_id == customer.id and o.store == customer.store}

@@ -48,7 +48,7 @@ def refund_request(key: str = "ledger-1", amount: str | None = None, **kw: objec
 
 async def test_lookup_across_brands_then_orders_then_refund(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
-        customers = await hub.collect("commerce_find_customers", email="dana@example.com", phone=None)
+        customers = await hub.commerce.find_customers(email="dana@example.com", phone=None)
         assert {(c.store, c.brand) for c in customers} == {
             ("paleohacks", "PaleoHacks"),
             ("mesa", "Mesa Cookware"),
@@ -56,27 +56,27 @@ async def test_lookup_across_brands_then_orders_then_refund(state: EmulatorState
         dana = next(c for c in customers if c.store == "paleohacks")
         assert dana.order_count == 2 and dana.phone == "+15125550134"
         assert {c.channel for c in dana.consents} == {Channel.EMAIL, Channel.SMS}
-        orders = await hub.first("commerce_list_orders", customer=dana.ref)
+        orders = await hub.commerce.list_orders(customer=dana.ref)
         assert [o.id for o in orders] == ["PHACK-0000000001", "PHACK-0000000002"]  # newest first
         assert orders[1].tracking_numbers == ("1Z999",) and orders[1].is_subscription
         total = orders[0].total.amount
         assert total == Decimal("97.52")  # 84.79 items + 6.78 tax + 5.95 shipping, exact
-        refund = await hub.first("commerce_refund_order", request=refund_request(amount="10.00"))
+        refund = await hub.commerce.refund_order(request=refund_request(amount="10.00"))
         assert refund.amount == Money(amount=Decimal("10.00"), currency="USD")
     assert [r["amount"] for r in state.refunds] == [Decimal("10.00")]
 
 
 async def test_find_by_phone_matches_both_brands(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
-        customers = await hub.collect("commerce_find_customers", email=None, phone="+15125550134")
+        customers = await hub.commerce.find_customers(email=None, phone="+15125550134")
     assert sorted(c.id for c in customers) == ["1001", "2001"]
 
 
 async def test_the_same_refund_asked_twice_refunds_once(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
-        first = await hub.first("commerce_refund_order", request=refund_request("ledger-7", "12.34"))
-        again = await hub.first("commerce_refund_order", request=refund_request("ledger-7", "12.34"))
-        order = await hub.first("commerce_get_order", ref=ORDER)
+        first = await hub.commerce.refund_order(request=refund_request("ledger-7", "12.34"))
+        again = await hub.commerce.refund_order(request=refund_request("ledger-7", "12.34"))
+        order = await hub.commerce.get_order(ref=ORDER)
     assert first.id == again.id == "PHACK-0000000001:ledger-7"
     assert len(state.refunds_for(ORDER.id)) == 1
     assert [r.amount.amount for r in order.refunds] == [Decimal("12.34")]
@@ -86,11 +86,11 @@ async def test_a_second_key_pays_a_second_refund_and_the_balance_is_enforced(
     state: EmulatorState, hub_for
 ) -> None:
     async with hub_for(create_app(state)) as hub:
-        await hub.first("commerce_refund_order", request=refund_request("a", "50.00"))
-        await hub.first("commerce_refund_order", request=refund_request("b", "40.00"))
+        await hub.commerce.refund_order(request=refund_request("a", "50.00"))
+        await hub.commerce.refund_order(request=refund_request("b", "40.00"))
         with pytest.raises(FatalError, match="refundable balance"):
-            await hub.first("commerce_refund_order", request=refund_request("c", "8.00"))
-        rest = await hub.first("commerce_refund_order", request=refund_request("d"))
+            await hub.commerce.refund_order(request=refund_request("c", "8.00"))
+        rest = await hub.commerce.refund_order(request=refund_request("d"))
     assert rest.amount.amount == Decimal("7.52")
     assert [r["amount"] for r in state.refunds_for(ORDER.id)] == [
         Decimal("50.00"),
@@ -102,9 +102,7 @@ async def test_a_second_key_pays_a_second_refund_and_the_balance_is_enforced(
 
 async def test_line_refund_sets_quantity_and_amount(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
-        refund = await hub.first(
-            "commerce_refund_order",
-            request=refund_request("line", lines=(RefundLine(line_item_id="1", quantity=1),)),
+        refund = await hub.commerce.refund_order(request=refund_request("line", lines=(RefundLine(line_item_id="1", quantity=1),)),
         )
     item = state.orders[ORDER.id]["items"][0]
     assert refund.amount.amount == Decimal("32.40")
@@ -116,7 +114,7 @@ async def test_refund_after_lost_note_is_recognised_by_equal_amount(state: Emula
     summary = state.orders[ORDER.id]["summary"]
     summary["total_refunded"] = {"value": Decimal("20.00"), "currency_code": "USD"}
     async with hub_for(create_app(state)) as hub:
-        refund = await hub.first("commerce_refund_order", request=refund_request("lost", "20.00"))
+        refund = await hub.commerce.refund_order(request=refund_request("lost", "20.00"))
     assert refund.amount.amount == Decimal("20.00") and state.refunds == []
 
 
@@ -125,11 +123,11 @@ async def test_address_change_before_and_after_shipment(state: EmulatorState, hu
         name="Dana Reyes", line1="9 New Rd", city="Denver", region="CO", postal_code="80202", country="US"
     )
     async with hub_for(create_app(state)) as hub:
-        order = await hub.first("commerce_change_shipping_address", ref=ORDER, address=new)
+        order = await hub.commerce.change_shipping_address(ref=ORDER, address=new)
         assert order.shipping_address is not None and order.shipping_address.line1 == "9 New Rd"
         before = dict(state.orders[SHIPPED.id]["shipping"])
         with pytest.raises(FatalError, match="already shipped"):
-            await hub.first("commerce_change_shipping_address", ref=SHIPPED, address=new)
+            await hub.commerce.change_shipping_address(ref=SHIPPED, address=new)
     assert state.orders[ORDER.id]["shipping"]["city"] == "Denver"
     assert state.orders[SHIPPED.id]["shipping"] == before
     assert ("PUT", f"/rest/v2/order/orders/{SHIPPED.id}") not in state.requests
@@ -143,8 +141,8 @@ async def test_replacement_order_is_created_once(state: EmulatorState, hub_for) 
         idempotency_key="repl-1",
     )
     async with hub_for(create_app(state)) as hub:
-        first = await hub.first("commerce_create_replacement_order", request=request)
-        again = await hub.first("commerce_create_replacement_order", request=request)
+        first = await hub.commerce.create_replacement_order(request=request)
+        again = await hub.commerce.create_replacement_order(request=request)
     assert first.id == again.id and first.id != SHIPPED.id
     assert first.total.amount == Decimal("0.00") and first.line_items[0].sku == "PH-BARS"
     assert sum(1 for o in state.orders.values() if o["customer_profile_oid"] == 1001) == 3
@@ -152,16 +150,13 @@ async def test_replacement_order_is_created_once(state: EmulatorState, hub_for) 
 
 async def test_subscriptions_listed_and_cancelled_once(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
-        subs = await hub.first(
-            "commerce_list_subscriptions", customer=Ref(platform="ultracart", id="1001", store="paleohacks")
+        subs = await hub.commerce.list_subscriptions(customer=Ref(platform="ultracart", id="1001", store="paleohacks")
         )
         assert [s.status for s in subs] == [SubscriptionStatus.ACTIVE]
         assert subs[0].price == Money(amount=Decimal("32.40"), currency="USD") and subs[0].sku == "PH-BARS"
-        cancelled = await hub.first(
-            "commerce_cancel_subscription", ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
+        cancelled = await hub.commerce.cancel_subscription(ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
         )
-        again = await hub.first(
-            "commerce_cancel_subscription", ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
+        again = await hub.commerce.cancel_subscription(ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
         )
     assert cancelled.status is again.status is SubscriptionStatus.CANCELLED
     stored = state.auto_orders[int(subs[0].id)]
@@ -185,7 +180,7 @@ async def test_checkout_link_resolves_to_the_cart_it_built(state: EmulatorState,
         shipping_address=Address(line1="5 Pine", city="Boise", region="ID", country="US"),
     )
     async with hub_for(app) as hub:
-        link = await hub.first("commerce_create_checkout_link", request=request)
+        link = await hub.commerce.create_checkout_link(request=request)
     assert link.total == Money(amount=Decimal("58.32"), currency="USD")  # 64.80 less 10%
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as browser:
         landed = (await browser.get(link.url)).json()["cart"]
@@ -203,19 +198,17 @@ async def test_checkout_link_with_unknown_product_is_refused(state: EmulatorStat
     )
     async with hub_for(create_app(state)) as hub:
         with pytest.raises(FatalError, match="NOPE"):
-            await hub.first("commerce_create_checkout_link", request=request)
+            await hub.commerce.create_checkout_link(request=request)
 
 
 async def test_email_consent_updates_the_list_and_sms_is_refused(state: EmulatorState, hub_for) -> None:
     dana = Ref(platform="ultracart", id="1001", store="paleohacks")
     async with hub_for(create_app(state)) as hub:
-        customer = await hub.first(
-            "commerce_update_consent", customer=dana, consent=Consent(channel=Channel.EMAIL, opted_in=True)
+        customer = await hub.commerce.update_consent(customer=dana, consent=Consent(channel=Channel.EMAIL, opted_in=True)
         )
         assert next(c for c in customer.consents if c.channel is Channel.EMAIL).opted_in
         with pytest.raises(FatalError, match="sms"):
-            await hub.first(
-                "commerce_update_consent", customer=dana, consent=Consent(channel=Channel.SMS, opted_in=True)
+            await hub.commerce.update_consent(customer=dana, consent=Consent(channel=Channel.SMS, opted_in=True)
             )
     assert state.email_lists[1001] == {"list-phack-news"}
 
@@ -223,8 +216,7 @@ async def test_email_consent_updates_the_list_and_sms_is_refused(state: Emulator
 async def test_unknown_order_is_not_found(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
         with pytest.raises(NotFoundError):
-            await hub.first(
-                "commerce_get_order", ref=Ref(platform="ultracart", id="PHACK-404", store="paleohacks")
+            await hub.commerce.get_order(ref=Ref(platform="ultracart", id="PHACK-404", store="paleohacks")
             )
 
 
@@ -232,7 +224,7 @@ async def test_bad_key_is_refused_with_ultracart_error(state: EmulatorState, hub
     stores = stores_config(paleohacks={"simple_key": "wrong"})
     async with hub_for(create_app(state), stores=stores) as hub:
         with pytest.raises(AuthError, match="Permission Denied"):
-            await hub.first("commerce_get_order", ref=ORDER)
+            await hub.commerce.get_order(ref=ORDER)
 
 
 async def test_emulator_refuses_what_ultracart_refuses(state: EmulatorState) -> None:
@@ -272,8 +264,7 @@ async def test_pagination_over_a_thousand_orders(hub_for) -> None:
             tax_rate="0",
         )
     async with hub_for(create_app(state)) as hub:
-        orders = await hub.first(
-            "commerce_list_orders", customer=Ref(platform="ultracart", id="1", store="paleohacks")
+        orders = await hub.commerce.list_orders(customer=Ref(platform="ultracart", id="1", store="paleohacks")
         )
     assert len({o.id for o in orders}) == 1050
     assert sum(o.total.amount for o in orders) == Decimal("1155.00")
@@ -285,9 +276,8 @@ async def test_rate_limited_run_finishes_without_refusals(state: EmulatorState, 
     app = create_app(state, rate_limit=(30, 1.0))
     async with hub_for(app, requests_per_window=30, window_seconds=1.0) as hub:
         for _ in range(35):  # one key, more than one 30-request window
-            await hub.first("commerce_get_order", ref=ORDER)
-        customers = await hub.collect(
-            "commerce_find_customers", email="dana@example.com", phone="+15125550134"
+            await hub.commerce.get_order(ref=ORDER)
+        customers = await hub.commerce.find_customers(email="dana@example.com", phone="+15125550134"
         )
     assert len(customers) == 2
     assert state.refused() == 0
@@ -297,7 +287,7 @@ async def test_rate_limited_run_finishes_without_refusals(state: EmulatorState, 
 async def test_injected_server_errors_are_retried(state: EmulatorState, hub_for) -> None:
     faults = Faults(schedule=[500, 429, None])
     async with hub_for(create_app(state, faults=faults)) as hub:
-        order = await hub.first("commerce_get_order", ref=ORDER)
+        order = await hub.commerce.get_order(ref=ORDER)
     assert order.id == ORDER.id and faults.injected == 2
 
 
@@ -307,8 +297,8 @@ async def test_refund_is_not_retried_blindly_on_server_error(state: EmulatorStat
         # GET order, GET refundable succeed; the refund PUT fails once.
         app.state.faults.schedule.extend([None, None, 500])
         with pytest.raises(RetriableError, match="500"):
-            await hub.first("commerce_refund_order", request=refund_request("once", "5.00"))
-        refund = await hub.first("commerce_refund_order", request=refund_request("once", "5.00"))
+            await hub.commerce.refund_order(request=refund_request("once", "5.00"))
+        refund = await hub.commerce.refund_order(request=refund_request("once", "5.00"))
     assert refund.amount.amount == Decimal("5.00") and len(state.refunds) == 1
 
 
@@ -319,10 +309,10 @@ async def test_seed_builder_serves_every_brand(hub_for) -> None:
     assert any(o["current_stage"] == "Completed Order" for o in state.orders.values())
     assert any(o["current_stage"] != "Completed Order" for o in state.orders.values())
     async with hub_for(create_app(state), stores=stores) as hub:
-        shared = await hub.collect("commerce_find_customers", email="casey.shared@example.com", phone=None)
+        shared = await hub.commerce.find_customers(email="casey.shared@example.com", phone=None)
         assert len({c.brand for c in shared}) == 2
         for customer in shared:
-            orders = await hub.first("commerce_list_orders", customer=customer.ref)
+            orders = await hub.commerce.list_orders(customer=customer.ref)
             assert orders and all(o.brand == customer.brand for o in orders)
     assert build_seed(seed=3, customers_per_brand=4).orders.keys() == state.orders.keys()
 
@@ -349,7 +339,7 @@ async def test_vendor_webhook_event_leads_to_the_full_order(hub_for) -> None:
     async with hub_for(create_app(state), stores=stores) as hub:
         plugin = hub.pm.get_plugin("ultracart")
         (event,) = plugin.webhook_events(raw)
-        order = await hub.first("commerce_get_order", ref=event.ref)
+        order = await hub.commerce.get_order(ref=event.ref)
     assert event.ref == Ref(platform="ultracart", id="DEMO-0009104420", store="demo")
     assert order.total.amount == Decimal("15.67") and order.brand == "PaleoHacks"  # 9.00 + 0.72 tax + 5.95
 
@@ -369,5 +359,5 @@ async def test_sandbox_hook_seeds_from_the_shared_world(hub_for) -> None:
     assert any(o.shipped for o in world.orders) and any(not o.shipped for o in world.orders)
     assert world.subscriptions
     async with hub_for(sandbox.app, stores=sandbox.settings["stores"]) as hub:
-        found = await hub.collect("commerce_find_customers", email=people[0].email, phone=None)
+        found = await hub.commerce.find_customers(email=people[0].email, phone=None)
     assert [c.brand for c in found] == [people[0].brand] and found[0].store == people[0].store

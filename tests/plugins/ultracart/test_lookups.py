@@ -112,5 +112,5 @@ async def test_a_refund_on_an_order_with_money_in_two_currencies_pays_nothing():
                             amount=Money(amount=Decimal("10.00"), currency="USD"),
                             reason=RefundReason.DAMAGED, idempotency_key="k1")
     with pytest.raises(MappingError, match="EUR"):
-        await store_with(fake).refund(request)
+        await store_with(fake).refund_order(request)
     assert not any(s.startswith("PUT") for s in sent)

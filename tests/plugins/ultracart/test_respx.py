@@ -171,7 +171,7 @@ async def test_find_customers_by_email_pages_and_sends_auth_headers(hub) -> None
             ),
         )
     )
-    customers = await hub.collect("commerce_find_customers", email="dana@example.com", phone=None)
+    customers = await hub.commerce.find_customers(email="dana@example.com", phone=None)
     assert [c.id for c in customers] == ["1", "2"]
     first = listing.calls[0].request
     assert first.headers["x-ultracart-simple-key"] == "key-phack"
@@ -197,7 +197,7 @@ async def test_find_customers_by_phone_queries_each_phone_field(hub) -> None:
     hub.router.post("/order/orders/query").mock(
         return_value=httpx.Response(200, json=envelope({"orders": []}))
     )
-    customers = await hub.collect("commerce_find_customers", email=None, phone="+15125550134")
+    customers = await hub.commerce.find_customers(email=None, phone="+15125550134")
     assert [c.id for c in customers] == ["7"] and customers[0].phone == "+15125550134"
     sent = {json.dumps(body_of(query, i)) for i in range(query.call_count)}
     assert sent == {
@@ -210,7 +210,7 @@ async def test_get_order_expands_and_keeps_money_exact(hub) -> None:
     route = hub.router.get("/order/orders/PHACK-1").mock(
         return_value=httpx.Response(200, json=envelope({"order": order_json()}))
     )
-    order = await hub.first("commerce_get_order", ref=ORDER_REF)
+    order = await hub.commerce.get_order(ref=ORDER_REF)
     assert "item" in params_of(route)["_expand"].split(",") and "summary" in params_of(route)["_expand"]
     assert order.total.amount == Decimal("75.93") and order.line_items[0].price.amount == Decimal("32.4")
     assert order.store == "paleohacks" and order.brand == "PaleoHacks"
@@ -229,7 +229,7 @@ async def test_list_orders_queries_by_customer_newest_first_over_pages(hub) -> N
             ),
         ]
     )
-    orders = await hub.first("commerce_list_orders", customer=CUSTOMER_REF)
+    orders = await hub.commerce.list_orders(customer=CUSTOMER_REF)
     assert [o.id for o in orders] == ["B", "A"]
     assert body_of(route, 0) == {"customer_profile_oid": 1001}
     assert params_of(route, 0)["_sort"] == "-creation_dts"
@@ -256,7 +256,7 @@ async def test_refund_reads_then_puts_target_state_with_marker(hub) -> None:
         reason=RefundReason.QUALITY,
         idempotency_key="k1",
     )
-    refund = await hub.first("commerce_refund_order", request=request)
+    refund = await hub.commerce.refund_order(request=request)
     body, params = body_of(put), params_of(put)
     assert body["summary"]["total_refunded"]["value"] == 70.0
     assert (
@@ -289,7 +289,7 @@ async def test_refund_already_marked_is_returned_without_any_write(hub) -> None:
         reason=RefundReason.OTHER,
         idempotency_key="k1",
     )
-    refund = await hub.first("commerce_refund_order", request=request)
+    refund = await hub.commerce.refund_order(request=request)
     assert refund.amount.amount == Decimal("5.00") and not put.called
 
 
@@ -304,9 +304,7 @@ async def test_refund_non_transactional_notes_are_appended(hub) -> None:
     put = hub.router.put("/order/orders/PHACK-1/refund").mock(
         side_effect=lambda request: httpx.Response(200, json=envelope({"order": json.loads(request.content)}))
     )
-    await hub.first(
-        "commerce_refund_order",
-        request=RefundRequest(
+    await hub.commerce.refund_order(request=RefundRequest(
             order=ORDER_REF,
             lines=(RefundLine(line_item_id="1", quantity=1),),
             reason=RefundReason.DAMAGED,
@@ -329,7 +327,7 @@ async def test_refund_above_balance_is_refused_before_any_write(hub) -> None:
         idempotency_key="k3",
     )
     with pytest.raises(FatalError, match="refundable balance"):
-        await hub.first("commerce_refund_order", request=request)
+        await hub.commerce.refund_order(request=request)
     assert not put.called
 
 
@@ -343,9 +341,7 @@ async def test_refund_refused_when_ultracart_says_not_refundable(hub) -> None:
         )
     )
     with pytest.raises(FatalError, match="several charges"):
-        await hub.first(
-            "commerce_refund_order",
-            request=RefundRequest(order=ORDER_REF, reason=RefundReason.OTHER, idempotency_key="k4"),
+        await hub.commerce.refund_order(request=RefundRequest(order=ORDER_REF, reason=RefundReason.OTHER, idempotency_key="k4"),
         )
 
 
@@ -360,7 +356,7 @@ async def test_list_and_cancel_subscription(hub) -> None:
     query = hub.router.post("/auto_order/auto_orders/query").mock(
         return_value=httpx.Response(200, json=envelope({"auto_orders": [auto_order]}))
     )
-    subs = await hub.first("commerce_list_subscriptions", customer=CUSTOMER_REF)
+    subs = await hub.commerce.list_subscriptions(customer=CUSTOMER_REF)
     assert body_of(query) == {"customer_profile_oid": 1001}
     assert subs[0].status is SubscriptionStatus.ACTIVE and subs[0].price.amount == Decimal("32.4")
     hub.router.get("/auto_order/auto_orders/55").mock(
@@ -371,8 +367,7 @@ async def test_list_and_cancel_subscription(hub) -> None:
             200, json=envelope({"auto_order": {**json.loads(request.content), "status": "canceled"}})
         )
     )
-    cancelled = await hub.first(
-        "commerce_cancel_subscription", ref=subs[0].ref, reason="moving", idempotency_key="c1"
+    cancelled = await hub.commerce.cancel_subscription(ref=subs[0].ref, reason="moving", idempotency_key="c1"
     )
     assert body_of(put)["enabled"] is False and body_of(put)["cancel_reason"].startswith(
         "moving [hub-cancel key=c1]"
@@ -390,7 +385,7 @@ async def test_change_address_puts_the_edited_order(hub) -> None:
     address = Address(
         name="Dana Q Reyes", line1="2 Elm", city="Waco", region="TX", postal_code="76701", country="US"
     )
-    order = await hub.first("commerce_change_shipping_address", ref=ORDER_REF, address=address)
+    order = await hub.commerce.change_shipping_address(ref=ORDER_REF, address=address)
     shipping = body_of(put)["shipping"]
     assert (shipping["first_name"], shipping["last_name"], shipping["address1"]) == (
         "Dana",
@@ -408,9 +403,7 @@ async def test_change_address_refused_once_shipped(hub) -> None:
     )
     put = hub.router.put("/order/orders/PHACK-1")
     with pytest.raises(FatalError, match="already shipped"):
-        await hub.first(
-            "commerce_change_shipping_address",
-            ref=ORDER_REF,
+        await hub.commerce.change_shipping_address(ref=ORDER_REF,
             address=Address(line1="x", city="y", country="US"),
         )
     assert not put.called
@@ -435,7 +428,7 @@ async def test_replacement_posts_items_and_fetches_the_new_order(hub) -> None:
         reason="spoiled",
         idempotency_key="r1",
     )
-    order = await hub.first("commerce_create_replacement_order", request=request)
+    order = await hub.commerce.create_replacement_order(request=request)
     body = body_of(post)
     assert body["items"] == [{"merchant_item_id": "PH-BARS", "quantity": 2}]
     assert body["free"] is True and body["additional_merchant_notes_new_order"].startswith(
@@ -455,9 +448,7 @@ async def test_replacement_failure_is_reported(hub) -> None:
         return_value=httpx.Response(200, json={"successful": False, "error_message": "Item discontinued"})
     )
     with pytest.raises(FatalError, match="Item discontinued"):
-        await hub.first(
-            "commerce_create_replacement_order",
-            request=ReplacementRequest(
+        await hub.commerce.create_replacement_order(request=ReplacementRequest(
                 order=ORDER_REF,
                 lines=(RefundLine(line_item_id="1", quantity=1),),
                 reason="x",
@@ -488,9 +479,7 @@ async def test_checkout_link_builds_cart_and_hands_off(hub_for) -> None:
             )
         )
         async with hub_for(None, stores=stores) as hub:
-            link = await hub.first(
-                "commerce_create_checkout_link",
-                request=CheckoutLinkRequest(
+            link = await hub.commerce.create_checkout_link(request=CheckoutLinkRequest(
                     platform="ultracart",
                     store="paleohacks",
                     email="a@b.co",
@@ -516,9 +505,7 @@ async def test_update_email_consent_posts_list_change(hub) -> None:
     hub.router.post("/order/orders/query").mock(
         return_value=httpx.Response(200, json=envelope({"orders": []}))
     )
-    customer = await hub.first(
-        "commerce_update_consent",
-        customer=CUSTOMER_REF,
+    customer = await hub.commerce.update_consent(customer=CUSTOMER_REF,
         consent=Consent(channel=Channel.EMAIL, opted_in=False),
     )
     assert body_of(lists) == {"add_to_lists": [], "remove_from_lists": ["list-phack-news"]}
@@ -536,14 +523,14 @@ async def test_429_then_success_is_retried(hub) -> None:
             httpx.Response(200, json=envelope({"order": order_json()})),
         ]
     )
-    order = await hub.first("commerce_get_order", ref=ORDER_REF)
+    order = await hub.commerce.get_order(ref=ORDER_REF)
     assert order.id == "PHACK-1" and route.call_count == 2
 
 
 async def test_401_is_an_auth_error_with_ultracart_message(hub) -> None:
     hub.router.get("/order/orders/PHACK-1").mock(return_value=uc_error(401, "Permission Denied."))
     with pytest.raises(AuthError, match="Permission Denied"):
-        await hub.first("commerce_get_order", ref=ORDER_REF)
+        await hub.commerce.get_order(ref=ORDER_REF)
 
 
 async def test_400_error_envelope_becomes_fatal_error_with_code(hub) -> None:
@@ -551,7 +538,7 @@ async def test_400_error_envelope_becomes_fatal_error_with_code(hub) -> None:
         return_value=uc_error(400, "Invalid expansion", "BAD_EXPAND")
     )
     with pytest.raises(FatalError) as caught:
-        await hub.first("commerce_get_order", ref=ORDER_REF)
+        await hub.commerce.get_order(ref=ORDER_REF)
     assert caught.value.code == "BAD_EXPAND" and "Invalid expansion" in str(caught.value)
 
 
@@ -563,16 +550,16 @@ async def test_success_false_with_200_is_an_error(hub) -> None:
         )
     )
     with pytest.raises(FatalError, match="Order locked"):
-        await hub.first("commerce_get_order", ref=ORDER_REF)
+        await hub.commerce.get_order(ref=ORDER_REF)
 
 
 async def test_unknown_store_is_refused(hub) -> None:
     with pytest.raises(FatalError, match="unknown UltraCart store"):
-        await hub.first("commerce_get_order", ref=Ref(platform="ultracart", id="X", store="nope"))
+        await hub.commerce.get_order(ref=Ref(platform="ultracart", id="X", store="nope"))
 
 
 async def test_other_platforms_records_are_not_answered(hub) -> None:
     from hub.core.errors import CapabilityMissing
 
     with pytest.raises(CapabilityMissing):
-        await hub.first("commerce_get_order", ref=Ref(platform="shopify", id="1"))
+        await hub.commerce.get_order(ref=Ref(platform="shopify", id="1"))

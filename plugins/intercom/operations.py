@@ -1,0 +1,340 @@
+"""What the hub does on one Intercom workspace: contacts, conversations, notes, tags, tickets, admins.
+
+Each public method serves the ``helpdesk_*`` hook of the same name, with its arguments; records
+are mapped here (``plugins.intercom.mapping``) and a record that cannot be mapped becomes a
+``MappingError`` in its place. Source: Intercom REST API 2.14 (``../shared/specs/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from hub.core.errors import FatalError, MappingError
+from hub.core.http import SlidingWindowLimiter
+from hub.core.lookup import is_person
+from hub.core.mapping import map_records, split_unreadable
+from hub.core.models import (
+    Agent,
+    Contact,
+    Conversation,
+    Note,
+    Ref,
+    Ticket,
+    TicketDraft,
+    TicketState,
+    TicketType,
+)
+from hub.core.plugin import HubContext
+from plugins.intercom import mapping
+from plugins.intercom.client import IntercomClient, since_query_value
+from plugins.intercom.settings import IntercomSettings
+
+PLATFORM = "intercom"
+
+
+class IntercomWorkspace:
+    """One Intercom workspace reached with one access token, acting as the hub's admin."""
+
+    def __init__(self, client: IntercomClient, settings: IntercomSettings) -> None:
+        self.client, self.settings = client, settings
+
+    # ------------------------------------------------------------------ contacts
+
+    async def find_contacts(self, email: str | None, phone: str | None) -> list[Contact]:
+        filters = []
+        if email:
+            filters.append({"field": "email", "operator": "=", "value": email})
+        if phone:
+            filters.append(
+                {
+                    "field": "phone",
+                    "operator": "=",
+                    "value": mapping.e164(phone, self.settings.default_phone_region),
+                }
+            )
+        query = filters[0] if len(filters) == 1 else {"operator": "OR", "value": filters}
+        found: list[Contact] = []
+        region = self.settings.default_phone_region
+        async for page in self.client.search("contacts", query, "data"):
+            # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
+            contacts = (self._contact(record) for record in page)
+            found.extend(c for c in contacts if is_person(c.email, c.phone, email, phone, region))
+        return found
+
+    def _contact(self, record: dict[str, Any]) -> Contact:
+        return mapping.contact_from(
+            record, self.settings.cs_assist_attributes, self.settings.default_phone_region
+        )
+
+    async def get_contact(self, ref: Ref) -> Contact:
+        return self._contact(await self.client.get_contact(ref.id))
+
+    async def update_contact(self, ref: Ref, attributes: dict[str, Any]) -> Contact:
+        wire = mapping.contact_attributes_to_wire(attributes, self.settings.cs_assist_attributes)
+        return self._contact(await self.client.update_contact(ref.id, wire))
+
+    # ------------------------------------------------------------------ conversations
+
+    async def list_conversations(self, since: datetime | None) -> AsyncIterator[list[Any]]:
+        """Day by day, so memory follows the busiest day rather than the whole window.
+
+        Intercom's ``=`` on a date matches the whole (workspace-local) day holding that moment,
+        and its search order is not by ``updated_at``; asking for one day at a time (at noon UTC,
+        which names each local day once for any offset) lets each day be sorted and streamed.
+        A first sync starts ``initial_days`` back.
+        """
+        start = since or datetime.now(UTC) - timedelta(days=self.settings.initial_days)
+        day = start.date() - timedelta(days=1)  # the local day holding ``start`` may be the UTC day before
+        last = datetime.now(UTC).date() + timedelta(days=1)
+        while day <= last:
+            noon = int(datetime.combine(day, time(12), UTC).timestamp())
+            query = {"field": "updated_at", "operator": "=", "value": noon}
+            found: list[Conversation | MappingError] = []
+            async for page in self.client.search("conversations", query, "conversations"):
+                found += map_records(
+                    page,
+                    mapping.conversation_from,
+                    platform=PLATFORM,
+                    record="conversation",
+                    stamp=_updated_at,
+                )
+            for chunk in _oldest_first_pages(found, start, self.settings.page_size):
+                yield chunk
+            day += timedelta(days=1)
+
+    async def get_conversation(self, ref: Ref) -> Conversation:
+        return mapping.conversation_from(await self.client.get_conversation(ref.id))
+
+    async def find_conversations(self, contact: Ref, open_only: bool) -> list[Conversation]:
+        query: dict[str, Any] = {"field": "contact_ids", "operator": "=", "value": contact.id}
+        if open_only:
+            query = {"operator": "AND", "value": [query, {"field": "open", "operator": "=", "value": True}]}
+        found: list[Conversation] = []
+        async for page in self.client.search("conversations", query, "conversations"):
+            found.extend(mapping.conversation_from(item) for item in page)
+        for conversation in found:
+            self.client.remember("conversation", conversation.id)
+        return sorted(found, key=lambda c: (c.updated_at, c.id), reverse=True)
+
+    async def create_conversation(self, contact: Ref, body: str) -> Conversation:
+        return mapping.conversation_from(await self.client.create_conversation(contact.id, body))
+
+    # ------------------------------------------------------------------ notes and tags
+
+    async def add_note(self, target: Ref, body: str) -> Note:
+        kind = await self.client.kind_of(target.id, target.kind)
+        answer = await self.client.reply_note(kind, target.id, body)
+        if kind == "ticket":  # the ticket reply answers with the new part itself
+            return mapping.note_from(answer, target)
+        notes = mapping.notes_from(mapping.conversation_parts(answer), target)
+        if not notes:
+            raise MappingError(PLATFORM, "conversation", "conversation_parts", "the new note is missing")
+        return notes[-1]
+
+    async def list_notes(self, target: Ref) -> list[Note]:
+        kind = await self.client.kind_of(target.id, target.kind)
+        if kind == "ticket":
+            return mapping.notes_from(mapping.ticket_parts(await self.client.get_ticket(target.id)), target)
+        conversation = await self.client.get_conversation(target.id)
+        return mapping.notes_from(mapping.conversation_parts(conversation), target)
+
+    async def add_tags(self, target: Ref, tags: list[str]) -> None:
+        if not tags:
+            return
+        existing = {
+            str(tag.get("name", "")).casefold(): str(tag["id"]) for tag in await self.client.list_tags()
+        }
+        kind = await self.client.kind_of(target.id, target.kind)
+        for name in dict.fromkeys(tags):  # keep order, drop repeats
+            tag_id = existing.get(name.casefold())
+            if tag_id is None:
+                tag_id = str((await self.client.create_tag(name))["id"])
+                existing[name.casefold()] = tag_id
+            await self.client.attach_tag(kind, target.id, tag_id)
+
+    # ------------------------------------------------------------------ tickets
+
+    async def _type_ids(self, refresh: bool = False) -> dict[str, TicketType]:
+        types = await self.client.ticket_types(refresh=refresh)
+        return mapping.ticket_type_ids(types, self.settings.ticket_types)
+
+    def _ticket(self, record: dict[str, Any], types: dict[str, TicketType]) -> Ticket:
+        ticket = mapping.ticket_from(record, types, self.settings.ticket_attributes)
+        self.client.remember("ticket", ticket.id)
+        return ticket
+
+    async def list_tickets(
+        self, types: list[TicketType], since: datetime | None
+    ) -> AsyncIterator[list[Ticket]]:
+        type_ids = await self._type_ids()
+        wanted = sorted(type_id for type_id, hub_type in type_ids.items() if hub_type in set(types))
+        missing = set(types) - set(type_ids.values())
+        if missing:
+            names = ", ".join(self.settings.ticket_types[t] for t in sorted(missing))
+            raise FatalError(PLATFORM, f"ticket types not found on the workspace: {names}")
+        if not wanted:
+            return
+        cut = mapping.to_epoch(since) if since else 0
+        query = {
+            "operator": "AND",
+            "value": [
+                {"field": "ticket_type_id", "operator": "IN", "value": wanted},
+                {"field": "updated_at", "operator": ">", "value": since_query_value(cut)},
+            ],
+        }
+        found: list[Ticket | MappingError] = []
+        async for page in self.client.search("tickets", query, "tickets"):
+            found += map_records(
+                page,
+                lambda item: self._ticket(item, type_ids),
+                platform=PLATFORM,
+                record="ticket",
+                stamp=_updated_at,
+            )
+        for chunk in _oldest_first_pages(found, since, self.settings.page_size):
+            yield chunk
+
+    async def create_ticket(self, draft: TicketDraft) -> Ticket:
+        type_ids = await self._type_ids()
+        type_id = next((tid for tid, hub_type in type_ids.items() if hub_type == draft.type), None)
+        if type_id is None:
+            type_ids = await self._type_ids(refresh=True)
+            type_id = next((tid for tid, hub_type in type_ids.items() if hub_type == draft.type), None)
+        if type_id is None:
+            raise FatalError(PLATFORM, f"ticket type {self.settings.ticket_types[draft.type]!r} not found")
+        attributes = {
+            mapping.DEFAULT_TITLE: draft.title,
+            **mapping.ticket_attributes_to_wire(draft.attributes, self.settings.ticket_attributes),
+        }
+        if draft.description:
+            attributes[mapping.DEFAULT_DESCRIPTION] = draft.description
+        payload: dict[str, Any] = {
+            "ticket_type_id": type_id,
+            "contacts": [{"id": draft.contact_id}],
+            "ticket_attributes": attributes,
+        }
+        if draft.conversation_id:
+            payload["conversation_to_link_id"] = draft.conversation_id
+        return self._ticket(await self.client.create_ticket(payload), type_ids)
+
+    async def update_ticket(
+        self, ref: Ref, state: TicketState | None, attributes: dict[str, Any] | None
+    ) -> Ticket:
+        type_ids = await self._type_ids()
+        payload: dict[str, Any] = {}
+        if attributes:
+            payload["ticket_attributes"] = mapping.ticket_attributes_to_wire(
+                attributes, self.settings.ticket_attributes
+            )
+        if state is not None:
+            payload["ticket_state_id"] = await self._state_id(ref.id, state)
+        if not payload:
+            return self._ticket(await self.client.get_ticket(ref.id), type_ids)
+        return self._ticket(await self.client.update_ticket(ref.id, payload), type_ids)
+
+    async def _state_id(self, ticket_id: str, state: TicketState) -> str:
+        """The ticket's own type decides which state id means ``state``."""
+        current = await self.client.get_ticket(ticket_id)
+        type_id = str((current.get("ticket_type") or {}).get("id"))
+        types = {str(t.get("id")): t for t in await self.client.ticket_types()}
+        ticket_type = types.get(type_id) or {"id": type_id}
+        state_id = mapping.state_id_for(ticket_type, state)
+        if state_id is None:
+            state_id = mapping.state_id_for(ticket_type, state, await self.client.ticket_states())
+        if state_id is None:
+            raise FatalError(PLATFORM, f"ticket type {type_id} has no state in category {state.value}")
+        return state_id
+
+    async def link_ticket(self, ticket: Ref, conversation: Ref) -> None:
+        # Intercom links an existing ticket only when it is a tracker ticket; a back-office
+        # ticket is linked at creation (TicketDraft.conversation_id). The platform's refusal
+        # surfaces as FatalError.
+        current = await self.client.get_ticket(ticket.id)
+        links = (current.get("linked_objects") or {}).get("data") or []
+        if any(
+            link.get("type") == "conversation" and str(link.get("id")) == conversation.id for link in links
+        ):
+            return  # already linked: nothing to do, and nothing sent twice
+        await self.client.link_conversation(ticket.id, conversation.id)
+
+    # ------------------------------------------------------------------ agents
+
+    async def list_agents(self) -> list[Agent | MappingError]:
+        reasons = mapping.reason_labels(await self.client.away_reasons())
+        admins = await self.client.list_admins()
+        return map_records(
+            admins, lambda admin: mapping.agent_from(admin, reasons), platform=PLATFORM, record="admin"
+        )
+
+    async def set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Agent:
+        reasons = await self.client.away_reasons()
+        reason_id = _reason_id(reasons, reason) if away and reason else None
+        admin = await self.client.set_away(ref.id, away, reason_id)
+        return mapping.agent_from(admin, mapping.reason_labels(reasons))
+
+
+def _reason_id(reasons: list[dict[str, Any]], label: str) -> str:
+    """The live away reason with this label (case-insensitive)."""
+    live = {str(r.get("label", "")).casefold(): str(r["id"]) for r in reasons if not r.get("deleted")}
+    if label.casefold() not in live:
+        known = ", ".join(sorted(str(r.get("label")) for r in reasons if not r.get("deleted")))
+        raise FatalError(
+            "intercom", f"unknown away reason {label!r} (workspace has: {known})", code="away_reason_unknown"
+        )
+    return live[label.casefold()]
+
+
+def _updated_at(item: dict[str, Any]) -> datetime | None:
+    """Where an unmappable record sits in ``updated_at`` order (``MappingError`` when unreadable)."""
+    return mapping.timestamp(item, "updated_at", "record", required=True)
+
+
+def _oldest_first_pages(found: list[Any], since: datetime | None, size: int) -> list[list[Any]]:
+    """Exact ``updated_at >= since`` cut and oldest-first order, in pages.
+
+    Intercom's date filters match whole days and its search order is not by ``updated_at``, so
+    the whole window is read, then cut and sorted here; the (updated_at, id) order lets a flow
+    keep an inclusive cursor with an id tie-break. A record that could not be mapped keeps its
+    place in that order when its ``updated_at`` is readable (so a flow's cursor never passes
+    records of a later page by parking it early); one without it rides in the first page.
+    """
+    records, broken = split_unreadable(found)
+    placed = [b for b in broken if b.at is not None and b.record_id is not None]
+    unplaced = [b for b in broken if b.at is None or b.record_id is None]
+    kept: list[Any] = [b for b in placed if since is None or b.at >= since]  # type: ignore[operator]
+    kept += [r for r in records if since is None or r.updated_at >= since]
+    # A record moving between search pages mid-read appears once (mapped, if it was once).
+    unique = {_record_id(entry): entry for entry in kept}
+    ordered: list[Any] = sorted(unique.values(), key=_place)
+    pages = [ordered[i : i + size] for i in range(0, len(ordered), size)] or ([[]] if unplaced else [])
+    if unplaced:
+        pages[0] = [*unplaced, *pages[0]]
+    return pages
+
+
+def _record_id(entry: Any) -> str:
+    return str(entry.record_id) if isinstance(entry, MappingError) else entry.id
+
+
+def _place(entry: Any) -> tuple[datetime, tuple[int, str]]:
+    at = entry.at if isinstance(entry, MappingError) else entry.updated_at
+    return at, _id_key(_record_id(entry))
+
+
+def _id_key(record_id: str) -> tuple[int, str]:
+    return (int(record_id), "") if record_id.isdigit() else (0, record_id)
+
+
+def open_account(settings: IntercomSettings, context: HubContext) -> IntercomWorkspace:
+    """The workspace the settings reach, its client paced by the workspace's one rate limit."""
+    limiter = context.rate_limiter(
+        PLATFORM,
+        settings.requests_per_window,
+        settings.window_seconds,
+        lambda: SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
+    )
+    return IntercomWorkspace(
+        IntercomClient(settings, transport=context.transport_for(PLATFORM), limiter=limiter), settings
+    )
