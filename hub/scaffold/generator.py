@@ -1,8 +1,8 @@
 """``hub plugin new``: write a working plugin package from the templates next to this module.
 
 Templates are ``string.Template`` files laid out as the package is: ``templates/common`` for
-every kind, with ``templates/<kind>`` adding the kind's ``plugin.py``, ``operations.py`` and ``mapping.py``; the
-folder named ``{package}`` becomes the Python package (``hub_<name>``).
+every kind, with ``templates/<kind>`` adding the kind's ``plugin.py``, ``operations.py`` and
+``mapping.py``; the folder named ``{package}`` becomes the Python package (``hub_<name>``).
 """
 
 from __future__ import annotations

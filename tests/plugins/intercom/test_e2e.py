@@ -126,7 +126,8 @@ async def test_list_tickets_by_type_and_since(workspace: Workspace, recorder: Re
     async with running_hub(recorder) as hub:
         pages = [
             p
-            async for p in hub.helpdesk.list_tickets(types=[TicketType.REFUND, TicketType.QUALITY], since=since
+            async for p in hub.helpdesk.list_tickets(
+                types=[TicketType.REFUND, TicketType.QUALITY], since=since
             )
         ]
     got = [t for page in pages for t in page]

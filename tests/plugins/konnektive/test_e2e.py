@@ -113,7 +113,8 @@ async def test_refund_by_lines_and_refusals(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
         order = await hub.commerce.get_order(ref=order_ref(world.shipped))
         line = RefundLine(line_item_id=order.line_items[0].id, quantity=1)
-        refund = await hub.commerce.refund_order(request=refund_request(world.shipped, "lines", lines=(line,)))
+        refund = await hub.commerce.refund_order(
+            request=refund_request(world.shipped, "lines", lines=(line,)))
         assert refund.amount.amount == Decimal("19.99")
         with pytest.raises(FatalError, match="above the refundable balance"):
             await hub.commerce.refund_order(request=refund_request(world.shipped, "big", "100.00"))
@@ -193,7 +194,8 @@ async def test_unsupported_hooks_report_capability_missing(world, make_hub):
 async def test_pagination_over_a_thousand_orders(world, make_hub):
     world.add_orders(world.jane["customerId"], 1_050, world.book)
     async with make_hub({"paleohacks": world.stores()["paleohacks"]}, world.transport) as hub:
-        orders = await hub.commerce.list_orders(customer=Ref(platform="konnektive", id=world.jane["customerId"]))
+        orders = await hub.commerce.list_orders(
+            customer=Ref(platform="konnektive", id=world.jane["customerId"]))
     assert len(orders) == 1_053 and len({o.id for o in orders}) == 1_053
     order_pages = [p for e, p in world.emu.calls if e == "order/query"]
     assert [p["page"] for p in order_pages] == ["1", "2", "3", "4", "5", "6"]

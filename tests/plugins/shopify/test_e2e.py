@@ -194,7 +194,8 @@ async def test_order_by_number_and_unknown_order(hub: Hub, world: World) -> None
     order = await hub.commerce.get_order(ref=Ref(platform="shopify", id="#1002", store="paleohacks"))
     assert order.id == world.shipped["id"]
     with pytest.raises(NotFoundError):
-        await hub.commerce.get_order(ref=Ref(platform="shopify", id="gid://shopify/Order/9", store="paleohacks")
+        await hub.commerce.get_order(
+            ref=Ref(platform="shopify", id="gid://shopify/Order/9", store="paleohacks")
         )
 
 
@@ -292,9 +293,11 @@ async def test_subscriptions_listed_and_cancelled_once(hub: Hub, world: World) -
     [subscription] = await hub.commerce.list_subscriptions(customer=customer)
     assert subscription.status == SubscriptionStatus.ACTIVE and subscription.sku == "PH-BARS-12"
     assert subscription.price == Money(amount=Decimal("29.99"), currency="USD")
-    cancelled = await hub.commerce.cancel_subscription(ref=subscription.ref, reason="too much", idempotency_key="c-1"
+    cancelled = await hub.commerce.cancel_subscription(
+        ref=subscription.ref, reason="too much", idempotency_key="c-1"
     )
-    again = await hub.commerce.cancel_subscription(ref=subscription.ref, reason="too much", idempotency_key="c-1"
+    again = await hub.commerce.cancel_subscription(
+        ref=subscription.ref, reason="too much", idempotency_key="c-1"
     )
     assert cancelled.status == again.status == SubscriptionStatus.CANCELLED
     assert world.contract["status"] == "CANCELLED"
@@ -302,10 +305,12 @@ async def test_subscriptions_listed_and_cancelled_once(hub: Hub, world: World) -
 
 async def test_consent_updates_per_channel(hub: Hub, world: World) -> None:
     customer = Ref(platform="shopify", id=world.jane["id"], store="paleohacks")
-    updated = await hub.commerce.update_consent(customer=customer, consent=Consent(channel=Channel.SMS, opted_in=True)
+    updated = await hub.commerce.update_consent(
+        customer=customer, consent=Consent(channel=Channel.SMS, opted_in=True)
     )
     assert {c.channel: c.opted_in for c in updated.consents} == {Channel.EMAIL: True, Channel.SMS: True}
-    updated = await hub.commerce.update_consent(customer=customer, consent=Consent(channel=Channel.EMAIL, opted_in=False)
+    updated = await hub.commerce.update_consent(
+        customer=customer, consent=Consent(channel=Channel.EMAIL, opted_in=False)
     )
     assert world.jane["emailMarketingConsent"]["marketingState"] == "UNSUBSCRIBED"
     with pytest.raises(FatalError, match="phone"):
@@ -317,7 +322,8 @@ async def test_consent_updates_per_channel(hub: Hub, world: World) -> None:
 async def test_sms_consent_without_phone_is_a_user_error(hub: Hub, world: World) -> None:
     other = next(iter(world.mesa.customers.values()))
     with pytest.raises(FatalError, match="phone") as caught:
-        await hub.commerce.update_consent(customer=Ref(platform="shopify", id=other["id"], store="mesa_cookware"),
+        await hub.commerce.update_consent(
+            customer=Ref(platform="shopify", id=other["id"], store="mesa_cookware"),
             consent=Consent(channel=Channel.SMS, opted_in=True),
         )
     assert caught.value.field == "input.smsMarketingConsent"

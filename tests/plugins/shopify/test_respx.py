@@ -214,7 +214,8 @@ async def test_server_error_on_a_plain_mutation_is_not_retried(hub: Hub) -> None
         name="Jane Doe", line1="1 Elm", city="Boise", region="ID", postal_code="83702", country="us"
     )
     with pytest.raises(RetriableError, match="Bad Gateway"):
-        await hub.commerce.change_shipping_address(ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
+        await hub.commerce.change_shipping_address(
+            ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
             address=address,
         )
     assert shopify.names() == ["GetOrder", "UpdateOrderAddress"]
@@ -240,7 +241,8 @@ async def test_address_change_refused_when_fulfilled(hub: Hub) -> None:
     shopify = route({"GetOrder": [ok({"order": {**GRAPHQL_ORDER, "displayFulfillmentStatus": "FULFILLED"}})]})
     address = Address(line1="1 Elm", city="Boise", country="US")
     with pytest.raises(FatalError, match="already shipped"):
-        await hub.commerce.change_shipping_address(ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
+        await hub.commerce.change_shipping_address(
+            ref=Ref(platform="shopify", id=ORDER_ID, store="paleohacks"),
             address=address,
         )
     assert shopify.names() == ["GetOrder"]
@@ -491,7 +493,8 @@ async def test_consent_request_shape(hub: Hub) -> None:
             ]
         }
     )
-    customer = await hub.commerce.update_consent(customer=CUSTOMER, consent=Consent(channel=Channel.SMS, opted_in=True)
+    customer = await hub.commerce.update_consent(
+        customer=CUSTOMER, consent=Consent(channel=Channel.SMS, opted_in=True)
     )
     assert shopify.variables("SmsConsent")[0]["input"] == {
         "customerId": CUSTOMER.id,

@@ -102,7 +102,8 @@ async def test_a_second_key_pays_a_second_refund_and_the_balance_is_enforced(
 
 async def test_line_refund_sets_quantity_and_amount(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
-        refund = await hub.commerce.refund_order(request=refund_request("line", lines=(RefundLine(line_item_id="1", quantity=1),)),
+        refund = await hub.commerce.refund_order(
+            request=refund_request("line", lines=(RefundLine(line_item_id="1", quantity=1),)),
         )
     item = state.orders[ORDER.id]["items"][0]
     assert refund.amount.amount == Decimal("32.40")
@@ -150,13 +151,16 @@ async def test_replacement_order_is_created_once(state: EmulatorState, hub_for) 
 
 async def test_subscriptions_listed_and_cancelled_once(state: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(state)) as hub:
-        subs = await hub.commerce.list_subscriptions(customer=Ref(platform="ultracart", id="1001", store="paleohacks")
+        subs = await hub.commerce.list_subscriptions(
+            customer=Ref(platform="ultracart", id="1001", store="paleohacks")
         )
         assert [s.status for s in subs] == [SubscriptionStatus.ACTIVE]
         assert subs[0].price == Money(amount=Decimal("32.40"), currency="USD") and subs[0].sku == "PH-BARS"
-        cancelled = await hub.commerce.cancel_subscription(ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
+        cancelled = await hub.commerce.cancel_subscription(
+            ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
         )
-        again = await hub.commerce.cancel_subscription(ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
+        again = await hub.commerce.cancel_subscription(
+            ref=subs[0].ref, reason="too much", idempotency_key="cancel-1"
         )
     assert cancelled.status is again.status is SubscriptionStatus.CANCELLED
     stored = state.auto_orders[int(subs[0].id)]
@@ -204,11 +208,13 @@ async def test_checkout_link_with_unknown_product_is_refused(state: EmulatorStat
 async def test_email_consent_updates_the_list_and_sms_is_refused(state: EmulatorState, hub_for) -> None:
     dana = Ref(platform="ultracart", id="1001", store="paleohacks")
     async with hub_for(create_app(state)) as hub:
-        customer = await hub.commerce.update_consent(customer=dana, consent=Consent(channel=Channel.EMAIL, opted_in=True)
+        customer = await hub.commerce.update_consent(
+            customer=dana, consent=Consent(channel=Channel.EMAIL, opted_in=True)
         )
         assert next(c for c in customer.consents if c.channel is Channel.EMAIL).opted_in
         with pytest.raises(FatalError, match="sms"):
-            await hub.commerce.update_consent(customer=dana, consent=Consent(channel=Channel.SMS, opted_in=True)
+            await hub.commerce.update_consent(
+                customer=dana, consent=Consent(channel=Channel.SMS, opted_in=True)
             )
     assert state.email_lists[1001] == {"list-phack-news"}
 

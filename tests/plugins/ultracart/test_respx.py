@@ -341,7 +341,8 @@ async def test_refund_refused_when_ultracart_says_not_refundable(hub) -> None:
         )
     )
     with pytest.raises(FatalError, match="several charges"):
-        await hub.commerce.refund_order(request=RefundRequest(order=ORDER_REF, reason=RefundReason.OTHER, idempotency_key="k4"),
+        await hub.commerce.refund_order(
+            request=RefundRequest(order=ORDER_REF, reason=RefundReason.OTHER, idempotency_key="k4"),
         )
 
 
