@@ -5,12 +5,14 @@ name: one method per hook of ``hookspecs.py``, with the hook's own parameters an
 implementations answer, so type checkers, editors and readers follow every call. Each method
 names its hookspec function itself (never a string) and goes through ``Hub``: action hooks to
 the plugin that owns the record (``CapabilityMissing`` when none does), look-ups to every plugin
-at once (results flattened), ``list_*`` hooks as streamed pages. ``tests/core/test_facade.py``
+at once (results flattened), ``list_*`` hooks as streamed pages; the real-time hooks of
+``hub serve`` to the platform named in the URL. ``tests/core/test_facade.py``
 checks that the facade and the hookspecs never drift apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,8 @@ from hub.core.models import (
 
 if TYPE_CHECKING:
     from hub.core.manager import Hub
+    from hub.core.panel import AppRequest, Panel
+    from hub.core.webhooks import WebhookEvent
 
 
 class _Capability:
@@ -204,3 +208,23 @@ class Telephony(_Capability):
         return await self._hub.route(
             hookspecs.telephony_set_availability, ref, ref=ref, status=status, reason=reason
         )
+
+
+class Serving(_Capability):
+    """The real-time hooks ``hub serve`` calls, routed to the platform named in the URL."""
+
+    async def webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        """Verify one webhook delivery and read it (``WebhookRefused`` 401/400 when not)."""
+        return await self._hub.route(
+            hookspecs.hub_webhook, platform, platform=platform, headers=headers, body=body
+        )
+
+    async def app_request(self, platform: str, headers: Mapping[str, str], body: bytes) -> AppRequest:
+        """Verify and read a request of the platform's side-panel app."""
+        return await self._hub.route(
+            hookspecs.hub_app_request, platform, platform=platform, headers=headers, body=body
+        )
+
+    async def app_response(self, platform: str, panel: Panel) -> dict[str, Any]:
+        """The panel rendered in the platform's app format, as a JSON body."""
+        return await self._hub.route(hookspecs.hub_app_response, platform, platform=platform, panel=panel)

@@ -62,6 +62,7 @@ from hub.core.models import (
 )
 
 if TYPE_CHECKING:
+    from hub.core.panel import AppRequest, Panel
     from hub.core.plugin import HubContext, Kind, PluginInfo
     from hub.core.webhooks import WebhookEvent
     from hub.sandbox.world import SandboxApp, SandboxWorld
@@ -360,15 +361,24 @@ def hub_webhook(platform: str, headers: Mapping[str, str], body: bytes) -> Webho
     ``hub.core.webhooks.WebhookRefused`` (401 unverified, 400 unreadable). Parse with
     ``read_json_object`` (strict, depth-limited) and take ``occurred_at`` (the replay window)
     and the delivery id from signed data only. Any other exception is answered 400 (the input
-    caused it; a 5xx would be retried for days). First-result.
+    caused it; a 5xx would be retried for days). Routed to the plugin named ``platform``.
     """
 
 
 @hookspec(firstresult=True)
-def hub_app_request(platform: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any] | None:
-    """Verify a request from an app the platform hosts (the CS Assist inbox app) and return its JSON.
+def hub_app_request(platform: str, headers: Mapping[str, str], body: bytes) -> AppRequest | None:
+    """Verify a request from an app the platform hosts (the CS Assist inbox app) and read it.
 
-    Called by ``hub serve`` for ``POST /inbox-app/<platform>/...``; raises ``WebhookRefused``
-    when the signature does not match (401) or the request is not of the app's shape (400).
-    First-result: the plugin named ``platform`` answers.
+    Called by ``hub serve`` for ``POST /inbox-app/<platform>/...``, routed to the plugin named
+    ``platform``. Raises ``WebhookRefused`` when the signature does not match (401) or the
+    request is not of the app's shape (400). Answers the platform-neutral ``AppRequest``.
+    """
+
+
+@hookspec(firstresult=True)
+def hub_app_response(platform: str, panel: Panel) -> dict[str, Any] | None:
+    """Render the side panel in the platform's app format (Intercom: Canvas Kit) as a JSON body.
+
+    Called by ``hub serve`` with the ``Panel`` the inbox app built for an ``hub_app_request``;
+    routed to the plugin named ``platform``.
     """

@@ -184,6 +184,10 @@ class Hub:
     def telephony(self) -> facade.Telephony:
         return facade.Telephony(self)
 
+    @functools.cached_property
+    def serving(self) -> facade.Serving:
+        return facade.Serving(self)
+
     async def route(self, hook: Hook, owner: Any, **kwargs: Any) -> Any:
         """Call an action hook on the one plugin that owns the record and await its answer.
 
@@ -207,14 +211,14 @@ class Hub:
     def _owner_caller(self, name: str, platform: str | None) -> Any:
         """A hook caller reaching only ``platform``'s plugin (``None`` when it cannot answer)."""
         caller = None
-        if platform and self.config.plugin_enabled(platform) and name in self._implemented(platform):
+        if platform and self.config.plugin_enabled(platform) and self._implements(platform, name):
             others = [plugin for known, plugin in self.pm.list_name_plugin() if known != platform]
             caller = self.pm.subset_hook_caller(name, remove_plugins=others)
         self._owner_callers[(name, platform)] = caller
         return caller
 
-    def _implemented(self, platform: str) -> frozenset[str]:
-        return next((info.capabilities for info in self.infos() if info.name == platform), frozenset())
+    def _implements(self, platform: str, name: str) -> bool:
+        return any(impl.plugin_name == platform for impl in getattr(self.pm.hook, name).get_hookimpls())
 
     async def collect(self, hook: Hook, **kwargs: Any) -> list[Any]:
         """Call a collecting hook, await every answer concurrently and flatten lists."""

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,9 +27,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.core import metrics
-from hub.core.errors import HubError
+from hub.core.errors import CapabilityMissing, HubError
 from hub.core.ledger import PROCESS as OWNER
 from hub.core.manager import Hub
+from hub.core.panel import AppRequest
 from hub.core.store import utcnow
 from hub.core.webhooks import WebhookEvent, WebhookRefused
 from hub.engine import Runtime
@@ -236,16 +237,19 @@ def _refusal(platform: str, status: int, reason: str, started: float) -> JSONRes
     return JSONResponse({"error": reason}, status_code=status)
 
 
-def verified(hook: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a plugin's verify-and-read hook; whatever the input makes it raise is a 400.
+async def verified(read: Awaitable[Any]) -> Any:
+    """Await a plugin's verify-and-read hook; whatever the input makes it raise is a 400.
 
     These hooks only read the request (no I/O), so any exception is caused by the bytes and
     headers sent and would be raised again on every retry: answering 5xx would make the platform
     retry for days. ``WebhookRefused`` keeps its own status; a ``WebhookEvent`` the hook could
-    not build (an id with a NUL byte, a topic too long) names the field.
+    not build (an id with a NUL byte, a topic too long) names the field. ``None`` when no
+    enabled plugin serves the platform.
     """
     try:
-        return hook(**kwargs)
+        return await read
+    except CapabilityMissing:
+        return None
     except WebhookRefused:
         raise
     except ValidationError as exc:
@@ -280,7 +284,7 @@ async def _receive(request: Request, state: ServerState, started: float) -> Resp
         return _refusal(platform, 413, "body too large", started)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
-        event = verified(state.hub.pm.hook.hub_webhook, platform=platform, headers=headers, body=body)
+        event = await verified(state.hub.serving.webhook(platform, headers, body))
     except WebhookRefused as refused:
         return _refusal(platform, refused.status, refused.reason, started)
     if event is None:
@@ -298,7 +302,7 @@ async def _receive(request: Request, state: ServerState, started: float) -> Resp
     return JSONResponse({"result": result, "delivery": event.delivery_id})
 
 
-async def _app_request(request: Request) -> tuple[ServerState, str, dict[str, Any]] | Response:
+async def _app_request(request: Request) -> tuple[ServerState, str, AppRequest] | Response:
     state = server(request)
     platform = request.path_params["platform"]
     try:
@@ -307,7 +311,7 @@ async def _app_request(request: Request) -> tuple[ServerState, str, dict[str, An
         return JSONResponse({"error": "body too large"}, status_code=413)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
-        payload = verified(state.hub.pm.hook.hub_app_request, platform=platform, headers=headers, body=body)
+        payload = await verified(state.hub.serving.app_request(platform, headers, body))
     except WebhookRefused as refused:
         log.warning("inbox app request refused (%d): %s", refused.status, refused.reason)
         return JSONResponse({"error": refused.reason}, status_code=refused.status)
@@ -322,7 +326,8 @@ async def inbox_app_initialize(request: Request) -> Response:
         return checked
     state, platform, payload = checked
     try:
-        return JSONResponse(await state.app.initialize(platform, payload))
+        panel = await state.app.initialize(platform, payload)
+        return JSONResponse(await state.hub.serving.app_response(platform, panel))
     except (HubError, ValueError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
 
@@ -333,7 +338,8 @@ async def inbox_app_submit(request: Request) -> Response:
         return checked
     state, platform, payload = checked
     try:
-        return JSONResponse(await state.app.submit(platform, payload))
+        panel = await state.app.submit(platform, payload)
+        return JSONResponse(await state.hub.serving.app_response(platform, panel))
     except (HubError, ValueError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
 

@@ -34,6 +34,7 @@ from hub.core.models import (
     TicketDraft,
     TicketType,
 )
+from hub.core.panel import AppRequest, Button, Checkboxes, Component, Dropdown, Input, Panel, Text
 from hub.engine import Runtime
 from hub.flows.back_office import BackOffice
 from hub.flows.base import RunContext
@@ -42,8 +43,8 @@ from hub.flows.checkout_link import create_checkout_link
 from hub.flows.ownership import CONVERSATION, require_order_owner, require_subscription_owner
 from hub.flows.summary import build_summary
 from hub.flows.tickets import ADDRESS_FORMAT
-from hub.serve import canvas as ui
 from hub.serve.processor import flow_leases, flow_scopes
+from hub.serve.views import summary_components
 
 LEASE_WAIT_SECONDS = 3.0
 """How long a submit waits for a scheduled back-office run to finish before answering 'queued'."""
@@ -81,22 +82,20 @@ DISPOSITIONS: list[tuple[str, str]] = [
 
 
 class InboxApp:
-    """Answers the Canvas Kit initialize and submit requests of one helpdesk platform."""
+    """Answers the side-panel app's initialize and submit requests with the panel to show."""
 
     def __init__(self, runtime: Runtime, hub: Hub) -> None:
         self.runtime, self.hub = runtime, hub
 
     # ---- requests
 
-    async def initialize(self, platform: str, request: dict[str, Any]) -> dict[str, Any]:
-        contact, conversation = await self._context(platform, request)
-        return await self._summary_canvas(contact, conversation)
+    async def initialize(self, platform: str, request: AppRequest) -> Panel:
+        contact = await self._contact(platform, request)
+        return await self._summary_panel(contact)
 
-    async def submit(self, platform: str, request: dict[str, Any]) -> dict[str, Any]:
-        contact, conversation = await self._context(platform, request)
-        action = str(request.get("component_id") or "")
-        values: dict[str, Any] = request.get("input_values") or {}
-        stored = (request.get("current_canvas") or {}).get("stored_data") or {}
+    async def submit(self, platform: str, request: AppRequest) -> Panel:
+        contact = await self._contact(platform, request)
+        conversation, action, values = request.conversation_id, request.action, request.values
         summary = await build_summary(self.hub, contact.email, contact.phone)
         forms = {
             "refund": self._refund_form,
@@ -115,74 +114,64 @@ class InboxApp:
             "confirm_checkout": self._checkout,
         }
         if action not in confirms:
-            return await self._summary_canvas(contact, conversation)
-        form = str(stored.get("form") or _digest(values))
+            return await self._summary_panel(contact)
+        form = str(request.stored.get("form") or _digest(values))
         try:
             message = await confirms[action](contact, conversation, summary, values, form)
             style = "paragraph"
         except (HubError, ValueError) as exc:
             message, style = f"Not done: {exc}", "error"
-        result = [ui.text(message, style, "result")]
-        return await self._summary_canvas(contact, conversation, result)
+        return await self._summary_panel(contact, [Text(message, style, "result")])
 
     # ---- the views
 
-    async def _context(self, platform: str, request: dict[str, Any]) -> tuple[Contact, str | None]:
-        contact_id = (request.get("contact") or {}).get("id")
-        if not contact_id:
-            raise ValueError("the request names no contact")
-        contact: Contact = await self.hub.helpdesk.get_contact(
-            ref=Ref(platform=platform, id=str(contact_id))
-        )
-        conversation = (request.get("conversation") or {}).get("id")
-        return contact, str(conversation) if conversation is not None else None
+    async def _contact(self, platform: str, request: AppRequest) -> Contact:
+        return await self.hub.helpdesk.get_contact(ref=Ref(platform=platform, id=request.contact_id))
 
-    async def _summary_canvas(
-        self, contact: Contact, conversation: str | None, before: list[ui.Component] | None = None
-    ) -> dict[str, Any]:
+    async def _summary_panel(self, contact: Contact, before: list[Component] | None = None) -> Panel:
         summary = await build_summary(self.hub, contact.email, contact.phone)
         who = contact.email or contact.phone or contact.id
-        return ui.canvas([*(before or []), *ui.summary_components(summary, who)])
+        return Panel([*(before or []), *summary_components(summary, who)])
 
-    def _form(self, components: list[ui.Component], confirm: str, label: str) -> dict[str, Any]:
-        buttons = [ui.button(confirm, label, "primary"), ui.button("back", "Back", "link")]
-        return ui.canvas([*components, *buttons], {"form": uuid.uuid4().hex})
+    def _form(self, components: list[Component], confirm: str, label: str) -> Panel:
+        buttons = [Button(confirm, label, "primary"), Button("back", "Back", "link")]
+        return Panel([*components, *buttons], {"form": uuid.uuid4().hex})
 
-    def _refund_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+    def _refund_form(self, summary: CustomerSummary | None) -> Panel:
         orders = _order_choices(summary)
         if not orders:
-            return ui.canvas([ui.text("No orders to refund.", "muted"), ui.button("back", "Back", "link")])
+            return Panel([Text("No orders to refund.", "muted"), Button("back", "Back", "link")])
         return self._form(
             [
-                ui.text("Refund", "header"),
-                ui.dropdown("order", "Order", orders),
-                ui.input_field("amount", "Amount", "e.g. 19.99"),
-                ui.dropdown("refund_reason", "Reason", [(str(k), v) for k, v in REFUND_REASONS]),
-                ui.dropdown("admin_reason", "Admin reason", ADMIN_REASONS),
-                ui.dropdown("disposition", "Disposition", [(str(k), v) for k, v in DISPOSITIONS]),
+                Text("Refund", "header"),
+                Dropdown("order", "Order", orders),
+                Input("amount", "Amount", "e.g. 19.99"),
+                Dropdown("refund_reason", "Reason", [(str(k), v) for k, v in REFUND_REASONS]),
+                Dropdown("admin_reason", "Admin reason", ADMIN_REASONS),
+                Dropdown("disposition", "Disposition", [(str(k), v) for k, v in DISPOSITIONS]),
             ],
             "confirm_refund",
             "Refund",
         )
 
-    def _cancel_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+    def _cancel_form(self, summary: CustomerSummary | None) -> Panel:
         subscriptions = [
             (_key(s.platform, s.store, s.id), f"{s.product or s.sku or s.id} ({s.platform})")
             for s in (summary.open_subscriptions if summary else ())
         ]
         if not subscriptions:
-            return ui.canvas([ui.text("No open subscriptions.", "muted"), ui.button("back", "Back", "link")])
+            return Panel([Text("No open subscriptions.", "muted"), Button("back", "Back", "link")])
         return self._form(
             [
-                ui.text("Cancel subscription", "header"),
-                ui.dropdown("subscription", "Subscription", subscriptions),
-                ui.dropdown("admin_reason", "Admin reason", ADMIN_REASONS),
+                Text("Cancel subscription", "header"),
+                Dropdown("subscription", "Subscription", subscriptions),
+                Dropdown("admin_reason", "Admin reason", ADMIN_REASONS),
             ],
             "confirm_cancel",
             "Cancel subscription",
         )
 
-    def _address_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+    def _address_form(self, summary: CustomerSummary | None) -> Panel:
         unshipped = [
             choice
             for choice, order in zip(
@@ -191,32 +180,32 @@ class InboxApp:
             if order.ship_status == "Not Shipped"
         ]
         if not unshipped:
-            return ui.canvas(
-                [ui.text("No order waiting to ship.", "muted"), ui.button("back", "Back", "link")]
+            return Panel(
+                [Text("No order waiting to ship.", "muted"), Button("back", "Back", "link")]
             )
         return self._form(
             [
-                ui.text("Change address before shipment", "header"),
-                ui.dropdown("order", "Order", unshipped),
-                ui.input_field("new_address", "New address", ADDRESS_FORMAT.strip('"')),
+                Text("Change address before shipment", "header"),
+                Dropdown("order", "Order", unshipped),
+                Input("new_address", "New address", ADDRESS_FORMAT.strip('"')),
             ],
             "confirm_address",
             "Change address",
         )
 
-    def _consents_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+    def _consents_form(self, summary: CustomerSummary | None) -> Panel:
         checked = [c.channel.value for c in (summary.consents if summary else ()) if c.opted_in]
         channels = [(channel.value, channel.value.capitalize()) for channel in Channel]
         return self._form(
             [
-                ui.text("Marketing consents", "header"),
-                ui.checkbox("consents", "Opted in to", channels, checked),
+                Text("Marketing consents", "header"),
+                Checkboxes("consents", "Opted in to", channels, checked),
             ],
             "confirm_consents",
             "Save consents",
         )
 
-    def _checkout_form(self, summary: CustomerSummary | None) -> dict[str, Any]:
+    def _checkout_form(self, summary: CustomerSummary | None) -> Panel:
         stores = [
             (_key(ref.platform, ref.store, ""), f"{ref.store or ref.platform} ({ref.platform})")
             for ref in _sources(summary)
@@ -227,10 +216,10 @@ class InboxApp:
             ]
         return self._form(
             [
-                ui.text("Checkout link", "header"),
-                ui.dropdown("store", "Store", stores),
-                ui.input_field("products", "Products", "SKU:QTY, SKU:QTY"),
-                ui.input_field("discount_code", "Discount code"),
+                Text("Checkout link", "header"),
+                Dropdown("store", "Store", stores),
+                Input("products", "Products", "SKU:QTY, SKU:QTY"),
+                Input("discount_code", "Discount code"),
             ],
             "confirm_checkout",
             "Create link",

@@ -42,8 +42,6 @@ class AircallPlugin(AccountPlugin[AircallCompany]):
         return await self.account.set_availability(ref.id, status, reason)
 
     @hookimpl
-    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
-        if platform != self.name or not self.enabled:
-            return None
         return webhooks.read_webhook(self.settings, headers, body)

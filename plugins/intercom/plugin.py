@@ -18,9 +18,10 @@ from hub.core.models import (
     TicketState,
     TicketType,
 )
+from hub.core.panel import AppRequest, Panel
 from hub.core.plugin import AccountPlugin, Kind
 from hub.core.webhooks import WebhookEvent
-from plugins.intercom import webhooks
+from plugins.intercom import canvas, webhooks
 from plugins.intercom.operations import IntercomWorkspace, open_account
 from plugins.intercom.settings import IntercomSettings
 
@@ -106,22 +107,19 @@ class IntercomPlugin(AccountPlugin[IntercomWorkspace]):
     async def helpdesk_set_agent_away(self, ref: Ref, away: bool, reason: str | None) -> Agent:
         return await self.account.set_agent_away(ref, away, reason)
 
-    # ---- real time (hub serve): the platform named in the URL answers
+    # ---- real time (hub serve): routed to the platform named in the URL
 
     @hookimpl
-    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
-        return (
-            webhooks.read_webhook(self.settings, headers, body)
-            if platform == self.name and self.enabled
-            else None
-        )
+        return webhooks.read_webhook(self.settings, headers, body)
 
     @hookimpl
-    def hub_app_request(
-        self, platform: str, headers: Mapping[str, str], body: bytes
-    ) -> dict[str, Any] | None:
-        """Verify an inbox-app (Canvas Kit) request and return its JSON (``webhooks.read_app_request``)."""
-        if platform != self.name or not self.enabled:
-            return None
-        return webhooks.read_app_request(self.settings, headers, body)
+    def hub_app_request(self, platform: str, headers: Mapping[str, str], body: bytes) -> AppRequest:
+        """Verify an inbox-app (Canvas Kit) request and read it (``webhooks.read_app_request``)."""
+        return canvas.app_request(webhooks.read_app_request(self.settings, headers, body))
+
+    @hookimpl
+    def hub_app_response(self, platform: str, panel: Panel) -> dict[str, Any]:
+        """The panel as a Canvas Kit response body."""
+        return canvas.render(panel)

@@ -40,10 +40,8 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
     open_store = staticmethod(open_store)
 
     @hookimpl
-    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
-        if platform != self.name or not self.enabled:
-            return None
         return webhooks.read_webhook(self.settings, headers, body)
 
     @hookimpl

@@ -13,8 +13,17 @@ from hub.core import facade
 from hub.core.hookinfo import is_paged, spec_functions
 
 ROOT = Path(__file__).resolve().parents[2]
-CAPABILITIES = {"helpdesk": facade.Helpdesk, "commerce": facade.Commerce, "telephony": facade.Telephony}
-PLATFORM_HOOKS = [name for name in spec_functions() if name.split("_", 1)[0] in CAPABILITIES]
+CAPABILITIES = {
+    "helpdesk": facade.Helpdesk,
+    "commerce": facade.Commerce,
+    "telephony": facade.Telephony,
+    "hub": facade.Serving,
+}
+SERVING_HOOKS = ["hub_webhook", "hub_app_request", "hub_app_response"]
+"""The lifecycle hooks (plugin info, settings, start, stop, sandbox) are the manager's, not the facade's."""
+PLATFORM_HOOKS = [
+    name for name in spec_functions() if name.split("_", 1)[0] in CAPABILITIES and not name.startswith("hub_")
+] + SERVING_HOOKS
 
 
 @pytest.mark.parametrize("hook", PLATFORM_HOOKS)
@@ -28,7 +37,7 @@ def test_every_platform_hook_has_one_facade_method_with_its_signature(hook: str)
     for name, parameter in spec.parameters.items():
         assert mine.parameters[name].annotation == parameter.annotation, name
     expected = spec.return_annotation
-    answered = re.sub(r"^Awaitable\[(.*)\]( \| None)?$", r"\1", expected)
+    answered = re.sub(r"^(?:Awaitable\[(.*)\]|(.*?))( \| None)?$", r"\1\2", expected)
     assert mine.return_annotation == ("Pages" if is_paged(hook) else answered)
     assert inspect.iscoroutinefunction(method) != is_paged(hook)
 
@@ -45,7 +54,13 @@ def test_the_facade_has_no_method_without_a_hook() -> None:
 
 def test_no_hook_is_called_by_a_name_in_a_string_outside_the_core() -> None:
     found = subprocess.run(
-        ["grep", "-rnE", r"\.(first|collect|pages)\(\s*\"(helpdesk|commerce|telephony)_", "hub", "plugins"],
+        [
+            "grep",
+            "-rnE",
+            r"\.(first|collect|pages|route)\(\s*\"(helpdesk|commerce|telephony|hub)_|pm\.hook\.(helpdesk|commerce|telephony|hub_webhook|hub_app)",
+            "hub",
+            "plugins",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

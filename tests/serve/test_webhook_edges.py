@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.core.hookspecs import hookimpl
+from hub.core.panel import AppRequest
+from hub.core.plugin import PluginSettings
 from hub.core.webhooks import WebhookEvent
 from hub.serve.inbox import InboxStatus
 from tests.serve.conftest import AIRCALL_TOKEN, Served
@@ -237,13 +239,14 @@ class CarelessPlugin:
         return json.loads(body)["event"]["id"]  # KeyError, TypeError, JSONDecodeError...
 
     @hookimpl
-    def hub_app_request(self, platform: str, headers: dict, body: bytes) -> dict | None:
-        return None if platform != "careless" else {"contact": json.loads(body)["contact"]}
+    def hub_app_request(self, platform: str, headers: dict, body: bytes) -> AppRequest | None:
+        return None if platform != "careless" else AppRequest(contact_id=json.loads(body)["contact"])
 
 
 @pytest.mark.parametrize("body", [b"{}", b"[]", b"not json", b"build"])
 async def test_any_plugin_tripping_over_its_input_is_a_400_not_a_500(served: Served, body: bytes) -> None:
     served.server.hub.pm.register(CarelessPlugin(), name="careless")
+    served.server.hub.config.plugins["careless"] = PluginSettings(enabled=True)
     response = await served.client.post("/webhooks/careless", content=body)
     assert response.status_code == 400 and response.json()["error"], response.text
     app = await served.client.post("/inbox-app/careless/initialize", content=body)
