@@ -26,10 +26,6 @@ def _to_utc(value: datetime) -> datetime:
 UtcDateTime = Annotated[datetime, AfterValidator(_to_utc)]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

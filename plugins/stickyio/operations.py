@@ -26,7 +26,7 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
 )
-from hub.core.store import id_order
+from hub.store.cursors import id_order
 from plugins.stickyio import mapping
 from plugins.stickyio.client import PLATFORM, StickyioClient
 from plugins.stickyio.mapping import StoreInfo

@@ -30,8 +30,8 @@ from hub.core.models import (
     ReplacementRequest,
     Subscription,
     SubscriptionStatus,
-    utcnow,
 )
+from hub.store.engine import utcnow
 from plugins.ultracart import mapping
 from plugins.ultracart.client import (
     AUTO_ORDER_EXPAND,
