@@ -89,8 +89,8 @@ async def sync(url: str, database: Path) -> int:
     """The flow's cursor read over every record; returns how many were read."""
     from hub.core.config import config_from_mapping
     from hub.core.manager import Hub, get_plugin_manager, settings_models
-    from hub.core.store import Store
     from hub.flows.base import RunContext
+    from hub.store import Store
 
     pm = get_plugin_manager(["intercom"])
     section = {"enabled": True, "access_token": "bench", "admin_id": "1", "base_url": url}

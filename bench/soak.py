@@ -35,11 +35,11 @@ if str(ROOT) not in sys.path:  # `python bench/soak.py` from the checkout
 
 from hub.core.config import config_from_mapping  # noqa: E402
 from hub.core.manager import get_plugin_manager, settings_models  # noqa: E402
-from hub.core.store import Status  # noqa: E402
 from hub.engine import Runtime  # noqa: E402
 from hub.engine.embedded import EmbeddedEngine  # noqa: E402
 from hub.sandbox import SANDBOX_CONFIG, Sandbox  # noqa: E402
 from hub.sandbox.emulator import FaultMiddleware, Faults, FaultyTransport  # noqa: E402
+from hub.store import Status  # noqa: E402
 from tests.reliability.harness import FAST_PACING  # noqa: E402  (the tests' pacing: emulators unlimited)
 
 EVERY = {
@@ -148,15 +148,16 @@ def check(sandbox: Sandbox, runtime: Runtime, calls_added: list[str]) -> list[st
         problems += [f"ticket {name}: moved to {state} {n} times" for state, n in moves.items() if n > 1]
     refunds = Counter(
         key
-        for entry in runtime.store.ledger_entries(flow="back_office", status=Status.DONE, limit=100_000)
+        for entry in runtime.store.ledger.entries(flow="back_office", status=Status.DONE, limit=100_000)
         if entry.action == "refund"
         for key in [entry.key]
     )
     problems += [f"refund {key}: {n} ledger entries" for key, n in refunds.items() if n > 1]
-    pending = runtime.store.ledger_entries(status=Status.PENDING, limit=100_000)
+    pending = runtime.store.ledger.entries(status=Status.PENDING, limit=100_000)
     problems += [f"left pending: {entry.key}" for entry in pending]
     problems += [f"call {call}: never noted" for call in calls_added if call not in notes]
-    problems += [f"dead letter {letter.record}: {letter.reason}" for letter in runtime.store.dead_letters()]
+    letters = runtime.store.dead_letters.entries()
+    problems += [f"dead letter {letter.record}: {letter.reason}" for letter in letters]
     return problems
 
 

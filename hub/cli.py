@@ -203,7 +203,7 @@ def runs(
         table = Table(title="Recent runs")
         for column in ("id", "flow", "status", "started", "seconds", "counts", "error"):
             table.add_column(column)
-        for r in runtime.store.recent_runs(limit, flow):
+        for r in runtime.store.runs.recent(limit, flow):
             seconds = f"{(r.ended_at - r.started_at).total_seconds():.1f}" if r.ended_at else "-"
             table.add_row(
                 str(r.id),
@@ -232,7 +232,7 @@ def dead_letters(
         table = Table(title="Dead letters")
         for column in ("id", "flow", "record", "reason", "retries", "since"):
             table.add_column(column)
-        for d in runtime.store.dead_letters(flow):
+        for d in runtime.store.dead_letters.entries(flow):
             table.add_row(
                 str(d.id), d.flow, d.record, d.reason, str(d.retries), d.created_at.strftime("%Y-%m-%d %H:%M")
             )
@@ -243,7 +243,7 @@ def dead_letters(
 def dead_letters_drop(ctx: typer.Context, letter_id: int) -> None:
     """Forget a parked record."""
     with cli_errors():
-        if not load_runtime(ctx.obj).store.drop_dead_letter(letter_id):
+        if not load_runtime(ctx.obj).store.dead_letters.drop(letter_id):
             err.print(f"no dead letter {letter_id}")
             raise typer.Exit(2)
         console.print(f"dropped {letter_id}")
@@ -256,7 +256,7 @@ def dead_letters_retry(ctx: typer.Context, letter_id: int) -> None:
 
     with cli_errors():
         runtime = load_runtime(ctx.obj)
-        letter = next((d for d in runtime.store.dead_letters() if d.id == letter_id), None)
+        letter = next((d for d in runtime.store.dead_letters.entries() if d.id == letter_id), None)
         if letter is None:
             err.print(f"no dead letter {letter_id}")
             raise typer.Exit(2)
@@ -268,10 +268,10 @@ def dead_letters_retry(ctx: typer.Context, letter_id: int) -> None:
                 return await flow.retry_dead_letter(ctx_, letter.payload)
 
         if asyncio.run(retry()):
-            runtime.store.drop_dead_letter(letter_id)
+            runtime.store.dead_letters.drop(letter_id)
             console.print(f"{letter_id} went through and was dropped")
         else:
-            runtime.store.add_dead_letter(letter.flow, letter.record, letter.payload, letter.reason)
+            runtime.store.dead_letters.add(letter.flow, letter.record, letter.payload, letter.reason)
             err.print(f"{letter_id} failed again: {letter.reason}")
             raise typer.Exit(1)
 
@@ -533,8 +533,8 @@ def status(config: ConfigOption = None) -> None:
             for worker_id, beat in queue["workers"]:
                 table.add_row(str(worker_id), f"{(now - beat).total_seconds():.0f}s ago")
             console.print(table)
-        held = {name for name, _, _ in store.leases()}
-        last = store.last_runs()
+        held = {name for name, _, _ in store.leases.held()}
+        last = store.runs.latest()
         table = Table(title="Units" if queue is not None else "Units (embedded: no queue)")
         for column in ("unit", "due", "queued", "running", "failed", "last run", "status"):
             table.add_column(column)

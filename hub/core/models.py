@@ -27,7 +27,16 @@ UtcDateTime = Annotated[datetime, AfterValidator(_to_utc)]
 
 
 def utcnow() -> datetime:
+    """Now, timezone-aware UTC: the one clock of the hub's records."""
     return datetime.now(UTC)
+
+
+def id_order(record_id: str) -> tuple[int, str]:
+    """Order ids naturally: numeric ids by value ("9" before "10"), others as text.
+
+    The tie-break of every ``(updated_at, id)`` cursor and of the pages plugins sort.
+    """
+    return (len(record_id), record_id) if record_id.isdigit() else (0, record_id)
 
 
 class Model(BaseModel):

@@ -48,7 +48,7 @@ class EmbeddedEngine:
     def schedule(self) -> list[Unit]:
         """Add a job per unit of every enabled, scheduled flow; returns the units."""
         now = datetime.now(UTC)
-        last = self.runtime.store.last_runs()
+        last = self.runtime.store.runs.latest()
         scheduled = []
         for unit in units(self.runtime):
             trigger = trigger_for(self.runtime.config.flow(unit.flow))

@@ -26,10 +26,11 @@ from sqlalchemy.engine import make_url
 
 from hub.core.config import FlowSettings
 from hub.core.errors import ConfigError, HubError
-from hub.core.store import MIGRATION_LOCK_ID, RunRecord, Store
 from hub.engine.run import Announce, log_line, run_unit
 from hub.engine.runtime import Runtime
 from hub.engine.units import Unit, units
+from hub.store import RunRecord, Store
+from hub.store.engine import MIGRATION_LOCK_ID
 
 log = logging.getLogger("hub.worker")
 
@@ -202,13 +203,13 @@ async def _until_done(
     app: App, runtime: Runtime, since: datetime, poll: float, worker: asyncio.Task[None]
 ) -> None:
     while not worker.done():
-        last = runtime.store.last_runs()  # one query a round, not one per unit
+        last = runtime.store.runs.latest()  # one query a round, not one per unit
         pending = [u for u in units(runtime) if not _done_since(last.get((u.flow, u.scope)), since)]
         if not pending:
             return
         await requeue_stalled(app)
         for unit in pending:
-            if runtime.store.lease_holder(unit.lease) is None:
+            if runtime.store.leases.holder(unit.lease) is None:
                 await defer(app, unit)
         await asyncio.sleep(poll)
 

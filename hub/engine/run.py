@@ -21,12 +21,11 @@ from typing import Any
 
 from hub.core import metrics
 from hub.core.errors import ConfigError, HubError
-from hub.core.ledger import new_holder
 from hub.core.manager import Hub
-from hub.core.store import DEFAULT_HOLD, Fence, FencedOut, Store, StoreUnreachable
 from hub.engine.runtime import Runtime
 from hub.engine.units import Unit
 from hub.flows.base import Flow, Progress, RunContext
+from hub.store import DEFAULT_HOLD, Fence, FencedOut, Store, StoreUnreachable, new_holder
 
 log = logging.getLogger("hub.engine")
 
@@ -150,7 +149,7 @@ async def _run(
     except StoreUnreachable as exc:
         return _ended(RunReport(unit.flow, "failed", error=str(exc), scope=unit.scope), started)
     if fence is None:
-        holder_now = store.lease_holder(unit.lease)
+        holder_now = store.leases.holder(unit.lease)
         skipped = RunReport(unit.flow, "skipped", error=f"another run holds {unit.lease} ({holder_now})")
         return _ended(skipped, started)
     ctx = RunContext(
@@ -168,7 +167,7 @@ async def _run(
     renewer = asyncio.create_task(_keep_lease(store, fence, ttl))
     run_id: int | None = None
     try:
-        run_id = store.run_started(unit.flow, unit.scope, fence.token)
+        run_id = store.runs.started(unit.flow, unit.scope, fence.token)
         status, error = await _outcome(flow, ctx)
     except StoreUnreachable as exc:
         status, error = "failed", str(exc)
@@ -179,9 +178,9 @@ async def _run(
     seconds = time.monotonic() - started
     with contextlib.suppress(StoreUnreachable):  # the one line below still says what happened
         if run_id is not None:
-            store.run_finished(run_id, status, dict(ctx.counts), error, ctx.report)
-        store.ledger_release(holder)  # what it left pending is recovered by the next run at once
-        store.release_lease(fence)
+            store.runs.finished(run_id, status, dict(ctx.counts), error, ctx.report)
+        store.ledger.release(holder)  # what it left pending is recovered by the next run at once
+        store.leases.release(fence)
     metrics.run_finished(unit.flow, status, seconds)
     report = RunReport(
         unit.flow, status, dict(ctx.counts), error, ctx.planned, run_id, ctx.report, unit.scope
@@ -209,7 +208,7 @@ def _ended(report: RunReport, started: float) -> RunReport:
 
 
 async def _take_lease(store: Store, lease: str, holder: str, ttl: timedelta, wait: bool) -> Fence | None:
-    while (fence := store.take_lease(lease, holder, ttl)) is None:
+    while (fence := store.leases.take(lease, holder, ttl)) is None:
         if not wait:
             return None
         await asyncio.sleep(0.2)
@@ -221,7 +220,7 @@ async def _keep_lease(store: Store, fence: Fence, ttl: timedelta) -> None:
     while True:
         await asyncio.sleep(ttl.total_seconds() / 3)
         try:
-            if not await asyncio.to_thread(store.renew_lease, fence, ttl):
+            if not await asyncio.to_thread(store.leases.renew, fence, ttl):
                 log.warning("%s: a newer run took the lease; this run's writes will be refused", fence.name)
                 return
         except StoreUnreachable as exc:

@@ -16,9 +16,9 @@ from hub.core.config import HubConfig, load_config
 from hub.core.errors import ConfigError
 from hub.core.logs import configure_logging
 from hub.core.manager import Hub, get_plugin_manager, settings_models
-from hub.core.store import Store, StoreUnreachable
 from hub.flows import FLOWS, load_flows
 from hub.flows.base import Flow
+from hub.store import Store, StoreUnreachable
 
 
 @dataclass

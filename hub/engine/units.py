@@ -11,7 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.core.config import FlowSettings
-from hub.core.store import RunRecord
+from hub.store import RunRecord
 
 if TYPE_CHECKING:
     from hub.engine.runtime import Runtime

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from hub.core.errors import MappingError
 from hub.core.mapping import split_unreadable
 from hub.core.models import Agent, AgentStatus
-from hub.core.store import Status
 from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.store import Status
 
 
 class AgentStatusOptions(FlowOptions):
@@ -65,7 +65,7 @@ class AgentStatusSync(Flow):
             return False
         if status is AgentStatus.AVAILABLE:
             return True
-        last = ctx.store.ledger_latest(_key_prefix(user))
+        last = ctx.store.ledger.latest(_key_prefix(user))
         # Only a change the platform confirmed counts: an entry a crash left pending may never
         # have been sent.
         if last is None or last.status is not Status.DONE or last.intent.get("status") != status.value:

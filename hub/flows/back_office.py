@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, FatalError, IdempotencyConflict, MappingError, NotFoundError
-from hub.core.ledger import ActionResult, Outcome
 from hub.core.models import (
     Contact,
     Disposition,
@@ -37,7 +36,6 @@ from hub.core.models import (
     ship_status,
 )
 from hub.core.redact import redact
-from hub.core.store import Status
 from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
 from hub.flows.ownership import NotTheCustomer, require_order_owner, require_subscription_owner
 from hub.flows.tickets import (
@@ -52,6 +50,7 @@ from hub.flows.tickets import (
     order_lines,
     text,
 )
+from hub.store import ActionResult, Outcome, Status
 
 HANDLED = [TicketType.REFUND, TicketType.SUBSCRIPTION_CANCEL, TicketType.FULFILLMENT, TicketType.QUALITY]
 
@@ -320,7 +319,7 @@ class BackOffice(Flow):
         A key another ticket already holds (done or in flight) makes this one a duplicate; a
         key refused before may be tried again with the corrected ticket.
         """
-        entry = ctx.store.ledger_get(key)
+        entry = ctx.store.ledger.get(key)
         if (
             entry is not None
             and entry.status is not Status.FAILED
@@ -331,7 +330,7 @@ class BackOffice(Flow):
         if entry is not None and entry.status is Status.DONE:
             return ActionResult(outcome=entry.outcome, duplicate=True)
         if entry is not None and entry.status is Status.FAILED and not ctx.dry_run:
-            ctx.store.ledger_reopen(key, intent)
+            ctx.store.ledger.reopen(key, intent)
         result = await ctx.perform(
             key, platform=platform, action=action, intent=intent, do=do, recover=recover
         )
@@ -455,7 +454,7 @@ def _intent(ticket: Ticket, **details: Any) -> dict[str, Any]:
 
 def _claimed(ctx: RunContext, key: str) -> bool:
     """Whether a ledger entry holds ``key`` (done or in flight), not one the platform refused."""
-    entry = ctx.store.ledger_get(key)
+    entry = ctx.store.ledger.get(key)
     return entry is not None and entry.status is not Status.FAILED
 
 

@@ -22,10 +22,9 @@ from hub.core.config import HubConfig
 from hub.core.crashpoints import crash_point
 from hub.core.errors import MappingError
 from hub.core.hookspecs import Pages
-from hub.core.ledger import ActionResult, Lookup, Outcome, new_holder, perform
 from hub.core.manager import Hub
 from hub.core.mapping import split_unreadable
-from hub.core.store import DEFAULT_HOLD, Cursor, Fence, Store, id_order
+from hub.store import DEFAULT_HOLD, ActionResult, Cursor, Fence, Lookup, Outcome, Store, id_order, new_holder
 
 log = logging.getLogger("hub.flows")
 T = TypeVar("T")
@@ -70,12 +69,12 @@ class RunContext:
     # ---- state
 
     def cursor(self) -> Cursor | None:
-        return self.store.get_cursor(self.flow, self.scope)
+        return self.store.cursors.get(self.flow, self.scope)
 
     def save_cursor(self, cursor: Cursor) -> None:
         crash_point("cursor.before_save")
         if not self.dry_run:
-            self.store.set_cursor(self.flow, cursor, self.scope, fence=self.fence)
+            self.store.cursors.save(self.flow, cursor, self.scope, fence=self.fence)
         crash_point("cursor.after_save")
 
     async def new_records(
@@ -97,7 +96,7 @@ class RunContext:
         cursor = self.cursor()
         since = cursor.position if cursor else None
         async for page in pages(since=since, **kwargs):
-            self.store.check_fence(self.fence)  # a stale run stops here, before acting on the page
+            self.store.leases.check(self.fence)  # a stale run stops here, before acting on the page
             records, unreadable = split_unreadable(page)
             parked = self._park_unreadable(unreadable, cursor)
             if records:
@@ -138,7 +137,7 @@ class RunContext:
         self.count("dead_letters")
         metrics.dead_letter(self.flow)
         if not self.dry_run:
-            self.store.add_dead_letter(self.flow, record, payload, reason, fence=self.fence)
+            self.store.dead_letters.add(self.flow, record, payload, reason, fence=self.fence)
 
     async def perform(
         self,
@@ -152,17 +151,20 @@ class RunContext:
         find_existing: Lookup | None = None,
         wait: float | None = None,
     ) -> ActionResult:
-        """Do one platform write exactly once (see ``hub.core.ledger.perform``)."""
+        """Do one platform write exactly once, as this run (its fence, holder and hold).
+
+        A pass-through to ``Ledger.perform`` (``hub.store.ledger``) that adds what only a run
+        knows: a dry run plans instead of acting, and the outcome is counted and measured.
+        """
         if self.dry_run:
-            entry = self.store.ledger_get(key)
+            entry = self.store.ledger.get(key)
             if entry is not None:
                 self.count("duplicates")
                 return ActionResult(outcome=entry.outcome, duplicate=True)
             self.planned.append(f"{action} on {platform}: {intent}")
             self.count("planned")
             return ActionResult(outcome={"dry_run": True})
-        result = await perform(
-            self.store,
+        result = await self.store.ledger.perform(
             key,
             flow=self.flow,
             platform=platform,

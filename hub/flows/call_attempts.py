@@ -1,6 +1,7 @@
 """The call log's own table: outbound calls remembered so attempts are numbered per number and day.
 
-It belongs to the ``call_log`` flow, not to the core store; migration 0002 creates it.
+It belongs to the ``call_log`` flow, not to the store's own parts (``hub.store``): it keeps its own
+``MetaData`` and writes through ``Store.transaction``; migration 0002 creates it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Column, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from hub.core.store import Store, UtcDateTime
+from hub.store import Store, UtcDateTime
 
 metadata = MetaData()
 

@@ -28,15 +28,15 @@ from starlette.routing import Route
 
 from hub.core import metrics
 from hub.core.errors import CapabilityMissing, HubError
-from hub.core.ledger import PROCESS as OWNER
 from hub.core.manager import Hub
 from hub.core.panel import AppRequest
-from hub.core.store import utcnow
 from hub.core.webhooks import WebhookEvent, WebhookRefused
 from hub.engine import Runtime
 from hub.serve.inbox import Inbox
 from hub.serve.inbox_app import InboxApp
 from hub.serve.processor import Processor
+from hub.store import PROCESS as OWNER
+from hub.store import utcnow
 
 log = logging.getLogger("hub.serve")
 

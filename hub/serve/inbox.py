@@ -31,8 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hub.core.redact import redact_optional
-from hub.core.store import Store, UtcDateTime, utcnow
 from hub.core.webhooks import WebhookAction, WebhookEvent
+from hub.store import Store, UtcDateTime, utcnow
 
 metadata = MetaData()  # the server's own table; migration 0003 creates it
 

@@ -365,8 +365,8 @@ class InboxApp:
     def _ticket_result(self, ticket: Ticket, name: str) -> str:
         """The note the back office wrote on the ticket, and the state it moved it to."""
         store = self.runtime.store
-        note = store.ledger_latest(f"back_office:note:{ticket.platform}:{ticket.id}:")
-        state = store.ledger_latest(f"back_office:state:{ticket.platform}:{ticket.id}:")
+        note = store.ledger.latest(f"back_office:note:{ticket.platform}:{ticket.id}:")
+        state = store.ledger.latest(f"back_office:state:{ticket.platform}:{ticket.id}:")
         body = str(note.intent.get("body")) if note else "nothing was done"
         where = str(state.intent.get("state", "")).replace("_", " ") if state else "submitted"
         return f"{body} ({name}: {where})"

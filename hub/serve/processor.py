@@ -18,10 +18,8 @@ from datetime import timedelta
 
 from hub.core import metrics
 from hub.core.errors import CapabilityMissing, FatalError, MappingError, RetriableError
-from hub.core.ledger import PROCESS as OWNER
 from hub.core.manager import Hub
 from hub.core.models import Call, Contact, Conversation, Order, Ref, Ticket
-from hub.core.store import Fence, Store
 from hub.core.webhooks import WebhookAction
 from hub.engine import Runtime, Unit
 from hub.flows.back_office import BackOffice
@@ -29,6 +27,8 @@ from hub.flows.base import RunContext, together
 from hub.flows.call_log import CallLog
 from hub.flows.cs_assist import CsAssist
 from hub.serve.inbox import Inbox, InboxRow, InboxStatus
+from hub.store import PROCESS as OWNER
+from hub.store import Fence, Store
 
 log = logging.getLogger("hub.serve.processor")
 
@@ -59,7 +59,7 @@ async def flow_leases(store: Store, flow: str, scopes: list[str]) -> AsyncIterat
     taken: list[Fence] = []
     try:
         for scope in scopes:
-            fence = store.take_lease(Unit(flow, scope).lease, owner, LEASE_TTL)
+            fence = store.leases.take(Unit(flow, scope).lease, owner, LEASE_TTL)
             if fence is None:
                 yield None
                 return
@@ -67,7 +67,7 @@ async def flow_leases(store: Store, flow: str, scopes: list[str]) -> AsyncIterat
         yield taken
     finally:
         for fence in taken:
-            store.release_lease(fence)
+            store.leases.release(fence)
 
 
 class Processor:

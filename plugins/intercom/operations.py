@@ -25,6 +25,7 @@ from hub.core.models import (
     TicketDraft,
     TicketState,
     TicketType,
+    id_order,
 )
 from hub.core.plugin import HubContext
 from plugins.intercom import mapping
@@ -320,11 +321,8 @@ def _record_id(entry: Any) -> str:
 
 def _place(entry: Any) -> tuple[datetime, tuple[int, str]]:
     at = entry.at if isinstance(entry, MappingError) else entry.updated_at
-    return at, _id_key(_record_id(entry))
+    return at, id_order(_record_id(entry))
 
-
-def _id_key(record_id: str) -> tuple[int, str]:
-    return (int(record_id), "") if record_id.isdigit() else (0, record_id)
 
 
 def open_account(settings: IntercomSettings, context: HubContext) -> IntercomWorkspace:

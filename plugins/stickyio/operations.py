@@ -25,9 +25,9 @@ from hub.core.models import (
     RefundRequest,
     ReplacementRequest,
     Subscription,
+    id_order,
 )
 from hub.core.plugin import HubContext
-from hub.core.store import id_order
 from plugins.stickyio import mapping
 from plugins.stickyio.client import PLATFORM, StickyioClient
 from plugins.stickyio.mapping import StoreInfo

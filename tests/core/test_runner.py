@@ -45,7 +45,7 @@ async def test_two_concurrent_runs_one_skips(runtime):
     first, second = await asyncio.gather(run_flow(runtime, "slow"), run_flow(runtime, "slow"))
     assert sorted([first.status, second.status]) == ["ok", "skipped"]
     assert SlowFlow.started == 1
-    assert [r.status for r in runtime.store.recent_runs()] == ["ok"]
+    assert [r.status for r in runtime.store.runs.recent()] == ["ok"]
 
 
 async def test_two_concurrent_runs_one_waits(runtime):
@@ -58,7 +58,7 @@ async def test_two_concurrent_runs_one_waits(runtime):
 async def test_lease_held_by_another_process_skips(runtime):
     from datetime import timedelta
 
-    runtime.store.take_lease("flow:slow:", "other-host:1", timedelta(minutes=5))
+    runtime.store.leases.take("flow:slow:", "other-host:1", timedelta(minutes=5))
     report = await run_flow(runtime, "slow")
     assert report.status == "skipped" and "other-host:1" in report.error
     assert SlowFlow.started == 0
@@ -115,6 +115,6 @@ async def test_a_flow_that_crashes_is_recorded_as_failed_and_frees_its_lease(run
     report = await run_flow(runtime, "broken")  # a service goes on: one line, the traceback is logged
     assert report.status == "failed" and report.error is not None
     assert report.error.startswith("unexpected error KeyError")
-    (last,) = runtime.store.recent_runs(1)
+    (last,) = runtime.store.runs.recent(1)
     assert (last.flow, last.status) == ("broken", "failed")
-    assert runtime.store.lease_holder("flow:broken:") is None
+    assert runtime.store.leases.holder("flow:broken:") is None

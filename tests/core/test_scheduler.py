@@ -74,7 +74,7 @@ async def test_a_unit_that_ran_recently_waits_for_its_schedule(sqlite_url):
     engine.scheduler.start(paused=True)
     try:
         (job,) = engine.scheduler.get_jobs()
-        wait = (job.next_run_time - runtime.store.recent_runs(1)[0].started_at).total_seconds()
+        wait = (job.next_run_time - runtime.store.runs.recent(1)[0].started_at).total_seconds()
         assert wait > 200  # not due now: the next firing is about 5 minutes out
     finally:
         engine.scheduler.shutdown(wait=False)
@@ -95,4 +95,4 @@ async def test_runs_on_schedule_never_overlap_and_stop_cleanly(sqlite_url):
     assert TickFlow.overlap == 1
     assert TickFlow.active == 0  # stopping waited for the run under way
     assert runtime.started is None  # the plugins were closed once, at the end
-    assert all(r.status == "ok" for r in runtime.store.recent_runs(flow="tick"))
+    assert all(r.status == "ok" for r in runtime.store.runs.recent(flow="tick"))

@@ -95,15 +95,16 @@ async def test_a_note_written_before_a_crash_is_found_not_written_again(sandbox)
     call = add_call(sandbox, person.phone, datetime(2026, 11, 23, 10, tzinfo=UTC), talk=60)
     await sandbox.run("call_log")
     key = f"call_log:note:aircall:{call['id']}"
-    entry = sandbox.runtime.store.ledger_get(key)
+    entry = sandbox.runtime.store.ledger.get(key)
     # Simulate the crash: forget the outcome and the cursor, as if the run died mid-page.
     from sqlalchemy import update
 
-    from hub.core.store import cursors, ledger
+    from hub.store.cursors import cursors
+    from hub.store.ledger import ledger
 
     with sandbox.runtime.store.engine.begin() as c:
         c.execute(update(ledger).where(ledger.c.key == key).values(status="pending", outcome=None))
         c.execute(cursors.delete())
     await sandbox.run("call_log")
     assert len(notes_mentioning(sandbox, f"[aircall call {call['id']}]")) == 1
-    assert sandbox.runtime.store.ledger_get(key).outcome["note"] == entry.outcome["note"]
+    assert sandbox.runtime.store.ledger.get(key).outcome["note"] == entry.outcome["note"]

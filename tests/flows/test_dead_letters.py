@@ -12,7 +12,7 @@ async def test_a_malformed_contact_is_parked_and_the_rest_of_the_run_goes_on(san
     report = await sandbox.run("cs_assist")
     assert report.status == "ok" and report.counts["dead_letters"] == 1
     assert report.counts["contacts_updated"] > 0  # everyone else was still summarised
-    (letter,) = sandbox.runtime.store.dead_letters("cs_assist")
+    (letter,) = sandbox.runtime.store.dead_letters.entries("cs_assist")
     assert letter.record == f"contact:intercom:{contact['id']}"
     assert "updated_at" in letter.reason  # the reason names the field
 

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 
 from hub.core.errors import MappingError
-from hub.core.store import Cursor, Store
 from hub.flows.base import RunContext
+from hub.store import Cursor, Store
+from hub.store.cursors import Cursors
+from hub.store.dead_letters import DeadLetters
+from hub.store.engine import Database
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -48,20 +51,38 @@ class PagesHub:
             yield [e for e in page if since is None or e.at is None or e.at >= since]
 
 
+class WatchedDeadLetters(DeadLetters):
+    """The store's dead letters, logging each one parked to ``writes``."""
+
+    def __init__(self, db: Database, writes: list[str]) -> None:
+        super().__init__(db)
+        self.writes = writes
+
+    def add(self, flow: str, record: str, payload: Any, reason: str, **kwargs: Any) -> int:
+        self.writes.append(f"park {record}")
+        return super().add(flow, record, payload, reason, **kwargs)
+
+
+class WatchedCursors(Cursors):
+    """The store's cursors, logging each save to ``writes``."""
+
+    def __init__(self, db: Database, writes: list[str]) -> None:
+        super().__init__(db)
+        self.writes = writes
+
+    def save(self, flow: str, cursor: Cursor, scope: str = "", **kwargs: Any) -> None:
+        self.writes.append(f"cursor {cursor.last_id}")
+        super().save(flow, cursor, scope, **kwargs)
+
+
 class WatchedStore(Store):
     """A real store that logs dead letters and cursor saves in the order they happen."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.writes: list[str] = []
-
-    def add_dead_letter(self, flow: str, record: str, payload: Any, reason: str, **kwargs: Any) -> int:
-        self.writes.append(f"park {record}")
-        return super().add_dead_letter(flow, record, payload, reason, **kwargs)
-
-    def set_cursor(self, flow: str, cursor: Cursor, scope: str = "", **kwargs: Any) -> None:
-        self.writes.append(f"cursor {cursor.last_id}")
-        super().set_cursor(flow, cursor, scope, **kwargs)
+        self.dead_letters = WatchedDeadLetters(self, self.writes)
+        self.cursors = WatchedCursors(self, self.writes)
 
 
 @pytest.fixture
@@ -82,7 +103,7 @@ async def test_a_parked_record_moves_the_cursor_only_after_it_is_parked(store: W
     pages = [[record(1), record(2)], [record(3), broken(4)]]
     assert await read_all(store, pages) == [[record(1), record(2)], [record(3)]]
     assert store.writes == ["cursor 2", "park call:demo:4", "cursor 4"]
-    assert store.get_cursor("demo") == Cursor(record(4).at, "4")
+    assert store.cursors.get("demo") == Cursor(record(4).at, "4")
 
 
 async def test_a_page_of_only_unreadable_records_is_parked_and_passed(store: WatchedStore) -> None:
@@ -97,7 +118,7 @@ async def test_a_parked_record_behind_the_cursor_is_not_parked_again(store: Watc
     store.writes.clear()
     assert await read_all(store, pages) == []  # the re-read (inclusive cursor) holds only the parked one
     assert store.writes == []
-    (letter,) = store.dead_letters("demo")
+    (letter,) = store.dead_letters.entries("demo")
     assert letter.retries == 0 and letter.payload == {"id": 2, "direction": "sideways"}
 
 
@@ -105,7 +126,7 @@ async def test_an_unreadable_record_without_a_place_never_moves_the_cursor(store
     pages = [[record(1), broken(5, placed=False)]]
     await read_all(store, pages)
     assert store.writes == ["park call:demo:5", "cursor 1"]
-    assert "expected inbound or outbound" in store.dead_letters("demo")[0].reason
+    assert "expected inbound or outbound" in store.dead_letters.entries("demo")[0].reason
 
 
 async def test_a_failure_before_the_cursor_save_leaves_the_record_parked_and_read_again(
@@ -117,13 +138,13 @@ async def test_a_failure_before_the_cursor_save_leaves_the_record_parked_and_rea
         raise RuntimeError("the process died here")
 
     with monkeypatch.context() as patched:
-        patched.setattr(store, "set_cursor", fail)
+        patched.setattr(store.cursors, "save", fail)
         with pytest.raises(RuntimeError):
             await read_all(store, pages)
-    assert [d.record for d in store.dead_letters("demo")] == ["call:demo:2"]
-    assert store.get_cursor("demo") is None
+    assert [d.record for d in store.dead_letters.entries("demo")] == ["call:demo:2"]
+    assert store.cursors.get("demo") is None
 
     await read_all(store, pages)
-    (letter,) = store.dead_letters("demo")
+    (letter,) = store.dead_letters.entries("demo")
     assert letter.retries == 1  # parked again, the same entry
-    assert store.get_cursor("demo") == Cursor(record(2).at, "2")
+    assert store.cursors.get("demo") == Cursor(record(2).at, "2")

@@ -17,10 +17,10 @@ import pytest
 from hub.core import facade
 from hub.core.errors import MappingError
 from hub.core.models import Contact, Conversation, Customer, Money, Order
-from hub.core.store import Store
 from hub.flows.base import RunContext
 from hub.flows.cs_assist import CsAssist
 from hub.flows.summary import build_summary
+from hub.store import Store
 
 WHEN = datetime(2026, 11, 1, tzinfo=UTC)
 CUSTOMER = Customer(
@@ -112,7 +112,7 @@ async def test_cs_assist_writes_what_it_read_and_parks_what_it_could_not(store: 
     hub = StoresHub([CUSTOMER], [ORDER, unreadable("order", "O2", "total_price")])
     ctx = await refresh(hub, store)
     assert hub.updates and hub.updates[0]["order_count"] == 1
-    (letter,) = store.dead_letters("cs_assist")
+    (letter,) = store.dead_letters.entries("cs_assist")
     assert letter.record == "order:shopify:O2" and "field 'total_price'" in letter.reason
     assert letter.payload["contact"] == "K1" and letter.payload["raw"] == {"id": "O2", "total_price": "ten"}
     reason = "shopify order O2: field 'total_price': not an amount: 'ten'"
@@ -123,4 +123,4 @@ async def test_cs_assist_never_blanks_a_contact_when_nothing_could_be_read(store
     hub = StoresHub([unreadable("customer", "C9", "amountSpent")], [])
     await refresh(hub, store)
     assert hub.updates == []
-    assert [d.record for d in store.dead_letters("cs_assist")] == ["customer:shopify:C9"]
+    assert [d.record for d in store.dead_letters.entries("cs_assist")] == ["customer:shopify:C9"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hub.core.store import Store
+from hub.store import Store
 from tests.reliability.harness import HubProcesses, LiveEmulators, LiveWorld, fresh_world, module_emulators
 
 

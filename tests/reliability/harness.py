@@ -33,10 +33,11 @@ import hub
 from hub.core.config import HubConfig, load_config
 from hub.core.manager import Hub, built_in_plugins, get_plugin_manager, settings_models
 from hub.core.models import Ref
-from hub.core.store import leases, ledger
 from hub.sandbox import Sandbox
 from hub.sandbox.emulator import serve
 from hub.sandbox.world import build_world
+from hub.store.leases import leases
+from hub.store.ledger import ledger
 
 ROOT = Path(hub.__file__).resolve().parent.parent
 SANDBOX_TOML = ROOT / "config" / "sandbox.toml"

@@ -26,9 +26,9 @@ import pytest
 
 from hub.core.errors import HubError
 from hub.core.manager import built_in_plugins, get_plugin_manager
-from hub.core.store import DeadLetter
 from hub.engine import Runtime, run_flow
 from hub.sandbox import Sandbox
+from hub.store import DeadLetter
 from tests.flows.conftest import World
 
 BUILT_INS = list(built_in_plugins())
@@ -156,7 +156,7 @@ async def make_world(tmp_path) -> AsyncIterator[Callable[[str, Breaker], Any]]:
 
 
 def letters(world: World, flow: str) -> list[DeadLetter]:
-    return world.runtime.store.dead_letters(flow)
+    return world.runtime.store.dead_letters.entries(flow)
 
 
 def only_letter(world: World, flow: str, breaker: Breaker, kind: str, platform: str) -> DeadLetter:
@@ -213,7 +213,7 @@ async def test_the_sideways_call_is_parked_and_call_log_goes_on(make_world) -> N
     assert first.counts["dead_letters"] == 1 and first.counts["notes"] >= len(others)
     noted = noted_calls(world)
     assert newest["id"] not in noted and {c["id"] for c in others} <= noted
-    cursor = world.runtime.store.get_cursor("call_log")
+    cursor = world.runtime.store.cursors.get("call_log")
     assert cursor is not None and cursor.last_id == str(newest["id"])
 
     again = await world.run("call_log")
@@ -230,7 +230,7 @@ async def test_a_failure_between_parking_and_saving_the_cursor_loses_nothing(mak
 
     def die_before_saving(site: str) -> None:
         # The first cursor save after the call was parked: the save of its page.
-        if site == "cursor.before_save" and world.runtime.store.dead_letters("call_log"):
+        if site == "cursor.before_save" and world.runtime.store.dead_letters.entries("call_log"):
             raise Crash("killed before the cursor was saved")
 
     with monkeypatch.context() as patched:
@@ -238,13 +238,13 @@ async def test_a_failure_between_parking_and_saving_the_cursor_loses_nothing(mak
         crashed = await run_flow(world.runtime, "call_log", hub=world.hub)
     assert crashed.status == "failed" and "killed" in (crashed.error or "")
     assert [d.record for d in letters(world, "call_log")] == [f"call:aircall:{newest['id']}"]
-    before = world.runtime.store.get_cursor("call_log")
+    before = world.runtime.store.cursors.get("call_log")
     assert before is None or before.last_id != str(newest["id"])
 
     await world.run("call_log")
     (letter,) = letters(world, "call_log")
     assert letter.retries == 1  # parked again (the same entry), not lost and not doubled
-    cursor = world.runtime.store.get_cursor("call_log")
+    cursor = world.runtime.store.cursors.get("call_log")
     assert cursor is not None and cursor.last_id == str(newest["id"])
     assert (await world.run("call_log")).counts.get("dead_letters", 0) == 0
 

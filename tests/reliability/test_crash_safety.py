@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from hub.core.store import Status, Store
+from hub.store import Status, Store
 from tests.reliability.conftest import Live
 from tests.reliability.harness import (
     LiveWorld,
@@ -171,7 +171,7 @@ async def test_a_refund_left_pending_is_looked_up_on_the_store_not_paid_again(li
     world = live.world()
     assert live.hub(world, "run", "back_office", env={"HUB_CRASH_AT": "ledger.after_do.refund:1"}) == KILLED
     store = ledger(world)
-    pending = [e for e in store.ledger_entries(status=Status.PENDING) if e.action == "refund"]
+    pending = [e for e in store.ledger.entries(status=Status.PENDING) if e.action == "refund"]
     assert len(pending) == 1, "the crash left the paid refund unrecorded"
     key = pending[0].key
     paid_before = (await commerce_state(world))["orders"]
@@ -181,7 +181,7 @@ async def test_a_refund_left_pending_is_looked_up_on_the_store_not_paid_again(li
     world.expire_leases()
     assert live.hub(world, "run", "back_office") == 0
     assert f"ledger {key}: found done on" in live.output(world)
-    recovered = store.ledger_get(key)
+    recovered = store.ledger.get(key)
     assert recovered is not None and recovered.status is Status.DONE
     paid_after = (await commerce_state(world))["orders"]
     assert [n for refunds, _ in paid_after.values() for _, n in refunds if key in n] == notes_with_key
@@ -192,7 +192,7 @@ async def test_a_call_note_left_pending_is_found_on_the_conversation_not_written
     world = live.world()
     assert live.hub(world, "run", "call_log", env={"HUB_CRASH_AT": "ledger.after_do.add_note:1"}) == KILLED
     store = ledger(world)
-    (pending,) = [e for e in store.ledger_entries(status=Status.PENDING) if e.action == "add_note"]
+    (pending,) = [e for e in store.ledger.entries(status=Status.PENDING) if e.action == "add_note"]
     call = pending.intent["call"]
 
     def notes_for_call() -> int:

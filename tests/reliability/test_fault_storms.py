@@ -155,7 +155,7 @@ async def test_a_platform_that_stays_down_fails_the_run_keeps_the_cursor_and_the
     world.http_faults["intercom"][1].rate = 1.0  # every helpdesk request answers 5xx/429
     down = await run_flow(world.runtime, "call_log")
     assert down.status == "failed" and "intercom" in (down.error or "")
-    assert world.runtime.store.get_cursor("call_log") is None  # nothing was skipped
+    assert world.runtime.store.cursors.get("call_log") is None  # nothing was skipped
     world.calm()
     assert (await run_flow(world.runtime, "call_log")).status == "ok"
     assert await world.end_state("call_log") == expected

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.core.store import Status, Store
+from hub.store import Status, Store
 from tests.reliability.conftest import Live
 from tests.reliability.harness import HUB_ENV, ROOT
 from tests.reliability.test_crash_safety import differences, end_state, exactly_once_problems, reference
@@ -67,7 +67,7 @@ async def test_a_run_paused_past_its_lease_writes_nothing_when_it_wakes(
         world.expire_leases()  # time passes: its lease and its claims run out
         assert live.hub(world, "run", flow) == 0, live.output(world)
         store = Store(f"sqlite:///{world.database}")
-        done_before = {e.key for e in store.ledger_entries(status=Status.DONE)}
+        done_before = {e.key for e in store.ledger.entries(status=Status.DONE)}
         paused.send_signal(signal.SIGCONT)
         output = paused.communicate(timeout=60)[0].decode()
     finally:
@@ -78,6 +78,6 @@ async def test_a_run_paused_past_its_lease_writes_nothing_when_it_wakes(
     state = await end_state(world, flow)
     assert exactly_once_problems(world, state) == []
     assert differences(expected, state) == []
-    assert done_before <= {e.key for e in store.ledger_entries(status=Status.DONE)}  # none undone
-    assert store.ledger_entries(status=Status.PENDING) == []
+    assert done_before <= {e.key for e in store.ledger.entries(status=Status.DONE)}  # none undone
+    assert store.ledger.entries(status=Status.PENDING) == []
     store.dispose()

@@ -14,10 +14,10 @@ import pytest
 import tomli_w
 
 from hub.core.manager import get_plugin_manager
-from hub.core.store import Status, Store
 from hub.engine import Runtime, units
 from hub.sandbox import SANDBOX_CONFIG, Sandbox
 from hub.sandbox.emulator import FixedWindow, serve
+from hub.store import Status, Store
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SERVER_LIMIT = 20  # Intercom requests per 1-second window, as the emulator enforces it
@@ -93,7 +93,7 @@ def test_three_workers_share_the_flows_and_survive_a_death(pg_url, redis_url, tm
 
         deadline = time.monotonic() + 60
         def midway() -> bool:  # some runs done, some under way
-            recent = store.recent_runs(50)
+            recent = store.runs.recent(50)
             return len(recent) >= 3 and any(r.status == "running" for r in recent)
 
         while time.monotonic() < deadline and not midway():
@@ -104,14 +104,14 @@ def test_three_workers_share_the_flows_and_survive_a_death(pg_url, redis_url, tm
             assert survivor.returncode == 0, output
             assert "Traceback" not in output, output
 
-        units_done = store.runs_since(datetime.fromisoformat(since))
+        units_done = store.runs.since(datetime.fromisoformat(since))
         runtime = Runtime.load(config)
         assert {(u.flow, u.scope) for u in units(runtime)} <= units_done
-        assert store.ledger_entries(status=Status.PENDING) == []
+        assert store.ledger.entries(status=Status.PENDING) == []
 
         refund_keys = [
             e
-            for e in store.ledger_entries(flow="back_office")
+            for e in store.ledger.entries(flow="back_office")
             if e.action == "refund" and e.status is Status.DONE
         ]
         paid = refunds_paid(sandbox)

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.core.store import Store
 from hub.core.webhooks import WebhookAction, WebhookEvent
 from hub.serve.inbox import Inbox
+from hub.store import Store
 from tests.serve.conftest import serving
 
 

@@ -132,7 +132,7 @@ async def test_shopify_bodies_of_odd_shapes_never_500(served: Served) -> None:
     rows = served.server.inbox.rows("shopify")
     assert len(rows) == len(odd) * 3
     assert not [row.error for row in rows if row.error and "not found" in row.error]  # no bogus look-up
-    parked = [letter.reason for letter in served.runtime.store.dead_letters()]
+    parked = [letter.reason for letter in served.runtime.store.dead_letters.entries()]
     assert "refund without a numeric order_id" in parked
 
 

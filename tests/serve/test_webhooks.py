@@ -69,7 +69,7 @@ async def test_forged_replayed_oversized_and_malformed_deliveries_leave_nothing(
     assert unknown_shop.status_code == 401
     assert (await served.client.post("/webhooks/nowhere", content=b"{}")).status_code == 404
     assert served.server.inbox.rows() == []
-    assert served.runtime.store.ledger_entries() == []
+    assert served.runtime.store.ledger.entries() == []
 
 
 async def test_duplicate_delivery_is_stored_once_and_acted_on_once(served: Served):
@@ -91,7 +91,7 @@ async def test_webhook_during_the_scheduled_run_acts_once(served: Served):
     call = a_call(served)
     hub = served.server.hub
     scheduled = asyncio.create_task(run_flow(served.runtime, "call_log", hub=hub))
-    while served.runtime.store.lease_holder("flow:call_log:") is None:
+    while served.runtime.store.leases.holder("flow:call_log:") is None:
         await asyncio.sleep(0)
     assert (await served.aircall(served.aircall_payload(call))).status_code == 200
     await served.server.worker.drain()  # the run holds the flow: the event waits for it
@@ -135,7 +135,7 @@ async def test_shopify_order_refreshes_the_summary_and_rotation_secret_is_accept
     contact = next(c for c in ws.contacts.values() if c["email"] == person.email)
     assert contact["custom_attributes"].get("brand")
     updates = [
-        e for e in served.runtime.store.ledger_entries(flow="cs_assist") if e.action == "update_contact"
+        e for e in served.runtime.store.ledger.entries(flow="cs_assist") if e.action == "update_contact"
     ]
     assert {e.intent["contact"] for e in updates} <= {contact["id"]}
 
@@ -164,7 +164,7 @@ async def test_intercom_ticket_submitted_is_carried_out_by_the_back_office(serve
     assert ws.ticket_states[ws.tickets[ticket["id"]]["state_id"]]["category"] != "submitted"
     entries = [
         e
-        for e in served.runtime.store.ledger_entries(flow="back_office")
+        for e in served.runtime.store.ledger.entries(flow="back_office")
         if e.intent.get("ticket") == ticket["id"]
     ]
     assert entries

@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from hub.core.store import UtcDateTime
+from hub.store.engine import UtcDateTime
 
 revision = "0001"
 down_revision = None

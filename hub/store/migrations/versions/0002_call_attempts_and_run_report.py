@@ -7,7 +7,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from hub.core.store import UtcDateTime
+from hub.store.engine import UtcDateTime
 
 revision = "0002"
 down_revision = "0001"

@@ -7,7 +7,7 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
-from hub.core.store import UtcDateTime
+from hub.store.engine import UtcDateTime
 
 revision = "0005"
 down_revision = "0004"
