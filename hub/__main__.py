@@ -1,5 +1,5 @@
 """``python -m hub``: the same as the ``hub`` command."""
 
-from hub.cli import app
+from hub.cli import main
 
-app()
+main()

@@ -62,6 +62,8 @@ from hub.core.models import (
 )
 
 if TYPE_CHECKING:
+    import typer
+
     from hub.core.panel import AppRequest, Panel
     from hub.core.plugin import HubContext, Kind, PluginInfo
     from hub.core.webhooks import WebhookEvent
@@ -115,6 +117,19 @@ def hub_sandbox(world: SandboxWorld, kind: Kind) -> SandboxApp | None:
     Called by the sandbox once per kind, stores first (they add their orders and subscriptions
     to ``world``), then helpdesks, then telephony; a plugin answers only for its own kind.
     Collecting.
+    """
+
+
+@hookspec
+def hub_cli_commands(app: typer.Typer) -> None:
+    """Add commands to the ``hub`` command line (typer): ``app.command()(function)`` or
+    ``app.add_typer(group, name="...")``.
+
+    Called once by ``hub.cli.build_app`` with every installed plugin, enabled or not: the
+    config file that enables plugins is a command's own option (``HUB_LOAD_PLUGINS`` applies).
+    The hub's own commands are added first, through this hook too; a plugin's command whose name
+    is taken is left out with a warning on stderr. Import what a command needs inside the
+    command, so that ``hub --help`` stays quick. Collecting.
     """
 
 

@@ -1,4 +1,9 @@
-"""The ``hub serve`` command: the server under uvicorn, optionally with the scheduler inside."""
+"""The ``hub serve`` command: the server under uvicorn, optionally with the scheduler inside.
+
+Added to the command line through the ``hub_cli_commands`` hook (``hub.cli.BUILT_IN_AREAS``),
+like a plugin's command: ``hub.cli`` imports this module only when it builds the command line,
+and this module uses only the command line's shared options and output.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,16 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.cli import ConfigOption, SandboxOption, cli_errors, console, load_runtime, print_run_line
+from hub.cli.options import ConfigOption, SandboxOption, load_runtime
+from hub.cli.output import cli_errors, console, print_run_line
+from hub.core.hookspecs import hookimpl
 from hub.engine import Runtime
+
+
+@hookimpl
+def hub_cli_commands(app: typer.Typer) -> None:
+    """Add ``hub serve``."""
+    app.command("serve")(serve_command)
 
 
 def serve_command(
@@ -31,9 +44,7 @@ def serve_command(
         asyncio.run(_serve(runtime, options, host, port, schedule, uvicorn))
 
 
-async def _serve(
-    runtime: Runtime, options: Any, host: str, port: int, schedule: bool, uvicorn: Any
-) -> None:
+async def _serve(runtime: Runtime, options: Any, host: str, port: int, schedule: bool, uvicorn: Any) -> None:
     from hub.engine.embedded import EmbeddedEngine
     from hub.serve.app import create_app
 
@@ -49,4 +60,4 @@ async def _serve(
             await server.serve()
 
 
-__all__ = ["serve_command"]
+__all__ = ["hub_cli_commands", "serve_command"]

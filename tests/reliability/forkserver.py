@@ -23,7 +23,7 @@ def preload() -> None:
     """Import everything a run imports, so that a child starts at once."""
     import alembic.command  # noqa: F401
 
-    import hub.cli  # noqa: F401
+    from hub.cli import app  # noqa: F401  (built once here: the commands, the plugins' too)
     from hub.core.manager import built_in_plugins, get_plugin_manager
     from hub.flows import load_flows
 

@@ -27,8 +27,9 @@ from sqlalchemy import create_engine, inspect, text
 from typer.testing import CliRunner
 
 import hub.cli
+import hub.cli.sandbox
 import hub.demo
-from hub.cli import print_report
+from hub.cli.output import print_report
 from hub.core.errors import PlatformError
 from hub.core.http import PlatformClient
 from hub.core.logs import configure_logging
@@ -108,15 +109,15 @@ async def test_a_debug_demo_run_logs_and_prints_no_secret_and_stores_none(
     root = logging.getLogger()
     root.addHandler(handler)  # the hub formats every root handler with its redacting formatter
     printed = io.StringIO()
-    original_console = hub.cli.console
-    hub.cli.console = Console(file=printed, width=200)
+    original_console = hub.cli.sandbox.console  # what `hub demo` prints its passes through
+    hub.cli.sandbox.console = Console(file=printed, width=200)
     database = tmp_path / "demo.db"
     try:
         results = await run_demo(pm, passes=2, database=database)
         for number, result in enumerate(results, start=1):
-            hub.cli.print_pass(number, result)
+            hub.cli.sandbox.print_pass(number, result)
     finally:
-        hub.cli.console = original_console
+        hub.cli.sandbox.console = original_console
         root.removeHandler(handler)
 
     log_text, cli_text = logged.getvalue(), printed.getvalue()
@@ -193,9 +194,7 @@ def every_encoding(forbidden: dict[str, str]) -> dict[str, str]:
 
 
 def stickyio_order(sandbox: Sandbox) -> Order:
-    return next(
-        o for o in sandbox.world.orders if o.platform == "stickyio" and o.financial_status == "paid"
-    )
+    return next(o for o in sandbox.world.orders if o.platform == "stickyio" and o.financial_status == "paid")
 
 
 async def test_an_error_page_echoing_basic_credentials_leaks_nowhere(
