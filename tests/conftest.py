@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from tests.contracts.shopify import watch_shopify_requests
+
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -33,3 +35,16 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def shopify_requests_follow_shopify_schema() -> Iterator[None]:
+    """Every GraphQL document the hub's Shopify client sends in a test is one Shopify's own schema
+    accepts (``tests/contracts/shopify.py``): a client that drifts fails the test that used it."""
+    violations: list[str] = []
+    undo = watch_shopify_requests(violations)
+    try:
+        yield
+    finally:
+        undo()
+    assert not violations, "the Shopify client sent what Shopify would refuse:\n" + "\n".join(violations)

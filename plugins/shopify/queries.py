@@ -154,9 +154,11 @@ query VariantsBySku($query: String!, $first: Int!) {
 }
 """
 
+# ``note2``: in 2026-01 a draft order's note is ``note2`` (``DraftOrder.note`` is gone and asking
+# for it fails the whole query); the input side is still ``DraftOrderInput.note``.
 DRAFT_ORDERS_BY_TAG = f"""
 query DraftOrdersByTag($query: String!) {{
-  draftOrders(first: 5, query: $query) {{ nodes {{ id status note tags order {{ {ORDER} }} }} }}
+  draftOrders(first: 5, query: $query) {{ nodes {{ id status note2 tags order {{ {ORDER} }} }} }}
 }}
 """
 

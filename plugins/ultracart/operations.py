@@ -355,14 +355,19 @@ class UltracartStore:
         envelope = await self.client.call(
             "POST", f"order/orders/{order_id}/replacement", body=body, idempotent=False
         )
-        if envelope.get("successful") is False or not envelope.get("order_id"):
+        # OrderReplacementResponse is camelCase on UltraCart (``orderId``, ``errorMessage``);
+        # the snake_case spellings are read too.
+        new_id = envelope.get("orderId") or envelope.get("order_id")
+        if envelope.get("successful") is False or not new_id:
+            problem = (
+                envelope.get("errorMessage") or envelope.get("error_message") or envelope.get("feedback")
+            )
             raise FatalError(
                 PLATFORM,
-                f"replacement of {order_id} failed: "
-                f"{envelope.get('error_message') or envelope.get('feedback') or 'no order id'}",
+                f"replacement of {order_id} failed: {problem or 'no order id'}",
                 code="replacement_failed",
             )
-        new_id = str(envelope["order_id"])
+        new_id = str(new_id)
         if request.shipping_address is not None:
             return await self.change_shipping_address(new_id, request.shipping_address)
         return await self.get_order(new_id)
@@ -540,7 +545,7 @@ def _refund_lines(
     items: list[dict[str, Any]], request: RefundRequest, currency: str, wanted: Decimal | None, order_id: Any
 ) -> Decimal:
     by_index = {str(item.get("item_index")): item for item in items}
-    planned: list[tuple[dict[str, Any], Decimal]] = []
+    planned: list[tuple[dict[str, Any], Decimal, Decimal]] = []
     for line in request.lines:
         item = by_index.get(line.line_item_id)
         if item is None:
@@ -557,8 +562,8 @@ def _refund_lines(
         unit = amount_of(item.get("total_cost_with_discount")) / quantity if quantity else Decimal(0)
         value = min((unit * line.quantity).quantize(CENT), _item_left(item))
         item["quantity_refunded"] = refunded_qty + line.quantity
-        planned.append((item, value))
-    lines_value = sum((value for _, value in planned), Decimal(0))
+        planned.append((item, value, refunded_qty))
+    lines_value = sum((value for _, value, _ in planned), Decimal(0))
     if wanted is not None and wanted > lines_value:
         raise FatalError(
             PLATFORM,
@@ -566,8 +571,13 @@ def _refund_lines(
             code="over_refund",
         )
     remaining = lines_value if wanted is None else wanted
-    for item, value in planned:
+    for item, value, refunded_qty in planned:
         part = min(value, remaining)
+        if part <= 0:
+            # UltraCart pays a raised quantity whose amount is left as it was (its own samples
+            # refund by quantity alone): an item the amount does not reach keeps its quantity.
+            item["quantity_refunded"] = refunded_qty
+            continue
         _raise_item(item, part, currency)
         remaining -= part
     return lines_value if wanted is None else wanted

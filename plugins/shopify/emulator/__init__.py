@@ -23,6 +23,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -189,9 +190,16 @@ def connection(
     after: str | None = None,
     last: int | None = None,
     before: str | None = None,
+    reverse: bool | None = False,
     **_: Any,
 ) -> dict[str, Any]:
-    """A Relay connection over ``items`` with opaque cursors and Shopify's page-size rules."""
+    """A Relay connection over ``items`` with opaque cursors and Shopify's page-size rules.
+
+    ``reverse`` turns the order round first; other arguments (``sortKey``, ``savedSearchId``)
+    are for the resolver that chose ``items``.
+    """
+    if reverse:
+        items = list(reversed(items))
     if first is None and last is None:
         raise GraphQLError("you must provide one of first or last")
     size = first if first is not None else last
@@ -357,6 +365,7 @@ class ShopState:
                     "_price": variant["_price"],
                     "_variant": variant["id"],
                     "_refunded": 0,
+                    "_order": order_id,
                     "sellingPlan": {
                         "name": "Delivery every 30 days",
                         "sellingPlanId": self.new_gid("SellingPlan"),
@@ -391,15 +400,24 @@ class ShopState:
             "_transactions": [],
         }
         if financial_status == "PAID" and total > 0:
-            order["_transactions"].append(self.new_transaction("SALE", total, gateway, created))
+            sale = self.new_transaction("SALE", total, gateway, created, order=order_id)
+            order["_transactions"].append(sale)
         self.orders[order_id] = order
         return order
 
     def new_transaction(
-        self, kind: str, amount: Decimal, gateway: str, moment: datetime, parent: str | None = None
+        self,
+        kind: str,
+        amount: Decimal,
+        gateway: str,
+        moment: datetime,
+        parent: str | None = None,
+        *,
+        order: str | None = None,
     ) -> dict[str, Any]:
         return {
             "id": self.new_gid("OrderTransaction"),
+            "_order": order,
             "kind": kind,
             "status": "SUCCESS",
             "gateway": gateway,
@@ -423,6 +441,7 @@ class ShopState:
             "displayStatus": "FULFILLED",
             "createdAt": iso(shipped_at or now_utc()),
             "_partial": partial,
+            "_order": order["id"],
             "trackingInfo": [
                 {
                     "company": company,
@@ -666,10 +685,10 @@ def resolve_draft_orders(
 
 
 def resolve_variants(
-    _: Any, info: GraphQLResolveInfo, query: str | None = None, **page: Any
+    _: Any, info: GraphQLResolveInfo, query: str | None = None, reverse: bool = False, **page: Any
 ) -> dict[str, Any]:
     found = [v for v in _shop(info).variants.values() if matches(query, v, _variant_matches)]
-    return connection(_sorted(found, "id", False), **page)
+    return connection(_sorted(found, "id", bool(reverse)), **page)
 
 
 def _by_id(collection: str) -> Callable[..., dict[str, Any] | None]:
@@ -679,15 +698,26 @@ def _by_id(collection: str) -> Callable[..., dict[str, Any] | None]:
     return resolve
 
 
-def resolve_contracts(_: Any, info: GraphQLResolveInfo, **page: Any) -> dict[str, Any]:
-    return connection(_sorted(_shop(info).contracts.values(), "id", False), **page)
+def _contract_matches(record: dict[str, Any], name: str | None, value: str) -> bool:
+    if name == "status":
+        return record["status"].lower() == value.lower()
+    if name == "customer_id":
+        return (record.get("_customer") or "").rsplit("/", 1)[-1] == value
+    return False
+
+
+def resolve_contracts(
+    _: Any, info: GraphQLResolveInfo, query: str | None = None, reverse: bool = False, **page: Any
+) -> dict[str, Any]:
+    found = [c for c in _shop(info).contracts.values() if matches(query, c, _contract_matches)]
+    return connection(_sorted(found, "id", bool(reverse)), **page)
 
 
 def resolve_customer_contracts(
-    customer: dict[str, Any], info: GraphQLResolveInfo, **page: Any
+    customer: dict[str, Any], info: GraphQLResolveInfo, reverse: bool = False, **page: Any
 ) -> dict[str, Any]:
     found = [c for c in _shop(info).contracts.values() if c["_customer"] == customer["id"]]
-    return connection(_sorted(found, "id", False), **page)
+    return connection(_sorted(found, "id", bool(reverse)), **page)
 
 
 def resolve_shop(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
@@ -698,23 +728,6 @@ def resolve_shop(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
         "myshopifyDomain": shop.domain,
         "currencyCode": shop.currency,
     }
-
-
-def _customer_email_address(customer: dict[str, Any], _: GraphQLResolveInfo) -> dict[str, Any] | None:
-    if not customer.get("email"):
-        return None
-    state = (customer.get("emailMarketingConsent") or {}).get("marketingState", "NOT_SUBSCRIBED")
-    return {
-        "emailAddress": customer["email"],
-        "marketingState": "NOT_SUBSCRIBED" if state == "REDACTED" else state,
-    }
-
-
-def _customer_phone_number(customer: dict[str, Any], _: GraphQLResolveInfo) -> dict[str, Any] | None:
-    if not customer.get("phone"):
-        return None
-    state = (customer.get("smsMarketingConsent") or {}).get("marketingState", "NOT_SUBSCRIBED")
-    return {"phoneNumber": customer["phone"], "marketingState": state}
 
 
 def _live_orders(info: GraphQLResolveInfo, customer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -752,7 +765,7 @@ def _fulfillment_status(order: dict[str, Any], _: GraphQLResolveInfo) -> str:
 
 def _limited(key: str) -> Callable[..., list[dict[str, Any]]]:
     def resolve(
-        record: dict[str, Any], _: GraphQLResolveInfo, first: int | None = None
+        record: dict[str, Any], _: GraphQLResolveInfo, first: int | None = None, **__: Any
     ) -> list[dict[str, Any]]:
         items = record[key]
         return items[:first] if first is not None else items
@@ -817,8 +830,6 @@ def _attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
         on("QueryRoot", name, resolver)
     on("Customer", "orders", resolve_customer_orders)
     on("Customer", "subscriptionContracts", resolve_customer_contracts)
-    on("Customer", "defaultEmailAddress", _customer_email_address)
-    on("Customer", "defaultPhoneNumber", _customer_phone_number)
     on("Customer", "amountSpent", _amount_spent)
     on("Customer", "numberOfOrders", lambda c, info: str(len(_live_orders(info, c))))
     on("Customer", "lastOrder", lambda c, info: (_shop(info).customer_orders(c["id"]) or [None])[-1])
@@ -858,6 +869,10 @@ def _attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
     on("SubscriptionLine", "currentPrice", lambda line, info: money_v2(line["_price"], _shop(info).currency))
     for name, resolver in MUTATIONS.items():
         on("Mutation", name, resolver)
+    # Imported here: ``fields`` builds on the helpers above (a module-level import would be circular).
+    from plugins.shopify.emulator import fields
+
+    fields.attach(schema)
     return schema
 
 
@@ -932,6 +947,7 @@ def _create_refund(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
                 transaction["gateway"],
                 moment,
                 transaction.get("parentId"),
+                order=order["id"],
             )
         )
     refund = {
@@ -939,6 +955,7 @@ def _create_refund(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         "createdAt": iso(moment),
         "note": data.get("note"),
         "_amount": amount,
+        "_order": order["id"],
         "_lines": [
             {
                 "id": shop.new_gid("RefundLineItem"),
@@ -1020,13 +1037,24 @@ def order_update(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dic
         return {"order": None, "userErrors": errors}
     if input.get("shippingAddress") is not None:
         order["shippingAddress"] = mailing_address(input["shippingAddress"], shop.new_gid("MailingAddress"))
-    for key in ("email", "note", "tags"):
+    for key in ("email", "note", "tags", "phone", "poNumber"):
         if key in input:
             order[key] = input[key]
     if input.get("customAttributes") is not None:
         order["customAttributes"] = input["customAttributes"]
     order["updatedAt"] = iso(now_utc())
     return {"order": order, "userErrors": []}
+
+
+# ``DraftOrderInput`` fields kept as given and read back under the same name on ``DraftOrder``.
+DRAFT_INPUT_KEPT = (
+    "poNumber",
+    "taxExempt",
+    "visibleToCustomer",
+    "allowDiscountCodesInCheckout",
+    "acceptAutomaticDiscounts",
+    "reserveInventoryUntil",
+)
 
 
 def draft_order_create(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
@@ -1063,6 +1091,10 @@ def draft_order_create(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) 
         "customAttributes": list(input.get("customAttributes") or []),
         "discountCodes": codes,
         "appliedDiscount": input.get("appliedDiscount"),
+        **{key: input.get(key) for key in DRAFT_INPUT_KEPT},
+        "billingAddress": mailing_address(input["billingAddress"], shop.new_gid("MailingAddress"))
+        if input.get("billingAddress")
+        else None,
         "_customer": customer_id,
         "shippingAddress": mailing_address(input["shippingAddress"], shop.new_gid("MailingAddress"))
         if input.get("shippingAddress")
@@ -1098,6 +1130,7 @@ def _draft_lines(
                     "quantity": item["quantity"],
                     "_price": variant["_price"],
                     "_variant": variant["id"],
+                    **_draft_line_extras(item),
                 }
             )
         elif item.get("title") and item.get("originalUnitPrice") is not None:
@@ -1109,6 +1142,7 @@ def _draft_lines(
                     "quantity": item["quantity"],
                     "_price": Decimal(str(item["originalUnitPrice"])),
                     "_variant": None,
+                    **_draft_line_extras(item),
                 }
             )
         else:
@@ -1116,8 +1150,23 @@ def _draft_lines(
     return errors, lines
 
 
+def _draft_line_extras(item: dict[str, Any]) -> dict[str, Any]:
+    """What a ``DraftOrderLineItemInput`` sets beyond product, price and quantity."""
+    return {
+        "uuid": item.get("uuid") or str(uuid.uuid4()),
+        "customAttributes": list(item.get("customAttributes") or []),
+        "requiresShipping": item.get("requiresShipping") is not False,
+        "taxable": item.get("taxable") is not False,
+    }
+
+
 def draft_order_complete(
-    _: Any, info: GraphQLResolveInfo, id: str, paymentPending: bool | None = None
+    _: Any,
+    info: GraphQLResolveInfo,
+    id: str,
+    paymentPending: bool | None = None,
+    sourceName: str | None = None,
+    paymentGatewayId: str | None = None,
 ) -> dict[str, Any]:
     shop = _shop(info)
     draft = shop.draft_orders.get(id)
@@ -1140,9 +1189,14 @@ def draft_order_complete(
         "tags": list(draft["tags"]),
         "note": draft["note"],
         "customAttributes": list(draft["customAttributes"]),
+        "discountCodes": list(draft["discountCodes"]),
+        "poNumber": draft.get("poNumber"),
+        "sourceName": sourceName or "shopify_draft_order",
         "currencyCode": shop.currency,
         "shippingAddress": _copy_address(draft["shippingAddress"], shop.new_gid("MailingAddress")),
-        "billingAddress": _copy_address(draft["shippingAddress"], shop.new_gid("MailingAddress")),
+        "billingAddress": _copy_address(
+            draft.get("billingAddress") or draft["shippingAddress"], shop.new_gid("MailingAddress")
+        ),
         "_customer": draft["_customer"],
         "_total": total,
         "_financial": "PENDING" if paymentPending else "PAID",
@@ -1159,13 +1213,14 @@ def draft_order_complete(
                 "_price": line["_price"],
                 "_variant": line["_variant"],
                 "_refunded": 0,
+                "_order": order_id,
                 "sellingPlan": None,
             }
             for line in draft["_lines"]
         ],
     }
     if total > 0 and not paymentPending:
-        order["_transactions"].append(shop.new_transaction("SALE", total, "manual", moment))
+        order["_transactions"].append(shop.new_transaction("SALE", total, "manual", moment, order=order_id))
     shop.orders[order_id] = order
     draft.update(status="COMPLETED", completedAt=iso(moment), _order=order_id)
     return {"draftOrder": draft, "userErrors": []}
@@ -1179,7 +1234,8 @@ def subscription_contract_cancel(
         return {
             "contract": None,
             "userErrors": [
-                user_error(["subscriptionContractId"], "Contract does not exist", "CONTRACT_DOES_NOT_EXIST")
+                # Shopify's error codes here are INVALID and CONTRACT_TERMINATED only.
+                user_error(["subscriptionContractId"], "Contract does not exist", "INVALID")
             ],
         }
     if contract["status"] in ("CANCELLED", "EXPIRED"):

@@ -99,7 +99,15 @@ class EmulatorState:
 
 
 def now_dts() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return dts(datetime.now(UTC))
+
+
+def dts(moment: datetime | str) -> str:
+    """A timestamp as UltraCart writes it: ISO 8601 to the second with its offset
+    (``2021-05-18T12:10:19-04:00``), never with microseconds."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return moment.isoformat(timespec="seconds")
 
 
 def cur(amount: Decimal | int | str, currency: str = "USD") -> dict[str, Any]:
@@ -188,8 +196,8 @@ def add_customer(
         "email": email,
         "billing": [{**book, "customer_billing_oid": oid * 10, "default_billing": True}],
         "shipping": [{**book, "customer_shipping_oid": oid * 10 + 1, "default_shipping": True}],
-        "signup_dts": signup_dts or "2022-01-10T09:00:00-05:00",
-        "last_modified_dts": signup_dts or "2022-01-10T09:00:00-05:00",
+        "signup_dts": dts(signup_dts or "2022-01-10T09:00:00-05:00"),
+        "last_modified_dts": dts(signup_dts or "2022-01-10T09:00:00-05:00"),
     }
     return oid
 
@@ -215,7 +223,7 @@ def add_order(
     customer = state.customers[customer_oid]
     currency = state.merchants[merchant_id].currency
     order_id = order_id or f"{merchant_id}-{next(state.order_seq):010d}"
-    created = created or now_dts()
+    created = dts(created) if created else now_dts()
     lines, subtotal = [], Decimal(0)
     for index, (item_id, quantity) in enumerate(items, start=1):
         product = state.catalog[(merchant_id, item_id)]
@@ -242,7 +250,7 @@ def add_order(
         book.pop(key, None)
     ship_dts = None
     if shipped:
-        ship_dts = (datetime.fromisoformat(created) + timedelta(days=2)).isoformat()
+        ship_dts = dts(datetime.fromisoformat(created) + timedelta(days=2))
         for line in lines:
             line["shipped_dts"] = ship_dts
     number = tracking or (f"1Z{zlib.crc32(order_id.encode()) % 10**12:012d}" if shipped else None)
@@ -295,6 +303,7 @@ def add_auto_order(
     order = state.orders[original_order_id]
     oid = next(state.oid_seq)
     first = order["items"][0]
+    next_attempt = dts(next_attempt or "2031-01-01T10:00:00-05:00")
     state.auto_orders[oid] = {
         "auto_order_oid": oid,
         "auto_order_code": f"AO{oid}",
@@ -303,7 +312,7 @@ def add_auto_order(
         "original_order_id": original_order_id,
         "status": status,
         "enabled": status == "active",
-        "next_attempt": next_attempt or "2031-01-01T10:00:00-05:00",
+        "next_attempt": next_attempt,
         "canceled_dts": None,
         "canceled_by_user": None,
         "cancel_reason": None,
@@ -313,8 +322,8 @@ def add_auto_order(
                 "original_item_id": first["merchant_item_id"],
                 "original_quantity": first["quantity"],
                 "arbitrary_unit_cost": first["cost"]["value"],
-                "frequency": "Every 30 Days",
-                "next_shipment_dts": next_attempt or "2031-01-01T10:00:00-05:00",
+                "frequency": "Monthly",  # one of UltraCart's enumerated frequencies
+                "next_shipment_dts": next_attempt,
             }
         ],
         "rebill_orders": [],
@@ -327,10 +336,12 @@ def add_auto_order(
 
 
 def _wire(value: Any) -> Any:
+    """The JSON UltraCart sends: numbers for Currency values and quantities, and unset fields left
+    out rather than ``null`` (its typed clients declare every field non-nullable and refuse one)."""
     if isinstance(value, Decimal):
         return float(value)  # Currency.value and quantities are JSON numbers
     if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
+        return {k: _wire(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple | set):
         return [_wire(v) for v in value]
     return value
@@ -342,7 +353,7 @@ def ok(payload: dict[str, Any], result_set: dict[str, Any] | None = None) -> JSO
         metadata["result_set"] = result_set
     for key in payload:
         metadata.setdefault("payload_name", key)
-    body = {"success": True, **payload, "metadata": metadata, "error": None, "warning": None}
+    body = {"success": True, **payload, "metadata": metadata}
     return JSONResponse(_wire(body))
 
 
@@ -361,13 +372,11 @@ def uc_error(
             "developer_message": developer_message,
             "user_message": user_message or developer_message,
             "error_code": error_code,
-            "more_info": None,
             "object_id": object_id,
         },
         "metadata": {},
-        "warning": None,
     }
-    return JSONResponse(body, status_code=status, headers={"UC-REST-ERROR": developer_message})
+    return JSONResponse(_wire(body), status_code=status, headers={"UC-REST-ERROR": developer_message})
 
 
 def injected_error(status: int) -> Response:
@@ -521,8 +530,13 @@ def _render_customer(state: EmulatorState, customer: dict[str, Any], expand: set
     return out
 
 
+# Kept to answer queries by customer; not a field of UltraCart's AutoOrder (its customer is the
+# original order's ``customer_profile``).
+_AUTO_ORDER_INTERNAL = ("items", "rebill_orders", "customer_profile_oid")
+
+
 def _render_auto_order(state: EmulatorState, auto_order: dict[str, Any], expand: set[str]) -> dict[str, Any]:
-    out = {k: v for k, v in auto_order.items() if k not in ("items", "rebill_orders")}
+    out = {k: v for k, v in auto_order.items() if k not in _AUTO_ORDER_INTERNAL}
     if "items" in expand:
         out["items"] = copy.deepcopy(auto_order["items"])
     if "original_order" in expand:
@@ -728,7 +742,7 @@ async def get_order(state: EmulatorState, merchant: Merchant, request: Request) 
 def _add_note(order: dict[str, Any], text: str | None) -> None:
     if text:
         order["internal"]["transactional_merchant_notes"].append(
-            {"note": text, "note_dts": now_dts(), "user": "API", "ip": "127.0.0.1"}
+            {"note": text, "note_dts": now_dts(), "user": "API", "ip_address": "127.0.0.1"}
         )
 
 
@@ -761,6 +775,22 @@ async def refundable(state: EmulatorState, merchant: Merchant, request: Request)
     )
 
 
+def _item_refund_target(item: dict[str, Any], sent: dict[str, Any]) -> tuple[Decimal, Decimal]:
+    """The refunded quantity and amount an item should have after the call.
+
+    UltraCart refunds by target state and takes the item's quantity, its amount, or both: its own
+    samples only raise ``quantity_refunded`` (the amount then follows from the item's discounted
+    unit price); an amount raised as well is what is paid for the item (a partial refund).
+    """
+    quantity = _amount(sent.get("quantity_refunded", item["quantity_refunded"]))
+    refunded = _amount(sent.get("total_refunded", item["total_refunded"]))
+    added = quantity - item["quantity_refunded"]
+    if added > 0 and refunded == _amount(item["total_refunded"]) and item["quantity"]:
+        unit = _amount(item["total_cost_with_discount"]) / item["quantity"]
+        refunded = min((refunded + unit * added).quantize(CENT), _amount(item["total_cost_with_discount"]))
+    return quantity, refunded
+
+
 def _refund_delta(order: dict[str, Any], body: dict[str, Any]) -> tuple[Decimal, list[tuple[Any, ...]]]:
     """Check the requested refunded totals and return what they add (and the item updates)."""
     updates = []
@@ -770,8 +800,7 @@ def _refund_delta(order: dict[str, Any], body: dict[str, Any]) -> tuple[Decimal,
         item = by_index.get(sent.get("item_index"))
         if item is None:
             raise fail(400, f"Unknown item_index {sent.get('item_index')}")
-        quantity = _amount(sent.get("quantity_refunded", item["quantity_refunded"]))
-        refunded = _amount(sent.get("total_refunded", item["total_refunded"]))
+        quantity, refunded = _item_refund_target(item, sent)
         if quantity < item["quantity_refunded"] or refunded < _amount(item["total_refunded"]):
             raise fail(400, f"Item {item['item_index']}: refunded amounts cannot decrease.")
         if quantity > item["quantity"] or refunded > _amount(item["total_cost_with_discount"]):
@@ -835,6 +864,8 @@ async def refund_order(state: EmulatorState, merchant: Merchant, request: Reques
 
 
 async def replacement(state: EmulatorState, merchant: Merchant, request: Request) -> Response:
+    """``OrderReplacementResponse``: unlike the rest of the API its fields are camelCase
+    (``orderId``, ``chargeSuccessful``, ``errorMessage``), as UltraCart's SDKs declare."""
     original = _order_of(state, merchant, request.path_params["order_id"])
     body = await _json_body(request)
     items = body.get("items") or []
@@ -845,13 +876,14 @@ async def replacement(state: EmulatorState, merchant: Merchant, request: Request
         key = (merchant.merchant_id, str(item.get("merchant_item_id")))
         if key not in state.catalog:
             return JSONResponse(
-                {
-                    "successful": False,
-                    "error_message": f"Item {key[1]} not found.",
-                    "order_id": None,
-                    "charge_successful": False,
-                    "free": body.get("free"),
-                }
+                _wire(
+                    {
+                        "successful": False,
+                        "errorMessage": f"Item {key[1]} not found.",
+                        "chargeSuccessful": False,
+                        "free": body.get("free"),
+                    }
+                )
             )
         wanted.append((key[1], int(_amount(item.get("quantity") or 1))))
     with state.lock:
@@ -881,11 +913,9 @@ async def replacement(state: EmulatorState, merchant: Merchant, request: Request
     return JSONResponse(
         {
             "successful": True,
-            "order_id": new_id,
-            "charge_successful": not body.get("free"),
+            "orderId": new_id,
+            "chargeSuccessful": not body.get("free"),
             "free": bool(body.get("free")),
-            "error_message": None,
-            "feedback": None,
         }
     )
 
