@@ -98,8 +98,7 @@ async def test_lines_with_a_smaller_amount_pay_that_amount_only(state: EmulatorS
     # or UltraCart would pay it as a refund by quantity.
     lines = (RefundLine(line_item_id="1", quantity=1), RefundLine(line_item_id="2", quantity=1))
     async with hub_for(create_app(state)) as hub:
-        refund = await hub.first(
-            "commerce_refund_order", request=refund_request("lines", "32.40", lines=lines)
+        refund = await hub.commerce.refund_order(request=refund_request("lines", "32.40", lines=lines)
         )
     items = state.orders[ORDER.id]["items"]
     assert refund.amount.amount == Decimal("32.40") and [r["amount"] for r in state.refunds] == [
