@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub.core.auth import register_credential_fields
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import Customer, Ref
@@ -41,6 +42,13 @@ class PluginSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = False
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # A hook trace may print a plugin's settings before any configuration registered their
+        # values: the names of its SecretStr fields are masked from the moment the class exists.
+        super().__pydantic_init_subclass__(**kwargs)
+        register_credential_fields(cls)
 
 
 class HttpPluginSettings(PluginSettings):
