@@ -114,7 +114,7 @@ class HubContext:
     def rate_limiter(
         self, key: str, limit: float, period: float, local: Callable[[], RateLimiter]
     ) -> RateLimiter:
-        """The limiter of one platform account (``"intercom"``, ``"shopify.paleohacks"``).
+        """The limiter of one platform account (``"<platform>"``, ``"<platform>.<store>"``).
 
         A limiter given in ``limiters`` wins; with ``[hub] redis_url`` set, every hub process
         draws from one Redis window per key; otherwise the plugin's own in-process ``local()``.
