@@ -172,7 +172,7 @@ def check_database_url(url: str) -> None:
 def check_environment(environ: Mapping[str, str], models: Mapping[str, type[PluginSettings]]) -> None:
     """``ConfigError`` naming the first ``HUB_*`` variable the hub would not read.
 
-    A misspelt variable is otherwise silently ignored: ``HUB_INTERCOM_ACCESS_TOKEN`` (one
+    A misspelt variable is otherwise silently ignored: ``HUB_ACME_API_KEY`` (one
     underscore) leaves the token unset and the plugin fails later for another reason.
     """
     known = set(PROCESS_ENV) | {f"HUB_{name.upper()}" for name in HubSection.model_fields}

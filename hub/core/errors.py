@@ -100,7 +100,7 @@ class MappingError(HubError):
 
     @property
     def key(self) -> str:
-        """The dead-letter record name: ``call:aircall:123`` (``?`` when the id is unreadable)."""
+        """The dead-letter record name: ``call:<platform>:123`` (``?`` when the id is unreadable)."""
         return f"{self.record}:{self.platform}:{self.record_id or '?'}"
 
     def within(self, platform: str, record: str, record_id: str | None) -> MappingError:

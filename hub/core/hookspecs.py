@@ -1,7 +1,7 @@
 """The hub's hook specifications.
 
-Hooks are grouped by capability and named after it: ``helpdesk_*`` (Intercom), ``commerce_*``
-(stores), ``telephony_*`` (Aircall) and ``hub_*`` (plugin lifecycle).
+Hooks are grouped by capability and named after it: ``helpdesk_*`` (the support inbox),
+``commerce_*`` (stores), ``telephony_*`` (the phone system) and ``hub_*`` (plugin lifecycle).
 
 Two kinds of hook:
 

@@ -6,8 +6,10 @@ retry policy for retriable failures (429 honouring ``Retry-After`` or reset head
 timeouts, dropped connections) applied to reads and to writes marked safe to repeat; error
 classification into the core's error classes; and request logging with secrets redacted.
 
-Platform knowledge (error bodies, rate-limit headers) comes in by overriding the small
-``error_details`` / ``retry_after`` / ``observe`` methods in the plugin's client.
+Platform knowledge comes from the plugin's client: its auth style (``hub.core.auth``, which also
+tells the redactor what to mask), its pagination style (``hub.core.paging``), and the small
+``error_details`` / ``retry_after`` / ``observe`` methods it overrides (error bodies, rate-limit
+headers). This module names no platform, no platform's header and no platform's parameter.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tenacity import (
 )
 
 from hub.core import metrics
+from hub.core.auth import AuthStyle
 from hub.core.crashpoints import crash_point
 from hub.core.errors import (
     AuthError,
@@ -44,7 +47,7 @@ from hub.core.errors import (
     RateLimitedError,
     RetriableError,
 )
-from hub.core.redact import redact
+from hub.core.redact import is_secret_name, redact
 
 log = logging.getLogger("hub.http")
 
@@ -54,8 +57,8 @@ before_send: ContextVar[Callable[[], None] | None] = ContextVar("hub_before_send
 sent, after every wait (rate limit, backoff), so a run that stalled past its lease is stopped
 (``FencedOut``) before its write reaches the platform, not only before the action began."""
 SENSITIVE_HEADER = re.compile(r"authorization|cookie|token|key|secret|password|signature", re.IGNORECASE)
-"""Header names that carry credentials, whatever platform sends them (``X-Shopify-Access-Token``,
-``X-UltraCart-Simple-Key``...): the core names no platform."""
+"""Words that make a header name a credential's on any platform; the header names a plugin's
+auth style declares (``ApiKeyHeader("X-Acme-Key", ...)``) count as well (``redact_headers``)."""
 
 
 # --------------------------------------------------------------------------- rate limiters
@@ -108,7 +111,7 @@ class SlidingWindowLimiter(_Pausable):
     """At most ``limit`` requests in any ``period``-second span, as the platform counts them.
 
     A sliding log rather than a token bucket: a bucket refilling continuously can send nearly
-    twice its size inside one of the platform's fixed windows (Intercom's 10 s, Aircall's 60 s).
+    twice its size inside one of the platform's fixed windows (of 10 seconds, or a minute).
     A request is logged when it is over, not when it is sent, and counts while in flight: the
     platform counts it on arrival, somewhere in between, so however long it travels no fixed
     window of the platform's ever sees more than ``limit``.
@@ -159,7 +162,7 @@ class SlidingWindowLimiter(_Pausable):
 
 
 class TokenBucketLimiter(_Pausable):
-    """A cost bucket of ``capacity`` points refilled at ``rate`` points a second (Shopify).
+    """A cost bucket of ``capacity`` points refilled at ``rate`` points a second (a GraphQL query cost).
 
     ``update`` resynchronises with the bucket the platform reports, so several clients sharing
     one account converge on the server's view.
@@ -261,7 +264,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 def redacted(response: httpx.Response) -> httpx.Response:
     """``response`` with its body redacted, for reading error details: a server that echoes the
-    request's credentials (a Sticky.io error page showing the Authorization header) must not
+    request's credentials (an error page showing the Authorization header) must not
     put them in an error, and redacting before any platform cuts the text to 300 characters
     leaves no half secret behind."""
     if not response.content:
@@ -286,14 +289,44 @@ def redacted(response: httpx.Response) -> httpx.Response:
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("***" if SENSITIVE_HEADER.search(k) else v) for k, v in headers.items()}
+    """``headers`` with the value of every credential header replaced by ``***``: generic names
+    (``SENSITIVE_HEADER``) and the names auth styles registered (``X-Acme-Key``)."""
+    return {k: ("***" if SENSITIVE_HEADER.search(k) or is_secret_name(k) else v) for k, v in headers.items()}
+
+
+class _RedactingFilter(logging.Filter):
+    """Passes ``httpx``'s own log lines through the redactor before any handler sees them.
+
+    ``httpx`` logs every request's full URL at INFO; credentials sent as query parameters
+    (``CredentialParams``) would be in it, whichever handler and formatter the host set up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def _redact_httpx_log() -> None:
+    httpx_log = logging.getLogger("httpx")
+    if not any(isinstance(existing, _RedactingFilter) for existing in httpx_log.filters):
+        httpx_log.addFilter(_RedactingFilter())
 
 
 # --------------------------------------------------------------------------- client
 
 
 class PlatformClient:
-    """Base of every plugin's API client."""
+    """Base of every plugin's API client.
+
+    ``auth`` is the client's auth style (``hub.core.auth``): ``BearerToken(token)``,
+    ``ApiKeyHeader("X-Acme-Key", key)``, ``BasicAuth(user, password)`` or
+    ``CredentialParams({...})``; building the style registered its secrets with the redactor.
+    Any other ``httpx.Auth`` (or a Basic ``(user, password)`` pair) is accepted too; its secrets
+    are then the plugin's to register. ``headers`` are sent with every request (versions,
+    ``Accept``); credentials belong in ``auth``, which is what tells the redactor their names.
+    """
 
     platform: str = "platform"
 
@@ -302,12 +335,14 @@ class PlatformClient:
         *,
         base_url: str,
         headers: Mapping[str, str] | None = None,
-        auth: httpx.Auth | tuple[str, str] | None = None,
+        auth: AuthStyle | httpx.Auth | tuple[str, str] | None = None,
         limiter: RateLimiter | None = None,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
     ) -> None:
+        _redact_httpx_log()
+        self.auth = auth
         self.limiter: RateLimiter = limiter or Unlimited()
         self.policy = policy or RetryPolicy()
         self.http = httpx.AsyncClient(

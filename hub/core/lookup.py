@@ -1,6 +1,6 @@
 """Exact look-ups: the one place that says when a record returned by a search is the one asked for.
 
-Platform searches are fuzzy: Shopify's ``name:#1-A`` also finds ``#12-A``, an email search may
+Platform searches are fuzzy: an order search for ``#1-A`` may also find ``#12-A``, an email search may
 match a prefix, a phone search digits anywhere. A search used as a look-up therefore goes through
 here: every hit is compared with what was asked, both normalised the same way, and more than one
 exact hit is refused (``AmbiguousMatch``), never resolved by taking the first.

@@ -200,7 +200,7 @@ class Customer(Record):
 
 
 class Contact(Record):
-    """A person on the helpdesk (Intercom contact)."""
+    """A person on the helpdesk (a contact)."""
 
     email: str | None = None
     phone: str | None = None
@@ -217,7 +217,7 @@ class AgentStatus(StrEnum):
 
 
 class Agent(Record):
-    """A teammate: an Intercom admin or an Aircall user."""
+    """A teammate: a helpdesk admin or a phone system's user."""
 
     name: str | None = None
     email: str | None = None
@@ -541,7 +541,7 @@ class Unreadable(Model):
 
     @property
     def key(self) -> str:
-        """The dead-letter record name: ``order:shopify:123``."""
+        """The dead-letter record name: ``order:<platform>:123``."""
         return f"{self.record}:{self.platform}:{self.record_id or '?'}"
 
     def __str__(self) -> str:

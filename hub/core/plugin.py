@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub.core.auth import register_credential_fields
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import (
@@ -56,6 +57,13 @@ class PluginSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = False
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # A hook trace may print a plugin's settings before any configuration registered their
+        # values: the names of its SecretStr fields are masked from the moment the class exists.
+        super().__pydantic_init_subclass__(**kwargs)
+        register_credential_fields(cls)
 
 
 class HttpPluginSettings(PluginSettings):
@@ -121,7 +129,7 @@ class HubContext:
     def rate_limiter(
         self, key: str, limit: float, period: float, local: Callable[[], RateLimiter]
     ) -> RateLimiter:
-        """The limiter of one platform account (``"intercom"``, ``"shopify.paleohacks"``).
+        """The limiter of one platform account (``"<platform>"``, ``"<platform>.<store>"``).
 
         A limiter given in ``limiters`` wins; with ``[hub] redis_url`` set, every hub process
         draws from one Redis window per key; otherwise the plugin's own in-process ``local()``.

@@ -1,16 +1,20 @@
 """The one redactor: every string that leaves the process or is stored passes through ``redact``.
 
-It knows two kinds of credential:
+It knows three kinds of credential:
 
-- **configured secrets**, registered when a configuration is validated (``register``): each in
-  every encoding it travels in: plain, base64 (padded or not, standard and URL-safe),
-  URL-encoded, and HTTP Basic ``base64(user:secret)`` for every user-like value of the same
-  plugin (Aircall ``api_id:api_token``, Sticky.io ``username:password``; reference §1 of each);
+- **secrets**, registered when a configuration is validated and when a client's auth style is
+  built (``register``): each in every encoding it travels in: plain, base64 (padded or not,
+  standard and URL-safe), URL-encoded, and HTTP Basic ``base64(user:secret)`` for every
+  user-like value of the same plugin (an API id with its token, a user name with its password);
 - **credential shapes**, known or not: ``Authorization:`` header values, ``Basic``/``Bearer``
   tokens, credentials in query strings or forms (``password=``, ``api_key=``, ...), and
   secret-named fields in JSON or Python reprs (``"access_token": "..."``), so a server echoing
   a header back, or a trace printing a settings dict before any configuration was read, still
-  shows ``***``.
+  shows ``***``;
+- **credential names** registered by the plugins (``register_names``): the header and parameter
+  names of their auth styles (``hub.core.auth``) and the names of their settings' ``SecretStr``
+  fields. The core itself knows only the generic words; which header or parameter a platform
+  reads its key from is the plugin's knowledge.
 
 Choke points that call it: the log formatter (``hub.core.logs``), ``PlatformError`` and the
 HTTP layer's error bodies (``hub.core.errors``, ``hub.core.http``), the store's error, reason
@@ -33,38 +37,66 @@ MIN_SECRET_CHARS = 4
 """Shorter values are not registered: masking every ``abc`` would mangle ordinary text."""
 
 _SECRET_WORDS = (
-    r"(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|simple[_-]?key|private[_-]?key|credential"
-    r"|api[_-]?id|login[_-]?id)"  # Basic-auth user names that the platforms hand out as credentials
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "api[_-]?key",
+    "apikey",
+    "private[_-]?key",
+    "credential",
 )
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # Authorization: Basic dXNlcjpwYXNz / "authorization": "Bearer abc" / authorization=...
-    (re.compile(r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)[^\r\n'\",}]+"), r"\1" + MASK),
-    # A Basic/Bearer token anywhere (echoed by an error page, cut by truncation): tokens have
-    # a digit or a symbol, which keeps "Basic information" readable.
-    (
-        re.compile(r"(?i)\b(basic|bearer)(\s+)(?=[A-Za-z0-9+/=._~-]*[0-9+/=._~-])[A-Za-z0-9+/=._~-]{8,}"),
-        r"\1\2" + MASK,
-    ),
-    # ?api_key=... &password=... loginId=... in URLs, forms and log lines.
-    (
-        re.compile(rf"(?i)((?:^|[?&;\s\"'(,])(?:[a-z0-9_-]*{_SECRET_WORDS}[a-z0-9_-]*|key|sig|signature)=)[^&\s'\"#;,)]+"),
-        r"\1" + MASK,
-    ),
-    # token='...' / api_token="..." in Python reprs of dataclasses and keyword arguments.
-    (
-        re.compile(rf"(?i)(\b[a-z0-9_]*{_SECRET_WORDS}[a-z0-9_]*=)(['\"])(?:(?!\2)[^\\]|\\.)*\2"),
-        r"\1\2" + MASK + r"\2",
-    ),
-    # "password": "..." / 'access_token': '...' in JSON bodies and Python reprs.
-    (
-        re.compile(rf"(?i)(['\"][a-z0-9_-]*{_SECRET_WORDS}[a-z0-9_-]*['\"]\s*:\s*)(['\"])(?:(?!\2)[^\\]|\\.)*\2"),
-        r"\1\2" + MASK + r"\2",
-    ),
-]
+"""Words that make any field, parameter or header name a credential's, on every platform."""
+
+
+def _compile(names: Iterable[str]) -> list[tuple[re.Pattern[str], str]]:
+    """The shape patterns for the generic words plus the registered ``names`` (escaped)."""
+    words = "(?:" + "|".join([*_SECRET_WORDS, *(re.escape(name) for name in sorted(names))]) + ")"
+    patterns = [
+        # Authorization: Basic dXNlcjpwYXNz / "authorization": "Bearer abc" / authorization=...
+        (re.compile(r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)[^\r\n'\",}]+"), r"\1" + MASK),
+        # A Basic/Bearer token anywhere (echoed by an error page, cut by truncation): tokens have
+        # a digit or a symbol, which keeps "Basic information" readable.
+        (
+            re.compile(r"(?i)\b(basic|bearer)(\s+)(?=[A-Za-z0-9+/=._~-]*[0-9+/=._~-])[A-Za-z0-9+/=._~-]{8,}"),
+            r"\1\2" + MASK,
+        ),
+        # ?api_key=... &password=... in URLs, forms and log lines.
+        (
+            re.compile(
+                rf"(?i)((?:^|[?&;\s\"'(,])(?:[a-z0-9_-]*{words}[a-z0-9_-]*|key|sig|signature)=)[^&\s'\"#;,)]+"
+            ),
+            r"\1" + MASK,
+        ),
+        # token='...' / api_token="..." in Python reprs of dataclasses and keyword arguments.
+        (
+            re.compile(rf"(?i)(\b[a-z0-9_]*{words}[a-z0-9_]*=)(['\"])(?:(?!\2)[^\\]|\\.)*\2"),
+            r"\1\2" + MASK + r"\2",
+        ),
+        # "password": "..." / 'access_token': '...' in JSON bodies and Python reprs.
+        (
+            re.compile(rf"(?i)(['\"][a-z0-9_-]*{words}[a-z0-9_-]*['\"]\s*:\s*)(['\"])(?:(?!\2)[^\\]|\\.)*\2"),
+            r"\1\2" + MASK + r"\2",
+        ),
+    ]
+    if names:
+        # X-Acme-Key: abc in a header dump: registered names only (a generic word such as
+        # "token: " in prose is not a header).
+        alternation = "|".join(re.escape(name) for name in sorted(names))
+        patterns.append(
+            (re.compile(rf"(?i)(?<![\w-])((?:{alternation})\s*:\s*)(?!['\"])[^\r\n'\",}}]+"), r"\1" + MASK)
+        )
+    return patterns
+
 
 _lock = threading.Lock()
 _needles: list[str] = []
 """Every registered encoding of every secret, longest first (a longer one may hold a shorter)."""
+_names: set[str] = set()
+"""Credential names registered by plugins (auth styles, secret settings fields), lower-cased."""
+_PATTERNS = _compile(_names)
+_GENERIC_NAME = re.compile("(?:" + "|".join(_SECRET_WORDS) + "|authorization)")
 
 
 def encodings(secret: str, users: Iterable[str] = ()) -> set[str]:
@@ -93,6 +125,27 @@ def register(secrets: Iterable[str], users: Iterable[str] = ()) -> None:
     with _lock:
         merged = found | set(_needles)
         _needles[:] = sorted(merged, key=len, reverse=True)
+
+
+def register_names(names: Iterable[str]) -> None:
+    """Treat ``names`` (header, parameter or field names) as credential names from now on.
+
+    Their values are masked in ``name=value``, ``name='value'``, ``"name": "value"`` and
+    ``Name: value`` forms, like those of the generic words (``password``, ``api_key``...).
+    """
+    global _PATTERNS
+    wanted = {name.lower() for name in names if name and not is_secret_name(name)}
+    if not wanted:
+        return
+    with _lock:
+        _names.update(wanted)
+        _PATTERNS = _compile(_names)
+
+
+def is_secret_name(name: str) -> bool:
+    """True when a value under ``name`` is a credential: a generic word or a registered name."""
+    lowered = name.lower()
+    return lowered in _names or _GENERIC_NAME.search(lowered) is not None
 
 
 def registered() -> int:

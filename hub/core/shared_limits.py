@@ -1,6 +1,6 @@
 """Rate limits shared by every hub process through Redis.
 
-Several workers syncing one Intercom workspace or one Shopify store must together stay under
+Several workers syncing one helpdesk workspace or one store must together stay under
 that account's limit, so the allowance lives in Redis: a moving window per account key (the
 ``limits`` library's Redis strategy, no hand-written Lua). A moving window never lets more than
 ``limit`` requests through in any ``period``-second span, so a platform counting in fixed

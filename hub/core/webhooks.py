@@ -137,7 +137,7 @@ def base64_signature_matches(secrets: list[str], body: bytes, given: str | None)
 
 
 def token_matches(expected: str, given: Any) -> bool:
-    """Constant-time comparison of a shared token (Aircall sends it inside the body)."""
+    """Constant-time comparison of a shared token (some platforms send it inside the body)."""
     if not expected or not isinstance(given, str):
         return False
     return hmac.compare_digest(expected.encode(), given.encode())
@@ -179,7 +179,7 @@ def _refuse_constant(name: str) -> Any:
 def read_json_object(body: bytes) -> dict[str, Any]:
     """The body as a strict JSON object no deeper than ``MAX_JSON_DEPTH`` (400 otherwise).
 
-    Parse only after the signature was checked (Aircall's token, inside the body, is the one
+    Parse only after the signature was checked (a token sent inside the body is the one
     exception). ``NaN``/``Infinity`` are refused: they are not JSON (RFC 8259) and no platform
     sends them. Nesting deep enough to exhaust the parser's recursion is refused, not a 500.
     """

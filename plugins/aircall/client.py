@@ -7,13 +7,16 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from hub.core.auth import BasicAuth
 from hub.core.errors import FatalError, RateLimitedError
 from hub.core.http import PlatformClient, RateLimiter, SlidingWindowLimiter, parse_retry_after
+from hub.core.paging import NextLinkPaginator, stream
 from plugins.aircall.settings import AircallSettings
 
 log = logging.getLogger("hub.aircall")
@@ -22,6 +25,8 @@ PLATFORM = "aircall"
 LIMIT_HEADER = "X-AircallApi-Limit"
 REMAINING_HEADER = "X-AircallApi-Remaining"
 RESET_HEADER = "X-AircallApi-Reset"
+NEXT_PAGE = ("meta", "next_page_link")
+"""The absolute URL of the next page, keeping the filters; null on the last (reference §3)."""
 RESET_MARGIN = 0.05
 """Seconds added to a reset wait: the reset is whole seconds on Aircall's clock, not ours."""
 
@@ -43,9 +48,8 @@ class AircallClient(PlatformClient):
         super().__init__(
             base_url=settings.base_url.rstrip("/") + "/",
             headers={"Accept": "application/json"},
-            auth=httpx.BasicAuth(
-                settings.api_id.get_secret_value(), settings.api_token.get_secret_value()
-            ),
+            # The API id is issued with the token, as a credential: masked as well as paired.
+            auth=BasicAuth(settings.api_id, settings.api_token, username_is_secret=True),
             limiter=limiter or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
             policy=settings.retry_policy(),
             transport=transport,
@@ -107,15 +111,19 @@ class AircallClient(PlatformClient):
     async def pages(
         self, path: str, root: str, params: Mapping[str, Any] | None = None
     ) -> AsyncIterator[Page]:
-        """Yield ``(items, meta)`` for every page, following ``meta.next_page_link`` until null."""
+        """Yield ``(items, meta)`` for every page, following ``meta.next_page_link`` until null.
+
+        Links are followed only on the API's own host: the Basic credentials go with them.
+        """
         query = {"per_page": self.settings.per_page, **(params or {})}
-        body = await self.get_json(path, query)
-        while True:
-            yield _root_list(body, root), _meta(body)
-            link = _meta(body).get("next_page_link")
-            if not link:
-                return
-            body = await self.get_json(self._same_host(str(link)))
+
+        async def fetch(link: str | None) -> dict[str, Any]:
+            return await (self.get_json(link) if link else self.get_json(path, query))
+
+        paginator = NextLinkPaginator(link=NEXT_PAGE, host=self._host)
+        async with aclosing(stream(paginator, fetch, platform=PLATFORM)) as bodies:
+            async for body in bodies:
+                yield _root_list(body, root), _meta(body)
 
     async def call_pages(self, since: int | None) -> AsyncIterator[list[dict[str, Any]]]:
         """Raw calls created at or after ``since`` (UNIX seconds), oldest first, page by page.
@@ -205,15 +213,6 @@ class AircallClient(PlatformClient):
         if isinstance(body.get("user"), dict):
             return body["user"]
         return await self.get_user(user_id)  # the update's body is unconfirmed: read it back
-
-    # ------------------------------------------------------------------ helpers
-
-    def _same_host(self, link: str) -> str:
-        """Follow a page link only on the API's own host: Basic credentials go with it."""
-        host = urlsplit(link).netloc
-        if host and host != self._host:
-            raise FatalError(PLATFORM, f"next_page_link points to another host ({host})", code="bad_link")
-        return link
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:

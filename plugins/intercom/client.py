@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from hub.core.auth import BearerToken
 from hub.core.errors import FatalError, NotFoundError
 from hub.core.http import PlatformClient, RateLimiter, SlidingWindowLimiter, parse_retry_after
+from hub.core.paging import CursorPaginator, stream
 from plugins.intercom.settings import IntercomSettings
 
 PLATFORM = "intercom"
 # Search endpoints and the date operators they accept (reference §5): whole-day comparisons only.
 DAY = 86_400
+NEXT_CURSOR = ("pages", "next", "starting_after")
+"""Where a list or search page keeps the cursor of the next one (reference §4); absent on the last."""
 
 
 def wire_value(value: Any) -> Any:
@@ -60,11 +65,8 @@ class IntercomClient(PlatformClient):
         self.own_limiter = limiter is None
         super().__init__(
             base_url=settings.url,
-            headers={
-                "Authorization": f"Bearer {settings.access_token.get_secret_value()}",
-                "Intercom-Version": settings.api_version,
-                "Accept": "application/json",
-            },
+            headers={"Intercom-Version": settings.api_version, "Accept": "application/json"},
+            auth=BearerToken(settings.access_token),
             limiter=limiter or SlidingWindowLimiter(settings.requests_per_window, settings.window_seconds),
             transport=transport,
             timeout=settings.timeout_seconds,
@@ -141,8 +143,11 @@ class IntercomClient(PlatformClient):
 
     async def search(self, resource: str, query: dict[str, Any], key: str) -> AsyncIterator[list[dict]]:
         """Pages of ``POST /{resource}/search``; the cursor travels in the body."""
-        pagination: dict[str, Any] = {"per_page": self.settings.page_size}
-        while True:
+
+        async def fetch(cursor: str | None) -> dict[str, Any]:
+            pagination: dict[str, Any] = {"per_page": self.settings.page_size}
+            if cursor:
+                pagination["starting_after"] = cursor
             # A search reads; repeating it is harmless, so it is retried like a GET.
             page = await self.call(
                 "POST",
@@ -150,11 +155,16 @@ class IntercomClient(PlatformClient):
                 body={"query": query, "pagination": pagination},
                 idempotent=True,
             )
-            yield list(page.get(key) or [])
-            cursor = _next_cursor(page)
-            if not cursor:
-                return
-            pagination = {"per_page": self.settings.page_size, "starting_after": cursor}
+            if not isinstance(page, dict):
+                raise FatalError(PLATFORM, f"POST /{resource}/search: answer is not a JSON object")
+            return page
+
+        paginator = CursorPaginator(cursor=NEXT_CURSOR)
+        async with aclosing(
+            stream(paginator, fetch, platform=PLATFORM, where=f"/{resource}/search")
+        ) as pages:
+            async for page in pages:
+                yield list(page.get(key) or [])
 
     # ---- contacts
 
@@ -282,12 +292,6 @@ class IntercomClient(PlatformClient):
             payload["away_status_reason_id"] = int(reason_id)
         # Setting the same away state again is harmless: safe to retry.
         return await self.call("PUT", f"/admins/{admin_id}/away", body=payload, idempotent=True)
-
-
-def _next_cursor(page: dict[str, Any]) -> str | None:
-    pages = page.get("pages") or {}
-    following = pages.get("next") or {}
-    return following.get("starting_after") if isinstance(following, dict) else None
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:

@@ -5,36 +5,44 @@ parameter, ``loginId`` and ``password`` included, in the query string; answers a
 ``{"result": "SUCCESS"|"ERROR", "message": ...}`` whatever happened. This module turns that
 envelope into the core's error classes, walks page-based queries and paces requests.
 
-The credentials travel in the URL because that is how the API reads them. They never reach a
-log: the core logs paths only, and the ``httpx`` logger (which prints full URLs at INFO) gets a
-filter masking ``loginId=`` / ``password=`` values.
+The credentials travel in the URL because that is how the API reads them (the core's
+``CredentialParams`` auth style). They never reach a log: the core logs paths only, the style
+registers ``loginId`` and ``password`` (names and values) with the redactor, and the core passes
+the ``httpx`` logger's lines (full URLs at INFO) through it.
 """
 
 from __future__ import annotations
 
-import logging
-import math
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from hub.core.auth import CredentialParams
 from hub.core.errors import AuthError, FatalError, RetriableError
 from hub.core.http import PlatformClient, RateLimiter, RetryPolicy
-from hub.core.logs import redact
+from hub.core.paging import PageNumberPaginator, stream
 from plugins.konnektive.settings import MAX_RESULTS_PER_PAGE, KonnektiveStoreSettings
 
 PLATFORM = "konnektive"
 
 # Wording of ERROR messages that mean "these credentials may not do this". The exact texts are
 # unconfirmed; any of these words in an ERROR message is treated as an authentication failure.
-_AUTH_MARKERS = ("login", "credential", "password", "whitelist", "not authorized",
-                 "unauthorized", "permission", "access denied")
+_AUTH_MARKERS = (
+    "login",
+    "credential",
+    "password",
+    "whitelist",
+    "not authorized",
+    "unauthorized",
+    "permission",
+    "access denied",
+)
 # "No orders matching those parameters could be found": an empty result, not a failure.
-_NO_RESULTS_MARKERS = ("matching those parameters", "no results", "could not be found",
-                       "no records found")
+_NO_RESULTS_MARKERS = ("matching those parameters", "no results", "could not be found", "no records found")
 
 
 def format_query_date(day: date) -> str:
@@ -52,21 +60,9 @@ def is_auth_failure(message: str) -> bool:
     return any(marker in lowered for marker in _AUTH_MARKERS)
 
 
-class _MaskCredentialsInUrls(logging.Filter):
-    """Masks ``loginId`` / ``password`` values in ``httpx``'s request log lines."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = redact(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
-def _install_log_masking() -> None:
-    httpx_log = logging.getLogger("httpx")
-    if not any(isinstance(existing, _MaskCredentialsInUrls) for existing in httpx_log.filters):
-        httpx_log.addFilter(_MaskCredentialsInUrls())
+def credentials(store: KonnektiveStoreSettings) -> CredentialParams:
+    """``loginId`` and ``password`` in the query string of every call, after its own parameters."""
+    return CredentialParams({"loginId": store.login_id, "password": store.password}, location="query")
 
 
 class KonnektiveClient(PlatformClient):
@@ -85,17 +81,23 @@ class KonnektiveClient(PlatformClient):
         timeout: float = 30.0,
         policy: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(base_url=store.base_url, limiter=limiter, transport=transport,
-                         timeout=timeout, policy=policy)
-        _install_log_masking()
+        super().__init__(
+            base_url=store.base_url,
+            auth=credentials(store),
+            limiter=limiter,
+            transport=transport,
+            timeout=timeout,
+            policy=policy,
+        )
         self.store_key, self.store = store_key, store
         self.results_per_page = min(results_per_page, MAX_RESULTS_PER_PAGE)
         self.zone = ZoneInfo(store.timezone)
 
     # ---- envelope
 
-    async def call(self, endpoint: str, params: Mapping[str, Any] | None = None, *,
-                   repeatable: bool = True) -> Any:
+    async def call(
+        self, endpoint: str, params: Mapping[str, Any] | None = None, *, repeatable: bool = True
+    ) -> Any:
         """Call ``/{endpoint}/`` and return the SUCCESS ``message``.
 
         Reads (and writes that set a value) are retried on 429/5xx/timeouts. Writes that would
@@ -103,17 +105,14 @@ class KonnektiveClient(PlatformClient):
         are sent once: Konnektive has no idempotency keys, so the plugin reads the platform's
         state before writing instead.
         """
+        sent = {key: _as_param(value) for key, value in (params or {}).items() if value is not None}
         response = await self.request(
-            "POST", f"/{endpoint.strip('/')}/", params=self._with_credentials(params),
+            "POST",
+            f"/{endpoint.strip('/')}/",
+            params=sent,
             idempotent=repeatable,
         )
         return self._unwrap(endpoint, response)
-
-    def _with_credentials(self, params: Mapping[str, Any] | None) -> dict[str, str]:
-        sent = {key: _as_param(value) for key, value in (params or {}).items() if value is not None}
-        sent["loginId"] = self.store.login_id.get_secret_value()
-        sent["password"] = self.store.password.get_secret_value()
-        return sent
 
     def raise_for_status(self, response: httpx.Response) -> None:
         """HTTP errors as the core classifies them, plus non-JSON 200s (proxy or maintenance
@@ -122,14 +121,16 @@ class KonnektiveClient(PlatformClient):
         try:
             response.json()
         except ValueError:
-            raise RetriableError(PLATFORM, f"{response.request.url.path}: answer is not JSON",
-                                 status=response.status_code) from None
+            raise RetriableError(
+                PLATFORM, f"{response.request.url.path}: answer is not JSON", status=response.status_code
+            ) from None
 
     def _unwrap(self, endpoint: str, response: httpx.Response) -> Any:
         body = response.json()
         if not isinstance(body, dict) or "result" not in body:
-            raise FatalError(PLATFORM, f"/{endpoint}/: answer has no result envelope",
-                             status=response.status_code)
+            raise FatalError(
+                PLATFORM, f"/{endpoint}/: answer has no result envelope", status=response.status_code
+            )
         if str(body["result"]).upper() == "SUCCESS":
             return body.get("message")
         message = str(body.get("message") or "unknown error")
@@ -169,8 +170,9 @@ class KonnektiveClient(PlatformClient):
             return []
         return page_records(message)
 
-    async def query_pages(self, endpoint: str, params: Mapping[str, Any], *,
-                          date_range: bool = True) -> AsyncIterator[list[dict[str, Any]]]:
+    async def query_pages(
+        self, endpoint: str, params: Mapping[str, Any], *, date_range: bool = True
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield pages of records until ``page == ceil(totalResults / resultsPerPage)``.
 
         ``date_range`` adds the m/d/Y range the API requires for queries without a record id.
@@ -179,24 +181,27 @@ class KonnektiveClient(PlatformClient):
         if date_range:
             base.setdefault("startDate", format_query_date(self.store.history_start))
             base.setdefault("endDate", format_query_date(self._tomorrow()))
-        page = 1
-        while True:
+
+        async def fetch(page: int) -> Any:
             try:
-                message = await self.call(
+                return await self.call(
                     endpoint, {**base, "resultsPerPage": self.results_per_page, "page": page}
                 )
-            except NoResults:
-                return
-            records = page_records(message)
-            if records:
-                yield records
-            total = _int(message.get("totalResults") if isinstance(message, dict) else None)
-            if not records or total is None or page >= math.ceil(total / self.results_per_page):
-                return
-            page += 1
+            except NoResults:  # the CRM's "nothing matches" is an ERROR envelope, not an empty page
+                return None
 
-    async def query_all(self, endpoint: str, params: Mapping[str, Any], *,
-                        date_range: bool = True) -> list[dict[str, Any]]:
+        paginator = PageNumberPaginator(
+            records=page_records, per_page=self.results_per_page, total_records=("totalResults",)
+        )
+        async with aclosing(stream(paginator, fetch, platform=PLATFORM, where=f"/{endpoint}/")) as pages:
+            async for message in pages:
+                records = page_records(message)
+                if records:
+                    yield records
+
+    async def query_all(
+        self, endpoint: str, params: Mapping[str, Any], *, date_range: bool = True
+    ) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         async for page in self.query_pages(endpoint, params, date_range=date_range):
             records.extend(page)
@@ -225,10 +230,3 @@ def _as_param(value: Any) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         return format_query_date(value)
     return str(value)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -14,10 +14,12 @@ import contextvars
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import aclosing
 from typing import Any
 
 import httpx
 
+from hub.core.auth import ApiKeyHeader
 from hub.core.errors import (
     AuthError,
     FatalError,
@@ -26,9 +28,12 @@ from hub.core.errors import (
     RetriableError,
 )
 from hub.core.http import PlatformClient, RateLimiter, RetryPolicy
+from hub.core.paging import ConnectionPaginator, stream
 from plugins.shopify.cost import parse_cached, requested_cost
 
 PLATFORM = "shopify"
+ACCESS_TOKEN_HEADER = "X-Shopify-Access-Token"
+"""The Admin API's auth header: the app's access token (reference §1)."""
 MAX_PAGE = 250
 
 # What the current request was charged, so ``observe`` can refund the unspent part. A context
@@ -55,7 +60,8 @@ class ShopifyClient(PlatformClient):
     ) -> None:
         super().__init__(
             base_url=f"{base_url.rstrip('/')}/admin/api/{api_version}/",
-            headers={"X-Shopify-Access-Token": access_token, "Accept": "application/json"},
+            headers={"Accept": "application/json"},
+            auth=ApiKeyHeader(ACCESS_TOKEN_HEADER, access_token),
             limiter=limiter,
             policy=policy,
             transport=transport,
@@ -99,17 +105,14 @@ class ShopifyClient(PlatformClient):
 
         ``connection`` picks the connection out of ``data`` (None when its parent is missing).
         """
-        after: str | None = None
-        while True:
+
+        async def fetch(after: str | None) -> dict[str, Any] | None:
             data = await self.graphql(query, {**variables, "after": after}, idempotent=True)
-            page = connection(data)
-            if page is None:
-                return
-            yield list(page.get("nodes") or [])
-            info = page.get("pageInfo") or {}
-            after = info.get("endCursor")
-            if not info.get("hasNextPage") or not after:
-                return
+            return connection(data)
+
+        async with aclosing(stream(ConnectionPaginator(), fetch, platform=PLATFORM)) as pages:
+            async for page in pages:
+                yield list(page.get("nodes") or [])
 
     # ---- PlatformClient hooks
 

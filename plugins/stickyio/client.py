@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from hub.core.auth import BasicAuth
 from hub.core.errors import AuthError, FatalError, NotFoundError, RateLimitedError
 from hub.core.http import PlatformClient, RateLimiter, RetryPolicy, SlidingWindowLimiter
 
@@ -27,10 +28,18 @@ INVALID_ORDER = "350"
 _REFID = re.compile(r"\s*REFID:\S+\s*$")
 
 #: Methods that only read: safe to repeat after a timeout (all v1 calls are POST).
-READ_METHODS = frozenset({
-    "validate_credentials", "customer_find", "customer_view", "order_find", "order_view",
-    "prospect_view", "campaign_view", "product_index",
-})
+READ_METHODS = frozenset(
+    {
+        "validate_credentials",
+        "customer_find",
+        "customer_view",
+        "order_find",
+        "order_view",
+        "prospect_view",
+        "campaign_view",
+        "product_index",
+    }
+)
 
 
 def response_code(body: Mapping[str, Any]) -> str:
@@ -81,7 +90,7 @@ class StickyioClient(PlatformClient):
         super().__init__(
             base_url=base_url,
             headers={"Content-Type": "application/json", "Accept": "application/json"},
-            auth=httpx.BasicAuth(username, password),
+            auth=BasicAuth(username, password),
             limiter=shared_limiter,
             policy=policy,
             transport=transport,
@@ -141,8 +150,9 @@ class StickyioClient(PlatformClient):
 
     # ---- the v1 call
 
-    async def call(self, method: str, body: Mapping[str, Any] | None = None, *,
-                   allow: Iterable[str] = ()) -> dict[str, Any]:
+    async def call(
+        self, method: str, body: Mapping[str, Any] | None = None, *, allow: Iterable[str] = ()
+    ) -> dict[str, Any]:
         """POST one v1 method; the body when ``response_code`` is "100" (or in ``allow``).
 
         Reads are retried on 429/5xx/timeouts. Writes are never repeated after a 5xx, timeout or
@@ -180,34 +190,43 @@ class StickyioClient(PlatformClient):
         """Full bodies of many orders, ``batch`` ids per call (order_view takes an array)."""
         orders: list[dict[str, Any]] = []
         for start in range(0, len(order_ids), batch):
-            chunk = order_ids[start:start + batch]
+            chunk = order_ids[start : start + batch]
             payload = await self.call("order_view", {"order_id": chunk, "return_variants": 1})
             orders.extend(_orders_of(payload, chunk))
         return orders
 
-    async def order_find_ids(self, criteria: Mapping[str, Any] | str, start: date,
-                             search_type: str = "all") -> list[str]:
+    async def order_find_ids(
+        self, criteria: Mapping[str, Any] | str, start: date, search_type: str = "all"
+    ) -> list[str]:
         """Ids of the orders matching ``criteria`` created from ``start`` to tomorrow."""
-        payload = await self.call("order_find", {
-            "campaign_id": "all",
-            "start_date": mdy(start),
-            "end_date": mdy(date.today() + timedelta(days=1)),
-            "date_type": "create",
-            "criteria": criteria,
-            "search_type": search_type,
-        }, allow=(NO_MATCH,))
+        payload = await self.call(
+            "order_find",
+            {
+                "campaign_id": "all",
+                "start_date": mdy(start),
+                "end_date": mdy(date.today() + timedelta(days=1)),
+                "date_type": "create",
+                "criteria": criteria,
+                "search_type": search_type,
+            },
+            allow=(NO_MATCH,),
+        )
         return [] if response_code(payload) == NO_MATCH else _ids(payload.get("order_id"))
 
     async def customer_find(self, criteria: Mapping[str, Any], start: date) -> list[dict[str, Any]]:
         """Customers matching ``criteria`` (bodies as customer_view returns them)."""
-        payload = await self.call("customer_find", {
-            "campaign_id": "all",
-            "start_date": mdy(start),
-            "end_date": mdy(date.today() + timedelta(days=1)),
-            "criteria": criteria,
-            "search_type": "all",
-            "return_type": "customer_view",
-        }, allow=(NO_MATCH,))
+        payload = await self.call(
+            "customer_find",
+            {
+                "campaign_id": "all",
+                "start_date": mdy(start),
+                "end_date": mdy(date.today() + timedelta(days=1)),
+                "criteria": criteria,
+                "search_type": "all",
+                "return_type": "customer_view",
+            },
+            allow=(NO_MATCH,),
+        )
         if response_code(payload) == NO_MATCH:
             return []
         ids = _ids(payload.get("customer_id"))

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from hub.core.auth import ApiKeyHeader
 from hub.core.errors import FatalError
 from hub.core.http import PlatformClient, RateLimiter, RetryPolicy, parse_retry_after
+from hub.core.paging import OffsetPaginator, stream
 from plugins.ultracart.settings import MAX_PAGE_SIZE
 
 PLATFORM = "ultracart"
+SIMPLE_KEY_HEADER = "x-ultracart-simple-key"
+"""The server-to-server application key (reference §1)."""
+BROWSER_KEY_HEADER = "x-ultracart-browser-key"
+"""The key UltraCart intends for the checkout endpoints (reference §1, §4 Checkout link)."""
+RESULT_SET = ("metadata", "result_set")
 
 ORDER_EXPAND = "billing,shipping,item,summary,payment,marketing,internal,auto_order,customer_profile,checkout"
 CUSTOMER_EXPAND = "billing,shipping,orders_summary"
@@ -73,17 +81,15 @@ class UltracartClient(PlatformClient):
     ) -> None:
         super().__init__(
             base_url=base_url.rstrip("/") + "/",
-            headers={
-                "x-ultracart-simple-key": simple_key,
-                "X-UltraCart-Api-Version": api_version,
-                "Accept": "application/json",
-            },
+            headers={"X-UltraCart-Api-Version": api_version, "Accept": "application/json"},
+            auth=ApiKeyHeader(SIMPLE_KEY_HEADER, simple_key),
             limiter=limiter,
             transport=transport,
             timeout=timeout,
             policy=policy,
         )
-        self._browser_key = browser_key
+        # Sent only on checkout calls, next to the simple key; built here so it is masked from now on.
+        self._browser_key = ApiKeyHeader(BROWSER_KEY_HEADER, browser_key) if browser_key else None
         self.page_size = min(page_size, MAX_PAGE_SIZE)
 
     # ---- platform knowledge for the base class
@@ -120,8 +126,8 @@ class UltracartClient(PlatformClient):
         """One call; returns the decoded envelope, raising on ``success: false``."""
         headers = None
         if browser and self._browser_key:
-            # Checkout endpoints are meant for browser keys; send only that key there.
-            headers = {"x-ultracart-browser-key": self._browser_key}
+            # Checkout endpoints are meant for browser keys: add it (the simple key goes too).
+            headers = self._browser_key.headers()
         response = await self.request(
             method,
             path.lstrip("/"),
@@ -154,20 +160,20 @@ class UltracartClient(PlatformClient):
 
         Query calls are POSTs that change nothing, so they are retried like reads.
         """
-        offset = 0
-        while True:
+
+        async def fetch(offset: int) -> dict[str, Any]:
             query = {**(params or {}), "_limit": self.page_size, "_offset": offset}
-            envelope = await self.call(method, path, params=query, body=body, idempotent=True)
-            records = envelope.get(payload_key) or []
-            yield list(records)
-            result_set = (envelope.get("metadata") or {}).get("result_set") or {}
-            if not result_set.get("more"):
-                return
-            next_offset = result_set.get("next_offset")
-            next_offset = int(next_offset) if next_offset is not None else offset + len(records)
-            if next_offset <= offset:  # a server that does not advance would loop forever
-                raise FatalError(PLATFORM, f"{path}: pagination did not advance past offset {offset}")
-            offset = next_offset
+            return await self.call(method, path, params=query, body=body, idempotent=True)
+
+        paginator = OffsetPaginator(
+            records=(payload_key,),
+            page_size=self.page_size,
+            more=(*RESULT_SET, "more"),
+            next_offset=(*RESULT_SET, "next_offset"),
+        )
+        async with aclosing(stream(paginator, fetch, platform=PLATFORM, where=path)) as envelopes:
+            async for envelope in envelopes:
+                yield list(envelope.get(payload_key) or [])
 
 
 def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
