@@ -392,7 +392,7 @@ def hub_app_request(platform: str, headers: Mapping[str, str], body: bytes) -> A
 
 @hookspec(firstresult=True)
 def hub_app_response(platform: str, panel: Panel) -> dict[str, Any] | None:
-    """Render the side panel in the platform's app format (Intercom: Canvas Kit) as a JSON body.
+    """Render the side panel in the platform's app format (a JSON body).
 
     Called by ``hub serve`` with the ``Panel`` the inbox app built for an ``hub_app_request``;
     routed to the plugin named ``platform``.

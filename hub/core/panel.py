@@ -1,8 +1,8 @@
 """The side panel an agent sees in the helpdesk (the CS Assist inbox app), platform-neutral.
 
 ``hub serve`` builds a ``Panel`` of these components for each app request and asks the
-helpdesk plugin to render it in its platform's format (Intercom: Canvas Kit JSON,
-``plugins/intercom/canvas.py``); the plugin reads the platform's request into an
+helpdesk plugin to render it in its platform's format (a JSON body in the app framework
+the helpdesk hosts); the plugin reads the platform's request into an
 ``AppRequest`` the same way. A button submits the panel: its ``id`` comes back as
 ``AppRequest.action`` with every input's value in ``AppRequest.values``.
 """

@@ -267,7 +267,7 @@ class HasClient(Protocol):
 
 
 class AccountPlugin(Plugin, Generic[Account]):
-    """A plugin serving one account of its platform (one Intercom workspace, one Aircall company).
+    """A plugin serving one account of its platform (one workspace, one company).
 
     ``open_account(settings, context)`` (a function of the plugin's ``operations.py``) builds the
     per-account object with its client open; hooks call ``self.account``.
