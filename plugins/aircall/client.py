@@ -115,7 +115,7 @@ class AircallClient(PlatformClient):
 
         Links are followed only on the API's own host: the Basic credentials go with them.
         """
-        query = {"per_page": self.settings.per_page, **(params or {})}
+        query = {"per_page": self.settings.page_size, **(params or {})}
 
         async def fetch(link: str | None) -> dict[str, Any]:
             return await (self.get_json(link) if link else self.get_json(path, query))

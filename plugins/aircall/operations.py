@@ -42,7 +42,7 @@ class AircallCompany:
         """
         # ``from`` is inclusive UNIX seconds: flooring keeps a call started in since's second.
         start = floor(since.timestamp()) if since is not None else None
-        region = self.settings.default_region
+        region = self.settings.default_phone_region
         async for raw_calls in self.client.call_pages(start):
             yield map_records(
                 raw_calls,

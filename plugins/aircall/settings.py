@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -35,6 +36,12 @@ class AircallSettings(HttpPluginSettings):
     ``X-AircallApi-Limit`` whenever the API sends it.
     """
 
+    RENAMED: ClassVar[Mapping[str, str]] = {
+        **HttpPluginSettings.RENAMED,
+        "per_page": "page_size",
+        "default_region": "default_phone_region",
+    }
+
     api_id: SecretStr = SecretStr("")
     api_token: SecretStr = SecretStr("")
     webhook_token: SecretStr = Field(
@@ -43,14 +50,14 @@ class AircallSettings(HttpPluginSettings):
     base_url: str = "https://api.aircall.io/v1"
     requests_per_window: int = Field(default=60, ge=1, description="the company's request allowance")
     window_seconds: float = Field(default=60.0, gt=0, description="Aircall counts per minute")
-    per_page: int = Field(default=50, ge=1, le=50, description="Aircall serves at most 50 a page")
+    page_size: int = Field(default=50, ge=1, le=50, description="Aircall serves at most 50 a page")
     record_cap: int = Field(
         default=10_000, ge=1, description="list endpoints serve only this many matches; past it we split"
     )
     fetch_short_urls: bool = Field(
         default=True, description="ask for the longer-lived recording/voicemail short URLs"
     )
-    default_region: str = Field(
+    default_phone_region: str = Field(
         default="US", min_length=2, max_length=2, description="region for numbers written without +"
     )
     available_as: Literal["available", "custom"] = Field(

@@ -56,7 +56,7 @@ def _action_for(
     if event != "call.ended":  # call.hungup comes ~30 s earlier, before duration and recording are final
         return WebhookAction.IGNORED, {}
     try:
-        call = call_from_aircall(data, settings.default_region)
+        call = call_from_aircall(data, settings.default_phone_region)
     except UNREADABLE_ERRORS as exc:  # a record of an odd shape is parked, not answered with 500
         return WebhookAction.UNREADABLE, {"reason": str(exc), "call": data}
     return WebhookAction.CALL_ENDED, call.model_dump(mode="json")

@@ -512,7 +512,7 @@ def open_store(
         store,
         limiter=limiter,
         transport=context.transport_for(PLATFORM),
-        results_per_page=settings.results_per_page,
+        results_per_page=settings.page_size,
         timeout=settings.timeout_seconds,
         policy=settings.retry_policy(),
     )

@@ -14,7 +14,9 @@ One Konnektive (Checkout Champ) account per brand, side by side under ``stores.<
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -88,11 +90,12 @@ class KonnektiveStoreSettings(BaseModel):
 class KonnektiveSettings(HttpPluginSettings):
     """``[plugins.konnektive]``: pacing, paging and the stores (one per brand)."""
 
+    RENAMED: ClassVar[Mapping[str, str]] = {**HttpPluginSettings.RENAMED, "results_per_page": "page_size"}
     stores: dict[str, KonnektiveStoreSettings] = Field(default_factory=dict)
     # No rate limit is published; the reference asks to stay gentle (about 5 requests a second).
     requests_per_window: int = Field(default=5, ge=1)
     window_seconds: float = Field(default=1.0, gt=0)
-    results_per_page: int = Field(default=MAX_RESULTS_PER_PAGE, ge=1, le=MAX_RESULTS_PER_PAGE)
+    page_size: int = Field(default=MAX_RESULTS_PER_PAGE, ge=1, le=MAX_RESULTS_PER_PAGE)
     compute_customer_summary: bool = Field(
         default=True,
         description="fill lifetime revenue / order count / last order on look-ups (two reads per customer)",

@@ -143,3 +143,19 @@ def test_every_http_plugin_shares_one_name_per_idea_and_old_names_still_read(cap
     old = models["aircall"].model_validate({"timeout": 7})
     assert old.timeout_seconds == 7
     assert "'timeout' is deprecated: use 'timeout_seconds'" in caplog.text
+
+
+def test_paging_and_phone_region_keys_are_one_name_each_and_old_names_still_read(caplog) -> None:
+    from hub.core.manager import get_plugin_manager, settings_models
+
+    models = settings_models(get_plugin_manager())
+    for name in ("intercom", "aircall", "konnektive", "ultracart"):
+        assert "page_size" in models[name].model_fields, name
+    for name in ("intercom", "aircall"):
+        assert "default_phone_region" in models[name].model_fields, name
+    aircall = models["aircall"].model_validate({"per_page": 20, "default_region": "GB"})
+    konnektive = models["konnektive"].model_validate({"results_per_page": 50})
+    assert (aircall.page_size, aircall.default_phone_region, konnektive.page_size) == (20, "GB", 50)
+    for old, new in (("per_page", "page_size"), ("default_region", "default_phone_region")):
+        assert f"'{old}' is deprecated: use '{new}'" in caplog.text
+    assert "'results_per_page' is deprecated: use 'page_size'" in caplog.text

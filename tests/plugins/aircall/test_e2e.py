@@ -132,7 +132,7 @@ async def test_limit_learned_from_429_headers_when_they_come_only_then(make_hub:
     app = create_app(rate_limit=20, rate_window=1, headers_only_on_429=True)
     fill(app, 600)
     company = app.state.emulator.company()
-    async with make_hub(transport(app), requests_per_window=100, window_seconds=1, per_page=25) as hub:
+    async with make_hub(transport(app), requests_per_window=100, window_seconds=1, page_size=25) as hub:
         for call_id in sorted(company.calls)[:25]:  # the 21st is refused, then sent again
             await hub.telephony.comment_call(ref=Ref(platform="aircall", id=str(call_id)),
                             body="attempt 1/2")

@@ -79,7 +79,7 @@ async def test_list_calls_request_shape_and_pages(make_hub: Any) -> None:
 async def test_list_calls_without_cursor_sends_no_from(make_hub: Any) -> None:
     with respx.mock(base_url=BASE) as mock:
         route = mock.get("/calls").respond(200, json=page([], "calls", 0, None))
-        async with make_hub(fetch_short_urls=False, per_page=20) as hub:
+        async with make_hub(fetch_short_urls=False, page_size=20) as hub:
             assert await all_calls(hub) == []
     assert dict(route.calls[0].request.url.params) == {"order": "asc", "per_page": "20"}
 
@@ -96,7 +96,7 @@ async def test_list_calls_splits_the_range_above_the_record_cap(make_hub: Any) -
 
     with respx.mock(base_url=BASE) as mock:
         route = mock.get("/calls").mock(side_effect=answer)
-        async with make_hub(record_cap=4, per_page=4) as hub:
+        async with make_hub(record_cap=4, page_size=4) as hub:
             calls = await all_calls(hub)
     assert [c.id for c in calls] == [str(i) for i in range(1, 13)]  # all, in order, none twice
     ranges = [(r.request.url.params.get("from"), r.request.url.params.get("to")) for r in route.calls]

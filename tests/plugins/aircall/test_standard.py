@@ -8,4 +8,4 @@ from hub.testing import StandardPluginTests
 class TestStandard(StandardPluginTests):
     plugin = "aircall"
     settings_overrides = {"requests_per_window": 10_000}  # the emulator, not a real account: no pacing
-    small_pages = {"per_page": 5}
+    small_pages = {"page_size": 5}

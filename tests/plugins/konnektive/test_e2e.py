@@ -207,7 +207,7 @@ async def test_rate_limited_run_finishes_without_refusals(world_factory, make_hu
     world.add_orders(world.jane["customerId"], 300, world.book)
     jane = Ref(platform="konnektive", id=world.jane["customerId"], store="paleohacks")
     async with make_hub(world.stores(), world.transport, requests_per_window=5, window_seconds=0.2,
-                        results_per_page=20) as hub:
+                        page_size=20) as hub:
         orders = await hub.commerce.list_orders(customer=jane)
     assert len(orders) == 303
     assert world.emu.throttled == 0 and world.emu.window.refused == 0

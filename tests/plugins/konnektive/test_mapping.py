@@ -96,4 +96,4 @@ def test_settings_validation_and_secrecy():
         with pytest.raises(ValidationError):
             KonnektiveSettings.model_validate({"stores": {"ph": bad}})
     with pytest.raises(ValidationError):
-        KonnektiveSettings.model_validate({"results_per_page": 500})
+        KonnektiveSettings.model_validate({"page_size": 500})

@@ -8,4 +8,4 @@ from hub.testing import StandardPluginTests
 class TestStandard(StandardPluginTests):
     plugin = "konnektive"
     settings_overrides = {"requests_per_window": 10_000}  # the emulator, not a real account: no pacing
-    small_pages = {"results_per_page": 1}
+    small_pages = {"page_size": 1}
