@@ -229,10 +229,14 @@ class Closable(Protocol):
     async def aclose(self) -> None: ...
 
 
-class CustomerFinder(Protocol):
-    """What a multi-store plugin keeps per store: its client and a customer look-up."""
+class HasClient(Protocol):
+    """A platform account or store: what ``stop`` closes."""
 
     client: Closable
+
+
+class CustomerFinder(HasClient, Protocol):
+    """What a multi-store plugin keeps per store: its client and a customer look-up."""
 
     async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]: ...
 
@@ -259,11 +263,7 @@ class CommerceStore(CustomerFinder, Protocol):
     async def update_consent(self, customer_id: str, consent: Consent) -> Customer: ...
 
 
-Account = TypeVar("Account", bound="HasClient")
-
-
-class HasClient(Protocol):
-    client: Closable
+Account = TypeVar("Account", bound=HasClient)
 
 
 class AccountPlugin(Plugin, Generic[Account]):
