@@ -32,7 +32,9 @@ Skip = Callable[[httpx.Request], str | None]
 
 
 @functools.cache
-def load_description(path: Path, format_validators: tuple[tuple[str, Callable[[Any], bool]], ...] = ()) -> OpenAPI:
+def load_description(
+    path: Path, format_validators: tuple[tuple[str, Callable[[Any], bool]], ...] = ()
+) -> OpenAPI:
     """The description at ``path`` (YAML or JSON), loaded once per process.
 
     The description's own validity is not checked: vendors' files often fail
@@ -94,7 +96,9 @@ def _messages(errors: Iterable[Exception]) -> list[str]:
         cause = error.__cause__ or error
         details = getattr(cause, "schema_errors", None)
         if details:
-            found.extend(f"{type(error).__name__}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in details)
+            found.extend(
+                f"{type(error).__name__}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in details
+            )
         else:
             found.append(f"{type(error).__name__}: {cause}")
     return found
@@ -138,7 +142,9 @@ class SpecCheckedTransport(httpx.AsyncBaseTransport):
         else:
             self.checked += 1
             label = f"{request.method} {request.url.path}"
-            self.problems.extend(f"{label}: {p}" for p in request_problems(self.openapi, request, self.host_url))
+            self.problems.extend(
+                f"{label}: {p}" for p in request_problems(self.openapi, request, self.host_url)
+            )
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
