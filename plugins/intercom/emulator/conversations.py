@@ -18,7 +18,7 @@ from plugins.intercom.emulator.common import (
 )
 from plugins.intercom.emulator.errors import ApiError, invalid, not_found
 from plugins.intercom.emulator.paging import paginate, per_page
-from plugins.intercom.emulator.render import render_conversation, render_ticket
+from plugins.intercom.emulator.render import as_plaintext, render_conversation, render_ticket
 from plugins.intercom.emulator.search import Search, conversation_fields
 from plugins.intercom.emulator.workspace import Workspace
 
@@ -39,8 +39,12 @@ def _list(ws: Workspace, found: list[dict[str, Any]], size: int, cursor: str | N
     )
 
 
-def _answer(ws: Workspace, conversation: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(render_conversation(ws, conversation, with_parts=True))
+def _answer(ws: Workspace, conversation: dict[str, Any], request: Request | None = None) -> JSONResponse:
+    """The conversation with its parts; bodies in plain text when ``display_as=plaintext`` is asked."""
+    rendered = render_conversation(ws, conversation, with_parts=True)
+    if request is not None and request.query_params.get("display_as") == "plaintext":
+        rendered = as_plaintext(rendered)
+    return JSONResponse(rendered)
 
 
 async def list_conversations(request: Request) -> JSONResponse:
@@ -65,7 +69,7 @@ async def search_conversations(request: Request) -> JSONResponse:
 
 async def get_conversation(request: Request) -> JSONResponse:
     ws = workspace_of(request)
-    return _answer(ws, ws.conversation(request.path_params["conversation_id"]))
+    return _answer(ws, ws.conversation(request.path_params["conversation_id"]), request)
 
 
 async def create_conversation(request: Request) -> JSONResponse:
@@ -116,7 +120,7 @@ async def update_conversation(request: Request) -> JSONResponse:
     if body.get("company_id") is not None:
         conversation["company_id"] = ws.company(body["company_id"])["id"]
     conversation["updated_at"] = ws.now()
-    return _answer(ws, conversation)
+    return _answer(ws, conversation, request)
 
 
 def _check_conversation_attribute(name: str, value: Any) -> None:

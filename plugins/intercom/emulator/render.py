@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from plugins.intercom.emulator.workspace import Workspace, version_tuple
@@ -285,6 +287,25 @@ def render_conversation(ws: Workspace, conversation: dict[str, Any], *, with_par
             "conversation_parts": [render_part(p, p.get("state", conversation["state"])) for p in parts],
             "total_count": len(parts),
         }
+    return rendered
+
+
+def plaintext(text: str | None) -> str | None:
+    """An HTML body as ``display_as=plaintext`` gives it: paragraphs and breaks as new lines."""
+    if not text:
+        return text
+    lines = re.sub(r"<br\s*/?>|</p>\s*<p[^>]*>", "\n", text, flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]+>", "", lines)).strip()
+
+
+def as_plaintext(conversation: dict[str, Any]) -> dict[str, Any]:
+    """A rendered conversation with its message and part bodies in plain text."""
+    source = {**conversation["source"], "body": plaintext(conversation["source"].get("body"))}
+    rendered = {**conversation, "source": source}
+    if "conversation_parts" in conversation:
+        listed = conversation["conversation_parts"]
+        parts = [{**p, "body": plaintext(p.get("body"))} for p in listed["conversation_parts"]]
+        rendered["conversation_parts"] = {**listed, "conversation_parts": parts}
     return rendered
 
 

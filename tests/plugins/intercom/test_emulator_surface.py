@@ -226,3 +226,22 @@ async def test_away_mode_changes_are_in_the_activity_log(client: httpx.AsyncClie
     mine = [entry for entry in logs["activity_logs"] if entry["performed_by"]["id"] == admin["id"]]
     assert [entry["activity_type"] for entry in mine] == ["admin_away_mode_change"]
     assert (await client.get("/admins/activity_logs")).status_code == 400  # created_at_after is required
+
+
+async def test_display_as_plaintext_gives_bodies_without_html(
+    client: httpx.AsyncClient, ws: Workspace
+) -> None:
+    conversation_id = next(iter(ws.conversations))
+    path = f"/conversations/{conversation_id}"
+    admin = next(iter(ws.admins))
+    note = {
+        "message_type": "note",
+        "type": "admin",
+        "admin_id": admin,
+        "body": "<p>Fish &amp; chips</p><p>x</p>",
+    }
+    await client.post(f"{path}/reply", json=note)
+    html = (await client.get(path)).json()
+    plain = (await client.get(path, params={"display_as": "plaintext"})).json()
+    assert html["source"]["body"].startswith("<p>") and not plain["source"]["body"].startswith("<")
+    assert plain["conversation_parts"]["conversation_parts"][-1]["body"] == "Fish & chips\nx"
