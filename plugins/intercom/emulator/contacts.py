@@ -73,36 +73,39 @@ async def find_by_external_id(request: Request) -> JSONResponse:
 
 def _checked_fields(ws: Workspace, body: dict[str, Any]) -> dict[str, Any]:
     """The contact fields of a create or update body, type-checked; custom attributes must exist."""
-    fields: dict[str, Any] = {}
-    for name in _TEXT_FIELDS:
-        if name in body:
-            if body[name] is not None and not isinstance(body[name], str):
-                raise invalid(f"{name} must be a string", field=name)
-            fields[name] = body[name]
-    for name in (*_TIME_FIELDS, "owner_id"):
-        if name in body:
-            value = body[name]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise invalid(f"{name} must be an integer", field=name)
-            fields[name] = value
-    if body.get("owner_id") is not None and str(body["owner_id"]) not in ws.admins:
+    fields = _typed_fields(body)
+    if fields.get("owner_id") is not None and str(fields["owner_id"]) not in ws.admins:
         raise invalid("owner_id is not an admin of this workspace", field="owner_id")
-    if "role" in body:
-        if body["role"] not in ROLES:
-            raise invalid("role must be user or lead", field="role")
-        fields["role"] = body["role"]
+    if "role" in fields and fields["role"] not in ROLES:
+        raise invalid("role must be user or lead", field="role")
     if body.get("external_id") is not None:
         fields["external_id"] = an_id(body["external_id"], "external_id")
-    if body.get("unsubscribed_from_emails") is not None:
-        if not isinstance(body["unsubscribed_from_emails"], bool):
-            raise invalid("unsubscribed_from_emails must be a boolean", field="unsubscribed_from_emails")
-        fields["unsubscribed_from_emails"] = body["unsubscribed_from_emails"]
     custom = body.get("custom_attributes") or {}
     if not isinstance(custom, dict):
         raise invalid("custom_attributes must be an object", field="custom_attributes")
     for name, value in custom.items():
         ws.check_custom_attribute("contact", name, value)
     fields["custom_attributes"] = custom
+    return fields
+
+
+def _typed_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """Text, timestamp, owner, role and opt-out fields present in ``body``, each of its JSON type."""
+    fields: dict[str, Any] = {}
+    for names, wanted, kind in (
+        ((*_TEXT_FIELDS, "role"), str, "a string"),
+        ((*_TIME_FIELDS, "owner_id"), int, "an integer"),
+        (("unsubscribed_from_emails",), bool, "a boolean"),
+    ):
+        for name in names:
+            if name not in body:
+                continue
+            value = body[name]
+            wrong_kind = isinstance(value, bool) != (wanted is bool) or not isinstance(value, wanted)
+            if value is not None and wrong_kind:
+                raise invalid(f"{name} must be {kind}", field=name)
+            if value is not None or wanted is not bool:
+                fields[name] = value
     return fields
 
 
