@@ -59,11 +59,14 @@ CLIENT_TRAFFIC: list[SpecCheckedTransport] = []
 """The checking transports of the current test's hubs; ``the_client_follows_the_description`` reads them."""
 
 
+def intercom_checked(inner: httpx.AsyncBaseTransport) -> SpecCheckedTransport:
+    """``inner`` behind a check of every request against Intercom's description (also used by tests/flows)."""
+    return SpecCheckedTransport(inner, intercom_description(), BASE_URL, skip=not_in_the_description)
+
+
 def checked_transport(inner: httpx.AsyncBaseTransport | None) -> SpecCheckedTransport:
-    """``inner`` (respx's mocked network when None) behind a check of every request against the spec."""
-    transport = SpecCheckedTransport(
-        inner or httpx.AsyncHTTPTransport(), intercom_description(), BASE_URL, skip=not_in_the_description
-    )
+    """``intercom_checked`` over ``inner`` (respx's mocked network when None), watched by this test."""
+    transport = intercom_checked(inner or httpx.AsyncHTTPTransport())
     CLIENT_TRAFFIC.append(transport)
     return transport
 
