@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -203,8 +203,8 @@ def create_app(
     return Starlette(
         routes=[
             Route("/webhooks/{platform}", receive_webhook, methods=["POST"]),
-            Route("/inbox-app/{platform}/initialize", inbox_app_initialize, methods=["POST"]),
-            Route("/inbox-app/{platform}/submit", inbox_app_submit, methods=["POST"]),
+            Route("/inbox-app/{platform}/initialize", inbox_app_endpoint("initialize"), methods=["POST"]),
+            Route("/inbox-app/{platform}/submit", inbox_app_endpoint("submit"), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
@@ -320,28 +320,21 @@ async def _app_request(request: Request) -> tuple[ServerState, str, AppRequest] 
     return state, platform, payload
 
 
-async def inbox_app_initialize(request: Request) -> Response:
-    checked = await _app_request(request)
-    if isinstance(checked, Response):
-        return checked
-    state, platform, payload = checked
-    try:
-        panel = await state.app.initialize(platform, payload)
-        return JSONResponse(await state.hub.serving.app_response(platform, panel))
-    except (HubError, ValueError) as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+def inbox_app_endpoint(step: str) -> Callable[[Request], Awaitable[Response]]:
+    """``POST /inbox-app/{platform}/<step>``: ``initialize`` shows the summary, ``submit`` acts."""
 
+    async def endpoint(request: Request) -> Response:
+        checked = await _app_request(request)
+        if isinstance(checked, Response):
+            return checked
+        state, platform, payload = checked
+        try:
+            panel = await getattr(state.app, step)(platform, payload)
+            return JSONResponse(await state.hub.serving.app_response(platform, panel))
+        except (HubError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
 
-async def inbox_app_submit(request: Request) -> Response:
-    checked = await _app_request(request)
-    if isinstance(checked, Response):
-        return checked
-    state, platform, payload = checked
-    try:
-        panel = await state.app.submit(platform, payload)
-        return JSONResponse(await state.hub.serving.app_response(platform, panel))
-    except (HubError, ValueError) as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    return endpoint
 
 
 async def healthz(request: Request) -> Response:
