@@ -93,7 +93,7 @@ def amount(ticket: Ticket, currency: str = "USD") -> Decimal | None:
 
 
 def amount_problem(typed: TypedAmount) -> str | None:
-    """Why no order could be refunded ``typed``: None when some currency's rules read it.
+    """Why ``typed`` is an amount in no currency: None when some currency's rules read it.
 
     The amount a refund pays is read later, in its order's currency (``read_amount``); this
     check lets a ticket's reading name a malformed amount together with its other problems.

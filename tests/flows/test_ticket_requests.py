@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.core.amounts import AmountError, parse_amount
@@ -343,6 +343,7 @@ def outcome(raw: object, currency: str) -> Decimal | str:
         return str(refused)
 
 
+@settings(deadline=None)  # a shared CI machine: no per-example time limit
 @given(st.one_of(typed_numbers, typed_text), st.sampled_from(CURRENCIES))
 def test_a_refund_pays_exactly_what_the_amount_parser_reads_in_the_orders_currency(
     raw: object, currency: str
@@ -353,7 +354,7 @@ def test_a_refund_pays_exactly_what_the_amount_parser_reads_in_the_orders_curren
         asked = refund(amount=raw)
     except TicketUnreadable as problem:
         # Refused on reading: then no order, in any currency, could have read it either.
-        assert blank or isinstance(expected, str), problem
+        assert blank or all(isinstance(outcome(raw, c), str) for c in CURRENCIES), problem
         return
     assert not blank
     try:
