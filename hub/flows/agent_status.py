@@ -12,7 +12,7 @@ from hub.core.errors import MappingError
 from hub.core.mapping import split_unreadable
 from hub.core.models import Agent, AgentStatus
 from hub.flows.base import Flow, FlowOptions, RunContext
-from hub.store import Status
+from hub.store import LedgerEntry, Status
 
 
 class AgentStatusOptions(FlowOptions):
@@ -36,6 +36,7 @@ class AgentStatusSync(Flow):
         teammates = self._readable(ctx, await ctx.hub.helpdesk.list_agents())
         telephony = self._readable(ctx, await ctx.hub.telephony.list_agents())
         users = {u.email.lower(): u for u in telephony if u.email}
+        await self.settle_interrupted(ctx, {u.id: u for u in telephony})
         for teammate in teammates:
             ctx.count("read")
             user = users.get((teammate.email or "").lower())
@@ -45,6 +46,43 @@ class AgentStatusSync(Flow):
                 continue
             await self.align(ctx, teammate, user)
         ctx.advance(ctx.counts["read"], len(teammates))
+
+    async def settle_interrupted(self, ctx: RunContext, users: dict[str, Agent]) -> None:
+        """Close the entries a run that died mid-change left pending, by what the platform shows.
+
+        Their keys carry the minute they were made in, so no later run asks for them again: left
+        alone they would stay pending for good. One the telephony user shows applied is done;
+        the others are closed as never confirmed and never sent again (the teammate may have
+        changed since: this run aligns on what the helpdesk says now). A live holder's entry
+        (``wait=0``) is left to it.
+        """
+        for entry in ctx.store.ledger.entries(flow=self.name, status=Status.PENDING):
+            await self._settle(ctx, entry, users.get(str(entry.intent.get("user"))))
+
+    @staticmethod
+    async def _settle(ctx: RunContext, entry: LedgerEntry, user: Agent | None) -> None:
+        if ctx.dry_run:
+            return
+        ledger = ctx.store.ledger
+        taken = ledger.begin(
+            entry.key,
+            flow=entry.flow,
+            platform=entry.platform,
+            action=entry.action,
+            intent=entry.intent,
+            holder=ctx.holder,
+            hold=ctx.hold,
+            fence=ctx.fence,
+        )
+        if taken.in_flight:
+            return
+        if user is not None and user.status.value == entry.intent.get("status"):
+            ledger.done(entry.key, dict(entry.intent), holder=ctx.holder, fence=ctx.fence)
+            ctx.count("recovered")
+        else:
+            why = "not confirmed before its run stopped; this run aligns on what the helpdesk shows now"
+            ledger.failed(entry.key, why, holder=ctx.holder, fence=ctx.fence)
+            ctx.count("superseded")
 
     @staticmethod
     def _readable(ctx: RunContext, listed: list[Agent | MappingError]) -> list[Agent]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hub.core.models import AgentStatus
 from hub.flows.summary import build_summary
+from hub.store import Status
 
 
 async def test_cs_assist_writes_each_active_customers_summary_once(sandbox):
@@ -74,3 +77,29 @@ async def test_tracker_report_counts_by_brand_and_writes_the_count(sandbox):
         linked = sum(1 for kind, _ in tracker["links"] if kind == "conversation")
         assert tracker["attributes"]["Tracker Count"] == linked
     assert (await sandbox.run("tracker_report")).counts.get("actions", 0) == 0
+
+
+async def test_agent_status_settles_what_a_dead_run_left_pending(sandbox):
+    # A worker killed mid-change leaves its entry pending under a minute-stamped key no later
+    # run asks for again: the next run closes it by what the telephony platform shows.
+    agents = {a.email: a for a in await sandbox.hub.telephony.list_agents() if not isinstance(a, Exception)}
+    ben = agents.pop("ben@supporthub.example")
+    ana = next(iter(agents.values()))
+    ledger = sandbox.runtime.store.ledger
+    keys = {}
+    for user, status, minute in ((ben, ben.status.value, "0001"), (ana, "nonexistent", "0002")):
+        keys[user.id] = f"agent_status:{user.platform}:{user.id}:{status}:None:2026{minute}"
+        ledger.begin(
+            keys[user.id],
+            flow="agent_status",
+            platform=user.platform,
+            action="set_availability",
+            intent={"user": user.id, "status": status},
+            holder="killed-worker",
+            hold=timedelta(seconds=-1),  # its hold already ran out: the holder is gone
+        )
+    report = await sandbox.run("agent_status")
+    assert ledger.entries(flow="agent_status", status=Status.PENDING) == []
+    assert (report.counts.get("recovered"), report.counts.get("superseded")) == (1, 1)
+    assert ledger.get(keys[ben.id]).status is Status.DONE  # the platform shows it applied
+    assert ledger.get(keys[ana.id]).status is Status.FAILED  # never confirmed: closed, not re-sent
