@@ -136,6 +136,11 @@ def _money(money: Any) -> dict[str, str]:
 
 def print_summary(summary: Any) -> None:
     """The CS Assist summary (``hub.flows.summary``) as a two-column table, one row per order."""
+    console.print(summary_table(summary))
+
+
+def summary_table(summary: Any) -> Table:
+    """``print_summary``'s table (fits 80 columns: long values wrap)."""
     table = Table(title=escape(f"CS Assist: {summary.name or summary.email}"), show_header=False)
     table.add_column("field", style="bold", max_width=22, overflow="fold")
     table.add_column("value", ratio=1, overflow="fold")
@@ -162,7 +167,7 @@ def print_summary(summary: Any) -> None:
             escape(f"{order.created_at:%Y-%m-%d} {order.total} {order.platform}/{order.store}: ")
             + escape(f"{order.ship_status}{tracking}"),
         )
-    console.print(table)
+    return table
 
 
 def checkout_link(

@@ -71,8 +71,9 @@ def stamp(moment: datetime | None, wide: bool = False) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis (a table cell that must stay small)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """``text`` cut to about ``limit`` characters, ending ``...`` (a cell that must stay small;
+    the command that cuts it names the one showing it whole)."""
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 class Usage(Exception):

@@ -214,7 +214,8 @@ def runs_table(groups: list[RunGroup], *, wide: bool = False) -> Table:
             )
             continue
         flow = escape(group.flow) + (f"\n[dim]{len(group.parts)} scopes[/]" if len(group.parts) > 1 else "")
-        status = f"[{colour}]{group.status}[/]\n[dim]{seconds}s[/]"
+        took = f"\n[dim]{seconds}s[/]" if group.seconds is not None else ""
+        status = f"[{colour}]{group.status}[/]{took}"
         table.add_row(str(group.id), flow, stamp(group.started_at), status, _folded(group))
     return table
 
@@ -235,10 +236,14 @@ def print_run(group: RunGroup) -> None:
     seconds = f"{group.seconds:.1f}s" if group.seconds is not None else "still running"
     ids = f"runs {group.ids[0]}-{group.ids[-1]}" if len(group.ids) > 1 else f"run {group.id}"
     console.print(f"[bold]{escape(group.flow)}[/] ({ids}): [{colour}]{group.status}[/]")
-    console.print(f"  started {stamp(group.started_at, wide=True)} UTC, {seconds}", highlight=False)
-    console.print(f"  counts: {escape(flow_counts_line(group.counts))}", highlight=False)
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(style="dim", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row("started", f"{stamp(group.started_at, wide=True)} UTC, {seconds}")
+    facts.add_row("counts", escape(flow_counts_line(group.counts)))
     for error in group.errors:
-        err.print(f"  [red]error:[/] {escape(error)}", highlight=False)
+        facts.add_row("[red]error[/]", escape(error))
+    console.print(facts)
     if len(group.parts) > 1:
         console.print(units_table(group.parts))
     console.print(f"Report ({len(group.report)} lines)" if group.report else "Report: no lines")

@@ -50,7 +50,11 @@ class Gate(httpx.AsyncBaseTransport):
         if self.closed is not None and self.when(request):
             self.refused += 1
             status, message = self.closed
-            body = {"type": "error.list", "errors": [{"code": "refused", "message": message}], "error": message}
+            body = {
+                "type": "error.list",
+                "errors": [{"code": "refused", "message": message}],
+                "error": message,
+            }
             return httpx.Response(status, json=body, request=request)
         return await self.inner.handle_async_request(request)
 
@@ -131,7 +135,9 @@ def column(output: str, index: int) -> str:
 
 
 @contextlib.asynccontextmanager
-async def gated_server(monkeypatch: pytest.MonkeyPatch, database_url: str) -> AsyncIterator[tuple[Served, dict]]:
+async def gated_server(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> AsyncIterator[tuple[Served, dict]]:
     """``tests.serve.conftest.serving`` with a ``Gate`` in front of every platform."""
     pm = get_plugin_manager()
     built = Sandbox(pm, per_brand=6)

@@ -238,7 +238,10 @@ def test_an_unreadable_conversation_is_read_again_and_its_contacts_summarised(hu
     contact_ids = hub_cli.state("intercom").conversations[breaker.target]["contact_ids"]
     assert contact_ids
     for contact_id in contact_ids:
-        assert hub_cli.state("intercom").contacts[contact_id]["custom_attributes"].get("cs_order_count") is not None
+        assert (
+            hub_cli.state("intercom").contacts[contact_id]["custom_attributes"].get("cs_order_count")
+            is not None
+        )
     runtime.store.dispose()
 
 
@@ -260,7 +263,9 @@ def test_a_contact_cs_assist_could_not_refresh_goes_through_once_the_platform_an
 
 def test_a_tracker_that_could_not_be_counted_is_counted_and_written(hub_cli: Hub) -> None:
     gate = hub_cli.gates["intercom"]
-    gate.close_on(lambda r: r.method == "GET" and "/conversations/" in r.url.path, 403, "conversations are off")
+    gate.close_on(
+        lambda r: r.method == "GET" and "/conversations/" in r.url.path, 403, "conversations are off"
+    )
     runtime = hub_cli.runtime()
     assert asyncio.run(run_flow(runtime, "tracker_report")).status == "ok"
     letters = runtime.store.dead_letters.entries("tracker_report")
@@ -280,7 +285,12 @@ def test_a_tracker_that_could_not_be_counted_is_counted_and_written(hub_cli: Hub
     ("platform", "flow", "breaker", "kind"),
     [
         ("aircall", "call_log", Breaker("/calls", "direction", "sideways"), "call"),
-        ("intercom", "back_office", Breaker("/tickets/search", "ticket_state", {"category": "sideways"}), "ticket"),
+        (
+            "intercom",
+            "back_office",
+            Breaker("/tickets/search", "ticket_state", {"category": "sideways"}),
+            "ticket",
+        ),
     ],
     ids=["call", "back-office ticket"],
 )
@@ -295,7 +305,9 @@ def test_a_record_the_platform_cannot_give_back_alone_is_refused_with_what_to_do
     refused = retry(hub_cli, letter.id)
     assert refused.exit_code == 1
     (line,) = refused.stderr.strip().splitlines()
-    assert line.startswith(f"{letter.id} cannot be retried: {platform} sent it in a shape the hub cannot read")
+    assert line.startswith(
+        f"{letter.id} cannot be retried: {platform} sent it in a shape the hub cannot read"
+    )
     assert f"mend it on {platform}" in line
     assert only(runtime, flow).retries == letter.retries  # untouched: nothing was tried
     runtime.store.dispose()
