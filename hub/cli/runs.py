@@ -57,7 +57,10 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be done.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait if another process is running it.")] = False,
 ) -> None:
-    """Run one flow now (progress on stderr: a bar on a terminal, plain lines otherwise)."""
+    """Run one flow now.
+
+    Progress goes to stderr: a bar on a terminal, plain lines otherwise (a log, cron, a pipe).
+    """
     with cli_errors():
         runtime = load_runtime(config)
         report = asyncio.run(run_with_progress(runtime, flow, dry_run=dry_run, wait=wait))
