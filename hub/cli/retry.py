@@ -83,15 +83,16 @@ async def retry_letter(runtime: Runtime, hub: Hub, letter: DeadLetter) -> Retrie
     Raises ``ConfigError`` when its flow is unknown or not enabled, ``Busy`` when a run of the
     flow holds a lease, ``StoreUnreachable`` when the database is down.
     """
-    from hub.serve.processor import flow_leases, flow_scopes
+    from hub.serve.processor import flow_leases
 
     kind, _, _ = record_kind(letter.record)
     flow = letter.flow
+    scopes: list[str] = []  # an unreadable delivery's letter belongs to no flow's run
     if flow != "webhooks":
-        runtime.flow(flow)  # ConfigError naming the known flows when it is not one
+        scopes = runtime.flow(flow).scopes(runtime.config)  # ConfigError naming the known flows
         if not runtime.config.flow(flow).enabled:
             raise ConfigError(runtime.config.source, f"flows.{flow}", "not enabled: its letters wait for it")
-    async with flow_leases(runtime.store, flow, flow_scopes(runtime, flow)) as held:
+    async with flow_leases(runtime.store, flow, scopes) as held:
         if held is None:
             raise Busy(f"a run of {flow} holds its lease; retry when it has finished (hub status)")
         fence = held[0] if held and len(held) == 1 else None  # one scope: fenced like a run

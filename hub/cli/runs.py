@@ -33,7 +33,10 @@ from hub.engine import RunReport, Runtime, flow_counts_line, run_flow
 from hub.flows import load_flows
 from hub.store import RunRecord
 
-runs_app = typer.Typer(help="Run history (sub-command: show ID).", invoke_without_command=True)
+runs_app = typer.Typer(
+    help="Recent runs with counts and errors, one line per run (sub-command: show ID).",
+    invoke_without_command=True,
+)
 
 Advance = Callable[[int, int | None], None]
 PLAIN_EVERY = 2.0

@@ -311,3 +311,25 @@ def test_a_record_the_platform_cannot_give_back_alone_is_refused_with_what_to_do
     assert f"mend it on {platform}" in line
     assert only(runtime, flow).retries == letter.retries  # untouched: nothing was tried
     runtime.store.dispose()
+
+
+def test_a_retry_never_runs_beside_a_run_of_its_flow_and_an_unknown_flow_is_named(hub_cli: Hub) -> None:
+    from datetime import timedelta
+
+    from hub.engine import Unit
+
+    runtime = hub_cli.runtime()
+    letter = runtime.store.dead_letters.add("agent_status", "user:aircall:1", {"id": 1}, "old reason")
+    runtime.store.leases.take(Unit("agent_status").lease, "other-host:1", timedelta(minutes=5))
+    busy = retry(hub_cli, letter)
+    assert busy.exit_code == 1
+    assert busy.stderr.strip() == (
+        f"{letter} not retried: a run of agent_status holds its lease; "
+        "retry when it has finished (hub status)"
+    )
+    assert only(runtime, "agent_status").reason == "old reason"  # nothing was tried
+
+    off = runtime.store.dead_letters.add("nosuch_flow", "x:y:1", {}, "why")
+    unknown = retry(hub_cli, off)
+    assert unknown.exit_code == 2 and "unknown flow (known: agent_status, back_office" in unknown.stderr
+    runtime.store.dispose()
