@@ -98,6 +98,7 @@ def print_pass(number: int, result: Any) -> None:
         for line in r.report[:6]:
             console.print(f"    {line}", highlight=False)
         if len(r.report) > 6:
-            console.print(f"    ... {len(r.report) - 6} more lines (hub runs)", highlight=False)
+            show = f"hub runs show {result.run_ids[r.flow]} --config {result.config}"
+            console.print(f"    ... {len(r.report) - 6} more lines: {show}", highlight=False)
     for flow, missing in result.skipped.items():
         console.print(f"  {flow}: skipped, no plugin provides {', '.join(missing)}", highlight=False)
