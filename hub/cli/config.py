@@ -86,7 +86,7 @@ def _as_json_too(as_json: bool) -> Iterator[None]:
         yield
     except ConfigError as exc:
         if as_json:
-            error = {"source": exc.source, "key": exc.key, "reason": exc.reason}
+            error = {"source": exc.source, "setting": exc.key, "reason": exc.reason}
             print_json(
                 "config-check",
                 {"ok": False, "source": exc.source, "plugins": [], "flows": [], "error": error},

@@ -192,7 +192,7 @@ def test_config_check_without_a_file_is_one_line_and_exit_2(
     as_json = CliRunner().invoke(app, ["config", "check", "--json"])
     assert as_json.exit_code == 2
     failed = document(as_json, "hub.config-check/1")
-    assert failed["ok"] is False and failed["error"]["key"] == "(file)"
+    assert failed["ok"] is False and failed["error"]["setting"] == "(file)"
     assert not (tmp_path / "var").exists()  # nothing was created on the way
 
     on_defaults = CliRunner().invoke(app, ["config", "check", "--config", "/dev/null"])
