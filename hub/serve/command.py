@@ -35,7 +35,8 @@ def hash_password_command(
         bool, typer.Option("--stdin", help="Read the password from standard input (scripts).")
     ] = False,
 ) -> None:
-    """Print the hash of a console password, for [console] password_hash or read_only_password_hash.
+    """Print the hash of a console password (the console section's password_hash or
+    read_only_password_hash).
 
     The password is asked twice without echo (or read from standard input's first line); only
     the hash is printed, so it can go into the configuration file or HUB_CONSOLE__PASSWORD_HASH.

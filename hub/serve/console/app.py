@@ -49,6 +49,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",  # the pages hold customers' data
 }
 RUN_LIMITS = (20, 50, 200)
+MAX_FORM_BYTES = 16_000
+"""The console's forms hold a token, a password or an email: a few hundred bytes."""
 Handler = Callable[[Request, User], Awaitable[Response]]
 
 
@@ -128,6 +130,8 @@ class Console:
                     return RedirectResponse(f"{base(request)}/login", status_code=303)
                 return refuse(403, "Log in first.")
             if form:
+                if (too_big := _body_refusal(request)) is not None:
+                    return too_big
                 refusal = self.auth.form_refusal(request, await request.form())
                 if refusal is not None:
                     log.warning("console: %s %s refused: %s", request.method, request.url.path, refusal)
@@ -146,6 +150,8 @@ class Console:
         return self.render(request, "login.html", None, error=None)
 
     async def login(self, request: Request) -> Response:
+        if (too_big := _body_refusal(request)) is not None:
+            return too_big
         form = await request.form()
         refusal = self.auth.form_refusal(request, form)
         if refusal is not None:
@@ -330,6 +336,17 @@ def base(request: Request) -> str:
 
 def refuse(status: int, reason: str) -> Response:
     return PlainTextResponse(reason, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _body_refusal(request: Request) -> Response | None:
+    """413 for a form bigger than ``MAX_FORM_BYTES``, 411 for one that does not say its size
+    (browsers always do): the form is parsed in memory, so its size is checked first."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        return refuse(411, "A form must say its length (Content-Length).")
+    if int(declared) > MAX_FORM_BYTES:
+        return refuse(413, "Form too large.")
+    return None
 
 
 def _int(text: str | None, default: int) -> int:

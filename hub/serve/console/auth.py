@@ -18,7 +18,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,19 +60,21 @@ class Throttle:
 
     def __init__(self, limit: int = MAX_FAILURES, window: float = FAILURE_WINDOW) -> None:
         self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = {}
 
     def blocked(self, client: str) -> bool:
-        recent = self._recent(client)
-        return len(recent) >= self.limit
+        return len(self._recent(client)) >= self.limit
 
     def failed(self, client: str) -> None:
-        self._recent(client).append(time.monotonic())
+        self._recent(client)
+        self._failures.setdefault(client, deque()).append(time.monotonic())
 
     def _recent(self, client: str) -> deque[float]:
-        recent = self._failures[client]
+        recent = self._failures.get(client, deque())
         while recent and time.monotonic() - recent[0] > self.window:
             recent.popleft()
+        if not recent:  # forget quiet clients: the table holds only the last minute's
+            self._failures.pop(client, None)
         return recent
 
 

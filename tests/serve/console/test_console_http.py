@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -14,6 +15,8 @@ from hub.core import redact
 from hub.core.config import config_from_mapping
 from hub.core.errors import ConfigError
 from hub.engine import run_flow
+from hub.engine.dead_letters import retry_dead_letter
+from hub.serve.console.auth import Throttle
 from hub.serve.console.passwords import hash_password, parse_hash, verify_password
 from hub.store.dead_letters import dead_letters as dead_letters_table
 from hub.store.runs import runs as runs_table
@@ -423,3 +426,56 @@ def test_the_session_secret_is_registered_with_the_redactor(monkeypatch) -> None
     config = config_from_mapping({}, source="hub.toml", models={})
     assert config.secrets() == ["a-console-signing-key-0042"]
     assert "a-console-signing-key-0042" not in redact.redact("key a-console-signing-key-0042")
+
+
+async def test_an_oversized_form_is_refused_before_it_is_read(console: Console) -> None:
+    page = await console.client.get("/console/login")
+    answer = await console.client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "password": "x" * 20_000},
+        headers={"Origin": ORIGIN},
+    )
+    assert answer.status_code == 413
+
+
+def test_the_throttle_forgets_a_client_after_its_window() -> None:
+    throttle = Throttle(limit=2, window=0.05)
+    throttle.failed("10.0.0.1")
+    throttle.failed("10.0.0.1")
+    assert throttle.blocked("10.0.0.1") and not throttle.blocked("10.0.0.2")
+    time.sleep(0.06)
+    assert not throttle.blocked("10.0.0.1")
+    assert throttle._failures == {}
+
+
+async def test_a_retry_the_platform_refuses_shows_the_platform_s_reason(console: Console) -> None:
+    store = console.served.runtime.store
+    letter = store.dead_letters.add(
+        "cs_assist",
+        "contact:intercom:no-such-contact",
+        {"platform": "intercom", "contact": "no-such-contact", "conversation": "no-such-conversation"},
+        "parked long ago",
+    )
+    await console.login(ADMIN_PASSWORD)
+    row = await console.post(f"/console/dead-letters/{letter}/retry", headers={"HX-Request": "true"})
+    assert f"failed: {letter} failed again: " in row.text and "parked long ago" not in row.text
+    assert "Retry</button>" in row.text  # it can be tried again
+    (kept,) = store.dead_letters.entries()
+    assert kept.retries == 1 and kept.reason != "parked long ago"
+
+
+async def test_a_letter_its_flow_cannot_take_back_keeps_its_reason(console: Console) -> None:
+    store = console.served.runtime.store
+    letter = store.dead_letters.add(
+        "back_office", "ticket:intercom:9", {"raw": "unmappable"}, "type: missing"
+    )
+    retried = await retry_dead_letter(
+        console.served.runtime, console.served.server.hub, find_letter_of(store, letter)
+    )
+    assert not retried.done and retried.message == f"{letter} failed again: type: missing"
+    (kept,) = store.dead_letters.entries()
+    assert (kept.reason, kept.retries) == ("type: missing", 1)
+
+
+def find_letter_of(store, letter_id):
+    return next(d for d in store.dead_letters.entries() if d.id == letter_id)
