@@ -1,4 +1,5 @@
-"""``hub serve``: webhook intake, the CS Assist inbox app, health and metrics (Starlette).
+"""``hub serve``: webhook intake, the CS Assist inbox app, health, metrics and the ops console
+at ``/console`` (Starlette; the console is ``hub.serve.console``).
 
 A webhook is verified by its platform's plugin on the raw bytes (``hub_webhook``), written to
 the inbox (once per delivery id) and acknowledged; a background worker in the same process
@@ -200,6 +201,8 @@ def create_app(
             finally:
                 await worker.stop()
 
+    from hub.serve.console.app import console_routes  # it reads this module's server state
+
     return Starlette(
         routes=[
             Route("/webhooks/{platform}", receive_webhook, methods=["POST"]),
@@ -207,6 +210,7 @@ def create_app(
             Route("/inbox-app/{platform}/submit", inbox_app_endpoint("submit"), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *console_routes(runtime.config.console),
         ],
         lifespan=lifespan,
     )
@@ -340,8 +344,18 @@ def inbox_app_endpoint(step: str) -> Callable[[Request], Awaitable[Response]]:
 async def healthz(request: Request) -> Response:
     """200 when the database, Redis (if configured), every enabled plugin, the inbox worker and
     the scheduler (if any) are up; 503 naming what is down otherwise."""
-    state = server(request)
-    checks: dict[str, Any] = {"database": await _check(run_in_threadpool(state.runtime.store.ping))}
+    checks = await health_checks(server(request))
+    healthy = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503
+    )
+
+
+async def health_checks(state: ServerState) -> dict[str, str]:
+    """``"ok"`` or what is wrong, per part: ``database``, ``redis`` (when configured),
+    ``plugin:<name>`` for each enabled plugin, ``inbox_worker`` and ``scheduler`` (when run here).
+    Read by ``/healthz`` and the console's overview."""
+    checks: dict[str, str] = {"database": await _check(run_in_threadpool(state.runtime.store.ping))}
     shared = state.hub.context.shared
     if shared is not None:
         checks["redis"] = await _check(shared.ping())
@@ -351,10 +365,7 @@ async def healthz(request: Request) -> Response:
         checks["inbox_worker"] = "ok" if state.worker.alive else "stopped"
     if state.scheduler is not None:
         checks["scheduler"] = "ok" if getattr(state.scheduler, "running", False) else "stopped"
-    healthy = all(value == "ok" for value in checks.values())
-    return JSONResponse(
-        {"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503
-    )
+    return checks
 
 
 async def _check(probe: Any) -> str:
