@@ -11,9 +11,9 @@ from rich.table import Table
 
 from hub.cli.options import ConfigOption, JsonOption, WideOption, load_runtime
 from hub.cli.output import Usage, cli_errors, console, err, print_json, stamp
-from hub.cli.retry import Busy, Retried, record_kind, retry_letter
 from hub.core.hookspecs import hookimpl
 from hub.engine import Runtime
+from hub.engine.dead_letters import Busy, Retried, find_letter, record_kind, retry_letter, settle
 from hub.store import DeadLetter
 
 dead_app = typer.Typer(help="Records the flows could not handle.", invoke_without_command=True)
@@ -122,7 +122,7 @@ def dead_letters_retry(
     goes through, kept with the new reason when it fails again (exit code 1)."""
     with cli_errors():
         runtime = load_runtime(config)
-        letter = next((d for d in runtime.store.dead_letters.entries() if d.id == letter_id), None)
+        letter = find_letter(runtime, letter_id)
         if letter is None:
             raise Usage(no_letter(runtime, letter_id))
 
@@ -139,25 +139,12 @@ def dead_letters_retry(
 
 
 def report_retry(runtime: Runtime, letter: DeadLetter, retried: Retried) -> None:
-    """Say what the retry came to; drop the letter it made unneeded; exit 1 unless it went through."""
+    """Say what the retry came to (``settle`` drops what it made unneeded); exit 1 unless it went through."""
+    message = settle(runtime, letter, retried)
     if retried.done:
-        runtime.store.dead_letters.drop(letter.id)
-        note = f" ({retried.reason})" if retried.reason else ""
-        console.print(f"{letter.id} went through and was dropped{note}", highlight=False)
+        console.print(message, highlight=False)
         return
-    if retried.refused:
-        err.print(f"{letter.id} cannot be retried: {retried.reason}", highlight=False)
-        raise typer.Exit(1)
-    now = next(
-        (d for d in runtime.store.dead_letters.entries(letter.flow) if d.record == retried.parked_as), None
-    )
-    if now is not None and now.id != letter.id:  # parked again as another record: that one stays
-        runtime.store.dead_letters.drop(letter.id)
-        err.print(
-            f"{letter.id} failed again, parked as {now.id} ({now.record}): {retried.reason}", highlight=False
-        )
-    else:
-        err.print(f"{letter.id} failed again: {retried.reason}", highlight=False)
+    err.print(message, highlight=False)
     raise typer.Exit(1)
 
 

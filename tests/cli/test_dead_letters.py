@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from hub.cli import app
-from hub.cli.retry import retry_letter
 from hub.core.models import Call
 from hub.engine import Runtime, run_flow
+from hub.engine.dead_letters import retry_letter
 from hub.flows.call_log import call_marker
 from hub.serve.inbox import InboxStatus
 from hub.store import DeadLetter, Store

@@ -27,8 +27,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hub.core.config import ConsoleSection
+from hub.core.errors import ConfigError
 from hub.core.redact import redact
-from hub.engine.dead_letters import find_letter, retry_dead_letter
+from hub.engine.dead_letters import Busy, find_letter, retry_letter, settle
 from hub.serve.app import ServerState, server
 from hub.serve.console import data
 from hub.serve.console.auth import CSRF_FIELD, ConsoleAuth, User, client_of
@@ -212,11 +213,17 @@ class Console:
             return await self._letter_answer(
                 request, user, None, "gone", "no such dead letter (dropped already?)"
             )
-        retried = await retry_dead_letter(current.runtime, current.hub, letter)
-        log.info("console: %s retried dead letter %s: %s", user.name, letter.id, retried.message)
+        try:
+            retried = await retry_letter(current.runtime, current.hub, letter)
+        except (Busy, ConfigError) as exc:
+            return await self._letter_answer(
+                request, user, letter, "failed", f"{letter.id} not retried: {exc}"
+            )
+        message = await run_in_threadpool(settle, current.runtime, letter, retried)
+        log.info("console: %s retried dead letter %s: %s", user.name, letter.id, message)
         status = "done" if retried.done else "failed"
         kept = None if retried.done else await run_in_threadpool(find_letter, current.runtime, letter.id)
-        return await self._letter_answer(request, user, kept or letter, status, retried.message)
+        return await self._letter_answer(request, user, kept or letter, status, message)
 
     async def drop(self, request: Request, user: User) -> Response:
         current = state(request)
