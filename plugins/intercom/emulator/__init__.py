@@ -722,7 +722,7 @@ def render_ticket_type(ws: Workspace, ticket_type: dict[str, Any]) -> dict[str, 
                     "id": a["id"],
                     "workspace_id": ws.workspace_id,
                     "name": a["name"],
-                    "description": "",
+                    "description": a.get("description", ""),
                     "data_type": a["data_type"],
                     "input_options": None,
                     "order": a["order"],
@@ -732,7 +732,7 @@ def render_ticket_type(ws: Workspace, ticket_type: dict[str, Any]) -> dict[str, 
                     "visible_to_contacts": False,
                     "default": a["default"],
                     "ticket_type_id": int(ticket_type["id"]),
-                    "archived": False,
+                    "archived": a.get("archived", False),
                     "created_at": ticket_type["created_at"],
                     "updated_at": ticket_type["updated_at"],
                 }
@@ -1239,7 +1239,9 @@ async def update_contact(request: Request) -> JSONResponse:
     for key in ("email", "phone", "name", "role", "external_id"):
         if key in body:
             contact[key] = body[key]
-    contact["custom_attributes"].update(custom)
+    from plugins.intercom.emulator.setup_api import as_stored
+
+    contact["custom_attributes"].update({name: as_stored(value) for name, value in custom.items()})
     contact["updated_at"] = ws.now()
     return JSONResponse(render_contact(ws, contact))
 
@@ -1724,9 +1726,12 @@ ROUTES = [
 
 def create_app(workspace: Workspace | None = None, faults: Faults | None = None) -> Starlette:
     """The emulator app; ``app.state.emulator`` is the ``Workspace`` (state and knobs)."""
+    from plugins.intercom.emulator.setup_api import setup_routes
+
     ws = workspace if workspace is not None else Workspace()
     app = Starlette(
-        routes=ROUTES, exception_handlers={ApiError: api_error, 404: route_not_found, 405: route_not_found}
+        routes=[*setup_routes(), *ROUTES],  # hub setup's endpoints first: they answer in full
+        exception_handlers={ApiError: api_error, 404: route_not_found, 405: route_not_found},
     )
     app.state.emulator = ws
     app.state.faults = faults or Faults()
