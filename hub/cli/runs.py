@@ -32,14 +32,17 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be done.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait if another process is running it.")] = False,
 ) -> None:
-    """Run one flow now."""
+    """Run one flow now.
+
+    Exit 1 when it failed, or ended partial (a platform refused writes; their records are parked).
+    """
     with cli_errors():
         runtime = load_runtime(config)
         report = with_progress(
             flow, lambda progress: run_flow(runtime, flow, dry_run=dry_run, wait=wait, progress=progress)
         )
         print_report(report)
-        if report.status == "failed":
+        if report.status in ("failed", "partial"):  # partial: refused writes were parked
             raise typer.Exit(1)
 
 
