@@ -74,7 +74,8 @@ def clock_check(plugin: str, target: str, date_header: str | None) -> Check:
             status=CheckStatus.WARN,
             detail="the answer carried no Date header: skew unknown",
         )
-    detail = f"skew {round(skew):+d}s"
+    # Date has one-second precision and a server may cache it for its second: under 2 s is noise.
+    detail = "in step (within 2s)" if abs(skew) < 2 else f"skew {round(skew):+d}s"
     if abs(skew) <= SKEW_TOLERANCE:
         return Check(plugin=plugin, target=target, check="clock", status=CheckStatus.OK, detail=detail)
     return Check(

@@ -337,7 +337,7 @@ class MultiStorePlugin(Plugin, Generic[Store]):
         found = await asyncio.gather(
             *(_store_check(self.name, key, store) for key, store in self.stores.items())
         )
-        return [row for rows in found for row in rows]
+        return _once_for_all_stores([row for rows in found for row in rows])
 
     def store_of(self, record: Any) -> Store:
         """The store a record (a ``Ref``, or a request naming ``store``) belongs to."""
@@ -379,6 +379,14 @@ class MultiStorePlugin(Plugin, Generic[Store]):
         stores = self.stores.values()
         found = await asyncio.gather(*(_mapped(store.find_customers(email, phone)) for store in stores))
         return [customer for batch in found for customer in batch]
+
+
+def _once_for_all_stores(rows: list[Check]) -> list[Check]:
+    """The stores' rows, a ``permissions`` note every store gives alike shown once, for all."""
+    notes = [row for row in rows if row.check == "permissions"]
+    if len(notes) < 2 or len({(row.status, row.detail) for row in notes}) > 1:
+        return rows
+    return [row for row in rows if row.check != "permissions"] + [notes[0].model_copy(update={"target": ""})]
 
 
 async def _store_check(plugin: str, key: str, store: Any) -> list[Check]:

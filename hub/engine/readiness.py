@@ -17,7 +17,7 @@ from hub.flows import load_flows
 
 
 def needs_of(runtime: Runtime) -> tuple[HelpdeskNeeds, list[str]]:
-    """What the enabled flows need the helpdesk to hold, and those flows' names.
+    """What the enabled flows need the helpdesk to hold, and the names of the flows needing it.
 
     With no flow enabled yet (a first configuration), every installed flow's needs: setting up
     a workspace comes before choosing what runs on it.
@@ -28,7 +28,7 @@ def needs_of(runtime: Runtime) -> tuple[HelpdeskNeeds, list[str]]:
     needs = HelpdeskNeeds()
     for name in names:
         needs = needs.merged(flows[name].needs)
-    return needs, names
+    return needs, [name for name in names if flows[name].needs != HelpdeskNeeds()]
 
 
 async def setup(runtime: Runtime, hub: Hub, *, apply: bool) -> list[SetupItem]:
