@@ -23,6 +23,7 @@ class AgentStatusOptions(FlowOptions):
     }
     """Away reason label -> telephony availability (``away`` keeps the reason as a substatus)."""
     away_without_reason: AgentStatus = AgentStatus.UNAVAILABLE
+    """Telephony availability of a teammate away with no reason (or one not listed above)."""
 
 
 class AgentStatusSync(Flow):
@@ -128,6 +129,7 @@ class AgentStatusSync(Flow):
             action="set_availability",
             intent={"user": user.id, "teammate": teammate.id, "status": status.value, "reason": reason},
             do=set_availability,
+            park=(f"agent:{user.platform}:{user.id}", user.model_dump(mode="json")),
         )
 
 
