@@ -28,9 +28,9 @@ from hub.flows.summary import DEFAULT_REGION, RECENT_ORDERS, build_summary, summ
 class CsAssistOptions(FlowOptions):
     concurrency: int = 8
     """Contacts summarised at once (their look-ups overlap; the limiters keep the pace)."""
-    recent_orders: int = Field(default=RECENT_ORDERS, ge=1, le=10)
+    recent_orders: int = Field(default=RECENT_ORDERS, ge=1, le=9)
     """How many of the newest orders the summary lists (contact attribute, panel, ``hub lookup``);
-    at most 10, the most choices a Canvas Kit dropdown takes."""
+    at most 9: the panel's order dropdown adds "Choose the order", and Canvas Kit takes 10."""
     phone_region: str = DEFAULT_REGION
     """ISO 3166-1 alpha-2 region of phones typed without ``+country`` (``hub lookup``, the panel's
     search): ``(415) 555-0000`` in ``US`` is ``+14155550000``."""
