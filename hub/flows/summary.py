@@ -309,9 +309,15 @@ def subscription_line(subscription: Subscription) -> str:
 
 
 def order_line(order: OrderSummary) -> str:
-    """``#1001 2025-05-17 39.90 USD paid, fulfilled, shipped 2025-05-18, tracking 1Z…``: one order."""
+    """``#1001 2025-05-17 39.90 USD paid, shipped 2025-05-18, tracking 1Z…``: one order, short.
+
+    The payment status, then the ship status (which says the fulfilment), then the tracking:
+    a contact attribute holds several of these, newest first, so a helpdesk that shortens long
+    values drops the oldest orders first.
+    """
     words = order.ship_status in ("Not Shipped", "Shipped")
     shipped = order.ship_status if words else f"shipped {order.ship_status}"
     tracking = f", tracking {' '.join(order.tracking_numbers)}" if order.tracking_numbers else ""
     when = order.created_at.date().isoformat()
-    return f"{order.number} {when} {order.total} {order.status}, {shipped}{tracking}"
+    paid = order.financial_status.value.replace("_", " ")
+    return f"{order.number} {when} {order.total} {paid}, {shipped}{tracking}"

@@ -45,6 +45,7 @@ from hub.core.models import (
     Order,
     OrderSummary,
     Ref,
+    StoreConsent,
     Ticket,
     TicketDraft,
     TicketType,
@@ -74,6 +75,7 @@ from hub.serve.views import (
     order_key,
     refund_form,
     refund_review,
+    source_key,
 )
 
 LEASE_WAIT_SECONDS = 3.0
@@ -683,13 +685,14 @@ def _campaigns(summary: CustomerSummary | None, chosen: str) -> list[Ref]:
     sources = _sources(summary)
     if chosen == ALL:
         return sources
-    found = [ref for ref in sources if f"{ref.platform}|{ref.store or ''}|{ref.id}" == chosen]
+    found = [ref for ref in sources if source_key(ref) == chosen]
     if not found:
         raise ValueError("that campaign is not one of this customer's stores")
     return found
 
 
-def _same_record(consent: Any, ref: Ref) -> bool:
+def _same_record(consent: StoreConsent, ref: Ref) -> bool:
+    """Whether a store's consent is this customer record's."""
     return consent.platform == ref.platform and consent.store == ref.store and consent.customer_id == ref.id
 
 

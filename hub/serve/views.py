@@ -26,6 +26,7 @@ from hub.core.models import (
     Disposition,
     Money,
     OrderSummary,
+    Ref,
     RefundReason,
     Subscription,
 )
@@ -280,8 +281,7 @@ def consent_rows(summary: CustomerSummary) -> list[tuple[str, str]]:
             (consent.channel, consent.opted_in)
         )
     for ref in summary.sources:  # a store with no consent on record is listed too
-        name = next((c.campaign for c in summary.store_consents if c.store == ref.store), ref.store)
-        by_campaign.setdefault(f"{name or ref.platform} ({ref.platform})", [])
+        by_campaign.setdefault(f"{campaign_of(summary, ref)} ({ref.platform})", [])
     return [(campaign, _channels(answers) or "none recorded") for campaign, answers in by_campaign.items()]
 
 
@@ -393,31 +393,17 @@ def refund_review(values: dict[str, Any], order: str, amount: Money, refundable:
 
 def consents_form(summary: CustomerSummary | None, helpdesk: dict[Channel, bool]) -> list[Component]:
     """Which campaign (every one, or one store's), and the channels opted in to."""
+    sources = list(summary.sources) if summary else []
     campaigns = [(ALL, "Every campaign")]
-    for ref in summary.sources if summary else ():
-        name = (
-            next((c.campaign for c in summary.store_consents if c.store == ref.store), None)
-            if summary
-            else None
-        )
-        campaigns.append(
-            (
-                f"{ref.platform}|{ref.store or ''}|{ref.id}",
-                f"{name or ref.store or ref.platform} ({ref.platform})",
-            )
-        )
+    campaigns += [(source_key(ref), f"{campaign_of(summary, ref)} ({ref.platform})") for ref in sources]
     merged = {c.channel: c.opted_in for c in summary.consents} if summary else {}
     checked = [channel.value for channel in Channel if {**helpdesk, **merged}.get(channel)]
-    channels = [
-        (ALL, "All channels"),
-        *(
-            (channel.value, channel.value.upper() if channel is Channel.SMS else channel.value.capitalize())
-            for channel in Channel
-        ),
-    ]
+    channels = [(ALL, "All channels"), *((c.value, CHANNEL_NAMES[c]) for c in Channel)]
+    # One campaign is no choice (and Canvas Kit wants two options at least).
+    which: list[Component] = [Dropdown("campaign", "Campaign", campaigns)] if sources else []
     return [
         Text("Marketing consents", "header"),
-        Dropdown("campaign", "Campaign", campaigns),
+        *which,
         Checkboxes("consents", "Opted in to", channels, checked),
         Text(
             "Unticked channels are opted out. A channel no store records is kept on the helpdesk contact.",
@@ -427,6 +413,21 @@ def consents_form(summary: CustomerSummary | None, helpdesk: dict[Channel, bool]
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+CHANNEL_NAMES = {Channel.EMAIL: "Email", Channel.SMS: "SMS", Channel.PHONE: "Phone"}
+
+
+def campaign_of(summary: CustomerSummary | None, ref: Ref) -> str:
+    """The campaign a customer record stands for: its store's brand, else the store key."""
+    brands = (c.campaign for c in (summary.store_consents if summary else ()) if c.store == ref.store)
+    orders = (o.brand for o in (summary.recent_orders if summary else ()) if o.store == ref.store and o.brand)
+    return next(brands, None) or next(orders, None) or ref.store or ref.platform
+
+
+def source_key(ref: Ref) -> str:
+    """``platform|store|customer id``: how the consents form names a customer record."""
+    return f"{ref.platform}|{ref.store or ''}|{ref.id}"
 
 
 def order_key(order: OrderSummary) -> str:

@@ -116,8 +116,9 @@ def test_the_last_n_orders_with_number_date_total_status_ship_status_and_trackin
     assert latest.line_items[0].sku == "PH-BAR" and latest.billing_address == BILLING
     attributes = summary_attributes(summary)
     first_line = attributes["recent_orders"].split(" | ")[0]
-    assert first_line == f"#1003 {latest.created_at.date().isoformat()} 54.00 USD paid, fulfilled, " + (
-        f"shipped {latest.ship_status}, tracking 1Z999"
+    assert first_line == (
+        f"#1003 {latest.created_at.date().isoformat()} 54.00 USD paid, shipped {latest.ship_status}, "
+        "tracking 1Z999"
     )
     assert attributes["recent_orders"].count(" | ") == 2
     assert attributes["billing_address"] == "9 Bill Ave, Dallas, TX, 75201, US"
