@@ -272,9 +272,7 @@ def test_shopify_webhook_never_answers_5xx(
 @pytest.mark.parametrize("step", ["initialize", "submit"])
 def test_inbox_app_never_answers_5xx(server: Server, step: str) -> None:
     @settings(PROPERTY, max_examples=60)
-    @given(
-        body=bodies(canvas_bodies(server.contacts)), headers=header_sets, signed=signed_mostly
-    )
+    @given(body=bodies(canvas_bodies(server.contacts)), headers=header_sets, signed=signed_mostly)
     def check(body: bytes, headers: dict, signed: bool) -> None:
         signature = app_signature(body) if signed else {}
         post(server, f"/inbox-app/intercom/{step}", body, {**headers, **signature})
