@@ -7,11 +7,13 @@ inbox app. Everything here speaks domain models; the platforms are reached throu
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
 from hub.core.errors import CapabilityMissing, MappingError
+from hub.core.lookup import phone_key
 from hub.core.manager import Hub
 from hub.core.mapping import split_unreadable
 from hub.core.models import (
@@ -22,6 +24,7 @@ from hub.core.models import (
     Money,
     Order,
     OrderSummary,
+    StoreConsent,
     Subscription,
     Unreadable,
     money_totals,
@@ -32,6 +35,33 @@ from hub.flows.base import together
 log = logging.getLogger("hub.flows.summary")
 
 RECENT_ORDERS = 5
+"""How many of the newest orders a summary lists by default (``[flows.cs_assist] recent_orders``)."""
+DEFAULT_REGION = "US"
+"""Where a phone typed without ``+country`` is read by default (``[flows.cs_assist] phone_region``)."""
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+"""An address a store could hold: something, ``@``, a domain with a dot (no spaces)."""
+
+
+def read_person(
+    text: str, *, phone_only: bool = False, region: str = DEFAULT_REGION
+) -> tuple[str | None, str | None]:
+    """``(email, phone)`` to look a person up by, from what an agent typed.
+
+    An email is kept as typed (stripped). A phone in any common format (``(415) 555-0000``,
+    ``415.555.0000``, ``+1 415 555 0000``) becomes E.164, read in ``region`` (ISO 3166-1
+    alpha-2) when it has no ``+country``: the stores are asked with that one form, since
+    several match phone text as stored. ``phone_only`` reads it as a phone even when it could
+    be an email. Raises ``ValueError`` when it is neither.
+    """
+    value = text.strip()
+    if not phone_only and EMAIL.match(value):
+        return value, None
+    number = phone_key(value, region)
+    if number is not None:
+        return None, number
+    if phone_only:
+        raise ValueError(f"not a phone number: {text!r} (with its country code: +1 512 555 0142)")
+    raise ValueError(f"not an email address or phone number: {text!r} (ann@example.com, or +1 512 555 0142)")
 
 
 async def find_customers(hub: Hub, email: str | None, phone: str | None) -> list[Customer | MappingError]:
@@ -48,21 +78,33 @@ async def find_customers(hub: Hub, email: str | None, phone: str | None) -> list
     return found
 
 
-async def build_summary(hub: Hub, email: str | None, phone: str | None) -> CustomerSummary | None:
+async def build_summary(
+    hub: Hub,
+    email: str | None,
+    phone: str | None,
+    *,
+    recent: int = RECENT_ORDERS,
+    region: str = DEFAULT_REGION,
+) -> CustomerSummary | None:
     """The CustomerSummary of whoever has this email (or phone); None when no store knows them.
+
+    ``phone`` may be in any common format: it is read as E.164 (in ``region`` when it has no
+    ``+country``) before any store is asked; one that is no phone number finds no one by phone.
+    ``recent``: how many of the newest orders to list with their details.
 
     A record that cannot be mapped (a customer, an order, a subscription) is left out of the
     figures and listed in ``summary.unreadable`` with its field and reason, for the caller to
     report: one broken order must not hide the rest of a customer, nor vanish silently. When
     every customer record found is unreadable, the summary has no ``sources`` and only that list.
     """
+    phone = phone_key(phone, region) if phone else None
     customers, unreadable = split_unreadable(await find_customers(hub, email, phone))
     if not customers and not unreadable:
         return None
     details = await together(*(_customer_details(hub, c) for c in customers))
     orders, more = split_unreadable(item for customer_orders, _ in details for item in customer_orders)
     subscriptions, still_more = split_unreadable(item for _, subs in details for item in subs)
-    summary = summarise(customers, orders, subscriptions, email=email, phone=phone)
+    summary = summarise(customers, orders, subscriptions, email=email, phone=phone, recent=recent)
     left_out = tuple(unreadable_of(error) for error in (*unreadable, *more, *still_more))
     return summary.model_copy(update={"unreadable": left_out}) if left_out else summary
 
@@ -111,10 +153,14 @@ def summarise(
     *,
     email: str | None = None,
     phone: str | None = None,
+    recent: int = RECENT_ORDERS,
 ) -> CustomerSummary:
-    """Pure: fold the customer records, orders and subscriptions into one summary."""
+    """Pure: fold the customer records, orders and subscriptions into one summary.
+
+    ``recent``: how many of the newest orders ``recent_orders`` lists (at least the latest).
+    """
     newest = sorted(orders, key=lambda o: o.created_at, reverse=True)
-    recent = tuple(_order_summary(order) for order in newest[:RECENT_ORDERS])
+    listed = tuple(_order_summary(order) for order in newest[: max(1, recent)])
     return CustomerSummary(
         email=email or next((c.email for c in customers if c.email), None),
         phone=phone or next((c.phone for c in customers if c.phone), None),
@@ -124,13 +170,18 @@ def summarise(
         order_count=_order_count(customers, orders),
         last_purchase_at=_last_purchase(customers, orders),
         open_subscriptions=tuple(s for s in subscriptions if s.is_open),
-        latest_order=recent[0] if recent else None,
-        recent_orders=recent,
+        latest_order=listed[0] if listed else None,
+        recent_orders=listed,
         shipping_address=next(
             (o.shipping_address for o in newest if o.shipping_address),
             next((c.default_address for c in customers if c.default_address), None),
         ),
+        billing_address=next(
+            (o.billing_address for o in newest if o.billing_address),
+            next((c.billing_address for c in customers if c.billing_address), None),
+        ),
         consents=_merged_consents(customers),
+        store_consents=_store_consents(customers),
         sources=tuple(c.ref for c in customers),
     )
 
@@ -179,6 +230,14 @@ def _order_summary(order: Order) -> OrderSummary:
         tracking_numbers=order.tracking_numbers,
         total=order.total,
         created_at=order.created_at,
+        id=order.id,
+        brand=order.brand,
+        financial_status=order.financial_status,
+        fulfillment_status=order.fulfillment_status,
+        refunded=order.refunded if order.refunds else None,
+        line_items=order.line_items,
+        shipping_address=order.shipping_address,
+        billing_address=order.billing_address,
     )
 
 
@@ -193,26 +252,72 @@ def _merged_consents(customers: list[Customer]) -> tuple[Consent, ...]:
     return tuple(best[channel] for channel in Channel if channel in best)
 
 
+def _store_consents(customers: list[Customer]) -> tuple[StoreConsent, ...]:
+    """Each store's own answers, per channel: the consent of each brand's campaign."""
+    return tuple(
+        StoreConsent(
+            platform=customer.platform,
+            store=customer.store,
+            brand=customer.brand,
+            customer_id=customer.id,
+            channel=consent.channel,
+            opted_in=consent.opted_in,
+            updated_at=consent.updated_at,
+        )
+        for customer in customers
+        for consent in customer.consents
+    )
+
+
 def _consent_rank(consent: Consent) -> tuple[float, int]:
     stamp = consent.updated_at.timestamp() if consent.updated_at else 0.0
     return stamp, 0 if consent.opted_in else 1
 
 
 def summary_attributes(summary: CustomerSummary) -> dict[str, Any]:
-    """The summary as flat contact attributes (names are the hub's; the helpdesk maps them)."""
+    """The summary as flat contact attributes (names are the hub's; the helpdesk maps them).
+
+    Every key is a CS Assist field the helpdesk plugin names (Intercom: ``cs_assist_attributes``).
+    A consent no store records is left out rather than written blank: the helpdesk keeps what
+    an agent recorded there (the inbox app writes phone consent onto the contact).
+    """
     latest = summary.latest_order
     consents = {c.channel: c.opted_in for c in summary.consents}
-    return {
+    attributes: dict[str, Any] = {
         "brand": ", ".join(summary.brands),
         "lifetime_revenue": "; ".join(str(m) for m in summary.lifetime_revenue.values()),
         "order_count": summary.order_count,
         "last_purchase_date": summary.last_purchase_at.date().isoformat() if summary.last_purchase_at else "",
-        "open_subscriptions": ", ".join(s.product or s.sku or s.id for s in summary.open_subscriptions),
+        "open_subscriptions": ", ".join(subscription_line(s) for s in summary.open_subscriptions),
         "latest_order_number": latest.number if latest else "",
         "latest_order_status": latest.ship_status if latest else "",
         "tracking_numbers": ", ".join(latest.tracking_numbers) if latest else "",
+        "recent_orders": " | ".join(order_line(order) for order in summary.recent_orders),
         "shipping_address": summary.shipping_address.one_line() if summary.shipping_address else "",
-        "consent_email": consents.get(Channel.EMAIL),
-        "consent_sms": consents.get(Channel.SMS),
-        "consent_phone": consents.get(Channel.PHONE),
+        "billing_address": summary.billing_address.one_line() if summary.billing_address else "",
     }
+    for channel in Channel:
+        if channel in consents:
+            attributes[f"consent_{channel.value}"] = consents[channel]
+    return attributes
+
+
+def subscription_line(subscription: Subscription) -> str:
+    """``Bone Broth Club (id 50001)``: what it is, and the id a cancel ticket takes as it is shown."""
+    what = subscription.product or subscription.sku or subscription.platform
+    return f"{what} (id {subscription.id})"
+
+
+def order_line(order: OrderSummary) -> str:
+    """``#1001 2025-05-17 39.90 USD paid, shipped 2025-05-18, tracking 1Z…``: one order, short.
+
+    The payment status, then the ship status (which says the fulfilment), then the tracking:
+    a contact attribute holds several of these, newest first, so a helpdesk that shortens long
+    values drops the oldest orders first.
+    """
+    words = order.ship_status in ("Not Shipped", "Shipped")
+    shipped = order.ship_status if words else f"shipped {order.ship_status}"
+    tracking = f", tracking {' '.join(order.tracking_numbers)}" if order.tracking_numbers else ""
+    when = order.created_at.date().isoformat()
+    paid = order.financial_status.value.replace("_", " ")
+    return f"{order.number} {when} {order.total} {paid}, {shipped}{tracking}"
