@@ -48,3 +48,13 @@ def shopify_requests_follow_shopify_schema() -> Iterator[None]:
     finally:
         undo()
     assert not violations, "the Shopify client sent what Shopify would refuse:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def units_per_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``back_office`` split into one unit per store, as it was before one search served every
+    store: the views (CLI, console) of a run made of several units (no built-in flow has several)."""
+    from hub.flows.back_office import BackOffice
+    from hub.flows.base import store_scopes
+
+    monkeypatch.setattr(BackOffice, "scopes", lambda self, config: store_scopes(config))

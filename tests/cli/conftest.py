@@ -152,13 +152,3 @@ async def gated_server(
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
             yield Served(built, runtime, client, server_app.state.hub_server), gates
     runtime.store.dispose()
-
-
-@pytest.fixture
-def units_per_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``back_office`` split into one unit per store, as it was before one search served every
-    store: the commands' views of a run made of several units (no built-in flow has several)."""
-    from hub.flows.back_office import BackOffice
-    from hub.flows.base import store_scopes
-
-    monkeypatch.setattr(BackOffice, "scopes", lambda self, config: store_scopes(config))
