@@ -37,7 +37,7 @@ from hub.core.models import (
     ship_status,
 )
 from hub.core.redact import redact
-from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
+from hub.flows.base import Flow, FlowOptions, RunContext, store_scopes
 from hub.flows.needs import BACK_OFFICE
 from hub.flows.ownership import NotTheCustomer, require_order_owner, require_subscription_owner
 from hub.flows.ticket_requests import (
@@ -47,10 +47,9 @@ from hub.flows.ticket_requests import (
     QualityTicket,
     RefundTicket,
     read_ticket,
-    store_named,
 )
 from hub.flows.tickets import TicketProblem, order_lines
-from hub.store import Outcome, Status
+from hub.store import Outcome, Status, id_order
 
 HANDLED = [TicketType.REFUND, TicketType.SUBSCRIPTION_CANCEL, TicketType.FULFILLMENT, TicketType.QUALITY]
 
@@ -102,19 +101,18 @@ class BackOffice(Flow):
     needs = BACK_OFFICE
 
     def scopes(self, config: HubConfig) -> list[str]:
-        # One unit per store, so several workers carry different brands' tickets at once.
-        return store_scopes(config)
+        # One unit: every ticket comes from one helpdesk search, whatever the number of stores.
+        # (A unit per store made each store's unit search the whole ticket list again.)
+        return [""]
 
     async def run(self, ctx: RunContext) -> None:
         quality: Counter[str] = Counter()
-        known = set(store_scopes(ctx.config))
+        adopt_store_cursors(ctx)
         tickets = ctx.new_records(ctx.hub.helpdesk.list_tickets, lambda t: t.updated_at, types=HANDLED)
         async for page in tickets:
             for ticket in page:
                 if ticket.state is not TicketState.SUBMITTED:
                     continue  # waiting, in progress or done: people are on it
-                if ctx.scope and _scope_of(ticket, known) != ctx.scope:
-                    continue  # another store's unit carries it
                 ctx.count("tickets")
                 await self.handle(ctx, ticket, quality)
             ctx.advance(ctx.counts["tickets"])
@@ -464,10 +462,20 @@ class BackOffice(Flow):
         return found[0]
 
 
-def _scope_of(ticket: Ticket, known: set[str]) -> str:
-    """The unit that carries a ticket: its store, or "unassigned" for none or an unknown one."""
-    store = store_named(ticket)
-    return store if store in known else UNASSIGNED
+def adopt_store_cursors(ctx: RunContext) -> None:
+    """Start the one unit where the per-store units of earlier versions had all got to.
+
+    Those units each read the whole ticket list, so every one of them has been through the
+    tickets up to its cursor: the earliest of them is a safe start. When one of them has no
+    cursor (it never finished a page), nothing is adopted and the first run reads everything
+    (the ledger keeps what was done from being done again).
+    """
+    if ctx.scope or ctx.cursor() is not None:
+        return
+    old = [ctx.store.cursors.get(ctx.flow, scope) for scope in store_scopes(ctx.config)]
+    found = [cursor for cursor in old if cursor is not None]
+    if found and len(found) == len(old):
+        ctx.save_cursor(min(found, key=lambda cursor: (cursor.position, id_order(cursor.last_id))))
 
 
 def _fulfillment_key(order: Order) -> str:

@@ -284,7 +284,7 @@ def test_checkout_link_names_the_platforms_and_brands_there_are(hub_cli: Hub) ->
     assert link["url"].startswith("http") and link["platform"] == "shopify" and link["store"] == key
 
 
-def test_status_json_and_its_table_at_80_columns(hub_cli: Hub) -> None:
+def test_status_json_and_its_table_at_80_columns(hub_cli: Hub, units_per_store: None) -> None:
     assert hub_cli.invoke("run", "back_office").exit_code == 0
     result = hub_cli.invoke("status", "--json")
     assert result.exit_code == 0, result.output
