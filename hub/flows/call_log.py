@@ -101,7 +101,9 @@ class CallLog(Flow):
         if self._gave_up(ctx, call, attempt):
             await self._tag_no_answer(ctx, call, conversation)
 
-    async def _note_comment(self, ctx: RunContext, call: Call, comment: CallComment, conversation: Ref) -> None:
+    async def _note_comment(
+        self, ctx: RunContext, call: Call, comment: CallComment, conversation: Ref
+    ) -> None:
         """A comment typed after the call's note was written: a note of its own, once."""
         marker = comment_marker(call, comment)
         body = f"Comment on the {call.direction.value} call of {call.started_at:%Y-%m-%d %H:%M} UTC"
