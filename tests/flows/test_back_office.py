@@ -263,7 +263,9 @@ async def test_a_shopify_subscription_named_by_the_id_as_shown_is_cancelled(sand
     sub, email = next(
         (s, emails[(s.platform, s.store, s.customer_id)])
         for s in sandbox.world.subscriptions
-        if s.platform == "shopify" and s.is_open and s.id not in named
+        if s.platform == "shopify"
+        and s.is_open
+        and s.id not in named
         and (s.platform, s.store, s.customer_id) in emails
     )
     typed = shown_id(sub.id)
