@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +115,7 @@ class Served:
         )
 
 
-def set_secrets(monkeypatch: pytest.MonkeyPatch, brands: list[str], ultracart: list[str] = ()) -> None:
+def set_secrets(monkeypatch: pytest.MonkeyPatch, brands: list[str], ultracart: Iterable[str] = ()) -> None:
     monkeypatch.setenv("HUB_INTERCOM__CLIENT_SECRET", INTERCOM_SECRET)
     monkeypatch.setenv("HUB_AIRCALL__WEBHOOK_TOKEN", AIRCALL_TOKEN)
     for key in ultracart:  # every UltraCart account's webhook logs in with the same Basic pair here
