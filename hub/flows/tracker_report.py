@@ -46,9 +46,9 @@ class TrackerCounts:
         return sum(self.conversations.values())
 
     def breakdown(self) -> str:
-        """``"Earth Echo: 1 customer(s), 1 conversation(s); ..."`` by brand, "" when none."""
+        """``"Earth Echo 1 in 1; PaleoHacks 1 in 2"`` (customers in conversations) by brand."""
         return "; ".join(
-            f"{brand}: {len(self.customers.get(brand, ()))} customer(s), {count} conversation(s)"
+            f"{brand} {len(self.customers.get(brand, ()))} in {count}"
             for brand, count in sorted(self.conversations.items())
         )
 
