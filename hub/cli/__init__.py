@@ -31,6 +31,7 @@ BUILT_IN_AREAS = (
     "hub.cli.reports",
     "hub.cli.plugins",
     "hub.cli.runs",
+    "hub.cli.workspace",
     "hub.cli.lookup",
     "hub.cli.sandbox",
     "hub.cli.engine",

@@ -1,10 +1,12 @@
-"""``hub config check``: validate the configuration before anything runs."""
+"""``hub config check`` (validate the configuration before anything runs; ``--live`` asks each
+platform too) and ``hub config example`` (the complete example configuration, generated)."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -14,7 +16,9 @@ from hub.core.errors import ConfigError
 from hub.core.hookspecs import hookimpl
 from hub.engine import Runtime, describe_missing
 
-config_app = typer.Typer(help="Check the configuration.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Check the configuration. Or write a complete example of it.", no_args_is_help=True
+)
 
 
 @hookimpl
@@ -24,7 +28,13 @@ def hub_cli_commands(app: typer.Typer) -> None:
 
 
 @config_app.command("check")
-def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+def config_check(
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    live: Annotated[
+        bool, typer.Option("--live", help="Then check every enabled plugin live (hub doctor).")
+    ] = False,
+) -> None:
     """Validate the configuration and say what each enabled flow is missing.
 
     Exit code 2, one line naming file and key, for a bad configuration, and for no file at all:
@@ -46,6 +56,11 @@ def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> No
             _print_check(runtime, problems)
         if problems:
             raise typer.Exit(2)
+        if live:
+            from hub.cli.workspace import print_checks, run_doctor
+
+            if not print_checks(run_doctor(runtime)):
+                raise typer.Exit(1)
 
 
 def _print_check(runtime: Runtime, problems: dict[str, list[str]]) -> None:
@@ -92,3 +107,22 @@ def _as_json_too(as_json: bool) -> Iterator[None]:
                 {"ok": False, "source": exc.source, "plugins": [], "flows": [], "error": error},
             )
         raise
+
+
+@config_app.command("example")
+def config_example(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it to this file (default: print it).")
+    ] = None,
+) -> None:
+    """A complete example configuration: every key with its type, unit, default and description."""
+    from hub.cli.example import example_toml
+    from hub.core.manager import get_plugin_manager
+
+    with cli_errors():
+        text = example_toml(get_plugin_manager())
+        if output is None:
+            typer.echo(text, nl=False)  # plain: the file's text, never wrapped or styled
+            return
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}", highlight=False)

@@ -104,7 +104,7 @@ def cli_errors() -> Iterator[None]:
 
 def print_report(report: RunReport) -> None:
     """A finished run: ``flow: status`` and its counts, then planned actions and the error."""
-    colour = {"ok": "green", "failed": "red", "skipped": "yellow"}[report.status]
+    colour = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": "yellow"}[report.status]
     console.print(f"[{colour}]{report.flow}: {report.status}[/] {flow_counts_line(report.counts)}")
     for line in report.planned:
         console.print(f"  would do: {line}", highlight=False)

@@ -63,12 +63,13 @@ def run(
     """Run one flow now.
 
     Progress goes to stderr: a bar on a terminal, plain lines otherwise (a log, cron, a pipe).
+    Exit 1 when it failed, or ended partial (a platform refused writes; their records are parked).
     """
     with cli_errors():
         runtime = load_runtime(config)
         report = asyncio.run(run_with_progress(runtime, flow, dry_run=dry_run, wait=wait))
         print_report(report)
-        if report.status == "failed":
+        if report.status in ("failed", "partial"):  # partial: refused writes were parked
             raise typer.Exit(1)
 
 

@@ -56,12 +56,24 @@ class HubSection(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid")
 
-    database_url: str = "sqlite:///var/hub.db"
-    redis_url: str | None = None
-    """Set it to share rate limits between hub processes (``redis://127.0.0.1:6379/0``)."""
-    log_level: str = "INFO"
-    secrets_dir: Path | None = None
-    lease_seconds: float = Field(default=60.0, gt=0)
+    database_url: str = Field(
+        default="sqlite:///var/hub.db",
+        description="the state store: a SQLite file, or postgresql://user@host/db for several processes",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="share rate limits between hub processes",
+        examples=["redis://127.0.0.1:6379/0"],
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    secrets_dir: Path | None = Field(
+        default=None,
+        description="a directory of files named <plugin>__<key>, each holding one secret",
+        examples=["/run/secrets/hub"],
+    )
+    lease_seconds: float = Field(
+        default=60.0, gt=0, description="how long a dead or stalled process's lease on a unit outlives it"
+    )
     """How long a unit's lease outlives a process that died or stalled holding it (a live run
     renews it every third of this); then another run takes over, with a larger fencing token."""
 
@@ -104,7 +116,9 @@ class ConsoleSection(BaseSettings):
     overridable by ``HUB_CONSOLE__<KEY>`` (the session secret belongs there, not in the file).
     """
 
-    model_config = SettingsConfigDict(env_prefix="HUB_CONSOLE__", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_CONSOLE__", extra="forbid", use_attribute_docstrings=True
+    )
 
     password_hash: str | None = None
     """The admin password (may view, retry and drop), as ``hub console hash-password`` prints it."""
@@ -157,9 +171,9 @@ class FlowSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    enabled: bool = False
-    every: str | None = None
-    cron: str | None = None
+    enabled: bool = Field(default=False, description="run this flow on its schedule (hub schedule, workers)")
+    every: str | None = Field(default=None, description="how often: 90s, 5m, 1h, 1d", examples=["5m"])
+    cron: str | None = Field(default=None, description="or when: a cron line in UTC", examples=["0 * * * *"])
 
     @field_validator("every")
     @classmethod

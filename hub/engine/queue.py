@@ -236,7 +236,8 @@ async def _until_done(
 
 
 def _done_since(last: RunRecord | None, since: datetime) -> bool:
-    return last is not None and last.status == "ok" and last.started_at >= since
+    # partial: the run went through; its refused writes are parked, not worth running it again
+    return last is not None and last.status in ("ok", "partial") and last.started_at >= since
 
 
 def queue_status(runtime: Runtime) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from hub.core.errors import MappingError
 from hub.core.mapping import split_unreadable
 from hub.core.models import Agent, AgentStatus
 from hub.flows.base import Flow, FlowOptions, RunContext
-from hub.store import LedgerEntry, Status
+from hub.store import Status
 
 
 class AgentStatusOptions(FlowOptions):
@@ -23,6 +23,7 @@ class AgentStatusOptions(FlowOptions):
     }
     """Away reason label -> telephony availability (``away`` keeps the reason as a substatus)."""
     away_without_reason: AgentStatus = AgentStatus.UNAVAILABLE
+    """Telephony availability of a teammate away with no reason (or one not listed above)."""
 
 
 class AgentStatusSync(Flow):
@@ -36,7 +37,6 @@ class AgentStatusSync(Flow):
         teammates = self._readable(ctx, await ctx.hub.helpdesk.list_agents())
         telephony = self._readable(ctx, await ctx.hub.telephony.list_agents())
         users = {u.email.lower(): u for u in telephony if u.email}
-        await self.settle_interrupted(ctx, {u.id: u for u in telephony})
         for teammate in teammates:
             ctx.count("read")
             user = users.get((teammate.email or "").lower())
@@ -45,44 +45,37 @@ class AgentStatusSync(Flow):
                 ctx.report.append(f"{teammate.name or teammate.id}: no telephony user with {teammate.email}")
                 continue
             await self.align(ctx, teammate, user)
+        self.settle_interrupted(ctx)
         ctx.advance(ctx.counts["read"], len(teammates))
 
-    async def settle_interrupted(self, ctx: RunContext, users: dict[str, Agent]) -> None:
-        """Close the entries a run that died mid-change left pending, by what the platform shows.
+    def settle_interrupted(self, ctx: RunContext) -> None:
+        """Close the entries a run that died mid-change left pending, once this run has aligned.
 
-        Their keys carry the minute they were made in, so no later run asks for them again: left
-        alone they would stay pending for good. One the telephony user shows applied is done;
-        the others are closed as never confirmed and never sent again (the teammate may have
-        changed since: this run aligns on what the helpdesk says now). A live holder's entry
-        (``wait=0``) is left to it.
+        Their keys carry the minute they were made in, so a run in a later minute never asks
+        for them again (one in the same minute takes its entry up and recovers it): left alone
+        they would stay pending for good. Whether the change was applied cannot be
+        read back whole (the telephony platform keeps its own substatus for a reason), so each
+        is closed as not confirmed, and this run aligns on what the platforms show now: setting
+        an availability again is harmless, leaving a wrong one is not. A live holder's entry is
+        left to it.
         """
-        for entry in ctx.store.ledger.entries(flow=self.name, status=Status.PENDING):
-            await self._settle(ctx, entry, users.get(str(entry.intent.get("user"))))
-
-    @staticmethod
-    async def _settle(ctx: RunContext, entry: LedgerEntry, user: Agent | None) -> None:
         if ctx.dry_run:
             return
-        ledger = ctx.store.ledger
-        taken = ledger.begin(
-            entry.key,
-            flow=entry.flow,
-            platform=entry.platform,
-            action=entry.action,
-            intent=entry.intent,
-            holder=ctx.holder,
-            hold=ctx.hold,
-            fence=ctx.fence,
-        )
-        if taken.in_flight:
-            return
-        if user is not None and user.status.value == entry.intent.get("status"):
-            ledger.done(entry.key, dict(entry.intent), holder=ctx.holder, fence=ctx.fence)
-            ctx.count("recovered")
-        else:
-            why = "not confirmed before its run stopped; this run aligns on what the helpdesk shows now"
-            ledger.failed(entry.key, why, holder=ctx.holder, fence=ctx.fence)
-            ctx.count("superseded")
+        for entry in ctx.store.ledger.entries(flow=self.name, status=Status.PENDING):
+            taken = ctx.store.ledger.begin(
+                entry.key,
+                flow=entry.flow,
+                platform=entry.platform,
+                action=entry.action,
+                intent=entry.intent,
+                holder=ctx.holder,
+                hold=ctx.hold,
+                fence=ctx.fence,
+            )
+            if not taken.in_flight:
+                why = "not confirmed before its run stopped; the next alignment decides"
+                ctx.store.ledger.failed(entry.key, why, holder=ctx.holder, fence=ctx.fence)
+                ctx.count("superseded")
 
     @staticmethod
     def _readable(ctx: RunContext, listed: list[Agent | MappingError]) -> list[Agent]:
@@ -136,6 +129,7 @@ class AgentStatusSync(Flow):
             action="set_availability",
             intent={"user": user.id, "teammate": teammate.id, "status": status.value, "reason": reason},
             do=set_availability,
+            park=(f"agent:{user.platform}:{user.id}", user.model_dump(mode="json")),
         )
 
 

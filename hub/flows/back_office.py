@@ -42,6 +42,7 @@ from hub.core.models import (
 )
 from hub.core.redact import redact
 from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
+from hub.flows.needs import BACK_OFFICE
 from hub.flows.ownership import NotTheCustomer, owned_subscription, require_order_owner
 from hub.flows.ticket_requests import (
     CancelTicket,
@@ -101,6 +102,7 @@ class BackOffice(Flow):
         }
     )
     options_model = BackOfficeOptions
+    needs = BACK_OFFICE
 
     def scopes(self, config: HubConfig) -> list[str]:
         # One unit per store, so several workers carry different brands' tickets at once.
@@ -458,6 +460,7 @@ class BackOffice(Flow):
             intent={"ticket": ticket.id, "body": body},
             do=note,
             find_existing=noted_before,  # the same words on the ticket: never noted twice
+            park=_parked(ticket),
         )
 
         async def move() -> Outcome:
@@ -471,6 +474,7 @@ class BackOffice(Flow):
             action="update_ticket",
             intent={"ticket": ticket.id, "state": state.value},
             do=move,
+            park=_parked(ticket),
         )
         ctx.count("resolved" if state is TicketState.RESOLVED else "waiting")
 
@@ -533,6 +537,11 @@ def _intent(ticket: Ticket, **details: Any) -> dict[str, Any]:
         "conversations": list(ticket.linked_conversation_ids),
         **details,
     }
+
+
+def _parked(ticket: Ticket) -> tuple[str, Any]:
+    """Where a refused note or state change parks the ticket (``retry_dead_letter`` reads it)."""
+    return f"ticket:{ticket.platform}:{ticket.id}", ticket.model_dump(mode="json")
 
 
 def _whole_line(item: LineItem) -> RefundLine:

@@ -25,8 +25,8 @@ class CallLogOptions(FlowOptions):
     attempts: int = Field(default=2, ge=1)
     """Outbound attempts the SOP asks for before giving up on a customer for the day."""
     no_answer_tag: str = Field(default="No answer after {attempts} attempts", min_length=1)
-    """The tag put on the conversation after the last unanswered attempt; ``{attempts}`` is
-    replaced by the number of attempts."""
+    """The tag put on a customer's conversation once the day's attempts went unanswered;
+    ``{attempts}`` is replaced by the number of attempts."""
 
     @property
     def tag(self) -> str:
@@ -90,6 +90,7 @@ class CallLog(Flow):
             intent={"call": call.id, "conversation": conversation.id},
             do=write,
             find_existing=already_written,  # the marker: never a second note, even on a new database
+            park=(f"call:{call.platform}:{call.id}", call.model_dump(mode="json")),
         )
         if result.ok and not result.duplicate and not result.recovered:
             ctx.count("notes")
@@ -219,6 +220,7 @@ class CallLog(Flow):
             action="add_tags",
             intent={"conversation": conversation.id, "tag": tag},
             do=write,
+            park=(f"call:{call.platform}:{call.id}", call.model_dump(mode="json")),
         )
         if result.ok and not result.duplicate:
             ctx.count("tagged")

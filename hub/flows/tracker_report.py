@@ -18,6 +18,7 @@ from hub.core.errors import FatalError, MappingError
 from hub.core.mapping import split_unreadable
 from hub.core.models import Ref, Ticket, TicketType
 from hub.flows.base import Flow, FlowOptions, RunContext, together
+from hub.flows.needs import TRACKER
 
 UNKNOWN_BRAND = "(no brand)"
 
@@ -55,6 +56,7 @@ class TrackerCounts:
 
 class TrackerReportOptions(FlowOptions):
     concurrency: int = 8
+    """Linked conversations read at once (the limiters keep the pace)."""
 
 
 class TrackerReport(Flow):
@@ -70,6 +72,7 @@ class TrackerReport(Flow):
         }
     )
     options_model = TrackerReportOptions
+    needs = TRACKER
     options: TrackerReportOptions
 
     async def run(self, ctx: RunContext) -> None:
@@ -146,4 +149,5 @@ class TrackerReport(Flow):
             action="update_ticket",
             intent={"tracker": tracker.id, "count": total},
             do=write,
+            park=(f"tracker:{tracker.platform}:{tracker.id}", tracker.model_dump(mode="json")),
         )

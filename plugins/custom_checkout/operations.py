@@ -44,6 +44,12 @@ class CustomCheckoutStore:
 
     async def create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink:
         """The link for ``request``; ``FatalError`` naming every SKU the catalogue lacks."""
+        if self.settings.url_template is None and self.endpoint is None:
+            raise FatalError(
+                PLATFORM,
+                f"store {self.key}: set url_template (and its catalogue) or endpoint to create checkout links",
+                code="not_configured",
+            )
         self.check_catalogue(request)
         ref = reference(request)
         if self.endpoint is not None:

@@ -65,10 +65,11 @@ class CustomCheckoutStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: str = Field(min_length=1)
+    brand: str = Field(min_length=1, description="the brand this store sells (as customers see it)")
     url_template: str | None = Field(
         default=None,
         description=f"the link, with {{field}} placeholders from: {', '.join(sorted(URL_FIELDS))}",
+        examples=["https://shop.example/cart?items={items}&email={email}&name={name}&rep={sales_rep}"],
     )
     item_format: str = Field(default="{sku}:{quantity}", description="one cart item: {sku}, {id}, {quantity}")
     item_separator: str = Field(default=",", description="between the cart's items")
@@ -76,7 +77,9 @@ class CustomCheckoutStoreSettings(BaseModel):
         default=True, description="add the request's metadata to the template's link as meta_<key>=<value>"
     )
     endpoint: str | None = Field(
-        default=None, description="the team's endpoint answering a signed POST with the link"
+        default=None,
+        description="or: the team's endpoint answering a signed POST with the link",
+        examples=["https://sales.example/hub/checkout-links"],
     )
     signing_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key of the endpoint's X-Hub-Signature header"
@@ -118,8 +121,9 @@ class CustomCheckoutStoreSettings(BaseModel):
 
     @model_validator(mode="after")
     def _one_mode(self) -> Self:
-        if (self.url_template is None) == (self.endpoint is None):
-            raise ValueError("set exactly one of url_template and endpoint")
+        # Neither is a store not set up yet: it loads, and its links are refused until it is.
+        if self.url_template is not None and self.endpoint is not None:
+            raise ValueError("set one of url_template and endpoint, not both")
         if self.endpoint is not None and self.signing_secret is None:
             raise ValueError("an endpoint needs a signing_secret (the endpoint checks the signature)")
         if self.url_template is not None and not self.catalogue:

@@ -108,25 +108,27 @@ async def test_tracker_report_counts_a_customer_who_wrote_twice_once(sandbox):
 
 async def test_agent_status_settles_what_a_dead_run_left_pending(sandbox):
     # A worker killed mid-change leaves its entry pending under a minute-stamped key no later
-    # run asks for again: the next run closes it by what the telephony platform shows.
+    # run asks for again: the next run closes it unsent and aligns on what the platforms show.
+    ws = sandbox.state("intercom")
+    admin = next(a for a in ws.admins.values() if a["email"] == "ben@supporthub.example")
+    coaching = next(r for r in ws.away_reasons.values() if r["label"] == "Coaching")
+    admin.update(away_mode_enabled=True, away_status_reason_id=coaching["id"])
     agents = {a.email: a for a in await sandbox.hub.telephony.list_agents() if not isinstance(a, Exception)}
-    ben = agents.pop("ben@supporthub.example")
-    ana = next(iter(agents.values()))
+    ben = agents["ben@supporthub.example"]
     ledger = sandbox.runtime.store.ledger
-    keys = {}
-    for user, status, minute in ((ben, ben.status.value, "0001"), (ana, "nonexistent", "0002")):
-        keys[user.id] = f"agent_status:{user.platform}:{user.id}:{status}:None:2026{minute}"
-        ledger.begin(
-            keys[user.id],
-            flow="agent_status",
-            platform=user.platform,
-            action="set_availability",
-            intent={"user": user.id, "status": status},
-            holder="killed-worker",
-            hold=timedelta(seconds=-1),  # its hold already ran out: the holder is gone
-        )
+    key = f"agent_status:{ben.platform}:{ben.id}:away:Coaching:202601010001"
+    ledger.begin(
+        key,
+        flow="agent_status",
+        platform=ben.platform,
+        action="set_availability",
+        intent={"user": ben.id, "status": "away", "reason": "Coaching"},
+        holder="killed-worker",
+        hold=timedelta(seconds=-1),  # its hold already ran out: the holder is gone
+    )
     report = await sandbox.run("agent_status")
     assert ledger.entries(flow="agent_status", status=Status.PENDING) == []
-    assert (report.counts.get("recovered"), report.counts.get("superseded")) == (1, 1)
-    assert ledger.get(keys[ben.id]).status is Status.DONE  # the platform shows it applied
-    assert ledger.get(keys[ana.id]).status is Status.FAILED  # never confirmed: closed, not re-sent
+    assert ledger.get(key).status is Status.FAILED and report.counts.get("superseded") == 1
+    users = next(iter(sandbox.state("aircall").companies.values())).users.values()
+    shown = next(u for u in users if u["email"] == "ben@supporthub.example")
+    assert (shown["availability_status"], shown["substatus"]) == ("unavailable", "in_training")

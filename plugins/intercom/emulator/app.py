@@ -18,6 +18,7 @@ from hub.sandbox.emulator import FaultMiddleware, Faults
 from plugins.intercom.emulator import admins, catalog, contact_links, contacts, conversations, tickets
 from plugins.intercom.emulator.errors import ApiError, error_response, fault_body
 from plugins.intercom.emulator.gate import Gate
+from plugins.intercom.emulator.setup_api import setup_routes
 from plugins.intercom.emulator.workspace import Workspace
 
 
@@ -134,7 +135,8 @@ def create_app(workspace: Workspace | None = None, faults: Faults | None = None)
     """The emulator app; ``app.state.emulator`` is the ``Workspace`` (state and knobs)."""
     ws = workspace if workspace is not None else Workspace()
     app = Starlette(
-        routes=ROUTES, exception_handlers={ApiError: api_error, 404: route_not_found, 405: route_not_found}
+        routes=[*setup_routes(), *ROUTES],  # hub setup's endpoints first: they answer in full
+        exception_handlers={ApiError: api_error, 404: route_not_found, 405: route_not_found},
     )
     app.state.emulator = ws
     app.state.faults = faults or Faults()

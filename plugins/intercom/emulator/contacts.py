@@ -12,6 +12,7 @@ from plugins.intercom.emulator.errors import invalid, not_found
 from plugins.intercom.emulator.paging import paginate, per_page
 from plugins.intercom.emulator.render import render_contact, render_contact_reference
 from plugins.intercom.emulator.search import Search, contact_fields
+from plugins.intercom.emulator.setup_api import as_stored
 from plugins.intercom.emulator.workspace import Workspace
 
 ROLES = ("user", "lead")
@@ -146,7 +147,7 @@ async def update_contact(request: Request) -> JSONResponse:
 def _apply(ws: Workspace, contact: dict[str, Any], fields: dict[str, Any]) -> None:
     custom = fields.pop("custom_attributes", {})
     contact.update(fields)
-    contact["custom_attributes"].update(custom)
+    contact["custom_attributes"].update({name: as_stored(value) for name, value in custom.items()})
     contact["updated_at"] = ws.now()
 
 

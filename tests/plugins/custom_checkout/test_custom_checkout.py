@@ -159,7 +159,6 @@ async def test_the_endpoint_s_refusals_reach_the_agent() -> None:
 @pytest.mark.parametrize(
     ("settings", "why"),
     [
-        ({"brand": "B"}, "exactly one of url_template and endpoint"),
         (
             {
                 "brand": "B",
@@ -168,7 +167,7 @@ async def test_the_endpoint_s_refusals_reach_the_agent() -> None:
                 "signing_secret": "s",
                 "catalogue": {"A": "1"},
             },
-            "exactly one",
+            "not both",
         ),
         ({"brand": "B", "endpoint": "https://x.example"}, "signing_secret"),
         ({"brand": "B", "url_template": TEMPLATE}, "needs a catalogue"),
@@ -193,3 +192,11 @@ def test_the_sandbox_world_sells_no_brand_on_it() -> None:
     assert "custom_checkout" not in {person.platform for person in built.world.people}
     stores = built.apps["custom_checkout"].settings["stores"]
     assert {store["brand"] for store in stores.values()} == {p.brand for p in built.world.people}
+
+
+async def test_a_store_not_set_up_yet_loads_and_refuses_links() -> None:
+    stores = {**STORES, "earth_echo": {"brand": "Earth Echo"}}
+    async with running(endpoint_state(), stores) as hub:
+        with pytest.raises(FatalError, match="set url_template") as caught:
+            await hub.commerce.create_checkout_link(request=request("earth_echo", ("EE-1", 1)))
+    assert caught.value.code == "not_configured"
