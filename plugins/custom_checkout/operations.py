@@ -47,7 +47,7 @@ class CustomCheckoutStore:
         if self.settings.url_template is None and self.endpoint is None:
             raise FatalError(
                 PLATFORM,
-                f"store {self.key}: set url_template (and its catalogue) or endpoint to create checkout links",
+                f"store {self.key}: set url_template (and its catalogue) or endpoint to make checkout links",
                 code="not_configured",
             )
         self.check_catalogue(request)
