@@ -11,6 +11,7 @@ import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from hub.core.doctor import Check, CheckStatus
 from hub.core.errors import FatalError
 from hub.core.models import CheckoutLink, CheckoutLinkRequest
 from hub.core.plugin import HubContext
@@ -58,6 +59,26 @@ class CustomCheckoutStore:
             return mapping.link_from_answer(answer, store=self.key, fallback_id=ref)
         url = render(self.settings, request, self.key, ref)
         return CheckoutLink(platform=PLATFORM, id=ref, store=self.key, url=url)
+
+    def check(self) -> list[Check]:
+        """``hub doctor``'s row for this store: its mode, read from the settings (nothing is sent:
+        the endpoint's one operation makes a link, so it is tried with ``hub checkout-link``)."""
+        settings = self.settings
+        if settings.url_template is not None:
+            detail = f"URL template, {len(settings.catalogue)} SKU(s) in the catalogue"
+            return [self._row(CheckStatus.OK, detail)]
+        if self.endpoint is not None:
+            detail = f"signed endpoint {settings.endpoint}: not probed (it would make a link)"
+            return [
+                self._row(CheckStatus.WARN, detail, "try it: hub checkout-link --platform custom_checkout")
+            ]
+        fix = f"set [plugins.custom_checkout.stores.{self.key}] url_template (and catalogue) or endpoint"
+        return [self._row(CheckStatus.WARN, "not set up: its links are refused", fix)]
+
+    def _row(self, status: CheckStatus, detail: str, fix: str = "") -> Check:
+        return Check(
+            plugin=PLATFORM, target=self.key, check="configuration", status=status, detail=detail, fix=fix
+        )
 
     def check_catalogue(self, request: CheckoutLinkRequest) -> None:
         catalogue = self.settings.catalogue

@@ -7,6 +7,9 @@ links; it holds no customers or orders, so it takes no part in look-ups.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
+from hub.core.doctor import Check
 from hub.core.errors import FatalError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import CheckoutLink, CheckoutLinkRequest
@@ -60,6 +63,16 @@ class CustomCheckoutPlugin(Plugin):
                 PLATFORM, f"unknown custom checkout store {key!r} (configured: {known})", field="store"
             )
         return self.stores[key]
+
+    @hookimpl
+    def hub_check(self) -> Awaitable[list[Check]] | None:
+        """One ``configuration`` row per store (``CustomCheckoutStore.check``)."""
+        if not self.enabled:
+            return None
+        return self._check_stores()
+
+    async def _check_stores(self) -> list[Check]:
+        return [row for store in self.stores.values() for row in store.check()]
 
     @hookimpl
     async def commerce_create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink:

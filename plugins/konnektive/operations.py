@@ -73,7 +73,7 @@ def cents(amount: Decimal) -> str:
 
 KONNEKTIVE_ENDPOINTS = (
     "Access Details for customer/query, order/query, purchase/query, order/refund, purchase/cancel, "
-    "customer/update, order/import"
+    "customer/update, order/import, leads/import (checkout links)"
 )
 """The endpoints the hub's flows call: an API user's permission list must grant each."""
 

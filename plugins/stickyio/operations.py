@@ -39,7 +39,8 @@ MAX_CHAIN = 100  # rebill chains are followed at most this far (guards a cyclic 
 
 STICKY_METHODS = (
     "the API account's methods order_view, order_find, customer_find, customer_view, order_refund, "
-    "order_update, subscription_order_update, new_order_card_on_file"
+    "order_update, subscription_order_update, new_order_card_on_file, NewProspect and product_index "
+    "(checkout links)"
 )
 """The v1 methods the hub's flows call: the API account must be permitted each."""
 

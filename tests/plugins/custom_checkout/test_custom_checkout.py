@@ -200,3 +200,17 @@ async def test_a_store_not_set_up_yet_loads_and_refuses_links() -> None:
         with pytest.raises(FatalError, match="set url_template") as caught:
             await hub.commerce.create_checkout_link(request=request("earth_echo", ("EE-1", 1)))
     assert caught.value.code == "not_configured"
+
+
+async def test_the_doctor_reads_each_store_s_mode_and_sends_nothing() -> None:
+    from hub.core.doctor import CheckStatus
+
+    state = endpoint_state()
+    stores = {**STORES, "earth_echo": {"brand": "Earth Echo"}}
+    async with running(state, stores) as hub:
+        (rows,) = [answer for answer in hub.pm.hook.hub_check() if answer is not None]
+        checks = {row.target: row for row in await rows}
+    assert checks["mesa_cookware"].status is CheckStatus.OK and "2 SKU(s)" in checks["mesa_cookware"].detail
+    assert checks["paleohacks"].status is CheckStatus.WARN and "not probed" in checks["paleohacks"].detail
+    assert checks["earth_echo"].status is CheckStatus.WARN and "url_template" in checks["earth_echo"].fix
+    assert state.requests == []
