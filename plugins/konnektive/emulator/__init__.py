@@ -794,8 +794,8 @@ def sandbox_stores(seed: Seed, base_url: str) -> dict[str, dict[str, Any]]:
     return {brand_slug(account.brand): {"brand": account.brand, "base_url": base_url,
                                         "login_id": account.login_id, "password": account.password,
                                         "campaign_id": "1",
-                                        "checkout_url": f"https://checkout.{brand_slug(account.brand)}.example/"
-                                                        "checkout",
+                                        "checkout_url": "https://checkout."
+                                        f"{brand_slug(account.brand).replace('_', '-')}.example/checkout",
                                         "sku_product_ids": {p.sku: p.product_id for p in seed.products
                                                             if p.brand == account.brand}}
             for account in seed.accounts}
