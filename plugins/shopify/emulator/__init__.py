@@ -1298,7 +1298,36 @@ def _consent_update(channel: str) -> Callable[..., dict[str, Any]]:
     return resolve
 
 
+def customer_create(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    """``customerCreate``: a name, an email or a phone is needed; email and phone are unique."""
+    shop = _shop(info)
+    email, phone = (input.get("email") or "").strip() or None, (input.get("phone") or "").strip() or None
+    errors = []
+    if not (email or phone or input.get("firstName") or input.get("lastName")):
+        errors.append(user_error(["input"], "A name, phone number, or email address must be present"))
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errors.append(user_error(["input", "email"], "Email is invalid"))
+    elif email and any((c.get("email") or "").lower() == email.lower() for c in shop.customers.values()):
+        errors.append(user_error(["input", "email"], "Email has already been taken"))
+    if phone and any(c.get("phone") == e164(phone) for c in shop.customers.values()):
+        errors.append(user_error(["input", "phone"], "Phone has already been taken"))
+    if errors:
+        return {"customer": None, "userErrors": errors}
+    addresses = input.get("addresses") or []
+    customer = shop.add_customer(
+        input.get("firstName") or "",
+        input.get("lastName") or "",
+        email,
+        phone,
+        address=addresses[0] if addresses else None,
+        tags=input.get("tags") or (),
+    )
+    customer["note"] = input.get("note")
+    return {"customer": customer, "userErrors": []}
+
+
 MUTATIONS: dict[str, Callable[..., Any]] = {
+    "customerCreate": customer_create,
     "refundCreate": refund_create,
     "orderUpdate": order_update,
     "draftOrderCreate": draft_order_create,
@@ -1531,7 +1560,12 @@ def draft_order_rest(shop: ShopState, draft: dict[str, Any]) -> dict[str, Any]:
         }
         if address
         else None,
-        "customer": {"id": int(customer["legacyResourceId"]), "email": customer["email"]}
+        "customer": {
+            "id": int(customer["legacyResourceId"]),
+            "email": customer["email"],
+            "first_name": customer["firstName"] or None,
+            "last_name": customer["lastName"] or None,
+        }
         if customer
         else None,
         "order_id": int(draft["_order"].rsplit("/", 1)[-1]) if draft.get("_order") else None,
