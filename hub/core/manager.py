@@ -45,7 +45,6 @@ def built_in_plugins() -> tuple[str, ...]:
     )
 
 
-
 def _instantiate(obj: Any) -> Any:
     """Entry points may name a class (instantiated per manager) or a module of functions."""
     return obj() if inspect.isclass(obj) else obj
@@ -118,8 +117,12 @@ class Hub:
         limiters: dict[str, Any] | None = None,
     ) -> None:
         self.pm, self.config = pm, config
+        # ``is None``, not ``or``: an empty mapping may mean something (``NoLimits()`` is one).
         self.context = HubContext(
-            config=config, transports=transports or {}, limiters=limiters or {}, shared=_shared_limits(config)
+            config=config,
+            transports=transports or {},
+            limiters=limiters if limiters is not None else {},
+            shared=_shared_limits(config),
         )
         self.running = False
         unknown = set(config.plugins) - {name for name, _ in pm.list_name_plugin()}

@@ -17,7 +17,7 @@ import httpx
 
 from hub.core.auth import BasicAuth
 from hub.core.errors import AuthError, FatalError, NotFoundError, RateLimitedError
-from hub.core.http import PlatformClient, RateLimiter, RetryPolicy, SlidingWindowLimiter
+from hub.core.http import PlatformClient, RateLimiter, RetryPolicy, SlidingWindowLimiter, Unlimited
 
 PLATFORM = "stickyio"
 API_PREFIX = "/api/v1/"
@@ -100,11 +100,16 @@ class StickyioClient(PlatformClient):
         self._default_limit = default_limit
         self._window = window_seconds + window_margin
         self._limiters: dict[str, SlidingWindowLimiter] = {}
+        # A deployment that hands this store ``Unlimited`` (``hub.core.http.NoLimits``) wants no
+        # pacing at all, the per-method windows included.
+        self._paced = not isinstance(shared_limiter, Unlimited)
 
     # ---- per-method pacing
 
-    def method_limiter(self, method: str) -> SlidingWindowLimiter:
+    def method_limiter(self, method: str) -> RateLimiter:
         """Sticky.io limits each v1 method separately (120/min, 60/min for a few)."""
+        if not self._paced:
+            return self.limiter
         if method not in self._limiters:
             limit = self._method_limit.get(method, self._default_limit)
             self._limiters[method] = SlidingWindowLimiter(limit, self._window)
