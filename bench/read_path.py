@@ -70,7 +70,9 @@ async def hub_read(url: str, email: str, page_size: int, ready: Any) -> int:
     pm = get_plugin_manager(["intercom"])
     section = {"enabled": True, "access_token": "bench", "admin_id": "1", "base_url": url}
     section["page_size"] = page_size
-    config = config_from_mapping({"plugins": {"intercom": section}}, source="bench", models=settings_models(pm))
+    config = config_from_mapping(
+        {"plugins": {"intercom": section}}, source="bench", models=settings_models(pm)
+    )
     records = 0
     async with Hub(pm, config) as hub:
         ready()

@@ -47,6 +47,13 @@ if TYPE_CHECKING:
     from hub.core.webhooks import WebhookEvent
 
 
+async def gathered(pages: Pages) -> list[Any]:
+    """Every record of a paged hook's answer in one list, for a consumer that needs them all at
+    once (a look-up choosing among its matches). Anything reading many records should take the
+    pages one at a time instead: this holds them all."""
+    return [record async for page in pages for record in page]
+
+
 class _Capability:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
@@ -55,9 +62,9 @@ class _Capability:
 class Helpdesk(_Capability):
     """The helpdesk hooks (``helpdesk_*``), one typed method each."""
 
-    async def find_contacts(self, email: str | None, phone: str | None) -> list[Contact]:
-        """Find helpdesk contacts by email or by E.164 phone (whichever is given)."""
-        return await self._hub.collect(hookspecs.helpdesk_find_contacts, email=email, phone=phone)
+    def find_contacts(self, email: str | None, phone: str | None) -> Pages:
+        """Yield pages of the helpdesk contacts with this email or E.164 phone (whichever is given)."""
+        return self._hub.pages(hookspecs.helpdesk_find_contacts, email=email, phone=phone)
 
     async def get_contact(self, ref: Ref) -> Contact:
         """Fetch one contact by reference. Called by flows that start from a contact id."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.http import SlidingWindowLimiter
-from hub.core.lookup import is_person
+from hub.core.lookup import person_matcher
 from hub.core.mapping import map_records, split_unreadable
 from hub.core.models import (
     Agent,
@@ -40,10 +40,17 @@ class IntercomWorkspace:
 
     def __init__(self, client: IntercomClient, settings: IntercomSettings) -> None:
         self.client, self.settings = client, settings
+        self.contacts = mapping.ContactReader(settings.cs_assist_attributes, settings.default_phone_region)
 
     # ------------------------------------------------------------------ contacts
 
-    async def find_contacts(self, email: str | None, phone: str | None) -> list[Contact]:
+    async def find_contacts(self, email: str | None, phone: str | None) -> AsyncIterator[list[Contact]]:
+        """Pages of the contacts whose email (any case) or E.164 phone is the one asked for.
+
+        Each search page is mapped straight from its bytes (``ContactReader.page``) and handed
+        on, so a look-up matching thousands of contacts (a shared mailbox, a placeholder phone)
+        holds one page at a time; a page without an exact match is not handed on.
+        """
         filters = []
         if email:
             filters.append({"field": "email", "operator": "=", "value": email})
@@ -56,18 +63,15 @@ class IntercomWorkspace:
                 }
             )
         query = filters[0] if len(filters) == 1 else {"operator": "OR", "value": filters}
-        found: list[Contact] = []
-        region = self.settings.default_phone_region
-        async for page in self.client.search("contacts", query, "data"):
-            # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
-            contacts = (self._contact(record) for record in page)
-            found.extend(c for c in contacts if is_person(c.email, c.phone, email, phone, region))
-        return found
+        # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
+        is_asked = person_matcher(email, phone, self.settings.default_phone_region)
+        async for page in self.client.search_pages("contacts", query, self.contacts.page):
+            found = [contact for contact in page.records if is_asked(contact.email, contact.phone)]
+            if found:
+                yield found
 
     def _contact(self, record: dict[str, Any]) -> Contact:
-        return mapping.contact_from(
-            record, self.settings.cs_assist_attributes, self.settings.default_phone_region
-        )
+        return self.contacts.one(record)
 
     async def get_contact(self, ref: Ref) -> Contact:
         return self._contact(await self.client.get_contact(ref.id))

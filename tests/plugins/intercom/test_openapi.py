@@ -16,6 +16,7 @@ from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from hub.core.facade import gathered
 from hub.core.models import Ref, TicketDraft, TicketState, TicketType
 from plugins.intercom.emulator import Workspace, create_app
 from tests.plugins.intercom.conftest import BASE_URL, Exchange, Recorder, running_hub
@@ -113,7 +114,7 @@ async def run_tour(workspace: Workspace, recorder: Recorder) -> None:
         t for t in workspace.tickets.values() if workspace.ticket_types[t["type_id"]]["category"] == "Tracker"
     )
     async with running_hub(recorder) as hub:
-        await hub.helpdesk.find_contacts(email=contact["email"], phone=contact["phone"])
+        await gathered(hub.helpdesk.find_contacts(email=contact["email"], phone=contact["phone"]))
         await hub.helpdesk.get_contact(ref=contact_ref)
         await hub.helpdesk.update_contact(ref=contact_ref, attributes={"order_count": 2})
         since = datetime.now(UTC) - timedelta(days=3)
