@@ -146,9 +146,9 @@ class Commerce(_Capability):
         """Find customers by email or E.164 phone in every configured store."""
         return await self._hub.collect(hookspecs.commerce_find_customers, email=email, phone=phone)
 
-    async def list_orders(self, customer: Ref) -> list[Order]:
-        """A customer's orders, newest first, with line items, refunds and shipping. First-result."""
-        return await self._hub.route(hookspecs.commerce_list_orders, customer, customer=customer)
+    def list_orders(self, customer: Ref) -> Pages:
+        """Yield pages of a customer's orders, newest first, with line items, refunds and shipping."""
+        return self._hub.routed_pages(hookspecs.commerce_list_orders, customer, customer=customer)
 
     async def get_order(self, ref: Ref) -> Order:
         """One order by id (or order number), with its refunds. First-result."""

@@ -15,7 +15,8 @@ Two kinds of hook:
   disabled plugin returns ``None``.
 * **Paged hooks** (``hookinfo.PAGE_ITEMS``: the ``*_list_*`` reads and the contact look-up)
   answer with an async iterator of pages, each sent for only when the consumer asks, so a read
-  holds one page whatever the number of records; ``Hub.pages`` chains every plugin's pages.
+  holds one page whatever the number of records; ``Hub.pages`` chains every plugin's pages, and
+  ``Hub.routed_pages`` reads a first-result one (``commerce_list_orders``) from its owner.
 
 Implementations are ``async def`` methods (or, for paged hooks, functions returning an async
 iterator of pages).
@@ -274,8 +275,13 @@ def commerce_find_customers(email: str | None, phone: str | None) -> Awaitable[l
 
 
 @hookspec(firstresult=True)
-def commerce_list_orders(customer: Ref) -> Awaitable[list[Order]] | None:
-    """A customer's orders, newest first, with line items, refunds and shipping. First-result."""
+def commerce_list_orders(customer: Ref) -> Pages | None:
+    """Yield pages of a customer's orders, newest first, with line items, refunds and shipping.
+
+    Called by the CS Assist summary, which folds them page by page: a customer's orders grow
+    with every rebill of every subscription. First-result: the plugin owning ``customer``
+    answers with an async iterator of pages of ``Order``.
+    """
 
 
 @hookspec(firstresult=True)

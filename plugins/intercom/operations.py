@@ -7,14 +7,14 @@ are mapped here (``plugins.intercom.mapping``) and a record that cannot be mappe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import person_matcher
-from hub.core.mapping import map_records, split_unreadable
+from hub.core.mapping import map_records
 from hub.core.models import (
     Agent,
     Contact,
@@ -28,6 +28,7 @@ from hub.core.models import (
     id_order,
 )
 from hub.core.plugin import HubContext
+from hub.core.sorting import RUN_SIZE, SpillSort, chunks
 from plugins.intercom import mapping
 from plugins.intercom.client import IntercomClient, since_query_value
 from plugins.intercom.settings import IntercomSettings
@@ -96,17 +97,19 @@ class IntercomWorkspace:
         while day <= last:
             noon = int(datetime.combine(day, time(12), UTC).timestamp())
             query = {"field": "updated_at", "operator": "=", "value": noon}
-            found: list[Conversation | MappingError] = []
-            async for page in self.client.search("conversations", query, "conversations"):
-                found += map_records(
-                    page,
-                    mapping.conversation_from,
-                    platform=PLATFORM,
-                    record="conversation",
-                    stamp=_updated_at,
-                )
-            for chunk in _oldest_first_pages(found, start, self.settings.page_size):
-                yield chunk
+            with OldestFirst(start, self.settings.page_size) as ordered:
+                async for page in self.client.search("conversations", query, "conversations"):
+                    ordered.add(
+                        map_records(
+                            page,
+                            mapping.conversation_from,
+                            platform=PLATFORM,
+                            record="conversation",
+                            stamp=_updated_at,
+                        )
+                    )
+                for chunk in ordered.pages():
+                    yield chunk
             day += timedelta(days=1)
 
     async def get_conversation(self, ref: Ref) -> Conversation:
@@ -189,17 +192,21 @@ class IntercomWorkspace:
                 {"field": "updated_at", "operator": ">", "value": since_query_value(cut)},
             ],
         }
-        found: list[Ticket | MappingError] = []
-        async for page in self.client.search("tickets", query, "tickets"):
-            found += map_records(
-                page,
-                lambda item: self._ticket(item, type_ids),
-                platform=PLATFORM,
-                record="ticket",
-                stamp=_updated_at,
-            )
-        for chunk in _oldest_first_pages(found, since, self.settings.page_size):
-            yield chunk
+        # One search over the whole window (its pages come in Intercom's order, not by
+        # updated_at): sorted in bounded memory, runs spilled to disk past a few thousand tickets.
+        with OldestFirst(since, self.settings.page_size) as ordered:
+            async for page in self.client.search("tickets", query, "tickets"):
+                ordered.add(
+                    map_records(
+                        page,
+                        lambda item: self._ticket(item, type_ids),
+                        platform=PLATFORM,
+                        record="ticket",
+                        stamp=_updated_at,
+                    )
+                )
+            for chunk in ordered.pages():
+                yield chunk
 
     async def create_ticket(self, draft: TicketDraft) -> Ticket:
         type_ids = await self._type_ids()
@@ -296,27 +303,61 @@ def _updated_at(item: dict[str, Any]) -> datetime | None:
     return mapping.timestamp(item, "updated_at", "record", required=True)
 
 
-def _oldest_first_pages(found: list[Any], since: datetime | None, size: int) -> list[list[Any]]:
-    """Exact ``updated_at >= since`` cut and oldest-first order, in pages.
+class OldestFirst:
+    """Exact ``updated_at >= since`` cut and oldest-first order, in pages, in bounded memory.
 
     Intercom's date filters match whole days and its search order is not by ``updated_at``, so
-    the whole window is read, then cut and sorted here; the (updated_at, id) order lets a flow
-    keep an inclusive cursor with an id tie-break. A record that could not be mapped keeps its
-    place in that order when its ``updated_at`` is readable (so a flow's cursor never passes
-    records of a later page by parking it early); one without it rides in the first page.
+    a window is read whole, then cut and sorted here (``SpillSort``: past a few thousand records
+    the sorted runs wait on disk, so memory does not grow with the window). The (updated_at, id)
+    order lets a flow keep an inclusive cursor with an id tie-break. A record that could not be
+    mapped keeps its place in that order when its ``updated_at`` is readable (so a flow's cursor
+    never passes records of a later page by parking it early); one without it rides in the
+    first page. A record met twice (it moved between search pages mid-read) is handed on once:
+    its last mapped reading, else its last unreadable one.
     """
-    records, broken = split_unreadable(found)
-    placed = [b for b in broken if b.at is not None and b.record_id is not None]
-    unplaced = [b for b in broken if b.at is None or b.record_id is None]
-    kept: list[Any] = [b for b in placed if since is None or b.at >= since]  # type: ignore[operator]
-    kept += [r for r in records if since is None or r.updated_at >= since]
-    # A record moving between search pages mid-read appears once (mapped, if it was once).
-    unique = {_record_id(entry): entry for entry in kept}
-    ordered: list[Any] = sorted(unique.values(), key=_place)
-    pages = [ordered[i : i + size] for i in range(0, len(ordered), size)] or ([[]] if unplaced else [])
-    if unplaced:
-        pages[0] = [*unplaced, *pages[0]]
-    return pages
+
+    _MAPPED = 1 << 48
+    """Added to the rank of a mapped reading: it beats any unreadable one of the same record."""
+
+    def __init__(self, since: datetime | None, size: int, run_size: int = RUN_SIZE) -> None:
+        self.since, self.size = since, size
+        self._sorter: SpillSort[tuple[int, Any]] = SpillSort(_ranked_place, run_size=run_size)
+        self._latest: dict[str, int] = {}  # record id -> rank of the reading to hand on
+        self._unplaced: list[MappingError] = []
+        self._seen = 0
+
+    def __enter__(self) -> OldestFirst:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sorter.close()
+
+    def add(self, entries: list[Any]) -> None:
+        for entry in entries:
+            self._seen += 1
+            if isinstance(entry, MappingError):
+                if entry.at is None or entry.record_id is None:
+                    self._unplaced.append(entry)
+                    continue
+                rank, at = self._seen, entry.at
+            else:
+                rank, at = self._MAPPED + self._seen, entry.updated_at
+            if self.since is not None and at < self.since:
+                continue
+            key = _record_id(entry)
+            self._latest[key] = max(rank, self._latest.get(key, 0))
+            self._sorter.add([(rank, entry)])
+
+    def pages(self) -> Iterator[list[Any]]:
+        """The pages, oldest first; the unplaced unreadable entries lead the first one."""
+        latest = self._latest
+        kept = (entry for rank, entry in self._sorter.ordered() if latest[_record_id(entry)] == rank)
+        first = True
+        for chunk in chunks(kept, self.size):
+            yield [*self._unplaced, *chunk] if first else chunk
+            first = False
+        if first and self._unplaced:
+            yield list(self._unplaced)
 
 
 def _record_id(entry: Any) -> str:
@@ -327,6 +368,9 @@ def _place(entry: Any) -> tuple[datetime, tuple[int, str]]:
     at = entry.at if isinstance(entry, MappingError) else entry.updated_at
     return at, id_order(_record_id(entry))
 
+
+def _ranked_place(ranked: tuple[int, Any]) -> tuple[datetime, tuple[int, str]]:
+    return _place(ranked[1])
 
 
 def open_account(settings: IntercomSettings, context: HubContext) -> IntercomWorkspace:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -193,12 +193,16 @@ class StickyioClient(PlatformClient):
 
     async def order_view(self, order_ids: list[str], batch: int = 50) -> list[dict[str, Any]]:
         """Full bodies of many orders, ``batch`` ids per call (order_view takes an array)."""
-        orders: list[dict[str, Any]] = []
+        return [order async for orders in self.order_view_batches(order_ids, batch) for order in orders]
+
+    async def order_view_batches(
+        self, order_ids: list[str], batch: int = 50
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """``order_view``, one batch of bodies at a time (each call sent when the next is asked)."""
         for start in range(0, len(order_ids), batch):
             chunk = order_ids[start : start + batch]
             payload = await self.call("order_view", {"order_id": chunk, "return_variants": 1})
-            orders.extend(_orders_of(payload, chunk))
-        return orders
+            yield _orders_of(payload, chunk)
 
     async def order_find_ids(
         self, criteria: Mapping[str, Any] | str, start: date, search_type: str = "all"
