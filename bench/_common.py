@@ -110,3 +110,21 @@ def verdict(ratio: float, target: float, at_least: bool = True) -> str:
 
 def heading(text: str) -> None:
     print(f"\n== {text}", flush=True)
+
+
+# --------------------------------------------------------------------------- figures for run_all
+
+
+def figure(
+    name: str, value: float | None, goal: float, *, at_least: bool = True, unit: str = ""
+) -> dict[str, Any]:
+    """One figure a bench reports: what it measured (``None``: not measured), against its goal."""
+    return {"name": name, "value": value, "goal": goal, "at_least": at_least, "unit": unit}
+
+
+def write_figures(path: Path | None, figures: list[dict[str, Any]]) -> None:
+    """``--json PATH``: the figures for ``bench/run_all.py`` (``{"figures": [...]}``)."""
+    if path is not None:
+        import json
+
+        path.write_text(json.dumps({"figures": figures}, indent=2))

@@ -195,8 +195,18 @@ def main() -> None:
     args = parser.parse_args()
     result = measure(args.records, 3 if args.quick else args.runs)
     report(result)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    from _common import figure, write_figures
+
+    r = result["ratios"]
+    write_figures(
+        args.json,
+        [
+            figure("read path: speed of the read, CPU (bare / hub, cold process)", r["loop_cpu"], GOAL),
+            figure("read path: speed of the read, wall (bare / hub, cold process)", r["loop_wall"], GOAL),
+            figure("read path: whole process with start-up, CPU (bare / hub)", r["cpu"], GOAL),
+            figure("read path: whole process with start-up, wall (bare / hub)", r["wall"], GOAL),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -88,14 +88,15 @@ async def _customer_details(
 ) -> tuple[OrderTally, list[Subscription | MappingError]]:
     customer = customers[index]
     orders, subscriptions = await together(
-        _tally_orders(hub, customers, index),
+        tally_orders(hub, customers, index),
         _optional(hub.commerce.list_subscriptions(customer=customer.ref)),
     )
     return orders, subscriptions
 
 
-async def _tally_orders(hub: Hub, customers: list[Customer], index: int) -> OrderTally:
-    """One customer's orders, folded a page at a time (see ``_optional`` for what may fail)."""
+async def tally_orders(hub: Hub, customers: list[Customer], index: int) -> OrderTally:
+    """Customer ``index``'s orders, folded a page at a time (as ``_optional``: a platform that
+    cannot list orders adds none; a list failing as a whole on a record is that one entry)."""
     tally = OrderTally(customers)
     try:
         async for page in hub.commerce.list_orders(customer=customers[index].ref):
