@@ -47,11 +47,11 @@ async def bare_loop(url: str, email: str, page_size: int, ready: Any) -> int:
     """Fetch and decode every page; nothing else."""
     import httpx
 
-    ready()
     query = {"field": "email", "operator": "=", "value": email}
     pagination: dict[str, Any] = {"per_page": page_size}
     records = 0
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": "Bearer bench"}) as client:
+        ready()  # as the hub's: start-up ends with the client open (its TLS context built)
         while True:
             response = await client.post("/contacts/search", json={"query": query, "pagination": pagination})
             page = response.json()

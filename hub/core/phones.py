@@ -35,6 +35,11 @@ _NANP_REGIONS = frozenset({"US"})
 Region codes are matched as phonenumbers matches them: ``"us"`` is no region to it."""
 
 
+def is_canonical_e164(text: str) -> bool:
+    """True for canonical North American E.164 (``+14155550100``): its own E.164, no parse needed."""
+    return _NANP_E164.fullmatch(text) is not None
+
+
 def fast_e164(text: str, region: str | None = "US") -> str | None:
     """The E.164 of ``text`` when its shape alone tells it, else None (then ask ``e164``).
 

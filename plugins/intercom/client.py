@@ -162,13 +162,19 @@ class IntercomClient(PlatformClient):
             yield page.records
 
     async def search_pages(
-        self, resource: str, query: dict[str, Any], decode: Callable[[bytes], SearchPage]
+        self,
+        resource: str,
+        query: dict[str, Any],
+        decode: Callable[[bytes], SearchPage],
+        *,
+        read_ahead: bool = False,
     ) -> AsyncIterator[SearchPage]:
         """Pages of ``POST /{resource}/search``, each decoded by ``decode`` from the answer's bytes.
 
         The cursor travels in the body. ``decode`` may map records straight from the bytes
-        (``mapping.ContactReader.page``) rather than through decoded dicts; the next request is
-        sent only when the consumer asks for the next page.
+        (``mapping.ContactReader.page``) rather than through decoded dicts. The next request is
+        sent when the consumer asks for the next page, or with ``read_ahead`` as soon as this
+        one is handed on (``hub.core.paging.stream``), for a read that is always drained.
         """
 
         async def fetch(cursor: str | None) -> SearchPage:
@@ -186,7 +192,7 @@ class IntercomClient(PlatformClient):
 
         paginator = CursorPaginator(cursor=_cursor_of)
         async with aclosing(
-            stream(paginator, fetch, platform=PLATFORM, where=f"/{resource}/search")
+            stream(paginator, fetch, platform=PLATFORM, where=f"/{resource}/search", read_ahead=read_ahead)
         ) as pages:
             async for page in pages:
                 yield page

@@ -50,7 +50,8 @@ class IntercomWorkspace:
 
         Each search page is mapped straight from its bytes (``ContactReader.page``) and handed
         on, so a look-up matching thousands of contacts (a shared mailbox, a placeholder phone)
-        holds one page at a time; a page without an exact match is not handed on.
+        holds a page at a time (and the next one, asked for while this one is mapped); a page
+        without an exact match is not handed on.
         """
         filters = []
         if email:
@@ -66,7 +67,8 @@ class IntercomWorkspace:
         query = filters[0] if len(filters) == 1 else {"operator": "OR", "value": filters}
         # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
         is_asked = person_matcher(email, phone, self.settings.default_phone_region)
-        async for page in self.client.search_pages("contacts", query, self.contacts.page):
+        # Read ahead: every consumer of a look-up reads it to the end (call_log counts the matches).
+        async for page in self.client.search_pages("contacts", query, self.contacts.page, read_ahead=True):
             found = [contact for contact in page.records if is_asked(contact.email, contact.phone)]
             if found:
                 yield found

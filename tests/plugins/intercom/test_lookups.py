@@ -21,7 +21,7 @@ class FakeApi:
     def __init__(self, contacts: list[dict[str, Any]]) -> None:
         self.contacts, self.queries = contacts, []
 
-    async def search_pages(self, resource: str, query: dict[str, Any], decode: Any):
+    async def search_pages(self, resource: str, query: dict[str, Any], decode: Any, read_ahead: bool = False):
         self.queries.append(query)
         yield decode(json.dumps({"type": "list", "data": self.contacts}).encode())
 
