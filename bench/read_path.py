@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -107,13 +108,19 @@ def child(side: str, url: str, email: str, page_size: int) -> None:
 # --------------------------------------------------------------------------- the parent
 
 
-def run_child(side: str, url: str, email: str, page_size: int) -> dict[str, float]:
+def run_child(
+    side: str, url: str, email: str, page_size: int, checkout: Path | None = None
+) -> dict[str, float]:
+    env = None
+    if side == "hub" and checkout is not None:  # the hub of another checkout (a before/after)
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
     wall = time.perf_counter()
     out = subprocess.run(
         [sys.executable, str(Path(__file__)), "--child", side, url, email, str(page_size)],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     wall = time.perf_counter() - wall
     if out.returncode:
@@ -124,7 +131,7 @@ def run_child(side: str, url: str, email: str, page_size: int) -> dict[str, floa
     return figures
 
 
-def measure(records: int, runs: int) -> dict[str, Any]:
+def measure(records: int, runs: int, checkout: Path | None = None) -> dict[str, Any]:
     """Serve the pages, alternate cold runs, return the medians and ratios."""
     import _pages
     from _common import Served, heading
@@ -139,7 +146,7 @@ def measure(records: int, runs: int) -> dict[str, Any]:
         for index in range(runs):
             order = ("bare", "hub") if index % 2 == 0 else ("hub", "bare")
             for side in order:
-                figures = run_child(side, server.url, _pages.SHARED_EMAIL, _pages.CONTACT_PAGE)
+                figures = run_child(side, server.url, _pages.SHARED_EMAIL, _pages.CONTACT_PAGE, checkout)
                 if figures["records"] != records:
                     raise SystemExit(f"{side} read {figures['records']} records, expected {records}")
                 results[side].append(figures)
@@ -192,8 +199,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="cold runs a side (odd: a true median)")
     parser.add_argument("--quick", action="store_true", help="3 runs a side")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--hub-checkout", type=Path, help="measure the hub of another checkout (before/after)"
+    )
     args = parser.parse_args()
-    result = measure(args.records, 3 if args.quick else args.runs)
+    result = measure(args.records, 3 if args.quick else args.runs, args.hub_checkout)
     report(result)
     from _common import figure, write_figures
 
