@@ -56,7 +56,7 @@ BENCHES = [
             (f"memory, {path}: peak RSS at 10x the records / at 1x", 1.3, False, "")
             for path in ("contacts", "conversations", "tickets", "calls", "orders")
         ],
-        quick_timeout=60,
+        quick_timeout=110,
     ),
     Bench(
         "incremental.py",
