@@ -5,8 +5,8 @@ name: one method per hook of ``hookspecs.py``, with the hook's own parameters an
 implementations answer, so type checkers, editors and readers follow every call. Each method
 names its hookspec function itself (never a string) and goes through ``Hub``: action hooks to
 the plugin that owns the record (``CapabilityMissing`` when none does), look-ups to every plugin
-at once (results flattened), ``list_*`` hooks as streamed pages; the real-time hooks of
-``hub serve`` to the platform named in the URL. ``tests/core/test_facade.py``
+at once (results flattened), paged hooks (``hookinfo.PAGE_ITEMS``) as streamed pages; the
+real-time hooks of ``hub serve`` to the platform named in the URL. ``tests/core/test_facade.py``
 checks that the facade and the hookspecs never drift apart.
 """
 
