@@ -98,7 +98,8 @@ def person_matcher(
     wanted_phone = phone_key(phone, region) if phone else None
 
     def matches(record_email: object, record_phone: object) -> bool:
-        if wanted_email is not None and email_key(record_email) == wanted_email:
+        # The same text as asked has the same key: most hits of an email search are that text.
+        if wanted_email is not None and (record_email == email or email_key(record_email) == wanted_email):
             return True
         return wanted_phone is not None and phone_key(record_phone, region) == wanted_phone
 
