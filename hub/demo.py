@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pluggy
 
+from hub.core.setup import SetupItem
 from hub.engine import RunReport, Runtime, run_flow
+from hub.engine.readiness import setup
 from hub.flows import order
 from hub.sandbox import Sandbox
 
@@ -19,8 +21,14 @@ Progress = Callable[[str], Callable[[int, int | None], None]]
 @dataclass
 class DemoPass:
     reports: list[RunReport] = field(default_factory=list)
+    setup: list[SetupItem] = field(default_factory=list)
+    """What ``hub setup`` did before this pass (the first pass of an ``empty`` demo)."""
     skipped: dict[str, list[str]] = field(default_factory=dict)
     """Flows that could not run, with the capabilities no enabled plugin provides."""
+    run_ids: dict[str, int] = field(default_factory=dict)
+    """Each flow's run, by the id ``hub runs show ID --config CONFIG`` takes (its last unit's)."""
+    config: Path | None = None
+    """A configuration file naming the demo's database, for ``hub runs`` and ``hub status``."""
 
     @property
     def actions(self) -> int:
@@ -28,19 +36,33 @@ class DemoPass:
 
 
 async def run_demo(
-    pm: pluggy.PluginManager, *, passes: int = 2, database: Path = DEMO_DB, progress: Progress | None = None
+    pm: pluggy.PluginManager,
+    *,
+    passes: int = 2,
+    database: Path = DEMO_DB,
+    progress: Progress | None = None,
+    empty: bool = False,
 ) -> list[DemoPass]:
-    """Seed the sandbox, then run every flow in dependency order ``passes`` times."""
+    """Seed the sandbox, then run every flow in dependency order ``passes`` times.
+
+    Also writes ``<database>.toml`` (``var/demo.toml``) naming the demo's database, so that
+    ``hub runs --config var/demo.toml`` shows what the demo did.
+
+    ``empty``: the helpdesk starts as a new workspace (``SandboxWorld.empty``) and ``hub setup``
+    runs first, as on a real workspace; the first pass carries what it did.
+    """
     for stale in database.parent.glob(f"{database.name}*"):
         stale.unlink()  # every demo starts from an empty store
-    sandbox = Sandbox(pm)
+    sandbox = Sandbox(pm, empty=empty)
     sandbox.build()
     config = sandbox.config(database_url=f"sqlite:///{database}")
+    history = write_history_config(database)
     runtime = Runtime.from_config(pm, config, transports=sandbox.transports())
     results: list[DemoPass] = []
     async with runtime.session() as hub:
+        prepared = await setup(runtime, hub, apply=True) if empty else []
         for _ in range(passes):
-            current = DemoPass()
+            current = DemoPass(setup=prepared if not results else [])
             for name in order():
                 if not config.flow(name).enabled:
                     continue
@@ -50,6 +72,20 @@ async def run_demo(
                     continue
                 advance = progress(name) if progress else None
                 current.reports.append(await run_flow(runtime, name, hub=hub, progress=advance))
+                current.run_ids[name] = runtime.store.runs.recent(1, name)[0].id
+            current.config = history
             results.append(current)
     runtime.store.dispose()
     return results
+
+
+def write_history_config(database: Path) -> Path:
+    """A configuration file next to ``database`` naming it (absolute), and nothing else: enough
+    for the commands that read the history (``hub runs``, ``hub dead-letters``), no secret."""
+    import tomli_w
+
+    path = database.with_suffix(".toml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = f"# Written by `hub demo`: its database, for `hub runs --config {path}`.\n"
+    path.write_text(header + tomli_w.dumps({"hub": {"database_url": f"sqlite:///{database.resolve()}"}}))
+    return path

@@ -20,6 +20,7 @@ import typer
 from typer.main import get_command_name, solve_typer_info_defaults
 from typer.models import CommandInfo, TyperInfo
 
+from hub.cli.options import ConfigOption
 from hub.cli.output import err
 from hub.core.errors import ConfigError
 from hub.core.manager import get_plugin_manager
@@ -30,6 +31,7 @@ BUILT_IN_AREAS = (
     "hub.cli.reports",
     "hub.cli.plugins",
     "hub.cli.runs",
+    "hub.cli.workspace",
     "hub.cli.lookup",
     "hub.cli.sandbox",
     "hub.cli.engine",
@@ -54,6 +56,7 @@ def build_app(pm: pluggy.PluginManager | None = None) -> typer.Typer:
         help="Keep the support team's helpdesk, telephony and stores in step.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
+        callback=_everywhere,
     )
     _built_in_areas().hook.hub_cli_commands(app=app)
     plugins = pm if pm is not None else _installed_plugins()
@@ -62,6 +65,13 @@ def build_app(pm: pluggy.PluginManager | None = None) -> typer.Typer:
         plugins.hook.hub_cli_commands(app=app)
         _leave_out_clashes(app, *before)
     return app
+
+
+def _everywhere(config: ConfigOption = None) -> None:
+    """The options every command takes before its name (``hub --config C runs``).
+
+    Nothing to do here: a command reads them through ``hub.cli.options.chosen_config``.
+    """
 
 
 def main() -> None:  # pragma: no cover - console entry point

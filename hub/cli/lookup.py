@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from hub.cli.options import ConfigOption, SandboxOption, load_runtime
-from hub.cli.output import cli_errors, console, err
+from hub.cli.options import ConfigOption, JsonOption, SandboxOption, load_runtime
+from hub.cli.output import Usage, cli_errors, console, err, print_json
 from hub.core.hookspecs import hookimpl
+from hub.core.lookup import phone_key
+from hub.engine import Runtime
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+"""An address a store could hold: something, ``@``, a domain with a dot (no spaces)."""
+CHECKOUT_HOOK = "commerce_create_checkout_link"
 
 
 @hookimpl
@@ -21,33 +29,121 @@ def hub_cli_commands(app: typer.Typer) -> None:
 
 
 def lookup(
-    email: Annotated[str, typer.Argument(help="Customer email (or phone with --phone).")],
+    email: Annotated[str, typer.Argument(help="Customer email, or phone number (+1 512 555 0142).")],
     config: ConfigOption = None,
     sandbox: SandboxOption = False,
-    phone: Annotated[bool, typer.Option("--phone", help="Look up by phone number instead.")] = False,
+    phone: Annotated[bool, typer.Option("--phone", help="It is a phone number (also guessed).")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Show the CS Assist summary of a customer across every store."""
+    """Show the CS Assist summary of a customer across every store (exit code 1: no store knows
+    them; 2: not an email address or phone number)."""
     from hub.flows.summary import build_summary
 
     with cli_errors():
+        by_email, by_phone = who(email, phone)
         runtime = load_runtime(config, sandbox)
 
         async def find() -> Any:
             async with runtime.session() as hub:
-                return await build_summary(hub, None if phone else email, email if phone else None)
+                return await build_summary(hub, by_email, by_phone)
 
         summary = asyncio.run(find())
+        if as_json:
+            query = {"email": by_email, "phone": by_phone}
+            print_json(
+                "lookup", {"query": query, "found": summary is not None, "customer": summary_json(summary)}
+            )
         if summary is None:
-            err.print(f"no store knows {email}")
+            err.print(f"no store knows {email}", highlight=False)
             raise typer.Exit(1)
-        print_summary(summary)
+        if not as_json:
+            print_summary(summary)
+
+
+def who(value: str, phone: bool) -> tuple[str | None, str | None]:
+    """``(email, phone)`` to look up from what was typed; ``Usage`` when it is neither.
+
+    A value that is no email but a phone number is taken as one (``--phone`` is then only a
+    way to say so); the phone is looked up as typed, the stores normalise it (E.164).
+    """
+    text = value.strip()
+    if not phone and EMAIL.match(text):
+        return text, None
+    if phone_key(text) is not None:
+        return None, text
+    if phone:
+        raise Usage(f"not a phone number: {value!r} (with its country code: +1 512 555 0142)")
+    raise Usage(f"not an email address or phone number: {value!r} (ann@example.com, or +1 512 555 0142)")
+
+
+def summary_json(summary: Any) -> dict[str, Any] | None:
+    """The CS Assist summary in ``hub.lookup/1`` (docs/cli-json.md); None when not found."""
+    if summary is None:
+        return None
+    address = summary.shipping_address
+    return {
+        "name": summary.name,
+        "email": summary.email,
+        "phone": summary.phone,
+        "brands": list(summary.brands),
+        "lifetime_revenue": [_money(m) for m in summary.lifetime_revenue.values()],
+        "order_count": summary.order_count,
+        "last_purchase_at": summary.last_purchase_at,
+        "open_subscriptions": [
+            {
+                "platform": s.platform,
+                "store": s.store,
+                "id": s.id,
+                "product": s.product,
+                "sku": s.sku,
+                "status": s.status,
+                "next_billing_at": s.next_billing_at,
+            }
+            for s in summary.open_subscriptions
+        ],
+        "recent_orders": [
+            {
+                "platform": o.platform,
+                "store": o.store,
+                "number": o.number,
+                "created_at": o.created_at,
+                "total": _money(o.total),
+                "ship_status": o.ship_status,
+                "tracking_numbers": list(o.tracking_numbers),
+            }
+            for o in summary.recent_orders
+        ],
+        "shipping_address": address.model_dump(mode="json") if address else None,
+        "consents": [{"channel": c.channel, "opted_in": c.opted_in} for c in summary.consents],
+        "sources": [{"platform": r.platform, "store": r.store, "id": r.id} for r in summary.sources],
+        "unreadable": [
+            {
+                "platform": u.platform,
+                "record": u.record,
+                "record_id": u.record_id,
+                "field": u.field,
+                "reason": u.reason,
+            }
+            for u in summary.unreadable
+        ],
+    }
+
+
+def _money(money: Any) -> dict[str, str]:
+    """Money as JSON: the exact amount as a decimal string, and its currency."""
+    return {"amount": str(money.amount), "currency": money.currency}
 
 
 def print_summary(summary: Any) -> None:
     """The CS Assist summary (``hub.flows.summary``) as a two-column table, one row per order."""
-    table = Table(title=f"CS Assist: {summary.name or summary.email}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    console.print(summary_table(summary))
+
+
+def summary_table(summary: Any) -> Table:
+    """``print_summary``'s table (fits 80 columns: long values wrap)."""
+    table = Table(title=escape(f"CS Assist: {summary.name or summary.email}"), show_header=False)
+    table.add_column("field", style="bold", max_width=22, overflow="fold")
+    table.add_column("value", ratio=1, overflow="fold")
     rows = {
         "Email": summary.email,
         "Phone": summary.phone,
@@ -63,15 +159,15 @@ def print_summary(summary: Any) -> None:
         "Left out (unreadable)": "; ".join(str(u) for u in summary.unreadable),
     }
     for field_name, value in rows.items():
-        table.add_row(field_name, value or "-")
+        table.add_row(field_name, escape(value or "-"))
     for order in summary.recent_orders:
         tracking = f" tracking {', '.join(order.tracking_numbers)}" if order.tracking_numbers else ""
         table.add_row(
-            f"Order {order.number}",
-            f"{order.created_at:%Y-%m-%d} {order.total} {order.platform}/"
-            f"{order.store}: {order.ship_status}{tracking}",
+            escape(f"Order {order.number}"),
+            escape(f"{order.created_at:%Y-%m-%d} {order.total} {order.platform}/{order.store}: ")
+            + escape(f"{order.ship_status}{tracking}"),
         )
-    console.print(table)
+    return table
 
 
 def checkout_link(
@@ -87,13 +183,14 @@ def checkout_link(
     meta: Annotated[list[str] | None, typer.Option(help="key=value metadata, repeatable.")] = None,
     config: ConfigOption = None,
     sandbox: SandboxOption = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Create a checkout link on a store and print it."""
+    """Create a checkout link on a store and print it (exit code 2 naming the platforms or
+    brands there are, when one given is not)."""
     from hub.core.models import CheckoutLinkRequest, CheckoutProduct
     from hub.flows.base import RunContext
     from hub.flows.checkout_link import FLOW, create_checkout_link
     from hub.flows.tickets import TicketProblem, parse_address
-    from hub.sandbox.world import store_key
 
     with cli_errors():
         try:
@@ -104,11 +201,13 @@ def checkout_link(
             metadata = dict(item.split("=", 1) for item in meta or [])
             shipping = parse_address(address) if address else None
         except (ValueError, TicketProblem) as exc:
-            err.print(f"--product takes SKU:QTY, --meta key=value, --address one line ({exc})")
-            raise typer.Exit(2) from None
+            raise Usage(f"--product takes SKU:QTY, --meta key=value, --address one line ({exc})") from None
+        if not EMAIL.match(email.strip()):
+            raise Usage(f"--email: not an email address: {email!r} (ann@example.com)")
+        runtime = load_runtime(config, sandbox)
         request = CheckoutLinkRequest(
             platform=platform,
-            store=store_key(brand),
+            store=store_of(runtime, checkout_platform(runtime, platform), brand),
             email=email,
             first_name=first_name,
             last_name=last_name,
@@ -118,7 +217,6 @@ def checkout_link(
             discount_code=discount,
             metadata=metadata,
         )
-        runtime = load_runtime(config, sandbox)
 
         async def create() -> Any:
             async with runtime.session() as hub:
@@ -126,4 +224,42 @@ def checkout_link(
                 return await create_checkout_link(ctx, request)
 
         link = asyncio.run(create())
+        if as_json:
+            total = _money(link.total) if link.total else None
+            document = {"url": link.url, "platform": link.platform, "store": link.store, "id": link.id}
+            print_json("checkout-link", {**document, "total": total})
+            return
         console.print(link.url, highlight=False, soft_wrap=True)
+
+
+def checkout_platform(runtime: Runtime, platform: str) -> str:
+    """The name of the enabled plugin making checkout links on ``platform``; ``Usage`` naming
+    the platforms that can, when it is not one of them."""
+    from hub.core.manager import plugin_infos
+
+    able = {
+        info.platform: info.name
+        for info in plugin_infos(runtime.pm)
+        if CHECKOUT_HOOK in info.capabilities and runtime.config.plugin_enabled(info.name)
+    }
+    if platform not in able:
+        choices = ", ".join(sorted(able)) or "none: no enabled plugin makes checkout links"
+        raise Usage(f"--platform {platform!r} makes no checkout links here (choose from: {choices})")
+    return able[platform]
+
+
+def store_of(runtime: Runtime, plugin: str, brand: str) -> str:
+    """The store key of ``brand`` on ``plugin``: its key, its brand name (any case) or that name
+    as a key (``Ava Jane's Kitchen`` -> ``ava_janes_kitchen``); ``Usage`` naming the brands."""
+    from hub.sandbox.world import store_key
+
+    stores = getattr(runtime.config.plugins.get(plugin), "stores", None) or {}
+    if not stores:
+        return store_key(brand)
+    wanted = brand.strip().casefold()
+    for key, settings in stores.items():
+        name = str(getattr(settings, "brand", "") or "")
+        if wanted in {key.casefold(), name.casefold()} or store_key(brand) == key:
+            return str(key)
+    choices = ", ".join(f"{getattr(s, 'brand', '') or k} ({k})" for k, s in sorted(stores.items()))
+    raise Usage(f"--brand {brand!r} has no {plugin} store (choose from: {choices})")

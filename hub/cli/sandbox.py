@@ -30,13 +30,16 @@ def serve_sandbox(
     write_config: Annotated[Path, typer.Option(help="Config file pointing the hub at them.")] = Path(
         "var/sandbox-live.toml"
     ),
+    empty: Annotated[
+        bool, typer.Option("--empty", help="The helpdesk as a new workspace: run hub setup.")
+    ] = False,
 ) -> None:
     """Serve every plugin's emulator on loopback, seeded for the seven brands, until Ctrl-C."""
     from hub.sandbox import Sandbox, live_config_toml
     from hub.sandbox.emulator import serve
 
     with cli_errors():
-        built = Sandbox(get_plugin_manager())
+        built = Sandbox(get_plugin_manager(), empty=empty)
         built.build()
         urls = {}
         for offset, (name, app_) in enumerate(sorted(built.apps.items())):
@@ -56,8 +59,14 @@ def serve_sandbox(
         asyncio.run(wait())
 
 
-def demo(passes: Annotated[int, typer.Option(help="How many times to run every flow.")] = 2) -> None:
+def demo(
+    passes: Annotated[int, typer.Option(help="How many times to run every flow.")] = 2,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Start the helpdesk as a new workspace; hub setup runs first.")
+    ] = False,
+) -> None:
     """Run the whole job on the built-in sandbox (emulators of every platform), twice."""
+    from hub.cli.workspace import print_setup
     from hub.demo import run_demo
 
     with cli_errors():
@@ -69,7 +78,9 @@ def demo(passes: Annotated[int, typer.Option(help="How many times to run every f
                 task = bar.add_task(flow, total=None)
                 return lambda done, total: bar.update(task, completed=done, total=total)
 
-            results = asyncio.run(run_demo(pm, passes=passes, progress=progress))
+            results = asyncio.run(run_demo(pm, passes=passes, progress=progress, empty=empty))
+        if empty and results:
+            print_setup(results[0].setup)
         for number, result in enumerate(results, start=1):
             print_pass(number, result)
         if len(results) > 1:
@@ -98,6 +109,7 @@ def print_pass(number: int, result: Any) -> None:
         for line in r.report[:6]:
             console.print(f"    {line}", highlight=False)
         if len(r.report) > 6:
-            console.print(f"    ... {len(r.report) - 6} more lines (hub runs)", highlight=False)
+            show = f"hub runs show {result.run_ids[r.flow]} --config {result.config}"
+            console.print(f"    ... {len(r.report) - 6} more lines: {show}", highlight=False)
     for flow, missing in result.skipped.items():
         console.print(f"  {flow}: skipped, no plugin provides {', '.join(missing)}", highlight=False)

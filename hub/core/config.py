@@ -6,6 +6,7 @@ Shape::
     [plugins.<name>]               enabled + the plugin's keys (validated by its own model)
     [plugins.<name>.stores.<brand>]  one store per brand, for platforms with several
     [flows.<name>]                 enabled, every ("5m") or cron ("*/5 * * * *"), the flow's options
+    [console]                      the web console of ``hub serve`` (``/console``): who may log in
 
 Precedence, highest first: environment (``HUB_DATABASE_URL``, ``HUB_<PLUGIN>__<KEY>``, nested
 with ``__``), files in the secrets directory (named ``<plugin>__<key>``), the TOML file.
@@ -57,12 +58,24 @@ class HubSection(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid")
 
-    database_url: str = "sqlite:///var/hub.db"
-    redis_url: str | None = None
-    """Set it to share rate limits between hub processes (``redis://127.0.0.1:6379/0``)."""
-    log_level: str = "INFO"
-    secrets_dir: Path | None = None
-    lease_seconds: float = Field(default=60.0, gt=0)
+    database_url: str = Field(
+        default="sqlite:///var/hub.db",
+        description="the state store: a SQLite file, or postgresql://user@host/db for several processes",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="share rate limits between hub processes",
+        examples=["redis://127.0.0.1:6379/0"],
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    secrets_dir: Path | None = Field(
+        default=None,
+        description="a directory of files named <plugin>__<key>, each holding one secret",
+        examples=["/run/secrets/hub"],
+    )
+    lease_seconds: float = Field(
+        default=60.0, gt=0, description="how long a dead or stalled process's lease on a unit outlives it"
+    )
     """How long a unit's lease outlives a process that died or stalled holding it (a live run
     renews it every third of this); then another run takes over, with a larger fencing token."""
 
@@ -92,14 +105,77 @@ class HubSection(BaseSettings):
         return level
 
 
+PASSWORD_HASH_SCHEME = "scrypt"
+"""The scheme a console password hash names first (``scrypt$n$r$p$salt$hash``, made by
+``hub console hash-password``; read in full by ``hub.serve.console.passwords``)."""
+
+
+class ConsoleSection(BaseSettings):
+    """``[console]``: who may use the web console ``hub serve`` serves at ``/console``.
+
+    The console is off until a way to log in is set: the admin password's hash, a read-only
+    password's hash, or the header an authenticating proxy in front of the hub sets. Each key is
+    overridable by ``HUB_CONSOLE__<KEY>`` (the session secret belongs there, not in the file).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_CONSOLE__", extra="forbid", use_attribute_docstrings=True
+    )
+
+    password_hash: str | None = None
+    """The admin password (may view, retry and drop), as ``hub console hash-password`` prints it."""
+    read_only_password_hash: str | None = None
+    """A second password that may only view."""
+    proxy_user_header: str | None = None
+    """Trust this request header (``X-Forwarded-User``) as the logged-in user, set by a proxy that
+    authenticates; read only from ``proxy_trusted_ips``, never when unset."""
+    proxy_admins: list[str] = Field(default_factory=list)
+    """Proxy users who may retry and drop; every other user the proxy names may only view."""
+    proxy_trusted_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    """The proxy's own addresses: the header from any other peer is ignored."""
+    session_secret: SecretStr | None = None
+    """Signs the session cookies; unset, a random one per process (a restart logs everyone out)."""
+    session_minutes: int = Field(default=480, gt=0)
+    """A login lasts this long."""
+    secure_cookie: bool = False
+    """Send the session cookie over HTTPS only (set it when the console is served over TLS)."""
+    trusted_origins: list[str] = Field(default_factory=list)
+    """Origins besides the console's own whose forms are accepted (``https://hub.example.com``
+    when a proxy changes the host name)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return env_settings, init_settings  # the environment beats the file
+
+    @field_validator("password_hash", "read_only_password_hash")
+    @classmethod
+    def _a_hash(cls, value: str | None) -> str | None:
+        # The shape only: the console reads the parameters. A plain password here is a mistake.
+        if value is not None and not (value.startswith(f"{PASSWORD_HASH_SCHEME}$") and value.count("$") == 5):
+            raise ValueError("not a password hash: make one with `hub console hash-password`")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any way to log in is configured (else the console is not served)."""
+        return bool(self.password_hash or self.read_only_password_hash or self.proxy_user_header)
+
+
 class FlowSettings(BaseModel):
     """``[flows.<name>]``: whether and when a flow runs; other keys are the flow's options."""
 
     model_config = ConfigDict(extra="allow")
 
-    enabled: bool = False
-    every: str | None = None
-    cron: str | None = None
+    enabled: bool = Field(default=False, description="run this flow on its schedule (hub schedule, workers)")
+    every: str | None = Field(default=None, description="how often: 90s, 5m, 1h, 1d", examples=["5m"])
+    cron: str | None = Field(default=None, description="or when: a cron line in UTC", examples=["0 * * * *"])
 
     @field_validator("every")
     @classmethod
@@ -138,6 +214,7 @@ class HubConfig(BaseModel):
     hub: HubSection
     plugins: dict[str, PluginSettings] = Field(default_factory=dict)
     flows: dict[str, FlowSettings] = Field(default_factory=dict)
+    console: ConsoleSection = Field(default_factory=ConsoleSection)
 
     def plugin_enabled(self, name: str) -> bool:
         settings = self.plugins.get(name)
@@ -148,7 +225,8 @@ class HubConfig(BaseModel):
 
     def secrets(self) -> list[str]:
         """Every secret value in the configuration, for log redaction."""
-        return [value for settings in self.plugins.values() for value in _secret_values(settings)]
+        found = [value for settings in self.plugins.values() for value in _secret_values(settings)]
+        return found + _secret_values(self.console)
 
 
 def check_database_url(url: str) -> None:
@@ -185,7 +263,11 @@ def check_environment(environ: Mapping[str, str], models: Mapping[str, type[Plug
     underscore) leaves the token unset and the plugin fails later for another reason.
     """
     known = set(PROCESS_ENV) | {f"HUB_{name.upper()}" for name in HubSection.model_fields}
+    console_keys = sorted(ConsoleSection.model_fields)
     for var in sorted(environ):
+        key = var.removeprefix("HUB_CONSOLE__")
+        if key != var and key.lower() not in console_keys:
+            raise ConfigError("environment", var, f"unknown [console] key (known: {', '.join(console_keys)})")
         if var.startswith("HUB_") and var not in known and "__" not in var:  # overlays: _overlay_env
             hint = _did_you_mean(var, known, models)
             raise ConfigError("environment", var, f"unknown HUB_* variable{hint}")
@@ -234,10 +316,13 @@ def config_from_mapping(
     """Validate an already-parsed configuration (the sandbox and tests build theirs in code)."""
     environ = os.environ
     check_environment(environ, models)
-    unknown_top = set(raw) - {"hub", "plugins", "flows"}
+    unknown_top = set(raw) - {"hub", "plugins", "flows", "console"}
     if unknown_top:
-        raise ConfigError(source, sorted(unknown_top)[0], "unknown section (expected hub, plugins, flows)")
+        raise ConfigError(
+            source, sorted(unknown_top)[0], "unknown section (expected hub, plugins, flows, console)"
+        )
     hub = _validate_hub(source, raw.get("hub", {}))
+    console = _validate_console(source, raw.get("console", {}))
     plugins_raw = _as_table(source, "plugins", raw.get("plugins", {}))
     secrets_dir = hub.secrets_dir
     origins: dict[str, str] = {}
@@ -255,7 +340,8 @@ def config_from_mapping(
     }
     for settings in plugins.values():  # from here on, no output of this process shows them
         redact.register(_secret_values(settings), _text_values(settings))
-    return HubConfig(source=source, hub=hub, plugins=plugins, flows=flows)
+    redact.register(_secret_values(console))
+    return HubConfig(source=source, hub=hub, plugins=plugins, flows=flows, console=console)
 
 
 def _read_toml(file: Path, explicit: bool) -> dict[str, Any]:
@@ -294,6 +380,15 @@ def _validate_hub(source: str, section: Any) -> HubSection:
         raise _config_error(source, "hub", exc) from None
 
 
+def _validate_console(source: str, section: Any) -> ConsoleSection:
+    if not isinstance(section, dict):
+        raise ConfigError(source, "console", "must be a table")
+    try:
+        return ConsoleSection(**section)
+    except ValidationError as exc:
+        raise _config_error(source, "console", exc) from None
+
+
 def _validate_plugin(
     source: str, name: str, section: dict[str, Any], models: Mapping[str, type[PluginSettings]]
 ) -> PluginSettings:
@@ -317,8 +412,8 @@ def _config_error(source: str, prefix: str, exc: ValidationError) -> ConfigError
     reason = first["msg"].removeprefix("Value error, ")  # pydantic's wording adds nothing
     if first["type"] == "extra_forbidden":
         reason = "unknown key"
-    if prefix == "hub" and first["loc"]:
-        var = f"HUB_{str(first['loc'][0]).upper()}"
+    if prefix in ("hub", "console") and first["loc"]:
+        var = f"HUB_{'' if prefix == 'hub' else 'CONSOLE__'}{str(first['loc'][0]).upper()}"
         if var in os.environ:
             source = f"{source} (overridden by {var})"
     return ConfigError(source, key, reason)
@@ -345,6 +440,8 @@ def _overlay_env(
         if not var.startswith("HUB_") or var in RESERVED_ENV or "__" not in var:
             continue
         name, *path = var[len("HUB_") :].lower().split("__")
+        if name == "console":  # [console] reads its own variables (ConsoleSection)
+            continue
         if name not in models:
             raise ConfigError(var, name, f"unknown plugin (installed: {', '.join(sorted(models))})")
         _set_path(plugins.setdefault(name, {}), path, value)

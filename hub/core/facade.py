@@ -12,8 +12,8 @@ checks that the facade and the hookspecs never drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hub.core import hookspecs
@@ -42,8 +42,10 @@ from hub.core.models import (
 )
 
 if TYPE_CHECKING:
+    from hub.core.doctor import Check
     from hub.core.manager import Hub
     from hub.core.panel import AppRequest, Panel
+    from hub.core.setup import HelpdeskNeeds, SetupItem
     from hub.core.webhooks import WebhookEvent
 
 
@@ -59,8 +61,26 @@ class _Capability:
         self._hub = hub
 
 
+def lookback_of(pages: Callable[..., Pages]) -> timedelta:
+    """The overlap a cursor read through ``pages`` re-reads before its position.
+
+    ``pages`` is a ``list_*`` method of the facade (``hub.helpdesk.list_tickets``); the hook it
+    serves is named after it (``helpdesk_list_tickets``), and the answer is the longest
+    ``lookback_minutes`` of the enabled plugins implementing it (``Hub.lookback``). Anything
+    else (a test's own page source) has none.
+    """
+    capability = getattr(pages, "__self__", None)
+    if not isinstance(capability, _Capability):
+        return timedelta(0)
+    return capability._hub.lookback(f"{type(capability).__name__.lower()}_{pages.__name__}")
+
+
 class Helpdesk(_Capability):
     """The helpdesk hooks (``helpdesk_*``), one typed method each."""
+
+    async def setup(self, needs: HelpdeskNeeds, apply: bool) -> list[SetupItem]:
+        """Compare what the helpdesk holds with what the hub's flows need; create what is missing."""
+        return await self._hub.collect(hookspecs.helpdesk_setup, needs=needs, apply=apply)
 
     def find_contacts(self, email: str | None, phone: str | None) -> Pages:
         """Yield pages of the helpdesk contacts with this email or E.164 phone (whichever is given)."""
@@ -215,6 +235,14 @@ class Telephony(_Capability):
         return await self._hub.route(
             hookspecs.telephony_set_availability, ref, ref=ref, status=status, reason=reason
         )
+
+
+class Admin(_Capability):
+    """The hub's own hooks about the plugins themselves (``hub doctor``), one typed method each."""
+
+    async def check(self) -> list[Check]:
+        """Check every enabled plugin against its live platform: credentials, permissions, clock."""
+        return await self._hub.collect(hookspecs.hub_check)
 
 
 class Serving(_Capability):

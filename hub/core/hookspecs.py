@@ -68,8 +68,10 @@ from hub.core.models import (
 if TYPE_CHECKING:
     import typer
 
+    from hub.core.doctor import Check
     from hub.core.panel import AppRequest, Panel
     from hub.core.plugin import HubContext, Kind, PluginInfo
+    from hub.core.setup import HelpdeskNeeds, SetupItem
     from hub.core.webhooks import WebhookEvent
     from hub.sandbox.world import SandboxApp, SandboxWorld
 
@@ -137,7 +139,34 @@ def hub_cli_commands(app: typer.Typer) -> None:
     """
 
 
+@hookspec
+def hub_check() -> Awaitable[list[Check]] | None:
+    """Check this plugin against its live platform: one row per account (or store) and check.
+
+    Called by ``hub doctor`` (and ``hub config check --live``). Collecting: every enabled
+    plugin answers for itself, a disabled one with ``None``. For each account: one cheap
+    authenticated call (``credentials``: what the answer shows, or what is wrong and how to fix
+    it), the permissions the hub's flows need where the platform reports them
+    (``permissions``), and the clock skew from the answer's ``Date`` header (``clock``); see
+    ``hub.core.doctor.probe``. Never raises for a platform's refusal: it is a row.
+    """
+
+
 # --------------------------------------------------------------------------- helpdesk
+
+
+@hookspec
+def helpdesk_setup(needs: HelpdeskNeeds, apply: bool) -> Awaitable[list[SetupItem]] | None:
+    """Compare what the helpdesk holds with what the hub's flows need; create what is missing.
+
+    Called by ``hub setup`` (``apply`` False for ``--dry-run``) and ``hub doctor`` (False) with
+    the needs of the enabled flows (``hub.core.setup``: contact fields, ticket types and their
+    fields, by the hub's keys). Collecting: each enabled helpdesk answers one ``SetupItem`` per
+    field and type under the names its settings map the keys to: ``exists``, ``create``,
+    ``update`` (there but archived) or ``differs`` (another type: not changed, ``fix`` says what
+    to do). A description worded otherwise on the workspace is kept. With ``apply`` it creates
+    and updates, and marks those items ``done``; a second call then answers ``exists`` for all.
+    """
 
 
 @hookspec

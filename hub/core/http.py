@@ -366,6 +366,8 @@ class PlatformClient:
     ) -> None:
         _redact_httpx_log()
         self.auth = auth
+        self.server_date: str | None = None
+        """The ``Date`` header of the latest answer (``hub doctor`` reads the clock skew from it)."""
         self.limiter: RateLimiter = limiter or Unlimited()
         self.policy = policy or RetryPolicy()
         self.http = httpx.AsyncClient(
@@ -453,6 +455,7 @@ class PlatformClient:
             (time.perf_counter() - started) * 1000,
         )
         metrics.platform_request(self.platform, response.status_code)
+        self.server_date = response.headers.get("date")
         self.observe(response)
         self.raise_for_status(response)
         return response

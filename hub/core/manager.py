@@ -14,6 +14,7 @@ import inspect
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import timedelta
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -173,6 +174,24 @@ class Hub:
         """Capabilities no enabled plugin provides."""
         return [cap for cap in required if not self.providers(cap)]
 
+    def lookback(self, hook: Hook) -> timedelta:
+        """How far before its cursor a read through ``hook`` starts again (0 by default).
+
+        The longest ``lookback_minutes`` setting of the enabled plugins implementing it: a
+        platform whose lists can show a record late (a search index lagging behind writes)
+        declares that key, and the cursor reads re-read that overlap (``RunContext.new_records``).
+        """
+        minutes = [
+            float(getattr(self.config.plugins[name], "lookback_minutes", 0) or 0)
+            for name in self.providers(_hook_name(hook))
+        ]
+        return timedelta(minutes=max(minutes, default=0))
+
+    def limit(self, platform: str, kind: str) -> int | None:
+        """The most ``platform`` keeps of one value of ``kind`` (``hub.core.limits``), or None."""
+        info = next((i for i in self.infos() if i.name == platform), None)
+        return info.limits.get(kind) if info is not None else None
+
     # ---- calling hooks (through the typed facade: ``hub.commerce.refund_order(request)``)
 
     @functools.cached_property
@@ -186,6 +205,10 @@ class Hub:
     @functools.cached_property
     def telephony(self) -> facade.Telephony:
         return facade.Telephony(self)
+
+    @functools.cached_property
+    def admin(self) -> facade.Admin:
+        return facade.Admin(self)
 
     @functools.cached_property
     def serving(self) -> facade.Serving:

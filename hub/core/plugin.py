@@ -20,6 +20,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.core.auth import register_credential_fields
+from hub.core.doctor import Check, CheckStatus
 from hub.core.errors import FatalError, MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import (
@@ -56,7 +57,7 @@ class PluginSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = False
+    enabled: bool = Field(default=False, description="use this plugin (its keys are checked either way)")
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -110,6 +111,9 @@ class PluginInfo(BaseModel):
     description: str = ""
     unsupported: Mapping[str, str] = {}
     """Hooks of its kinds the platform cannot do, with the reason shown to users."""
+    limits: Mapping[str, int] = {}
+    """What the platform keeps of what the hub writes, by kind of value (``hub.core.limits``:
+    ``contact_text`` -> 255 characters); flows shorten values to fit before comparing them."""
 
 
 @dataclass
@@ -153,6 +157,8 @@ class Plugin:
     settings_model: ClassVar[type[PluginSettings]]
     description: ClassVar[str] = ""
     unsupported: ClassVar[Mapping[str, str]] = {}
+    limits: ClassVar[Mapping[str, int]] = {}
+    """``PluginInfo.limits``: the most the platform keeps of a value, by kind (``hub.core.limits``)."""
 
     def __init__(self) -> None:
         self.settings: Any = None
@@ -172,6 +178,7 @@ class Plugin:
             kinds=self.kinds,
             description=self.description,
             unsupported=dict(self.unsupported),
+            limits=dict(self.limits),
         )
 
     @hookimpl
@@ -229,10 +236,14 @@ class Closable(Protocol):
     async def aclose(self) -> None: ...
 
 
-class CustomerFinder(Protocol):
-    """What a multi-store plugin keeps per store: its client and a customer look-up."""
+class HasClient(Protocol):
+    """A platform account or store: what ``stop`` closes."""
 
     client: Closable
+
+
+class CustomerFinder(HasClient, Protocol):
+    """What a multi-store plugin keeps per store: its client and a customer look-up."""
 
     async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]: ...
 
@@ -259,11 +270,7 @@ class CommerceStore(CustomerFinder, Protocol):
     async def update_consent(self, customer_id: str, consent: Consent) -> Customer: ...
 
 
-Account = TypeVar("Account", bound="HasClient")
-
-
-class HasClient(Protocol):
-    client: Closable
+Account = TypeVar("Account", bound=HasClient)
 
 
 class AccountPlugin(Plugin, Generic[Account]):
@@ -318,6 +325,20 @@ class MultiStorePlugin(Plugin, Generic[Store]):
         stores, self.stores = self.stores, {}
         await asyncio.gather(*(store.client.aclose() for store in stores.values()))
 
+    @hookimpl
+    def hub_check(self) -> Awaitable[list[Check]] | None:
+        if not self.enabled:
+            return None
+        return self.check_stores()
+
+    async def check_stores(self) -> list[Check]:
+        """Every store's ``check()`` rows (``hub.core.doctor``), the stores asked at once; a store
+        class without ``check`` gets one row saying its plugin does not check it."""
+        found = await asyncio.gather(
+            *(_store_check(self.name, key, store) for key, store in self.stores.items())
+        )
+        return _once_for_all_stores([row for rows in found for row in rows])
+
     def store_of(self, record: Any) -> Store:
         """The store a record (a ``Ref``, or a request naming ``store``) belongs to."""
         return self.store_for(getattr(record, "store", None))
@@ -358,6 +379,22 @@ class MultiStorePlugin(Plugin, Generic[Store]):
         stores = self.stores.values()
         found = await asyncio.gather(*(_mapped(store.find_customers(email, phone)) for store in stores))
         return [customer for batch in found for customer in batch]
+
+
+def _once_for_all_stores(rows: list[Check]) -> list[Check]:
+    """The stores' rows, a ``permissions`` note every store gives alike shown once, for all."""
+    notes = [row for row in rows if row.check == "permissions"]
+    if len(notes) < 2 or len({(row.status, row.detail) for row in notes}) > 1:
+        return rows
+    return [row for row in rows if row.check != "permissions"] + [notes[0].model_copy(update={"target": ""})]
+
+
+async def _store_check(plugin: str, key: str, store: Any) -> list[Check]:
+    check = getattr(store, "check", None)
+    if check is None:
+        detail = "this plugin does not check its stores: run a flow with --dry-run to try them"
+        return [Check(plugin=plugin, target=key, check="credentials", status=CheckStatus.WARN, detail=detail)]
+    return list(await check())
 
 
 async def _mapped(look_up: Awaitable[list[Any]]) -> list[Any]:

@@ -19,8 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from procrastinate import App, PsycopgConnector, RetryStrategy
-from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
-from procrastinate.jobs import Status
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, UniqueViolation
+from procrastinate.jobs import Job, Status
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -137,19 +137,40 @@ def job_options(unit: Unit) -> dict[str, Any]:
 
 
 async def requeue_stalled(app: App) -> int:
-    """Put the jobs of workers that stopped sending heartbeats back in the queue."""
+    """Put the jobs of workers that stopped sending heartbeats back in the queue.
+
+    Every live worker looks, so two may find the same stalled job: the one that comes second
+    finds it no longer running and leaves it be.
+    """
     stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
     for job in stalled:
         try:
-            await app.job_manager.retry_job(job)
-            log.warning("job %s (%s) was running on a dead worker: queued again", job.id, job.task_kwargs)
-        except UniqueViolation:
-            # A run of the unit is already waiting (its queueing lock): end the dead one so
-            # its lock no longer holds the waiting one back.
-            await app.job_manager.finish_job(job, Status.FAILED, delete_job=False)
-            log.warning("job %s (%s) was running on a dead worker: the unit's waiting job takes over",
-                        job.id, job.task_kwargs)
+            await _requeue(app, job)
+        except ConnectorException:
+            if await _still_doing(app, job.id):
+                raise
+            log.info("job %s was requeued by another worker", job.id)
     return len(stalled)
+
+
+async def _requeue(app: App, job: Job) -> None:
+    try:
+        await app.job_manager.retry_job(job)
+        log.warning("job %s (%s) was running on a dead worker: queued again", job.id, job.task_kwargs)
+    except UniqueViolation:
+        # A run of the unit is already waiting (its queueing lock): end the dead one so its
+        # lock no longer holds the waiting one back.
+        await app.job_manager.finish_job(job, Status.FAILED, delete_job=False)
+        log.warning(
+            "job %s (%s) was running on a dead worker: the unit's waiting job takes over",
+            job.id,
+            job.task_kwargs,
+        )
+
+
+async def _still_doing(app: App, job_id: int | None) -> bool:
+    found = await app.job_manager.list_jobs_async(id=job_id)
+    return any(job.status == Status.DOING for job in found)
 
 
 async def defer(app: App, unit: Unit) -> bool:
@@ -215,7 +236,8 @@ async def _until_done(
 
 
 def _done_since(last: RunRecord | None, since: datetime) -> bool:
-    return last is not None and last.status == "ok" and last.started_at >= since
+    # partial: the run went through; its refused writes are parked, not worth running it again
+    return last is not None and last.status in ("ok", "partial") and last.started_at >= since
 
 
 def queue_status(runtime: Runtime) -> dict[str, Any]:

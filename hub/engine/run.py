@@ -24,7 +24,7 @@ from hub.core.errors import ConfigError, HubError
 from hub.core.manager import Hub
 from hub.engine.runtime import Runtime
 from hub.engine.units import Unit
-from hub.flows.base import Flow, Progress, RunContext
+from hub.flows.base import REFUSALS_PARKED, Flow, Progress, RunContext
 from hub.store import DEFAULT_HOLD, Fence, FencedOut, Store, StoreUnreachable, new_holder
 
 log = logging.getLogger("hub.engine")
@@ -33,7 +33,7 @@ log = logging.getLogger("hub.engine")
 @dataclass
 class RunReport:
     flow: str
-    status: str  # ok | failed | skipped
+    status: str  # ok | partial (refused writes parked) | failed | skipped
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     planned: list[str] = field(default_factory=list)
@@ -48,7 +48,15 @@ class RunReport:
         if len(parts) == 1:
             return parts[0]
         statuses = {part.status for part in parts}
-        status = "failed" if "failed" in statuses else "skipped" if statuses == {"skipped"} else "ok"
+        status = (
+            "failed"
+            if "failed" in statuses
+            else "partial"
+            if "partial" in statuses
+            else "skipped"
+            if statuses == {"skipped"}
+            else "ok"
+        )
         counts: Counter[str] = Counter()
         for part in parts:
             counts.update(part.counts)
@@ -122,9 +130,9 @@ Announce = Callable[[Unit, RunReport], None]
 
 
 def log_line(unit: Unit, report: RunReport) -> None:
-    """The default announcement: the run's one line in the log (failures as warnings)."""
+    """The default announcement: the run's one line in the log (failed and partial as warnings)."""
     if report.status != "skipped":
-        (log.warning if report.status == "failed" else log.info)("%s", report.line(unit))
+        (log.warning if report.status in ("failed", "partial") else log.info)("%s", report.line(unit))
 
 
 async def _run(
@@ -189,7 +197,8 @@ async def _run(
 
 
 async def _outcome(flow: Flow, ctx: RunContext) -> tuple[str, str | None]:
-    """Run the flow: ``("ok", None)`` or ``("failed", one line saying why)``."""
+    """Run the flow: ``("ok", None)``, ``("partial", None)`` when a platform refused writes
+    whose records were parked (a refusal is never "ok"), or ``("failed", one line saying why)``."""
     try:
         await flow.run(ctx)
     except FencedOut as exc:
@@ -199,6 +208,13 @@ async def _outcome(flow: Flow, ctx: RunContext) -> tuple[str, str | None]:
     except Exception as exc:  # a bug: the traceback goes to the log, the run record gets one line
         log.exception("%s[%s]: unexpected error", ctx.flow, ctx.scope)
         return "failed", f"unexpected error {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    refused = ctx.counts[REFUSALS_PARKED]
+    if refused:
+        ctx.report.append(
+            f"{refused} write(s) refused by the platform and parked: `hub dead-letters` shows why; "
+            "`hub dead-letters retry ID` once the cause is fixed"
+        )
+        return "partial", None
     return "ok", None
 
 

@@ -23,6 +23,7 @@ class AgentStatusOptions(FlowOptions):
     }
     """Away reason label -> telephony availability (``away`` keeps the reason as a substatus)."""
     away_without_reason: AgentStatus = AgentStatus.UNAVAILABLE
+    """Telephony availability of a teammate away with no reason (or one not listed above)."""
 
 
 class AgentStatusSync(Flow):
@@ -44,7 +45,37 @@ class AgentStatusSync(Flow):
                 ctx.report.append(f"{teammate.name or teammate.id}: no telephony user with {teammate.email}")
                 continue
             await self.align(ctx, teammate, user)
+        self.settle_interrupted(ctx)
         ctx.advance(ctx.counts["read"], len(teammates))
+
+    def settle_interrupted(self, ctx: RunContext) -> None:
+        """Close the entries a run that died mid-change left pending, once this run has aligned.
+
+        Their keys carry the minute they were made in, so a run in a later minute never asks
+        for them again (one in the same minute takes its entry up and recovers it): left alone
+        they would stay pending for good. Whether the change was applied cannot be
+        read back whole (the telephony platform keeps its own substatus for a reason), so each
+        is closed as not confirmed, and this run aligns on what the platforms show now: setting
+        an availability again is harmless, leaving a wrong one is not. A live holder's entry is
+        left to it.
+        """
+        if ctx.dry_run:
+            return
+        for entry in ctx.store.ledger.entries(flow=self.name, status=Status.PENDING):
+            taken = ctx.store.ledger.begin(
+                entry.key,
+                flow=entry.flow,
+                platform=entry.platform,
+                action=entry.action,
+                intent=entry.intent,
+                holder=ctx.holder,
+                hold=ctx.hold,
+                fence=ctx.fence,
+            )
+            if not taken.in_flight:
+                why = "not confirmed before its run stopped; the next alignment decides"
+                ctx.store.ledger.failed(entry.key, why, holder=ctx.holder, fence=ctx.fence)
+                ctx.count("superseded")
 
     @staticmethod
     def _readable(ctx: RunContext, listed: list[Agent | MappingError]) -> list[Agent]:
@@ -98,6 +129,7 @@ class AgentStatusSync(Flow):
             action="set_availability",
             intent={"user": user.id, "teammate": teammate.id, "status": status.value, "reason": reason},
             do=set_availability,
+            park=(f"agent:{user.platform}:{user.id}", user.model_dump(mode="json")),
         )
 
 

@@ -1,11 +1,13 @@
 """Back office: carry Refund, Subscription Cancel, Fulfillment and Quality tickets out, once.
 
-Each submitted ticket is checked for what its type needs (a ticket missing something goes to
-waiting with a note saying exactly what), carried out on the platform that owns the order
-through the ledger, then gets a note with the result and moves to resolved, or to waiting
-with the platform's refusal. One action per rule key: one refund per reason per order, one
-cancel per subscription, one fulfillment per order, one quality record per SKU/lot; a second
-ticket for the same key is linked to the first's conversation and resolved as a duplicate.
+Each submitted ticket is read once into the typed request of its type
+(``hub.flows.ticket_requests``): a ticket missing something, or holding a value that cannot be
+read, goes to waiting with a note naming every such field. The request is carried out on the
+platform that owns the order, one ledger call (``ctx.perform``) per platform action, then the
+ticket gets a note with the result and moves to resolved, or to waiting with the platform's
+refusal. One action per rule key: one refund per reason per order, one cancel per
+subscription, one fulfillment per order, one quality record per SKU/lot; a second ticket for
+the same key is linked to the first's conversation and resolved as a duplicate.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,14 +23,12 @@ from pydantic import ValidationError
 from hub.core.config import HubConfig
 from hub.core.errors import CapabilityMissing, FatalError, IdempotencyConflict, MappingError, NotFoundError
 from hub.core.models import (
+    Address,
     Contact,
-    Disposition,
     LineItem,
-    Money,
     Order,
     Ref,
     RefundLine,
-    RefundReason,
     RefundRequest,
     ReplacementRequest,
     Ticket,
@@ -37,22 +38,46 @@ from hub.core.models import (
 )
 from hub.core.redact import redact
 from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
+from hub.flows.needs import BACK_OFFICE
 from hub.flows.ownership import NotTheCustomer, require_order_owner, require_subscription_owner
-from hub.flows.tickets import (
-    TicketProblem,
-    address,
-    amount,
-    enum_value,
-    flag,
-    line_quantities,
-    lines_total,
-    missing,
-    order_lines,
-    text,
+from hub.flows.ticket_requests import (
+    CancelTicket,
+    FulfillmentTicket,
+    OrderNamed,
+    QualityTicket,
+    RefundTicket,
+    read_ticket,
+    store_named,
 )
-from hub.store import ActionResult, Outcome, Status
+from hub.flows.tickets import TicketProblem, order_lines
+from hub.store import Outcome, Status
 
 HANDLED = [TicketType.REFUND, TicketType.SUBSCRIPTION_CANCEL, TicketType.FULFILLMENT, TicketType.QUALITY]
+
+
+@dataclass(frozen=True)
+class RuleKey:
+    """What the ledger holds for one rule key, read once before its action is done.
+
+    ``status``: the entry's, None when the action was never tried; ``first``: the intent of
+    another ticket's action on the key (done, or in flight), which makes this ticket a
+    duplicate; ``done``: this ticket's own recorded outcome (only the follow-ups are left).
+    """
+
+    key: str
+    status: Status | None = None
+    first: dict[str, Any] | None = None
+    done: Outcome | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether the action was done, or may have been (in flight, or before a crash)."""
+        return self.status is not None and self.status is not Status.FAILED
+
+    @property
+    def refused(self) -> bool:
+        """The platform refused the last try: a corrected ticket may try again."""
+        return self.status is Status.FAILED
 
 
 class BackOfficeOptions(FlowOptions):
@@ -74,6 +99,7 @@ class BackOffice(Flow):
         }
     )
     options_model = BackOfficeOptions
+    needs = BACK_OFFICE
 
     def scopes(self, config: HubConfig) -> list[str]:
         # One unit per store, so several workers carry different brands' tickets at once.
@@ -96,15 +122,20 @@ class BackOffice(Flow):
             ctx.report.append(f"quality {key}: {count} ticket(s) this run")
 
     async def handle(self, ctx: RunContext, ticket: Ticket, quality: Counter[str]) -> None:
+        """Read ``ticket`` into its typed request and carry that out; problems become notes.
+
+        ``quality`` counts this run's quality tickets by SKU and lot (for the run's report).
+        """
         try:
-            if ticket.type is TicketType.REFUND:
-                await self.refund(ctx, ticket)
-            elif ticket.type is TicketType.SUBSCRIPTION_CANCEL:
-                await self.cancel_subscription(ctx, ticket)
-            elif ticket.type is TicketType.FULFILLMENT:
-                await self.fulfil(ctx, ticket)
-            elif ticket.type is TicketType.QUALITY:
-                quality[await self.log_quality(ctx, ticket)] += 1
+            asked = read_ticket(ticket)  # the one read of the ticket's attributes
+            if isinstance(asked, RefundTicket):
+                await self.refund(ctx, ticket, asked)
+            elif isinstance(asked, CancelTicket):
+                await self.cancel_subscription(ctx, ticket, asked)
+            elif isinstance(asked, FulfillmentTicket):
+                await self.fulfil(ctx, ticket, asked)
+            elif isinstance(asked, QualityTicket):
+                quality[await self.log_quality(ctx, ticket, asked)] += 1
         except (TicketProblem, NotTheCustomer) as problem:
             await self.finish(ctx, ticket, str(problem), TicketState.WAITING_ON_CUSTOMER)
         except (FatalError, CapabilityMissing) as refused:
@@ -125,43 +156,37 @@ class BackOffice(Flow):
 
     # ---- the four ticket types
 
-    async def refund(self, ctx: RunContext, ticket: Ticket) -> None:
-        absent = missing(ticket, "order_id", "refund_reason", "admin_reason", "disposition")
-        if text(ticket, "amount") is None and text(ticket, "line_items") is None:
-            absent.append("amount or line_items")
-        if absent:
-            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
-        reason = enum_value(RefundReason, ticket, "refund_reason")
-        disposition = enum_value(Disposition, ticket, "disposition")
-        order = await self.locate_order(ctx, ticket)
-        await require_order_owner(ctx.hub, order, await self.requesters(ctx, ticket))
-        lines = order_lines(order, line_quantities(ticket))
-        value = amount(ticket, order.total.currency) or lines_total(order, lines)
-        if lines and value > lines_total(order, lines):
-            raise TicketProblem(
-                f"Amount {value} is more than the line items are worth ({lines_total(order, lines)}); "
-                "leave line_items empty to refund an amount against the whole order."
-            )
-        key = f"refund:{order.platform}:{order.store or ''}:{order.id}:{reason.value}"
-        # Once the key is claimed (paid, or maybe paid before a crash) the order's balance already
+    async def refund(self, ctx: RunContext, ticket: Ticket, asked: RefundTicket) -> None:
+        order = await self.owned_order(ctx, ticket, asked.order)
+        plan = asked.for_order(order)  # the amount in the order's currency, the lines matched
+        key = f"refund:{order.platform}:{order.store or ''}:{order.id}:{asked.refund_reason.value}"
+        rule = self.rule_key(ctx, ticket, key)
+        if rule.first is not None:
+            await self.mark_duplicate(ctx, ticket, rule.first, "refund")
+            return
+        # Once the key is held (paid, or maybe paid before a crash) the order's balance already
         # counts this refund: the ledger decides what happens, not the balance check.
-        if not _claimed(ctx, key) and value > order.refundable.amount:
+        if not rule.held and plan.amount.amount > order.refundable.amount:
             raise TicketProblem(
-                f"Amount {value} is above the refundable balance {order.refundable} of order {order.number}."
+                f"Amount {plan.amount.amount} is above the refundable balance {order.refundable} "
+                f"of order {order.number}."
             )
-        money = Money(amount=value, currency=order.total.currency)
         request = RefundRequest(
             order=order.ref,
-            amount=money,
-            lines=lines,
-            reason=reason,
-            admin_reason=text(ticket, "admin_reason"),
-            disposition=disposition,
+            amount=plan.amount,
+            lines=plan.lines,
+            reason=asked.refund_reason,
+            admin_reason=asked.admin_reason,
+            disposition=asked.disposition,
             note=f"Ticket {ticket.number or ticket.id} [{key}]",
             idempotency_key=key,
         )
         intent = _intent(
-            ticket, order=order.id, amount=str(value), currency=money.currency, reason=reason.value
+            ticket,
+            order=order.id,
+            amount=str(plan.amount.amount),
+            currency=plan.amount.currency,
+            reason=asked.refund_reason.value,
         )
 
         async def pay() -> Outcome:
@@ -175,26 +200,19 @@ class BackOffice(Flow):
                 {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount)} if refund else None
             )
 
-        result = await self.claim(ctx, ticket, key, order.platform, "refund", intent, pay, paid_before)
-        if result is not None and result.outcome is not None:
-            out = result.outcome
+        out = await self.act(ctx, rule, order.platform, "refund", intent, pay, paid_before)
+        if out is not None:
             await self.finish(
                 ctx,
                 ticket,
-                f"Refunded {out.get('amount', money)} on {order.platform} order {order.number} "
-                f"(refund {out.get('refund')}); reason {reason.value}, disposition {disposition.value}.",
+                f"Refunded {out.get('amount', plan.amount)} on {order.platform} order {order.number} "
+                f"(refund {out.get('refund')}); reason {asked.refund_reason.value}, "
+                f"disposition {asked.disposition.value}.",
             )
 
-    async def cancel_subscription(self, ctx: RunContext, ticket: Ticket) -> None:
-        absent = missing(ticket, "subscription_id", "platform")
-        if absent:
-            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
-        sub = Ref(
-            platform=text(ticket, "platform") or "",
-            id=text(ticket, "subscription_id") or "",
-            store=text(ticket, "store"),
-        )
-        if flag(ticket, "saved"):
+    async def cancel_subscription(self, ctx: RunContext, ticket: Ticket, asked: CancelTicket) -> None:
+        sub = asked.subscription
+        if asked.saved:
             await self.finish(
                 ctx, ticket, f"Saved: retention offer accepted; subscription {sub.id} left active."
             )
@@ -202,141 +220,143 @@ class BackOffice(Flow):
             return
         await require_subscription_owner(ctx.hub, sub, await self.requesters(ctx, ticket))
         key = f"cancel:{sub.platform}:{sub.store or ''}:{sub.id}"
-        intent = _intent(ticket, subscription=sub.id)
+        rule = self.rule_key(ctx, ticket, key)
+        if rule.first is not None:
+            await self.mark_duplicate(ctx, ticket, rule.first, "cancel_subscription")
+            return
 
         async def cancel() -> Outcome:
             done = await ctx.hub.commerce.cancel_subscription(
-                ref=sub,
-                reason=text(ticket, "admin_reason") or "customer request",
-                idempotency_key=key,
+                ref=sub, reason=asked.admin_reason or "customer request", idempotency_key=key
             )
             return {"ticket": ticket.id, "subscription": done.id, "status": done.status.value}
 
         # Cancelling is idempotent on every platform (a cancelled subscription is returned as
         # is), so a pending entry is recovered by cancelling again.
-        result = await self.claim(ctx, ticket, key, sub.platform, "cancel_subscription", intent, cancel, None)
-        if result is not None and result.outcome is not None:
-            status = result.outcome.get("status", "cancelled")
+        intent = _intent(ticket, subscription=sub.id)
+        out = await self.act(ctx, rule, sub.platform, "cancel_subscription", intent, cancel, None)
+        if out is not None:
+            status = out.get("status", "cancelled")
             await self.finish(
                 ctx, ticket, f"Subscription {sub.id} on {sub.platform}: {status}; rebills stopped."
             )
 
-    async def fulfil(self, ctx: RunContext, ticket: Ticket) -> None:
-        absent = missing(ticket, "order_id")
-        new_address = address(ticket)
-        if new_address is None and not flag(ticket, "replacement"):
-            absent.append("new_address or replacement")
-        if absent:
-            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
-        order = await self.locate_order(ctx, ticket)
-        await require_order_owner(ctx.hub, order, await self.requesters(ctx, ticket))
-        key = f"fulfillment:{order.platform}:{order.store or ''}:{order.id}"
-        if new_address is not None:
-            if order.shipped:
-                raise TicketProblem(
-                    f"Order {order.number} has shipped ({ship_status(order)}); its address can no longer "
-                    "change. File a replacement instead."
-                )
-            intent = _intent(ticket, order=order.id, address=new_address.one_line())
+    async def fulfil(self, ctx: RunContext, ticket: Ticket, asked: FulfillmentTicket) -> None:
+        order = await self.owned_order(ctx, ticket, asked.order)
+        if asked.new_address is not None:
+            await self.change_address(ctx, ticket, order, asked.new_address)
+        else:
+            await self.replace(ctx, ticket, order, asked)
 
-            async def readdress() -> Outcome:
-                changed: Order = await ctx.hub.commerce.change_shipping_address(
-                    ref=order.ref, address=new_address
-                )
-                return {"ticket": ticket.id, "order": changed.id, "address": new_address.one_line()}
-
-            async def readdressed_before() -> Outcome | None:
-                fresh: Order = await ctx.hub.commerce.get_order(ref=order.ref)
-                if fresh.shipping_address and fresh.shipping_address.one_line() == new_address.one_line():
-                    return {"ticket": ticket.id, "order": fresh.id, "address": new_address.one_line()}
-                return None
-
-            result = await self.claim(
-                ctx, ticket, key, order.platform, "change_address", intent, readdress, readdressed_before
+    async def change_address(
+        self, ctx: RunContext, ticket: Ticket, order: Order, new_address: Address
+    ) -> None:
+        if order.shipped:
+            raise TicketProblem(
+                f"Order {order.number} has shipped ({ship_status(order)}); its address can no longer "
+                "change. File a replacement instead."
             )
-            if result is not None and result.outcome is not None:
-                await self.finish(
-                    ctx, ticket, f"Order {order.number} will ship to {result.outcome['address']}."
-                )
+        rule = self.rule_key(ctx, ticket, _fulfillment_key(order))
+        if rule.first is not None:
+            await self.mark_duplicate(ctx, ticket, rule.first, "change_address")
             return
-        lines = order_lines(order, line_quantities(ticket)) or tuple(
+        where = new_address.one_line()
+
+        async def readdress() -> Outcome:
+            changed: Order = await ctx.hub.commerce.change_shipping_address(
+                ref=order.ref, address=new_address
+            )
+            return {"ticket": ticket.id, "order": changed.id, "address": where}
+
+        async def readdressed_before() -> Outcome | None:
+            fresh: Order = await ctx.hub.commerce.get_order(ref=order.ref)
+            if fresh.shipping_address and fresh.shipping_address.one_line() == where:
+                return {"ticket": ticket.id, "order": fresh.id, "address": where}
+            return None
+
+        intent = _intent(ticket, order=order.id, address=where)
+        out = await self.act(
+            ctx, rule, order.platform, "change_address", intent, readdress, readdressed_before
+        )
+        if out is not None:
+            await self.finish(ctx, ticket, f"Order {order.number} will ship to {out['address']}.")
+
+    async def replace(self, ctx: RunContext, ticket: Ticket, order: Order, asked: FulfillmentTicket) -> None:
+        lines = order_lines(order, asked.line_items) or tuple(
             _whole_line(item) for item in order.line_items if item.id
         )
+        rule = self.rule_key(ctx, ticket, _fulfillment_key(order))
+        if rule.first is not None:
+            await self.mark_duplicate(ctx, ticket, rule.first, "replacement_order")
+            return
         request = ReplacementRequest(
-            order=order.ref,
-            lines=lines,
-            reason=text(ticket, "admin_reason") or "replacement",
-            idempotency_key=key,
+            order=order.ref, lines=lines, reason=asked.admin_reason or "replacement", idempotency_key=rule.key
         )
-        intent = _intent(ticket, order=order.id, lines=[f"{li.line_item_id}x{li.quantity}" for li in lines])
 
-        async def replace() -> Outcome:
+        async def send_again() -> Outcome:
             new: Order = await ctx.hub.commerce.create_replacement_order(request=request)
             return {"ticket": ticket.id, "order": new.id, "number": new.number}
 
-        result = await self.claim(
-            ctx, ticket, key, order.platform, "replacement_order", intent, replace, None
-        )
-        if result is not None and result.outcome is not None:
+        intent = _intent(ticket, order=order.id, lines=[f"{li.line_item_id}x{li.quantity}" for li in lines])
+        out = await self.act(ctx, rule, order.platform, "replacement_order", intent, send_again, None)
+        if out is not None:
             await self.finish(
-                ctx,
-                ticket,
-                f"Replacement order {result.outcome.get('number')} created for order {order.number}.",
+                ctx, ticket, f"Replacement order {out.get('number')} created for order {order.number}."
             )
 
-    async def log_quality(self, ctx: RunContext, ticket: Ticket) -> str:
-        absent = missing(ticket, "sku", "lot")
-        if absent:
-            raise TicketProblem(f"Missing: {', '.join(absent)}. Fill them in and submit the ticket again.")
-        sku_lot = f"SKU {text(ticket, 'sku')} lot {text(ticket, 'lot')}"
-        key = f"quality:{text(ticket, 'sku')}:{text(ticket, 'lot')}"
+    async def log_quality(self, ctx: RunContext, ticket: Ticket, asked: QualityTicket) -> str:
+        """Record the SKU/lot once for the quality report; returns ``"SKU <sku> lot <lot>"``."""
+        sku_lot = asked.sku_lot
+        rule = self.rule_key(ctx, ticket, f"quality:{asked.sku}:{asked.lot}")
+        if rule.first is not None:
+            await self.mark_duplicate(ctx, ticket, rule.first, "quality_record")
+            return sku_lot
 
         async def record() -> Outcome:
             return {"ticket": ticket.id, "quality": sku_lot}
 
-        result = await self.claim(
-            ctx, ticket, key, ticket.platform, "quality_record", _intent(ticket), record, None
-        )
-        if result is not None:
+        out = await self.act(ctx, rule, ticket.platform, "quality_record", _intent(ticket), record, None)
+        if out is not None:
             await self.finish(ctx, ticket, f"Logged for the quality report: {sku_lot}.")
         return sku_lot
 
     # ---- shared steps
 
-    async def claim(
+    def rule_key(self, ctx: RunContext, ticket: Ticket, key: str) -> RuleKey:
+        """What the ledger holds for ``key``, as ``ticket`` sees it (one ledger read)."""
+        entry = ctx.store.ledger.get(key)
+        if entry is None:
+            return RuleKey(key)
+        theirs = entry.status is not Status.FAILED and entry.intent.get("ticket") != ticket.id
+        done = entry.outcome if entry.status is Status.DONE and not theirs else None
+        return RuleKey(key, entry.status, first=entry.intent if theirs else None, done=done)
+
+    async def act(
         self,
         ctx: RunContext,
-        ticket: Ticket,
-        key: str,
+        rule: RuleKey,
         platform: str,
         action: str,
         intent: dict[str, Any],
         do: Callable[[], Awaitable[Outcome]],
         recover: Callable[[], Awaitable[Outcome | None]] | None,
-    ) -> ActionResult | None:
-        """Do the rule key's action for this ticket; None when it is a duplicate (or a dry run).
+    ) -> Outcome | None:
+        """Do the rule key's action: its one ledger call. The outcome; None on a dry run.
 
-        A key another ticket already holds (done or in flight) makes this one a duplicate; a
-        key refused before may be tried again with the corrected ticket.
+        An action this ticket already did is not asked again (its outcome is the ledger's);
+        one the platform refused is reopened with the corrected ticket's intent first.
+        Raises ``TicketProblem`` with the platform's refusal.
         """
-        entry = ctx.store.ledger.get(key)
-        if (
-            entry is not None
-            and entry.status is not Status.FAILED
-            and entry.intent.get("ticket") != ticket.id
-        ):
-            await self.mark_duplicate(ctx, ticket, entry.intent, action)
-            return None
-        if entry is not None and entry.status is Status.DONE:
-            return ActionResult(outcome=entry.outcome, duplicate=True)
-        if entry is not None and entry.status is Status.FAILED and not ctx.dry_run:
-            ctx.store.ledger.reopen(key, intent)
+        if rule.done is not None:
+            return rule.done
+        if rule.refused and not ctx.dry_run:
+            ctx.store.ledger.reopen(rule.key, intent)
         result = await ctx.perform(
-            key, platform=platform, action=action, intent=intent, do=do, recover=recover
+            rule.key, platform=platform, action=action, intent=intent, do=do, recover=recover
         )
         if not result.ok:
             raise TicketProblem(f"{platform} refused: {result.error}")
-        return None if ctx.dry_run else result  # a dry run plans the action, not its follow-ups
+        return None if ctx.dry_run else result.outcome  # a dry run plans the action, not its follow-ups
 
     async def mark_duplicate(
         self, ctx: RunContext, ticket: Ticket, first: dict[str, Any], action: str
@@ -386,6 +406,7 @@ class BackOffice(Flow):
             intent={"ticket": ticket.id, "body": body},
             do=note,
             find_existing=noted_before,  # the same words on the ticket: never noted twice
+            park=_parked(ticket),
         )
 
         async def move() -> Outcome:
@@ -399,6 +420,7 @@ class BackOffice(Flow):
             action="update_ticket",
             intent={"ticket": ticket.id, "state": state.value},
             do=move,
+            park=_parked(ticket),
         )
         ctx.count("resolved" if state is TicketState.RESOLVED else "waiting")
 
@@ -409,37 +431,48 @@ class BackOffice(Flow):
             for contact_id in ticket.contact_ids
         ]
 
-    async def locate_order(self, ctx: RunContext, ticket: Ticket) -> Order:
+    async def owned_order(self, ctx: RunContext, ticket: Ticket, named: OrderNamed) -> Order:
+        """The order ``named``, once it is known to be the ticket's customer's.
+
+        Raises ``TicketProblem`` (not found, on several stores, platform not enabled) or
+        ``NotTheCustomer``: nothing about the order is acted on, or quoted, before this passes.
+        """
+        order = await self.locate_order(ctx, named)
+        await require_order_owner(ctx.hub, order, await self.requesters(ctx, ticket))
+        return order
+
+    async def locate_order(self, ctx: RunContext, named: OrderNamed) -> Order:
         """The order the ticket names, on its platform, or on whichever store has it."""
-        order_id = text(ticket, "order_id") or ""
-        platform = text(ticket, "platform")
-        platforms = [platform] if platform else ctx.hub.providers("commerce_get_order")
+        platforms = [named.platform] if named.platform else ctx.hub.providers("commerce_get_order")
         found: list[Order] = []
         for name in platforms:
             try:
                 found.append(
-                    await ctx.hub.commerce.get_order(
-                        ref=Ref(platform=name, id=order_id, store=text(ticket, "store"))
-                    )
+                    await ctx.hub.commerce.get_order(ref=Ref(platform=name, id=named.id, store=named.store))
                 )
             except NotFoundError:
                 continue
             except CapabilityMissing:
                 raise TicketProblem(f"platform {name!r} is not enabled in the hub") from None
         if not found:
-            raise TicketProblem(f"Order {order_id} was not found on {', '.join(platforms) or 'any store'}.")
+            raise TicketProblem(f"Order {named.id} was not found on {', '.join(platforms) or 'any store'}.")
         if len(found) > 1:
             where = ", ".join(f"{o.platform}/{o.store}" for o in found)
             raise TicketProblem(
-                f"Order {order_id} exists on several stores ({where}); set the platform and store."
+                f"Order {named.id} exists on several stores ({where}); set the platform and store."
             )
         return found[0]
 
 
 def _scope_of(ticket: Ticket, known: set[str]) -> str:
     """The unit that carries a ticket: its store, or "unassigned" for none or an unknown one."""
-    store = text(ticket, "store")
+    store = store_named(ticket)
     return store if store in known else UNASSIGNED
+
+
+def _fulfillment_key(order: Order) -> str:
+    """One fulfillment (address change or replacement) per order."""
+    return f"fulfillment:{order.platform}:{order.store or ''}:{order.id}"
 
 
 def _intent(ticket: Ticket, **details: Any) -> dict[str, Any]:
@@ -452,10 +485,9 @@ def _intent(ticket: Ticket, **details: Any) -> dict[str, Any]:
     }
 
 
-def _claimed(ctx: RunContext, key: str) -> bool:
-    """Whether a ledger entry holds ``key`` (done or in flight), not one the platform refused."""
-    entry = ctx.store.ledger.get(key)
-    return entry is not None and entry.status is not Status.FAILED
+def _parked(ticket: Ticket) -> tuple[str, Any]:
+    """Where a refused note or state change parks the ticket (``retry_dead_letter`` reads it)."""
+    return f"ticket:{ticket.platform}:{ticket.id}", ticket.model_dump(mode="json")
 
 
 def _whole_line(item: LineItem) -> RefundLine:

@@ -21,21 +21,41 @@ from hub.core import metrics
 from hub.core.config import HubConfig
 from hub.core.crashpoints import crash_point
 from hub.core.errors import MappingError
+from hub.core.facade import lookback_of
 from hub.core.hookspecs import Pages
 from hub.core.manager import Hub
 from hub.core.mapping import split_unreadable
-from hub.store import DEFAULT_HOLD, ActionResult, Cursor, Fence, Lookup, Outcome, Store, id_order, new_holder
+from hub.core.setup import HelpdeskNeeds
+from hub.store import (
+    DEFAULT_HOLD,
+    ActionResult,
+    Cursor,
+    Fence,
+    Lookup,
+    Outcome,
+    Status,
+    Store,
+    id_order,
+    new_holder,
+)
 
 log = logging.getLogger("hub.flows")
 T = TypeVar("T")
 
 Progress = Callable[[int, int | None], None]
+Parked = tuple[str, Any]
+"""Where a refused write parks its record: ``(dead-letter record name, payload for the retry)``."""
+REFUSALS_PARKED = "refusals_parked"
+"""The count of writes a platform refused whose records were parked: the run ends ``partial``."""
 
 
 class FlowOptions(BaseModel):
-    """Base of a flow's options (the ``[flows.<name>]`` keys besides enabled/every/cron)."""
+    """Base of a flow's options (the ``[flows.<name>]`` keys besides enabled/every/cron).
 
-    model_config = ConfigDict(extra="forbid")
+    Each option's docstring is its description (``hub config example`` prints it).
+    """
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 @dataclass
@@ -78,12 +98,24 @@ class RunContext:
         crash_point("cursor.after_save")
 
     async def new_records(
-        self, pages: Callable[..., Pages], stamp: Callable[[Any], datetime], **kwargs: Any
+        self,
+        pages: Callable[..., Pages],
+        stamp: Callable[[Any], datetime],
+        *,
+        lookback: timedelta | None = None,
+        **kwargs: Any,
     ) -> AsyncIterator[list[Any]]:
         """Pages of records after the cursor; the cursor moves past a page once it is handled.
 
         ``pages`` is a ``list_*`` method of the facade (``ctx.hub.helpdesk.list_tickets``),
-        called with ``since`` (the cursor's position) and ``kwargs``.
+        called with ``since`` (the cursor's position, less the lookback) and ``kwargs``.
+
+        The lookback (by default the platform's ``lookback_minutes``: ``facade.lookback_of``)
+        re-reads an overlap before the cursor, for platforms whose lists can show a record after
+        a later one was read (a search index lagging behind writes). The cursor remembers the
+        records it handled inside that overlap (``Cursor.recent``), so only a late one (not
+        handled at its stamp) comes out of the overlap; the ledger and the flows' change checks
+        keep even a record yielded twice from being acted on twice.
 
         The cursor is saved when the caller asks for the next page (or ends the loop), so a
         crash inside a page replays that page, never skips it: the ledger makes the replay
@@ -93,44 +125,49 @@ class RunContext:
         same dead letter, ``retries`` + 1) rather than losing it, and a parked record is not
         read again for ever. An entry whose place is unreadable never moves the cursor.
         """
+        overlap = lookback_of(pages) if lookback is None else lookback
         cursor = self.cursor()
-        since = cursor.position if cursor else None
+        since = cursor.position - overlap if cursor else None
         async for page in pages(since=since, **kwargs):
             self.store.leases.check(self.fence)  # a stale run stops here, before acting on the page
             records, unreadable = split_unreadable(page)
-            parked = self._park_unreadable(unreadable, cursor)
+            parked = self._park_unreadable(unreadable, cursor, overlap)
+            fresh = [r for r in records if cursor is None or cursor.is_new(stamp(r), r.id, overlap)]
             if records:
-                fresh = [r for r in records if cursor is None or cursor.is_before(stamp(r), r.id)]
                 self.count("read", len(fresh))
                 yield fresh
-            # Handled: the page's records (yielded above) and its unreadable ones (parked).
-            places = [(stamp(r), r.id) for r in records] + parked
-            cursor = self._advance(cursor, places)
+            # Handled: the page's new records (yielded above) and its unreadable ones (parked).
+            places = [(stamp(r), r.id) for r in fresh] + parked
+            cursor = self._advance(cursor, places, overlap)
 
     def _park_unreadable(
-        self, unreadable: list[MappingError], cursor: Cursor | None
+        self, unreadable: list[MappingError], cursor: Cursor | None, overlap: timedelta = timedelta(0)
     ) -> list[tuple[datetime, str]]:
         """Dead-letter each entry not already behind the cursor; the places of the parked ones."""
         parked: list[tuple[datetime, str]] = []
         for broken in unreadable:
             place = (broken.at, broken.record_id) if broken.at and broken.record_id else None
-            if place and cursor is not None and not cursor.is_before(*place):
+            if place and cursor is not None and not cursor.is_new(*place, overlap):
                 continue  # parked by an earlier run before its cursor moved past it
             self.dead_letter(broken.key, broken.payload, str(broken))
             if place:
                 parked.append(place)
         return parked
 
-    def _advance(self, cursor: Cursor | None, places: list[tuple[datetime, str]]) -> Cursor | None:
-        """Save the cursor at the last of ``places`` when that is past it; the cursor now."""
+    def _advance(
+        self, cursor: Cursor | None, places: list[tuple[datetime, str]], overlap: timedelta = timedelta(0)
+    ) -> Cursor | None:
+        """Save the cursor once ``places`` are handled (past the last, or remembering late ones)."""
         if not places:
             return cursor
-        at, last_id = max(places, key=lambda place: (place[0], id_order(place[1])))
-        if cursor is not None and not cursor.is_before(at, last_id):
-            return cursor
-        cursor = Cursor(at, last_id)
-        self.save_cursor(cursor)
-        return cursor
+        first = cursor is None
+        if cursor is None:
+            at, last_id = max(places, key=lambda place: (place[0], id_order(place[1])))
+            cursor = Cursor(at, last_id)
+        moved = cursor.moved(places, overlap)
+        if first or moved != cursor:
+            self.save_cursor(moved)
+        return moved
 
     def dead_letter(self, record: str, payload: Any, reason: str) -> None:
         log.warning("%s: dead letter %s: %s", self.flow, record, reason)
@@ -138,6 +175,16 @@ class RunContext:
         metrics.dead_letter(self.flow)
         if not self.dry_run:
             self.store.dead_letters.add(self.flow, record, payload, reason, fence=self.fence)
+
+    def refused(self, record: str, payload: Any, reason: str) -> None:
+        """A platform refused a write for ``record``: park it with the platform's reason.
+
+        The run ends ``partial`` (``REFUSALS_PARKED``); ``hub dead-letters retry`` hands the
+        payload back to the flow once the cause is fixed (a missing field created, a value
+        corrected), and the write is tried again (``perform`` reopens its refused entry).
+        """
+        self.dead_letter(record, payload, reason)
+        self.count(REFUSALS_PARKED)
 
     async def perform(
         self,
@@ -150,11 +197,18 @@ class RunContext:
         recover: Lookup | None = None,
         find_existing: Lookup | None = None,
         wait: float | None = None,
+        park: Parked | None = None,
     ) -> ActionResult:
         """Do one platform write exactly once, as this run (its fence, holder and hold).
 
         A pass-through to ``Ledger.perform`` (``hub.store.ledger``) that adds what only a run
         knows: a dry run plans instead of acting, and the outcome is counted and measured.
+
+        ``park`` (record name, payload) says where a refusal goes: the platform's refusal parks
+        that record (``refused``), so it is never counted as done and the run ends ``partial``;
+        and a write refused before is tried again (its ledger entry reopened), since it is
+        asked for again only by a retry or a record read anew. Without ``park`` a refusal is
+        the caller's to handle (``result.error``).
         """
         if self.dry_run:
             entry = self.store.ledger.get(key)
@@ -164,6 +218,10 @@ class RunContext:
             self.planned.append(f"{action} on {platform}: {intent}")
             self.count("planned")
             return ActionResult(outcome={"dry_run": True})
+        if park is not None:
+            entry = self.store.ledger.get(key)
+            if entry is not None and entry.status is Status.FAILED:
+                self.store.ledger.reopen(key, intent)  # refused before: nothing happened there
         result = await self.store.ledger.perform(
             key,
             flow=self.flow,
@@ -185,6 +243,9 @@ class RunContext:
         kind = "duplicates" if result.duplicate else "recovered" if result.recovered else None
         self.count(kind or ("actions" if result.ok else "refused"))
         metrics.ledger_action(self.flow, action, _outcome(result))
+        if park is not None and not result.ok:
+            record, payload = park
+            self.refused(record, payload, f"{action} refused: {result.error}")
         return result
 
 
@@ -227,6 +288,9 @@ class Flow:
     after: ClassVar[tuple[str, ...]] = ()
     """Flows that come before this one in a full pass (their changes are what it reads)."""
     options_model: ClassVar[type[FlowOptions]] = FlowOptions
+    needs: ClassVar[HelpdeskNeeds] = HelpdeskNeeds()
+    """What the flow needs the helpdesk to hold (fields it writes, ticket types it reads):
+    ``hub setup`` creates it, ``hub doctor`` reports what is missing (``hub.flows.needs``)."""
 
     def __init__(self, options: FlowOptions | None = None) -> None:
         self.options = options or self.options_model()

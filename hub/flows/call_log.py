@@ -20,6 +20,7 @@ class CallLogOptions(FlowOptions):
     attempts: int = 2
     """Outbound attempts the SOP asks for before giving up on a customer for the day."""
     no_answer_tag: str = "No answer after 2 attempts"
+    """The tag put on a customer's conversation once the day's attempts went unanswered."""
 
 
 class CallLog(Flow):
@@ -73,6 +74,7 @@ class CallLog(Flow):
             intent={"call": call.id, "conversation": conversation.id},
             do=write,
             find_existing=already_written,  # the marker: never a second note, even on a new database
+            park=(f"call:{call.platform}:{call.id}", call.model_dump(mode="json")),
         )
         if result.ok and not result.duplicate and not result.recovered:
             ctx.count("notes")
@@ -171,6 +173,7 @@ class CallLog(Flow):
             action="add_tags",
             intent={"conversation": conversation.id, "tag": tag},
             do=write,
+            park=(f"call:{call.platform}:{call.id}", call.model_dump(mode="json")),
         )
         if result.ok and not result.duplicate:
             ctx.count("tagged")

@@ -13,8 +13,10 @@ import json
 from typing import Any
 
 from hub.core.errors import FatalError, MappingError
+from hub.core.limits import CONTACT_TEXT, fit_values
 from hub.core.models import Contact, Conversation, Ref, Unreadable
 from hub.flows.base import Flow, FlowOptions, RunContext, together
+from hub.flows.needs import CS_ASSIST
 from hub.flows.summary import build_summary, summary_attributes
 
 
@@ -37,6 +39,7 @@ class CsAssist(Flow):
     )
     options_model = CsAssistOptions
     options: CsAssistOptions
+    needs = CS_ASSIST
 
     async def run(self, ctx: RunContext) -> None:
         seen: set[str] = set()
@@ -77,7 +80,9 @@ class CsAssist(Flow):
         self._park_unreadable(ctx, contact, source, summary.unreadable)
         if not summary.sources:
             return  # nothing readable: keep what the contact shows rather than blank it
-        attributes = summary_attributes(summary)
+        # Shortened as the helpdesk keeps them, before comparing: a value it cuts would never
+        # equal the computed one, and the contact would be written again on every run.
+        attributes = fit_values(summary_attributes(summary), ctx.hub.limit(contact.platform, CONTACT_TEXT))
         if not _changed(contact.attributes, attributes):
             ctx.count("unchanged")
             return
@@ -88,12 +93,14 @@ class CsAssist(Flow):
             await ctx.hub.helpdesk.update_contact(ref=contact.ref, attributes=attributes)
             return {"contact": contact.id, "attributes": attributes}
 
+        payload = {"platform": contact.platform, "contact": contact.id, "conversation": source.id}
         result = await ctx.perform(
             key,
             platform=contact.platform,
             action="update_contact",
             intent={"contact": contact.id, "attributes": attributes},
             do=write,
+            park=(f"contact:{contact.platform}:{contact.id}", payload),  # a refusal is retried, never "ok"
         )
         if result.ok and not result.duplicate:
             ctx.count("contacts_updated")

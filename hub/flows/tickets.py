@@ -1,48 +1,67 @@
-"""Reading back-office tickets: what each ticket type must carry, and what is missing.
+"""Reading back-office ticket values: one value at a time, each refused with a message naming it.
 
 Ticket attributes arrive under the hub's names (the helpdesk plugin maps its own); values are
-whatever agents typed, so everything is parsed here with a clear message per bad field.
+whatever agents typed. ``hub.flows.ticket_requests`` reads a whole ticket with these into one
+typed request (every problem named at once); this module says how each kind of value is read:
+text, flags, choices, amounts (by the hub's one parser, ``hub.core.amounts``), line items and
+one-line addresses, and how line items are matched to an order.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from hub.core.amounts import AmountError, parse_amount
+from hub.core.amounts import MINOR_UNITS, SYMBOLS, AmountError, parse_amount
 from hub.core.models import Address, Disposition, Order, RefundLine, RefundReason, Ticket
 
 LINE_FORMAT = '"SKU:QTY, SKU:QTY"'
 E = TypeVar("E", RefundReason, Disposition)
 ADDRESS_FORMAT = '"line1, [line2,] city, region, postal code, country"'
 
+# Every currency the amount parser has particular rules for (minor units, symbols), USD first:
+# an amount refused in all of them is refused whatever the order's currency turns out to be.
+_RULED_CURRENCIES = tuple(
+    dict.fromkeys(["USD", *sorted(MINOR_UNITS), *sorted(set().union(*SYMBOLS.values()))])
+)
+_CODE_LIKE = re.compile(r"(?<![A-Za-z])[A-Za-z]{3}(?![A-Za-z])")
+
 
 class TicketProblem(Exception):
     """The ticket cannot be carried out as it stands; the message tells the agent why."""
 
 
-def text(ticket: Ticket, key: str) -> str | None:
-    value = ticket.attributes.get(key)
+class SkuQuantity(NamedTuple):
+    """One ``SKU:QTY`` of a ticket's line_items."""
+
+    sku: str
+    quantity: int
+
+
+def text(attributes: Mapping[str, Any], key: str) -> str | None:
+    """The attribute as stripped text; None when absent or blank."""
+    value = attributes.get(key)
     if value is None:
         return None
     value = str(value).strip()
     return value or None
 
 
-def flag(ticket: Ticket, key: str) -> bool:
-    value = ticket.attributes.get(key)
+def flag(value: object) -> bool:
+    """A yes/no attribute: a bool, or text such as ``yes``/``true``/``1``; absent is False."""
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in {"true", "yes", "1", "y"} if value is not None else False
 
 
-def missing(ticket: Ticket, *keys: str) -> list[str]:
-    return [key for key in keys if text(ticket, key) is None]
+def parse_choice(enum: type[E], key: str, raw: str) -> E:
+    """``raw`` as a member of ``enum`` (``"Not received"`` is ``not_received``).
 
-
-def enum_value(enum: type[E], ticket: Ticket, key: str) -> E:
-    raw = text(ticket, key) or ""
-    normalised = raw.lower().replace(" ", "_").replace("-", "_").replace("'", "")
+    Raises ``TicketProblem`` naming ``key`` and the choices.
+    """
+    normalised = raw.strip().lower().replace(" ", "_").replace("-", "_").replace("'", "")
     try:
         return enum(normalised)
     except ValueError:
@@ -50,25 +69,62 @@ def enum_value(enum: type[E], ticket: Ticket, key: str) -> E:
         raise TicketProblem(f"{key} {raw!r} is not one of: {choices}") from None
 
 
-def amount(ticket: Ticket, currency: str = "USD") -> Decimal | None:
-    """The amount attribute in ``currency`` (the order's), None when the ticket has none.
+TypedAmount = str | Decimal | int | float
+"""An amount attribute as it arrives: text as typed, or a number from a decimal attribute."""
+
+
+def read_amount(typed: TypedAmount | None, currency: str) -> Decimal | None:
+    """The exact amount ``typed`` means in ``currency`` (the order's); None when there is none.
 
     Read by the hub's one amount parser: ``1,50`` or ``1.234,50`` are refused, never guessed.
+    Raises ``TicketProblem`` with the parser's message (it names ``amount`` and the value).
     """
-    raw = ticket.attributes.get("amount")
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if typed is None or (isinstance(typed, str) and not typed.strip()):
         return None
     try:
-        return parse_amount(raw, currency)
+        return parse_amount(typed, currency)
     except AmountError as exc:
         raise TicketProblem(str(exc)) from None
 
 
-def line_quantities(ticket: Ticket) -> dict[str, int]:
-    """``{"SKU": quantity}`` from the line_items attribute."""
-    raw = text(ticket, "line_items")
-    if raw is None:
-        return {}
+def amount(ticket: Ticket, currency: str = "USD") -> Decimal | None:
+    """The ticket's amount attribute in ``currency``, None when the ticket has none."""
+    return read_amount(ticket.attributes.get("amount"), currency)
+
+
+def amount_problem(typed: TypedAmount) -> str | None:
+    """Why ``typed`` is an amount in no currency: None when some currency's rules read it.
+
+    The amount a refund pays is read later, in its order's currency (``read_amount``); this
+    check lets a ticket's reading name a malformed amount together with its other problems.
+    The message is the parser's for the currency the text names itself (a code or a symbol),
+    else for USD.
+    """
+    refusals: list[str] = []
+    for currency in _currencies_to_try(typed):
+        try:
+            parse_amount(typed, currency)
+        except AmountError as exc:
+            refusals.append(str(exc))
+        else:
+            return None
+    return refusals[0]
+
+
+def _currencies_to_try(typed: TypedAmount) -> Iterable[str]:
+    """The currencies ``typed`` names (codes, then its symbol's), then every ruled one."""
+    written = typed if isinstance(typed, str) else ""  # a number names no currency
+    named = [code.upper() for code in _CODE_LIKE.findall(written)]
+    symbol = written.strip()[:1]
+    named += sorted(SYMBOLS.get(symbol, ()))
+    return dict.fromkeys([*named, *_RULED_CURRENCIES])
+
+
+def parse_lines(raw: str) -> tuple[SkuQuantity, ...]:
+    """``"SKU:QTY, SKU:QTY"`` (``;`` works too, a missing QTY is 1), one entry per SKU.
+
+    Raises ``TicketProblem`` naming line_items when a part is not ``SKU:QTY`` with QTY > 0.
+    """
     wanted: dict[str, int] = {}
     for part in raw.replace(";", ",").split(","):
         sku, _, qty = part.strip().partition(":")
@@ -79,13 +135,13 @@ def line_quantities(ticket: Ticket) -> dict[str, int]:
         if not sku or quantity <= 0:
             raise TicketProblem(f"line_items {raw!r}: write them as {LINE_FORMAT}")
         wanted[sku.strip()] = wanted.get(sku.strip(), 0) + quantity
-    return wanted
+    return tuple(SkuQuantity(sku, quantity) for sku, quantity in wanted.items())
 
 
-def order_lines(order: Order, wanted: dict[str, int]) -> tuple[RefundLine, ...]:
+def order_lines(order: Order, wanted: Iterable[SkuQuantity]) -> tuple[RefundLine, ...]:
     """Match SKUs to the order's line items, refusing unknown SKUs and excess quantities."""
     lines = []
-    for sku, quantity in wanted.items():
+    for sku, quantity in wanted:
         item = next((i for i in order.line_items if i.sku == sku), None)
         if item is None or item.id is None:
             raise TicketProblem(f"line_items: SKU {sku} is not on order {order.number}")
@@ -96,13 +152,9 @@ def order_lines(order: Order, wanted: dict[str, int]) -> tuple[RefundLine, ...]:
 
 
 def lines_total(order: Order, lines: tuple[RefundLine, ...]) -> Decimal:
+    """What ``lines`` (matched by ``order_lines``) are worth at the order's unit prices."""
     by_id = {item.id: item for item in order.line_items}
     return sum((by_id[line.line_item_id].price.amount * line.quantity for line in lines), Decimal(0))
-
-
-def address(ticket: Ticket) -> Address | None:
-    raw = text(ticket, "new_address")
-    return parse_address(raw) if raw is not None else None
 
 
 def parse_address(raw: str) -> Address:

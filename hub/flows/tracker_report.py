@@ -14,12 +14,14 @@ from hub.core.errors import FatalError, MappingError
 from hub.core.mapping import split_unreadable
 from hub.core.models import Ref, Ticket, TicketType
 from hub.flows.base import Flow, FlowOptions, RunContext, together
+from hub.flows.needs import TRACKER
 
 UNKNOWN_BRAND = "(no brand)"
 
 
 class TrackerReportOptions(FlowOptions):
     concurrency: int = 8
+    """Linked conversations read at once (the limiters keep the pace)."""
 
 
 class TrackerReport(Flow):
@@ -35,6 +37,7 @@ class TrackerReport(Flow):
         }
     )
     options_model = TrackerReportOptions
+    needs = TRACKER
     options: TrackerReportOptions
 
     async def run(self, ctx: RunContext) -> None:
@@ -97,4 +100,5 @@ class TrackerReport(Flow):
             action="update_ticket",
             intent={"tracker": tracker.id, "count": total},
             do=write,
+            park=(f"tracker:{tracker.platform}:{tracker.id}", tracker.model_dump(mode="json")),
         )

@@ -38,13 +38,15 @@ class Sandbox:
     pm: pluggy.PluginManager
     seed: int = 7
     per_brand: int = 40
+    empty: bool = False
+    """Seed the helpdesk as a new workspace (``SandboxWorld.empty``): ``hub setup`` has work to do."""
     world: SandboxWorld | None = None
     apps: dict[str, SandboxApp] = field(default_factory=dict)
 
     def build(self) -> dict[str, SandboxApp]:
         """Seed every plugin's emulator from one world: stores, then helpdesk, then telephony."""
         stores = [info.name for info in plugin_infos(self.pm) if Kind.COMMERCE in info.kinds]
-        self.world = build_world(stores, seed=self.seed, per_brand=self.per_brand)
+        self.world = build_world(stores, seed=self.seed, per_brand=self.per_brand, empty=self.empty)
         for kind in KIND_ORDER:
             for app in self.pm.hook.hub_sandbox(world=self.world, kind=kind):
                 if app is not None:
@@ -52,7 +54,10 @@ class Sandbox:
         return self.apps
 
     def transports(self) -> dict[str, httpx.AsyncBaseTransport]:
-        return {name: httpx.ASGITransport(app=app.app) for name, app in self.apps.items()}
+        """In-process transports to the emulators, their answers dated as a server's are."""
+        from hub.sandbox.emulator import DateHeader  # starlette: only once emulators are asked for
+
+        return {name: httpx.ASGITransport(app=DateHeader(app.app)) for name, app in self.apps.items()}
 
     def config(self, path: Path | None = None, *, database_url: str | None = None) -> HubConfig:
         """The sandbox config file, with each emulator's own settings under the file's keys."""

@@ -10,6 +10,7 @@ What differs (paths, error bodies, headers, data) stays in the plugin's ``emulat
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import math
 import random
 import threading
@@ -22,7 +23,7 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Faults:
     network: Sequence[str] = ()
     latency: float = 0.0
     retry_after: float | None = 0.05
+    clock_skew: float = 0.0
+    """Seconds the emulated server's clock runs ahead (negative: behind), in its ``Date`` headers."""
     schedule: list[int | str | None] = field(default_factory=list)
     seed: int | None = None
     injected: int = 0
@@ -87,6 +90,8 @@ class FaultMiddleware:
         self.app, self.faults, self.error_body, self.exempt = app, faults, error_body, exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = dated(send, self.faults.clock_skew)
         if scope["type"] != "http" or (self.exempt and self.exempt(Request(scope))):
             await self.app(scope, receive, send)
             return
@@ -102,6 +107,31 @@ class FaultMiddleware:
         if outcome == "timeout":
             await asyncio.sleep(3600)  # the client's timeout fires first
         await self.app(scope, receive, send)
+
+
+def dated(send: Send, skew: float = 0.0) -> Send:
+    """``send`` adding the ``Date`` header every HTTP server sends (RFC 9110 §6.6.1), from a
+    clock ``skew`` seconds off, unless the app set one (``hub doctor`` reads the clock skew)."""
+
+    async def with_date(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == b"date" for name, _ in headers):
+                stamp = email.utils.formatdate(time.time() + skew, usegmt=True)
+                message = {**message, "headers": [*headers, (b"date", stamp.encode())]}
+        await send(message)
+
+    return with_date
+
+
+class DateHeader:
+    """ASGI wrapper giving an emulator's answers the ``Date`` header a server sends (``dated``)."""
+
+    def __init__(self, app: ASGIApp, skew: float = 0.0) -> None:
+        self.app, self.skew = app, skew
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, dated(send, self.skew) if scope["type"] == "http" else send)
 
 
 class FaultyTransport(httpx.AsyncBaseTransport):

@@ -117,6 +117,9 @@ class SandboxWorld:
     orders: list[Order] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     unknown_numbers: tuple[str, ...] = ("+13125550999", "+15125550998")
+    empty: bool = False
+    """The helpdesk starts as a new workspace: none of the fields or ticket types the hub needs
+    (``hub sandbox --empty``), for ``hub setup`` to create; the rest is seeded as usual."""
 
     def people_on(self, platform: str) -> list[Person]:
         return [p for p in self.people if p.platform == platform]
@@ -146,9 +149,15 @@ class SandboxApp:
 
 
 def build_world(
-    platforms: list[str], *, seed: int = 7, per_brand: int = 40, now: datetime | None = None
+    platforms: list[str],
+    *,
+    seed: int = 7,
+    per_brand: int = 40,
+    now: datetime | None = None,
+    empty: bool = False,
 ) -> SandboxWorld:
-    """People for the seven brands, each brand sold on one of ``platforms`` (round robin)."""
+    """People for the seven brands, each brand sold on one of ``platforms`` (round robin);
+    ``empty``: the helpdesk without the hub's fields and ticket types (``SandboxWorld.empty``)."""
     rng = random.Random(seed)
     people: list[Person] = []
     for index, brand in enumerate(BRANDS):
@@ -158,4 +167,4 @@ def build_world(
             number = f"+1{AREA_CODES[index]}555{n:04d}"
             email = f"{first}.{last}.{index}{n}@example.com".lower()
             people.append(Person(first, last, email, number, brand, platform))
-    return SandboxWorld(seed=seed, now=now or datetime.now(UTC), people=people)
+    return SandboxWorld(seed=seed, now=now or datetime.now(UTC), people=people, empty=empty)

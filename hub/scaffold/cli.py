@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hub.core.plugin import Kind
 from hub.core.redact import RedactingStream
 from hub.scaffold import docs
-from hub.scaffold.generator import ScaffoldError, generate
+from hub.scaffold.generator import ScaffoldError, generate, plugin_name
 
 plugin_app = typer.Typer(help="Write a new plugin; keep docs/plugins.md current.", no_args_is_help=True)
 console = Console(file=RedactingStream("stdout"))  # CLI output passes the redactor, as in hub.cli
@@ -20,7 +21,9 @@ err = Console(file=RedactingStream("stderr"))
 
 @plugin_app.command("new")
 def new_plugin(
-    name: Annotated[str, typer.Argument(help="Plugin name: lower-case letters, digits, _ (e.g. acme).")],
+    name: Annotated[
+        str, typer.Argument(help="Plugin name: lower-case words joined by - or _ (e.g. acme-store).")
+    ],
     kind: Annotated[Kind, typer.Option("--kind", help="What the platform is.")],
     directory: Annotated[Path, typer.Option("--dir", help="Where to create hub-NAME/.")] = Path("."),
 ) -> None:
@@ -28,11 +31,13 @@ def new_plugin(
     try:
         target = generate(name, kind, directory)
     except ScaffoldError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    console.print(f"created {target}", highlight=False)
+    name = plugin_name(name)
+    made = f"created {target} (plugin {name}, package hub_{name}, config [plugins.{name}])"
+    console.print(made, highlight=False, markup=False, soft_wrap=True)
     next_steps = f"cd {target} && pip install -e . && python -m pytest && hub plugins"
-    console.print(f"next: {next_steps}", highlight=False)
+    console.print(f"next: {next_steps}", highlight=False, soft_wrap=True)
 
 
 @plugin_app.command("docs")

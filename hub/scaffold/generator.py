@@ -17,22 +17,45 @@ from hub.core.plugin import Kind
 from hub.scaffold.kinds import KINDS
 
 TEMPLATES = Path(__file__).parent / "templates"
-NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+"""Lower-case words of letters and digits joined by ``-`` or ``_``, a letter first."""
+MAX_NAME = 31
 
 
 class ScaffoldError(ValueError):
     """The plugin cannot be generated as asked (bad name, folder already there)."""
 
 
+def plugin_name(given: str) -> str:
+    """The plugin's name for what was typed: ``acme-store``, ``acme_store`` and
+    ``hub-acme-store`` all give ``acme_store``.
+
+    Hyphens are the norm in package names, but the plugin's name is also its config section
+    (``[plugins.acme_store]``), its environment prefix (``HUB_ACME_STORE__TOKEN``: no hyphen is
+    possible there) and the suffix of its module (``hub_acme_store``), so it is kept with
+    underscores; the distribution and its folder take hyphens (``hub-acme-store``).
+    Raises ``ScaffoldError`` saying what a name may be.
+    """
+    name = given.strip()
+    for prefix in ("hub-", "hub_"):  # the distribution's name typed for the plugin's
+        name = name.removeprefix(prefix)
+    if not NAME.match(name) or not 2 <= len(name) <= MAX_NAME:
+        raise ScaffoldError(
+            f"plugin name {given!r}: use 2-{MAX_NAME} lower-case letters and digits, a letter first, "
+            "words joined by - or _ (e.g. acme-store)"
+        )
+    return name.replace("-", "_")
+
+
 def package_folder(name: str, directory: Path) -> Path:
-    """Where ``generate`` writes the package for ``name``."""
-    return directory / f"hub-{name.replace('_', '-')}"
+    """Where ``generate`` writes the package for ``name`` (``hub-acme-store``)."""
+    return directory / f"hub-{plugin_name(name).replace('_', '-')}"
 
 
 def generate(name: str, kind: Kind | str, directory: Path) -> Path:
-    """Write the package ``hub-<name>`` under ``directory``; returns its folder."""
-    if not NAME.match(name):
-        raise ScaffoldError(f"plugin name {name!r}: use 2-31 lower-case letters, digits or _, letter first")
+    """Write the package ``hub-<name>`` under ``directory`` (the name as ``plugin_name`` reads
+    it); returns its folder. Raises ``ScaffoldError`` for a bad name or an existing folder."""
+    name = plugin_name(name)
     kind = Kind(kind)
     target = package_folder(name, directory)
     if target.exists():

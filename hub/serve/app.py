@@ -1,4 +1,5 @@
-"""``hub serve``: webhook intake, the CS Assist inbox app, health and metrics (Starlette).
+"""``hub serve``: webhook intake, the CS Assist inbox app, health, metrics and the ops console
+at ``/console`` (Starlette; the console is ``hub.serve.console``).
 
 A webhook is verified by its platform's plugin on the raw bytes (``hub_webhook``), written to
 the inbox (once per delivery id) and acknowledged; a background worker in the same process
@@ -13,7 +14,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -200,13 +201,16 @@ def create_app(
             finally:
                 await worker.stop()
 
+    from hub.serve.console.app import console_routes  # it reads this module's server state
+
     return Starlette(
         routes=[
             Route("/webhooks/{platform}", receive_webhook, methods=["POST"]),
-            Route("/inbox-app/{platform}/initialize", inbox_app_initialize, methods=["POST"]),
-            Route("/inbox-app/{platform}/submit", inbox_app_submit, methods=["POST"]),
+            Route("/inbox-app/{platform}/initialize", inbox_app_endpoint("initialize"), methods=["POST"]),
+            Route("/inbox-app/{platform}/submit", inbox_app_endpoint("submit"), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *console_routes(runtime.config.console),
         ],
         lifespan=lifespan,
     )
@@ -320,35 +324,38 @@ async def _app_request(request: Request) -> tuple[ServerState, str, AppRequest] 
     return state, platform, payload
 
 
-async def inbox_app_initialize(request: Request) -> Response:
-    checked = await _app_request(request)
-    if isinstance(checked, Response):
-        return checked
-    state, platform, payload = checked
-    try:
-        panel = await state.app.initialize(platform, payload)
-        return JSONResponse(await state.hub.serving.app_response(platform, panel))
-    except (HubError, ValueError) as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+def inbox_app_endpoint(step: str) -> Callable[[Request], Awaitable[Response]]:
+    """``POST /inbox-app/{platform}/<step>``: ``initialize`` shows the summary, ``submit`` acts."""
 
+    async def endpoint(request: Request) -> Response:
+        checked = await _app_request(request)
+        if isinstance(checked, Response):
+            return checked
+        state, platform, payload = checked
+        try:
+            panel = await getattr(state.app, step)(platform, payload)
+            return JSONResponse(await state.hub.serving.app_response(platform, panel))
+        except (HubError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
 
-async def inbox_app_submit(request: Request) -> Response:
-    checked = await _app_request(request)
-    if isinstance(checked, Response):
-        return checked
-    state, platform, payload = checked
-    try:
-        panel = await state.app.submit(platform, payload)
-        return JSONResponse(await state.hub.serving.app_response(platform, panel))
-    except (HubError, ValueError) as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    return endpoint
 
 
 async def healthz(request: Request) -> Response:
     """200 when the database, Redis (if configured), every enabled plugin, the inbox worker and
     the scheduler (if any) are up; 503 naming what is down otherwise."""
-    state = server(request)
-    checks: dict[str, Any] = {"database": await _check(run_in_threadpool(state.runtime.store.ping))}
+    checks = await health_checks(server(request))
+    healthy = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503
+    )
+
+
+async def health_checks(state: ServerState) -> dict[str, str]:
+    """``"ok"`` or what is wrong, per part: ``database``, ``redis`` (when configured),
+    ``plugin:<name>`` for each enabled plugin, ``inbox_worker`` and ``scheduler`` (when run here).
+    Read by ``/healthz`` and the console's overview."""
+    checks: dict[str, str] = {"database": await _check(run_in_threadpool(state.runtime.store.ping))}
     shared = state.hub.context.shared
     if shared is not None:
         checks["redis"] = await _check(shared.ping())
@@ -358,10 +365,7 @@ async def healthz(request: Request) -> Response:
         checks["inbox_worker"] = "ok" if state.worker.alive else "stopped"
     if state.scheduler is not None:
         checks["scheduler"] = "ok" if getattr(state.scheduler, "running", False) else "stopped"
-    healthy = all(value == "ok" for value in checks.values())
-    return JSONResponse(
-        {"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503
-    )
+    return checks
 
 
 async def _check(probe: Any) -> str:

@@ -1,4 +1,5 @@
-"""The ``hub serve`` command: the server under uvicorn, optionally with the scheduler inside.
+"""The ``hub serve`` command: the server under uvicorn, optionally with the scheduler inside;
+and ``hub console hash-password``, which makes the console's password hash for the config.
 
 Added to the command line through the ``hub_cli_commands`` hook (``hub.cli.BUILT_IN_AREAS``),
 like a plugin's command: ``hub.cli`` imports this module only when it builds the command line,
@@ -8,20 +9,48 @@ and this module uses only the command line's shared options and output.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Annotated, Any
 
 import typer
 
 from hub.cli.options import ConfigOption, SandboxOption, load_runtime
-from hub.cli.output import cli_errors, console, print_run_line
+from hub.cli.output import cli_errors, console, err, print_run_line
 from hub.core.hookspecs import hookimpl
 from hub.engine import Runtime
+
+console_app = typer.Typer(help="The web console of `hub serve` (/console).", no_args_is_help=True)
 
 
 @hookimpl
 def hub_cli_commands(app: typer.Typer) -> None:
-    """Add ``hub serve``."""
+    """Add ``hub serve`` and the ``hub console`` group."""
     app.command("serve")(serve_command)
+    app.add_typer(console_app, name="console")
+
+
+@console_app.command("hash-password")
+def hash_password_command(
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the password from standard input (scripts).")
+    ] = False,
+) -> None:
+    """Print the hash of a console password (the console section's password_hash or
+    read_only_password_hash).
+
+    The password is asked twice without echo (or read from standard input's first line); only
+    the hash is printed, so it can go into the configuration file or HUB_CONSOLE__PASSWORD_HASH.
+    """
+    from hub.serve.console.passwords import hash_password  # the standard library only: no starlette
+
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Console password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 12:
+        err.print("a console password needs at least 12 characters")
+        raise typer.Exit(2)
+    typer.echo(hash_password(password))
 
 
 def serve_command(
@@ -40,7 +69,14 @@ def serve_command(
     with cli_errors():
         runtime = load_runtime(config, sandbox)
         options = ServeOptions(max_body_bytes=max_body_kb * 1000)
-        console.print(f"hub serve on http://{host}:{port} (webhooks at /webhooks/<platform>)")
+        where = f"http://{host}:{port}"
+        console.print(f"hub serve on {where} (webhooks at /webhooks/<platform>)", markup=False)
+        if runtime.config.console.enabled:
+            console.print(f"console at {where}/console", markup=False)
+        else:
+            console.print(
+                "console off: set [console] password_hash (hub console hash-password)", markup=False
+            )
         asyncio.run(_serve(runtime, options, host, port, schedule, uvicorn))
 
 
@@ -50,7 +86,12 @@ async def _serve(runtime: Runtime, options: Any, host: str, port: int, schedule:
 
     engine = EmbeddedEngine(runtime, announce=print_run_line) if schedule else None
     app = create_app(runtime, options, scheduler=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    # proxy_headers off: the console trusts a login proxy's header only from the proxy's own
+    # address, which X-Forwarded-For would otherwise replace with the browser's.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
+    )
+    server = uvicorn.Server(config)
     # One session for the whole process: the server and the scheduled runs share the plugins.
     async with runtime.session():
         if engine is None:
@@ -60,4 +101,4 @@ async def _serve(runtime: Runtime, options: Any, host: str, port: int, schedule:
             await server.serve()
 
 
-__all__ = ["hub_cli_commands", "serve_command"]
+__all__ = ["hash_password_command", "hub_cli_commands", "serve_command"]

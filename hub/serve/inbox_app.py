@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from hub.core.amounts import parse_amount
@@ -81,6 +82,17 @@ DISPOSITIONS: list[tuple[str, str]] = [
 ]
 
 
+@dataclass(frozen=True)
+class Submission:
+    """One confirmed form: whose panel it was, what it carried, and the form's id (its ledger key)."""
+
+    contact: Contact
+    conversation: str | None
+    summary: CustomerSummary | None
+    values: dict[str, Any]
+    form: str
+
+
 class InboxApp:
     """Answers the side-panel app's initialize and submit requests with the panel to show."""
 
@@ -117,7 +129,8 @@ class InboxApp:
             return await self._summary_panel(contact)
         form = str(request.stored.get("form") or _digest(values))
         try:
-            message = await confirms[action](contact, conversation, summary, values, form)
+            sent = Submission(contact, conversation, summary, values, form)
+            message = await confirms[action](sent)
             style = "paragraph"
         except (HubError, ValueError) as exc:
             message, style = f"Not done: {exc}", "error"
@@ -227,14 +240,8 @@ class InboxApp:
 
     # ---- the actions
 
-    async def _refund(
-        self,
-        contact: Contact,
-        conversation: str | None,
-        summary: CustomerSummary | None,
-        values: dict[str, Any],
-        form: str,
-    ) -> str:
+    async def _refund(self, sent: Submission) -> str:
+        contact, values = sent.contact, sent.values
         platform, store, number = _split(values.get("order"))
         order = await self._owned_order(contact, platform, store, number)
         # Read here, before anything is filed, by the hub's one amount parser: an empty or
@@ -249,18 +256,10 @@ class InboxApp:
             "admin_reason": values.get("admin_reason"),
             "disposition": values.get("disposition"),
         }
-        return await self._file_and_handle(
-            contact, conversation, TicketType.REFUND, f"Refund {number}", attributes, form
-        )
+        return await self._file_and_handle(sent, TicketType.REFUND, f"Refund {number}", attributes)
 
-    async def _cancel(
-        self,
-        contact: Contact,
-        conversation: str | None,
-        summary: CustomerSummary | None,
-        values: dict[str, Any],
-        form: str,
-    ) -> str:
+    async def _cancel(self, sent: Submission) -> str:
+        contact, values = sent.contact, sent.values
         platform, store, subscription = _split(values.get("subscription"))
         # Whose subscription it is is checked before a ticket is even filed (and again by the flow).
         await require_subscription_owner(
@@ -273,18 +272,10 @@ class InboxApp:
             "admin_reason": values.get("admin_reason"),
         }
         title = f"Cancel subscription {subscription}"
-        return await self._file_and_handle(
-            contact, conversation, TicketType.SUBSCRIPTION_CANCEL, title, attributes, form
-        )
+        return await self._file_and_handle(sent, TicketType.SUBSCRIPTION_CANCEL, title, attributes)
 
-    async def _change_address(
-        self,
-        contact: Contact,
-        conversation: str | None,
-        summary: CustomerSummary | None,
-        values: dict[str, Any],
-        form: str,
-    ) -> str:
+    async def _change_address(self, sent: Submission) -> str:
+        contact, values = sent.contact, sent.values
         platform, store, number = _split(values.get("order"))
         await self._owned_order(contact, platform, store, number)
         new_address = str(values.get("new_address") or "").strip()
@@ -292,9 +283,7 @@ class InboxApp:
             raise ValueError(f"write the new address as {ADDRESS_FORMAT}")
         attributes = {"order_id": number, "platform": platform, "store": store, "new_address": new_address}
         title = f"New address for {number}"
-        return await self._file_and_handle(
-            contact, conversation, TicketType.FULFILLMENT, title, attributes, form
-        )
+        return await self._file_and_handle(sent, TicketType.FULFILLMENT, title, attributes)
 
     async def _owned_order(self, contact: Contact, platform: str, store: str | None, number: str) -> Order:
         """The order a form names, once it is known to be the conversation contact's.
@@ -310,15 +299,10 @@ class InboxApp:
         return order
 
     async def _file_and_handle(
-        self,
-        contact: Contact,
-        conversation: str | None,
-        kind: TicketType,
-        title: str,
-        attributes: dict[str, Any],
-        form: str,
+        self, sent: Submission, kind: TicketType, title: str, attributes: dict[str, Any]
     ) -> str:
         """File the back-office ticket (once per form), then carry it out as the flow would."""
+        contact, conversation, form = sent.contact, sent.conversation, sent.form
         ctx = self._context_for("back_office")
         clean = {key: value for key, value in attributes.items() if value not in (None, "")}
         draft = TicketDraft(
@@ -371,14 +355,8 @@ class InboxApp:
         where = str(state.intent.get("state", "")).replace("_", " ") if state else "submitted"
         return f"{body} ({name}: {where})"
 
-    async def _consents(
-        self,
-        contact: Contact,
-        conversation: str | None,
-        summary: CustomerSummary | None,
-        values: dict[str, Any],
-        form: str,
-    ) -> str:
+    async def _consents(self, sent: Submission) -> str:
+        values, form, summary = sent.values, sent.form, sent.summary
         wanted = {str(v) for v in (values.get("consents") or [])}
         ctx = self._context_for("cs_assist")
         changed: list[str] = []
@@ -414,14 +392,8 @@ class InboxApp:
             return False
         return result.ok
 
-    async def _checkout(
-        self,
-        contact: Contact,
-        conversation: str | None,
-        summary: CustomerSummary | None,
-        values: dict[str, Any],
-        form: str,
-    ) -> str:
+    async def _checkout(self, sent: Submission) -> str:
+        contact, values, summary = sent.contact, sent.values, sent.summary
         platform, store, _ = _split(values.get("store"))
         if not contact.email:
             raise ValueError("the contact has no email to build a checkout for")
@@ -433,7 +405,7 @@ class InboxApp:
             shipping_address=summary.shipping_address if summary else None,
             products=_products(values.get("products")),
             discount_code=str(values.get("discount_code") or "").strip() or None,
-            metadata={"conversation": conversation or "", "form": form},
+            metadata={"conversation": sent.conversation or "", "form": sent.form},
         )
         link = await create_checkout_link(self._context_for(CHECKOUT_FLOW), request)
         return f"Checkout link: {link.url}" + (f" (total {link.total})" if link.total else "")

@@ -28,7 +28,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Integer, String, Table, Text, insert, select, update
+from sqlalchemy import JSON, Column, Integer, String, Table, Text, cast, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.core.crashpoints import crash_point
@@ -451,6 +451,25 @@ class Ledger:
             query = query.where(ledger.c.flow == flow)
         if status:
             query = query.where(ledger.c.status == status)
+        with self._db.transaction() as c:
+            keys = list(c.execute(query).scalars())
+        return [entry for key in keys if (entry := self.get(key))]
+
+    def search(self, text: str, *, limit: int = 200) -> list[LedgerEntry]:
+        """Entries whose key, intent or outcome contains ``text`` (any case), newest first, at
+        most ``limit``; the newest ``limit`` entries when ``text`` is blank. A coarse filter on
+        the stored JSON text: callers narrow it to the field they mean (the console's ledger)."""
+        query = select(ledger.c.key).order_by(ledger.c.id.desc()).limit(limit)
+        if text.strip():
+            escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            query = query.where(
+                or_(
+                    ledger.c.key.ilike(pattern, escape="\\"),
+                    cast(ledger.c.intent, Text).ilike(pattern, escape="\\"),
+                    cast(ledger.c.outcome, Text).ilike(pattern, escape="\\"),
+                )
+            )
         with self._db.transaction() as c:
             keys = list(c.execute(query).scalars())
         return [entry for key in keys if (entry := self.get(key))]

@@ -99,6 +99,13 @@ class Runs:
             rows = c.execute(query).all()
         return [_run_record(r) for r in rows]
 
+    def between(self, first: int, last: int) -> list[RunRecord]:
+        """The runs whose id is from ``first`` to ``last`` (both included), oldest first."""
+        query = select(runs).where(runs.c.id >= first, runs.c.id <= last).order_by(runs.c.id)
+        with self._db.transaction() as c:
+            rows = c.execute(query).all()
+        return [_run_record(r) for r in rows]
+
     def latest(self) -> dict[tuple[str, str], RunRecord]:
         """The newest run of every flow and scope."""
         newest = select(runs.c.flow, runs.c.scope, func.max(runs.c.id).label("id")).group_by(

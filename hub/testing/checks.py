@@ -18,6 +18,7 @@ import pluggy
 from pydantic import BaseModel, SecretStr
 
 from hub.core import hookspecs
+from hub.core.doctor import Check
 from hub.core.hookinfo import PAGE_ITEMS, hooks_of_kind, is_first_result, is_paged, spec_functions
 from hub.core.manager import implemented_hooks
 from hub.core.models import (
@@ -37,6 +38,7 @@ from hub.core.models import (
     TicketType,
 )
 from hub.core.plugin import HubContext, Kind, PluginInfo
+from hub.core.setup import HelpdeskNeeds, SetupItem
 
 # --------------------------------------------------------------------------- declarations
 
@@ -101,6 +103,9 @@ def _hint_namespace() -> dict[str, Any]:
         "Kind": Kind,
         "SandboxApp": Any,
         "SandboxWorld": Any,
+        "Check": Check,
+        "HelpdeskNeeds": HelpdeskNeeds,
+        "SetupItem": SetupItem,
     }
 
 
@@ -212,6 +217,8 @@ def sample_arguments(hook: str, platform: str) -> dict[str, Any]:
         "status": AgentStatus.AVAILABLE,
         "draft": TicketDraft(platform=platform, type=TicketType.REFUND, title="standard", contact_id="1"),
         "request": requests.get(hook),
+        "needs": HelpdeskNeeds(),
+        "apply": False,  # a plan only: a standard test never changes a workspace's setup
     }
     params = inspect.signature(spec_functions()[hook]).parameters
     return {name: values.get(name, ref) for name in params}

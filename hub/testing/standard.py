@@ -135,6 +135,14 @@ class StandardPluginTests:
                 return order.ref
         return None
 
+    def client_transport(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        """The transport the plugin's client is given; override to watch what it sends.
+
+        A plugin with a published API description wraps it in
+        ``hub.testing.openapi.SpecCheckedTransport`` so every request of these tests is checked.
+        """
+        return transport
+
     def rate_limited_response(self, request: httpx.Request) -> httpx.Response:
         """The platform's answer to a request over its rate limit (a 429 with ``Retry-After: 0``)."""
         return generic_rate_limited(request)
@@ -178,7 +186,7 @@ class StandardPluginTests:
         )
         inner: httpx.AsyncBaseTransport = httpx.ASGITransport(app=emulator.app)
         counter = CountingTransport(wrap(inner) if wrap else inner)
-        async with Hub(pm, config, transports={self.plugin: counter}) as hub:
+        async with Hub(pm, config, transports={self.plugin: self.client_transport(counter)}) as hub:
             yield hub, counter
 
     async def answer(self, hub: Hub, hook: str, reads: Reads, **kwargs: Any) -> Any:

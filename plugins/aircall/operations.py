@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from math import floor
 
+from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import MappingError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.mapping import map_records
@@ -68,6 +69,23 @@ class AircallCompany:
             status, reason, self.settings.substatus_map, self.settings.available_as
         )
         return agent_from_aircall(await self.client.update_user(user_id, fields))
+
+    async def check(self) -> list[Check]:
+        """``GET /v1/ping`` with the company's API id and token (and the clock from its answer)."""
+        rows, _ = await probe(
+            PLATFORM,
+            "",
+            lambda: self.client.get_json("ping"),
+            auth_fix=(
+                "set [plugins.aircall] api_id and api_token (HUB_AIRCALL__API_ID, HUB_AIRCALL__API_TOKEN) "
+                "to a pair from Aircall Dashboard > Integrations & API > API keys"
+            ),
+            date=lambda: self.client.server_date,
+            describe=lambda answer: f"ping answered {answer.get('ping', answer)!r}",
+        )
+        if len(rows) > 1:  # the credentials work: say what the flows need of them
+            rows.append(permissions_note(PLATFORM, "", "an admin's API key (calls, comments, users)"))
+        return rows
 
 
 def open_account(settings: AircallSettings, context: HubContext) -> AircallCompany:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import datetime
 
+from hub.core.doctor import Check
 from hub.core.errors import MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import Agent, AgentStatus, Call, Ref
@@ -32,6 +33,10 @@ class AircallPlugin(AccountPlugin[AircallCompany]):
     @hookimpl
     def telephony_list_agents(self) -> Awaitable[list[Agent | MappingError]] | None:
         return self.account.list_agents() if self.enabled else None
+
+    @hookimpl
+    def hub_check(self) -> Awaitable[list[Check]] | None:
+        return self.account.check() if self.enabled else None
 
     @hookimpl
     async def telephony_comment_call(self, ref: Ref, body: str) -> None:

@@ -42,15 +42,20 @@ class AircallSettings(HttpPluginSettings):
         "default_region": "default_phone_region",
     }
 
-    api_id: SecretStr = SecretStr("")
-    api_token: SecretStr = SecretStr("")
+    api_id: SecretStr = Field(default=SecretStr(""), description="API ID of an admin's API key")
+    api_token: SecretStr = Field(default=SecretStr(""), description="API token of that key")
     webhook_token: SecretStr = Field(
         default=SecretStr(""), description="the token Aircall returned when the webhook was created"
     )
-    base_url: str = "https://api.aircall.io/v1"
+    base_url: str = Field(default="https://api.aircall.io/v1", description="the public API's root")
     requests_per_window: int = Field(default=60, ge=1, description="the company's request allowance")
     window_seconds: float = Field(default=60.0, gt=0, description="Aircall counts per minute")
     page_size: int = Field(default=50, ge=1, le=50, description="Aircall serves at most 50 a page")
+    lookback_minutes: float = Field(
+        default=10.0,
+        ge=0,
+        description="each call read re-reads this much before its cursor, for calls listed late",
+    )
     record_cap: int = Field(
         default=10_000, ge=1, description="list endpoints serve only this many matches; past it we split"
     )
@@ -63,7 +68,10 @@ class AircallSettings(HttpPluginSettings):
     available_as: Literal["available", "custom"] = Field(
         default="available", description="what 'available' means: always, or by working hours"
     )
-    substatus_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SUBSTATUS_MAP))
+    substatus_map: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_SUBSTATUS_MAP),
+        description="helpdesk away reason (lower case) -> Aircall unavailability substatus",
+    )
 
     @model_validator(mode="after")
     def _credentials_when_enabled(self) -> AircallSettings:

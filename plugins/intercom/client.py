@@ -324,6 +324,28 @@ class IntercomClient(PlatformClient):
         # Setting the same away state again is harmless: safe to retry.
         return await self.call("PUT", f"/admins/{admin_id}/away", body=payload, idempotent=True)
 
+    # ---- the workspace itself: hub doctor and hub setup
+
+    async def me(self) -> dict[str, Any]:
+        """``GET /me``: the token's admin and its app (workspace id, name, region)."""
+        return await self.call("GET", "/me")
+
+    async def get_admin(self, admin_id: str) -> dict[str, Any]:
+        return await self.call("GET", f"/admins/{admin_id}")
+
+    async def data_attributes(self, model: str) -> list[dict[str, Any]]:
+        """``GET /data_attributes?model=``, archived ones included (setup may unarchive them)."""
+        params = {"model": model, "include_archived": "true"}
+        return list((await self.call("GET", "/data_attributes", params=params)).get("data") or [])
+
+    async def send_setup(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One request of ``hub setup`` (a create is not retried blindly: it would answer
+        "already exists" the second time, which the next plan reads as done)."""
+        answer = await self.call(method, path, body=body, idempotent=method == "PUT")
+        if path.startswith("/ticket_types"):
+            self._ticket_types = None  # read again: the types (or their attributes) changed
+        return answer or {}
+
 
 class SearchPage(NamedTuple):
     """One search answer: its records (decoded or already mapped) and the next page's cursor."""

@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from hub.core.errors import FatalError, MappingError
+from hub.core.doctor import Check, CheckStatus, permissions_note, probe
+from hub.core.errors import FatalError, MappingError, NotFoundError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import person_matcher
 from hub.core.mapping import map_records
@@ -28,8 +29,9 @@ from hub.core.models import (
     id_order,
 )
 from hub.core.plugin import HubContext
+from hub.core.setup import HelpdeskNeeds, SetupItem
 from hub.core.sorting import RUN_SIZE, SpillSort, chunks
-from plugins.intercom import mapping
+from plugins.intercom import mapping, setup
 from plugins.intercom.client import IntercomClient, since_query_value
 from plugins.intercom.settings import IntercomSettings
 
@@ -287,6 +289,88 @@ class IntercomWorkspace:
         reason_id = _reason_id(reasons, reason) if away and reason else None
         admin = await self.client.set_away(ref.id, away, reason_id)
         return mapping.agent_from(admin, mapping.reason_labels(reasons))
+
+    # ------------------------------------------------------------------ readiness (hub setup, hub doctor)
+
+    async def setup(self, needs: HelpdeskNeeds, apply: bool) -> list[SetupItem]:
+        """The workspace against the hub's needs: contact data attributes, then each ticket type
+        with its attributes; with ``apply``, what is missing is created (``plugins.intercom.setup``)."""
+        existing = await self.client.data_attributes("contact")
+        items = []
+        for step in setup.contact_steps(needs.contact_fields, existing, self.settings.cs_assist_attributes):
+            items.append((await self._carry(step, apply))[0])
+        types = {str(t.get("name")): t for t in await self.client.ticket_types(refresh=True)}
+        for spec in needs.ticket_types:
+            name = self.settings.ticket_types[spec.type]
+            item, created = await self._carry(setup.ticket_type_step(spec, name, types.get(name)), apply)
+            items.append(item)
+            found = created or types.get(name)  # a type created just now has no attributes yet
+            steps = setup.ticket_attribute_steps(
+                spec,
+                name,
+                str(found["id"]) if found else None,
+                setup.ticket_type_attributes(found) if found else [],
+                self.settings.ticket_attributes,
+            )
+            for step in steps:
+                items.append((await self._carry(step, apply and found is not None))[0])
+        return items
+
+    async def _carry(self, step: setup.Step, apply: bool) -> tuple[SetupItem, dict[str, Any] | None]:
+        """Send the step's request when applying and there is one: the item (``done`` when sent)
+        and what Intercom answered (None when nothing was sent)."""
+        if not apply or not step.method:
+            return step.item, None
+        answer = await self.client.send_setup(step.method, step.path, step.body)
+        return step.item.model_copy(update={"done": True}), answer
+
+    async def check(self) -> list[Check]:
+        """``GET /me`` (token, region, clock), then the admin the notes are written as."""
+        rows, me = await probe(
+            PLATFORM,
+            "",
+            self.client.me,
+            auth_fix=(
+                "set [plugins.intercom] access_token (HUB_INTERCOM__ACCESS_TOKEN) to the workspace's token "
+                "(Developer Hub > your app > Authentication); a token works only on its region's host"
+            ),
+            date=lambda: self.client.server_date,
+            describe=_workspace_line,
+        )
+        if me is None:
+            return rows
+        rows.append(await self._admin_check())
+        rows.append(
+            permissions_note(
+                PLATFORM,
+                "",
+                "read and write users, conversations and tickets, and read admins (app permissions)",
+            )
+        )
+        return rows
+
+    async def _admin_check(self) -> Check:
+        admin_id = self.settings.admin_id
+        try:
+            admin = await self.client.get_admin(admin_id)
+        except NotFoundError:
+            return Check(
+                plugin=PLATFORM,
+                check="admin",
+                status=CheckStatus.FAIL,
+                detail=f"admin_id {admin_id} is no admin of this workspace",
+                fix="set [plugins.intercom] admin_id to the admin the notes are written as (GET /admins)",
+            )
+        detail = f"notes written as {admin.get('name') or admin_id} ({admin_id})"
+        return Check(plugin=PLATFORM, check="admin", status=CheckStatus.OK, detail=detail)
+
+
+def _workspace_line(me: dict[str, Any]) -> str:
+    app = me.get("app") or {}
+    return (
+        f"workspace {app.get('name', '?')} ({app.get('id_code', '?')}, region {app.get('region', '?')}), "
+        f"token of {me.get('name') or me.get('id')}"
+    )
 
 
 def _reason_id(reasons: list[dict[str, Any]], label: str) -> str:

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import datetime
 from typing import Any
 
+from hub.core.doctor import Check
 from hub.core.hookspecs import hookimpl
+from hub.core.limits import CONTACT_TEXT
 from hub.core.models import (
     Agent,
     Contact,
@@ -20,6 +22,7 @@ from hub.core.models import (
 )
 from hub.core.panel import AppRequest, Panel
 from hub.core.plugin import AccountPlugin, Kind
+from hub.core.setup import HelpdeskNeeds, SetupItem
 from hub.core.webhooks import WebhookEvent
 from plugins.intercom import canvas, webhooks
 from plugins.intercom.operations import IntercomWorkspace, open_account
@@ -34,6 +37,7 @@ class IntercomPlugin(AccountPlugin[IntercomWorkspace]):
     settings_model = IntercomSettings
     description = "Intercom: contacts, conversations, notes, tags, back-office tickets, admin away mode"
     open_account = staticmethod(open_account)
+    limits = {CONTACT_TEXT: 255}  # Intercom keeps 255 characters of a string custom attribute
 
     # ---- collecting: every helpdesk is asked; a disabled one answers None
 
@@ -56,6 +60,14 @@ class IntercomPlugin(AccountPlugin[IntercomWorkspace]):
     @hookimpl
     def helpdesk_list_agents(self) -> Awaitable[list[Agent]] | None:
         return self.account.list_agents() if self.enabled else None
+
+    @hookimpl
+    def helpdesk_setup(self, needs: HelpdeskNeeds, apply: bool) -> Awaitable[list[SetupItem]] | None:
+        return self.account.setup(needs, apply) if self.enabled else None
+
+    @hookimpl
+    def hub_check(self) -> Awaitable[list[Check]] | None:
+        return self.account.check() if self.enabled else None
 
     # ---- actions: routed here only for this workspace's records
 

@@ -85,14 +85,16 @@ def parse_version(value: str) -> tuple[int, int] | None:
 class IntercomSettings(HttpPluginSettings):
     """``[plugins.intercom]``: credentials, region, API version, names used on the workspace."""
 
-    access_token: SecretStr = SecretStr("")
+    access_token: SecretStr = Field(
+        default=SecretStr(""), description="the workspace's access token (Developer Hub > your app)"
+    )
     client_secret: SecretStr = Field(
         default=SecretStr(""),
         description="the app's client secret: signs webhooks (X-Hub-Signature) and inbox-app requests",
     )
-    region: Region = Region.US
+    region: Region = Field(default=Region.US, description="where the workspace's data is hosted")
     base_url: str | None = Field(default=None, description="overrides the region host (sandbox)")
-    api_version: str = "2.14"
+    api_version: str = Field(default="2.14", description="Intercom-Version sent (2.14 or later)")
     link_api_version: str = Field(
         default="2.16",
         description="version sent on POST /tickets/{id}/linked_conversations, which arrived after 2.14",
@@ -100,17 +102,34 @@ class IntercomSettings(HttpPluginSettings):
     admin_id: str = Field(default="", description="the admin notes, tags and replies are written as")
     requests_per_minute: int = Field(default=10_000, ge=6, description="the app's published limit")
     window_seconds: float = Field(default=10.0, gt=0, description="Intercom splits the minute in 10 s")
-    page_size: int = Field(default=150, ge=1, le=150)
+    page_size: int = Field(default=150, ge=1, le=150, description="records a page (150 at most)")
     initial_days: int = Field(
         default=90,
         ge=1,
         description="how far back the first conversation sync reaches (later ones follow the cursor)",
     )
+    lookback_minutes: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "each search re-reads this much before its cursor: the search index can show a record "
+            "minutes after a later one"
+        ),
+    )
     default_phone_region: str = Field(default="US", description="for phones given without +country")
-    away_mode_reassign: bool = False
-    ticket_types: dict[TicketType, str] = Field(default_factory=lambda: dict(DEFAULT_TICKET_TYPES))
-    ticket_attributes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TICKET_ATTRIBUTES))
-    cs_assist_attributes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CS_ASSIST_ATTRIBUTES))
+    away_mode_reassign: bool = Field(default=False, description="reassign an away admin's conversations")
+    ticket_types: dict[TicketType, str] = Field(
+        default_factory=lambda: dict(DEFAULT_TICKET_TYPES),
+        description="the hub's ticket types -> their names on the workspace",
+    )
+    ticket_attributes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_TICKET_ATTRIBUTES),
+        description="the hub's ticket fields -> the ticket type attributes holding them",
+    )
+    cs_assist_attributes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_CS_ASSIST_ATTRIBUTES),
+        description="the CS Assist summary fields -> the contact data attributes holding them",
+    )
 
     @field_validator("api_version")
     @classmethod

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, MappingError, PlatformError, RetriableError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import email_key, exact_matches, one_exact, order_number_key, phone_key
@@ -67,6 +68,13 @@ def cents(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
+KONNEKTIVE_ENDPOINTS = (
+    "Access Details for customer/query, order/query, purchase/query, order/refund, purchase/cancel, "
+    "customer/update, order/import"
+)
+"""The endpoints the hub's flows call: an API user's permission list must grant each."""
+
+
 class KonnektiveStore:
     """One brand's Konnektive account, as the hooks need it."""
 
@@ -76,6 +84,26 @@ class KonnektiveStore:
         self.view = StoreView(key=client.store_key, brand=store.brand, currency=store.currency,
                               zone=client.zone)
         self.compute_summary = compute_summary
+
+    # ------------------------------------------------------------------ hub doctor
+
+    async def check(self) -> list[Check]:
+        """``/customer/query/`` for one id (an empty answer is fine), and the clock from it."""
+        key = self.view.key
+        rows, found = await probe(
+            PLATFORM,
+            key,
+            lambda: self.client.query_by_id("customer/query", {"customerId": "0"}, limit=1),
+            auth_fix=(
+                f"set [plugins.konnektive.stores.{key}] login_id and password to an API user's "
+                "(Admin > Users, access level Api User) and whitelist this host's IP for it"
+            ),
+            date=lambda: self.client.server_date,
+            describe=lambda _: f"API user accepted for {self.view.brand}",
+        )
+        if found is not None:
+            rows.append(permissions_note(PLATFORM, key, KONNEKTIVE_ENDPOINTS))
+        return rows
 
     # ------------------------------------------------------------------ customers
 

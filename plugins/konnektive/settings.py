@@ -32,7 +32,7 @@ class KonnektiveStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: str = Field(min_length=1)
+    brand: str = Field(min_length=1, description="the brand this store sells (as customers see it)")
     base_url: str = Field(
         default=DEFAULT_BASE_URL,
         description="https://api.konnektive.com or the rebranded https://api.checkoutchamp.com",
@@ -93,9 +93,11 @@ class KonnektiveSettings(HttpPluginSettings):
     RENAMED: ClassVar[Mapping[str, str]] = {**HttpPluginSettings.RENAMED, "results_per_page": "page_size"}
     stores: dict[str, KonnektiveStoreSettings] = Field(default_factory=dict)
     # No rate limit is published; the reference asks to stay gentle (about 5 requests a second).
-    requests_per_window: int = Field(default=5, ge=1)
-    window_seconds: float = Field(default=1.0, gt=0)
-    page_size: int = Field(default=MAX_RESULTS_PER_PAGE, ge=1, le=MAX_RESULTS_PER_PAGE)
+    requests_per_window: int = Field(default=5, ge=1, description="requests a window, per account")
+    window_seconds: float = Field(default=1.0, gt=0, description="the window (none is published: be gentle)")
+    page_size: int = Field(
+        default=MAX_RESULTS_PER_PAGE, ge=1, le=MAX_RESULTS_PER_PAGE, description="records a page (200 max)"
+    )
     compute_customer_summary: bool = Field(
         default=True,
         description="fill lifetime revenue / order count / last order on look-ups (two reads per customer)",

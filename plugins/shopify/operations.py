@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, MappingError
 from hub.core.http import RateLimiter, TokenBucketLimiter
 from hub.core.lookup import (
@@ -106,6 +107,13 @@ def mailing_address_input(address: Address) -> dict[str, Any]:
     }
 
 
+SHOPIFY_SCOPES = (
+    "read_customers, write_customers (consent), read_orders, write_orders (refunds, addresses), "
+    "write_draft_orders (replacements, checkout links), read/write_own_subscription_contracts"
+)
+"""The Admin API access scopes the hub's flows use (the app's configuration grants them)."""
+
+
 class ShopifyStore:
     """One configured store: its key, brand and API client."""
 
@@ -129,6 +137,25 @@ class ShopifyStore:
     ) -> dict[str, Any]:
         data = await self.client.graphql(document, variables, idempotent=deduplicated)
         return mutation_payload(data, name)
+
+    # ---- hub doctor
+
+    async def check(self) -> list[Check]:
+        """``{ shop { name } }`` with the store's token, and the clock from the answer."""
+        rows, data = await probe(
+            PLATFORM,
+            self.key,
+            lambda: self._query("{ shop { name myshopifyDomain } }", {}),
+            auth_fix=(
+                f"set [plugins.shopify.stores.{self.key}] access_token to the Admin API token of the "
+                "store's custom app (Settings > Apps > Develop apps > API credentials)"
+            ),
+            date=lambda: self.client.server_date,
+            describe=lambda data: f"shop {data['shop']['name']} ({data['shop']['myshopifyDomain']})",
+        )
+        if data is not None:
+            rows.append(permissions_note(PLATFORM, self.key, SHOPIFY_SCOPES))
+        return rows
 
     # ---- customers
 

@@ -38,12 +38,14 @@ class ShopifyStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: str = Field(min_length=1)
-    shop: str = Field(description="the permanent domain, e.g. paleohacks.myshopify.com")
+    brand: str = Field(min_length=1, description="the brand this store sells (as customers see it)")
+    shop: str = Field(
+        description="the permanent domain, e.g. paleohacks.myshopify.com", examples=["{store}.myshopify.com"]
+    )
     base_url: str | None = Field(
         default=None, description="where to send requests; defaults to https://<shop> (emulator: its URL)"
     )
-    access_token: SecretStr
+    access_token: SecretStr = Field(description="the custom app's Admin API access token")
     webhook_secret: SecretStr = Field(
         default=SecretStr(""),
         description="the app's client secret that signs webhooks (X-Shopify-Hmac-Sha256)",
@@ -69,13 +71,13 @@ class ShopifyStoreSettings(BaseModel):
 class ShopifySettings(HttpPluginSettings):
     """The Admin API version every store is called with, the stores, and throttling knobs."""
 
-    api_version: str = DEFAULT_API_VERSION
+    api_version: str = Field(default=DEFAULT_API_VERSION, description="Admin API version (YYYY-MM)")
     stores: dict[str, ShopifyStoreSettings] = Field(default_factory=dict)
     # The cost bucket. Shopify reports the real figures on every response and the client adopts
     # them; these only pace the first requests. Older docs say 1000 points restoring 50/s (newer:
     # 100/s on Standard) — start from the smaller, safer pair.
-    bucket_size: float = Field(default=1000.0, gt=0)
-    restore_rate: float = Field(default=50.0, gt=0)
+    bucket_size: float = Field(default=1000.0, gt=0, description="query cost points the bucket holds (plan)")
+    restore_rate: float = Field(default=50.0, gt=0, description="points restored a second (plan)")
     max_query_cost: int = Field(default=1000, gt=0, description="Shopify's single-query cost cap")
 
     @field_validator("api_version")

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, IdempotencyConflict, MappingError, NotFoundError
 from hub.core.lookup import is_person, one_exact, order_number_key
 from hub.core.mapping import map_records, sorted_records
@@ -38,6 +39,13 @@ from plugins.stickyio.settings import StickyioSettings, StickyioStoreSettings
 MAX_CHAIN = 100  # rebill chains are followed at most this far (guards a cyclic child_id)
 
 
+STICKY_METHODS = (
+    "the API account's methods order_view, order_find, customer_find, customer_view, order_refund, "
+    "order_update, subscription_order_update, new_order_card_on_file"
+)
+"""The v1 methods the hub's flows call: the API account must be permitted each."""
+
+
 class StickyStore:
     """One configured store: its client, its brand, and the hook operations on it."""
 
@@ -46,6 +54,29 @@ class StickyStore:
         self.key, self.settings, self.client, self.batch = key, settings, client, batch
         self.info = StoreInfo(key=key, brand=settings.brand, currency=settings.currency,
                               timezone=settings.timezone)
+
+    # ------------------------------------------------------------------ hub doctor
+
+    async def check(self) -> list[Check]:
+        """``validate_credentials`` with the store's API user, and the clock from the answer."""
+        rows, answer = await probe(
+            PLATFORM,
+            self.key,
+            self._validated,
+            auth_fix=(
+                f"set [plugins.stickyio.stores.{self.key}] username and password to an API account's "
+                "(CRM: Admin > API Accounts)"
+            ),
+            date=lambda: self.client.server_date,
+            describe=lambda _: f"API account accepted for {self.settings.brand}",
+        )
+        if answer is not None:
+            rows.append(permissions_note(PLATFORM, self.key, STICKY_METHODS))
+        return rows
+
+    async def _validated(self) -> bool:
+        await self.client.validate_credentials()
+        return True
 
     # ------------------------------------------------------------------ reads
 

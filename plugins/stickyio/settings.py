@@ -30,10 +30,12 @@ class StickyioStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: str = Field(min_length=1)
-    base_url: str = Field(description="https://{app_key}.sticky.io (the instance sub-domain)")
-    username: str = Field(min_length=1, description="API user (Admin > API Accounts)")
-    password: SecretStr
+    brand: str = Field(min_length=1, description="the brand this store sells (as customers see it)")
+    base_url: str = Field(
+        description="https://{app_key}.sticky.io (the instance sub-domain)", examples=["https://{store}.sticky.io"]
+    )
+    username: str = Field(min_length=1, description="API user (Admin > API Accounts)", examples=["hub_api"])
+    password: SecretStr = Field(description="the API user's password")
     currency: str = Field(default="USD", min_length=3, max_length=3,
                           description="order_view carries no currency; the instance's one")
     timezone: str = Field(
@@ -46,8 +48,10 @@ class StickyioStoreSettings(BaseModel):
     campaign_id: str | None = Field(default=None,
                                     description="campaign for replacement orders and prospects")
     shipping_id: str | None = Field(default=None, description="shipping method of replacement orders")
-    replacement_offer_id: str | None = None
-    replacement_billing_model_id: str | None = None
+    replacement_offer_id: str | None = Field(default=None, description="offer of replacement orders")
+    replacement_billing_model_id: str | None = Field(
+        default=None, description="billing model of replacement orders (straight sale)"
+    )
     funnel_url: str | None = Field(
         default=None,
         description="the merchant's checkout funnel page; Sticky.io has no hosted checkout, so a "
@@ -86,7 +90,10 @@ class StickyioSettings(HttpPluginSettings):
     stores: dict[str, StickyioStoreSettings] = Field(default_factory=dict)
     requests_per_window: int = Field(default=120, ge=1,
                                      description="per-method limit for methods not listed below")
-    method_limits: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_METHOD_LIMITS))
+    method_limits: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_METHOD_LIMITS),
+        description="requests a window for the methods with their own published limit",
+    )
     window_seconds: float = Field(default=60.0, gt=0, description="the limits' window (a minute)")
     window_margin_seconds: float = Field(
         default=0.1, ge=0,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, MappingError, NotFoundError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import email_key, one_exact, order_number_key, phone_key
@@ -57,6 +58,10 @@ class RefundPlan:
     body: dict[str, Any]
 
 
+ULTRACART_PERMISSIONS = "the key's read/write permissions for customer, order, auto order and checkout"
+"""What the hub's flows use of an UltraCart key (set per application in the back office)."""
+
+
 class UltracartStore:
     """One configured store (brand): its settings and its API client."""
 
@@ -74,6 +79,25 @@ class UltracartStore:
     @property
     def brand(self) -> str:
         return self.settings.brand
+
+    # ------------------------------------------------------------------ hub doctor
+
+    async def check(self) -> list[Check]:
+        """One customer page of one (``GET /customer/customers?_limit=1``), and the clock."""
+        rows, answer = await probe(
+            PLATFORM,
+            self.key,
+            lambda: self.client.call("GET", "/customer/customers", params={"_limit": 1}, idempotent=True),
+            auth_fix=(
+                f"set [plugins.ultracart.stores.{self.key}] simple_key to a key of the merchant's "
+                "(Configuration > Back Office > Authorized Applications)"
+            ),
+            date=lambda: self.client.server_date,
+            describe=lambda _: f"key accepted for {self.brand}",
+        )
+        if answer is not None:
+            rows.append(permissions_note(PLATFORM, self.key, ULTRACART_PERMISSIONS))
+        return rows
 
     # ------------------------------------------------------------------ customers
 

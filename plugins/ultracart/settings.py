@@ -27,11 +27,11 @@ class UltracartStoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: str = Field(min_length=1)
+    brand: str = Field(min_length=1, description="the brand this store sells (as customers see it)")
     merchant_id: str | None = Field(
         default=None, description="UltraCart merchant id; routes webhook events to this store"
     )
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="the REST API's root")
     simple_key: SecretStr = Field(description="x-ultracart-simple-key of the hub's application")
     browser_key: SecretStr | None = Field(
         default=None,
@@ -59,13 +59,15 @@ class UltracartStoreSettings(BaseModel):
 class UltracartSettings(HttpPluginSettings):
     """The UltraCart plugin: API version, pacing and the stores (one per brand)."""
 
-    api_version: str = API_VERSION
+    api_version: str = Field(default=API_VERSION, description="X-UltraCart-Api-Version sent")
     stores: dict[str, UltracartStoreSettings] = Field(default_factory=dict)
     # UltraCart publishes no numeric limit (429 is documented, the numbers are not): pace each
     # application key conservatively; raise these once the account's real allowance is known.
-    requests_per_window: int = Field(default=5, ge=1)
-    window_seconds: float = Field(default=1.0, gt=0)
-    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    requests_per_window: int = Field(default=5, ge=1, description="requests a window, per store key")
+    window_seconds: float = Field(default=1.0, gt=0, description="the window (none is published)")
+    page_size: int = Field(
+        default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="records a page (200 at most)"
+    )
     skip_customer_notification: bool = Field(
         default=False, description="refunds: do not send UltraCart's refund email to the customer"
     )

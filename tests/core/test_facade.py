@@ -21,16 +21,22 @@ CAPABILITIES = {
 }
 SERVING_HOOKS = ["hub_webhook", "hub_app_request", "hub_app_response"]
 """The lifecycle hooks (plugin info, settings, start, stop, sandbox) are the manager's, not the facade's."""
+ADMIN_HOOKS = ["hub_check"]
+"""The hub's own hooks about the plugins (``hub doctor``): ``facade.Admin``."""
 PLATFORM_HOOKS = [
     name for name in spec_functions() if name.split("_", 1)[0] in CAPABILITIES and not name.startswith("hub_")
 ] + SERVING_HOOKS
 
 
-@pytest.mark.parametrize("hook", PLATFORM_HOOKS)
+def facade_class(hook: str) -> type:
+    return facade.Admin if hook in ADMIN_HOOKS else CAPABILITIES[hook.partition("_")[0]]
+
+
+@pytest.mark.parametrize("hook", PLATFORM_HOOKS + ADMIN_HOOKS)
 def test_every_platform_hook_has_one_facade_method_with_its_signature(hook: str) -> None:
-    kind, _, short = hook.partition("_")
-    method = getattr(CAPABILITIES[kind], short, None)
-    assert method is not None, f"facade.{kind.capitalize()} lacks {short}"
+    short = hook.partition("_")[2]
+    method = getattr(facade_class(hook), short, None)
+    assert method is not None, f"facade.{facade_class(hook).__name__} lacks {short}"
     spec = inspect.signature(spec_functions()[hook])
     mine = inspect.signature(method)
     assert list(mine.parameters)[1:] == list(spec.parameters)
@@ -43,11 +49,11 @@ def test_every_platform_hook_has_one_facade_method_with_its_signature(hook: str)
 
 
 def test_the_facade_has_no_method_without_a_hook() -> None:
-    for kind, cls in CAPABILITIES.items():
+    for kind, cls in [*CAPABILITIES.items(), ("hub", facade.Admin)]:
         extra = {
             name
             for name, _ in inspect.getmembers(cls, inspect.isfunction)
-            if not name.startswith("_") and f"{kind}_{name}" not in PLATFORM_HOOKS
+            if not name.startswith("_") and f"{kind}_{name}" not in PLATFORM_HOOKS + ADMIN_HOOKS
         }
         assert extra == set(), kind
 

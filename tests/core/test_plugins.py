@@ -183,3 +183,23 @@ def test_unknown_plugin_section_is_refused():
     pm = get_plugin_manager(only=["shopify"])
     with pytest.raises(Exception, match=r"plugins\.nosuch: unknown plugin"):
         config_from_mapping({"plugins": {"nosuch": {}}}, source="hub.toml", models=settings_models(pm))
+
+
+def test_every_store_class_names_its_operations_after_the_hooks() -> None:
+    # One vocabulary for the four commerce plugins: commerce_refund_order -> store.refund_order.
+    import inspect
+
+    from hub.core.manager import implemented_hooks
+    from hub.core.plugin import CommerceStore, MultiStorePlugin
+
+    pm = get_plugin_manager()
+    for name, plugin in pm.list_name_plugin():
+        if not isinstance(plugin, MultiStorePlugin):
+            continue
+        store_class = inspect.signature(plugin.open_store).return_annotation
+        module = inspect.getmodule(plugin.open_store)
+        store = getattr(module, store_class) if isinstance(store_class, str) else store_class
+        for hook in implemented_hooks(pm, name) - {"commerce_find_customers"}:
+            operation = hook.removeprefix("commerce_")
+            assert hasattr(CommerceStore, operation), hook
+            assert callable(getattr(store, operation, None)), f"{store.__name__} lacks {operation}"

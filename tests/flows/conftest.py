@@ -13,6 +13,7 @@ from hub.engine import RunReport, Runtime, run_flow
 from hub.flows.base import RunContext
 from hub.sandbox import Sandbox
 from hub.sandbox.world import SandboxWorld
+from tests.plugins.intercom.conftest import intercom_checked
 
 TICKET_TYPES = {
     "refund": "Refund",
@@ -85,7 +86,10 @@ async def sandbox(tmp_path) -> AsyncIterator[World]:
     built = Sandbox(pm, per_brand=6)
     built.build()
     config = built.config(database_url=f"sqlite:///{tmp_path / 'hub.db'}")
-    runtime = Runtime.from_config(pm, config, transports=built.transports())
+    transports = built.transports()
+    intercom = transports["intercom"] = intercom_checked(transports["intercom"])
+    runtime = Runtime.from_config(pm, config, transports=transports)
     async with runtime.session() as hub:
         yield World(built, runtime, hub)
     runtime.store.dispose()
+    assert intercom.problems == [], "the Intercom client sent requests the 2.14 description does not allow"

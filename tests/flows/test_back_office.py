@@ -181,3 +181,17 @@ async def test_dry_run_changes_nothing(sandbox):
     assert any("refund" in line for line in report.planned)
     assert paid(sandbox, order) == []
     assert sandbox.ticket_state(ticket) == "submitted"
+
+
+async def test_every_missing_and_malformed_refund_field_is_named_in_one_note(sandbox):
+    order = ultracart_order(sandbox)
+    attributes = refund_attributes(order)
+    del attributes["Disposition"]
+    attributes["Refund Reason"] = "broke"
+    ticket = sandbox.file_ticket("refund", order.email, attributes)
+    await sandbox.run("back_office")
+    assert sandbox.ticket_state(ticket) == "waiting_on_customer"
+    assert any(
+        "Missing: disposition. refund_reason 'broke' is not one of:" in note for note in sandbox.notes(ticket)
+    )
+    assert paid(sandbox, order) == []

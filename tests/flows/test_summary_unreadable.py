@@ -68,6 +68,9 @@ class StoresHub:
     async def routed_pages(self, hook: Any, owner: Any, **kwargs: Any) -> Any:
         yield await self.route(hook, owner, **kwargs)  # the whole list as the one page
 
+    def limit(self, platform: str, kind: str) -> int | None:
+        return None  # keeps whatever it is given
+
     async def route(self, hook: Any, owner: Any, **kwargs: Any) -> Any:
         hook = hook.__name__  # the facade names the hookspec function
         if hook == "helpdesk_get_contact":

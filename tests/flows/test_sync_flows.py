@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hub.core.models import AgentStatus
 from hub.flows.summary import build_summary
+from hub.store import Status
 
 
 async def test_cs_assist_writes_each_active_customers_summary_once(sandbox):
@@ -74,3 +77,31 @@ async def test_tracker_report_counts_by_brand_and_writes_the_count(sandbox):
         linked = sum(1 for kind, _ in tracker["links"] if kind == "conversation")
         assert tracker["attributes"]["Tracker Count"] == linked
     assert (await sandbox.run("tracker_report")).counts.get("actions", 0) == 0
+
+
+async def test_agent_status_settles_what_a_dead_run_left_pending(sandbox):
+    # A worker killed mid-change leaves its entry pending under a minute-stamped key no later
+    # run asks for again: the next run closes it unsent and aligns on what the platforms show.
+    ws = sandbox.state("intercom")
+    admin = next(a for a in ws.admins.values() if a["email"] == "ben@supporthub.example")
+    coaching = next(r for r in ws.away_reasons.values() if r["label"] == "Coaching")
+    admin.update(away_mode_enabled=True, away_status_reason_id=coaching["id"])
+    agents = {a.email: a for a in await sandbox.hub.telephony.list_agents() if not isinstance(a, Exception)}
+    ben = agents["ben@supporthub.example"]
+    ledger = sandbox.runtime.store.ledger
+    key = f"agent_status:{ben.platform}:{ben.id}:away:Coaching:202601010001"
+    ledger.begin(
+        key,
+        flow="agent_status",
+        platform=ben.platform,
+        action="set_availability",
+        intent={"user": ben.id, "status": "away", "reason": "Coaching"},
+        holder="killed-worker",
+        hold=timedelta(seconds=-1),  # its hold already ran out: the holder is gone
+    )
+    report = await sandbox.run("agent_status")
+    assert ledger.entries(flow="agent_status", status=Status.PENDING) == []
+    assert ledger.get(key).status is Status.FAILED and report.counts.get("superseded") == 1
+    users = next(iter(sandbox.state("aircall").companies.values())).users.values()
+    shown = next(u for u in users if u["email"] == "ben@supporthub.example")
+    assert (shown["availability_status"], shown["substatus"]) == ("unavailable", "in_training")

@@ -75,3 +75,30 @@ def test_the_generated_plugin_lists_every_other_hook_of_its_kind_as_unsupported(
     plugin_py = (generate("gaps", "telephony", tmp_path) / "hub_gaps" / "plugin.py").read_text()
     for hook in hooks_of_kind("telephony"):  # implemented (its capability), or named unsupported
         assert f"def {hook}(" in plugin_py or f'"{hook}"' in plugin_py
+
+
+@pytest.mark.parametrize("typed", ["acme-store", "acme_store", "hub-acme-store"])
+def test_a_hyphenated_name_is_the_package_norm_and_the_plugin_keeps_underscores(
+    tmp_path: Path, typed: str
+) -> None:
+    created = CliRunner().invoke(app, ["plugin", "new", typed, "--kind", "commerce", "--dir", str(tmp_path)])
+    assert created.exit_code == 0, created.output
+    package = tmp_path / "hub-acme-store"
+    assert package_folder(typed, tmp_path) == package
+    assert (package / "hub_acme_store" / "plugin.py").exists()
+    pyproject = (package / "pyproject.toml").read_text()
+    assert 'name = "hub-acme-store"' in pyproject
+    assert 'acme_store = "hub_acme_store.plugin:' in pyproject  # the entry point: the config's section name
+    assert "plugin acme_store, package hub_acme_store, config [plugins.acme_store]" in created.stdout
+
+
+@pytest.mark.parametrize("bad", ["Bad-Name", "acme--store", "acme_-x", "acme-", "9acme", "a", "x" * 32])
+def test_a_name_that_cannot_be_a_plugin_says_what_one_may_be(tmp_path: Path, bad: str) -> None:
+    refused = CliRunner().invoke(app, ["plugin", "new", bad, "--kind", "commerce", "--dir", str(tmp_path)])
+    assert refused.exit_code == 2
+    (line,) = refused.output.strip().splitlines()
+    assert line == (
+        f"error: plugin name {bad!r}: use 2-31 lower-case letters and digits, a letter first, "
+        "words joined by - or _ (e.g. acme-store)"
+    )
+    assert list(tmp_path.iterdir()) == []

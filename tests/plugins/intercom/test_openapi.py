@@ -3,89 +3,38 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from hub.core.facade import gathered
 from hub.core.models import Ref, TicketDraft, TicketState, TicketType
+from hub.testing.openapi import SpecRequest, spec_request, spec_response
 from plugins.intercom.emulator import Workspace, create_app
-from tests.plugins.intercom.conftest import BASE_URL, Exchange, Recorder, running_hub
+from tests.plugins.intercom.conftest import BASE_URL, Exchange, Recorder, not_in_the_description, running_hub
 
-# Operations left out of validation, and why:
-# - POST /tickets/{id}/linked_conversations arrived after 2.14; it is not in this spec.
-NOT_IN_SPEC = {("POST", "linked_conversations")}
-# Request bodies the spec cannot validate:
-# - POST /conversations types from.id as format "uuid" with length 24, which no real Intercom
-#   contact id (24 hex characters) satisfies; its response is still validated.
-BROKEN_REQUEST_SCHEMAS = {("POST", "/conversations")}
-
-
-@dataclass
-class SpecRequest:
-    """openapi-core's Request protocol over an httpx request."""
-
-    host_url: str
-    path: str
-    method: str
-    parameters: RequestParameters
-    body: bytes | None
-    content_type: str
-
-
-@dataclass
-class SpecResponse:
-    """openapi-core's Response protocol over a recorded response."""
-
-    status_code: int
-    headers: Headers
-    content_type: str
-    data: bytes
-
-
-def spec_request(request: httpx.Request) -> SpecRequest:
-    url = request.url
-    return SpecRequest(
-        host_url=BASE_URL,
-        path=url.path,
-        method=request.method.lower(),
-        parameters=RequestParameters(
-            query=ImmutableMultiDict(parse_qsl(url.query.decode())),
-            header=Headers(list(request.headers.items())),
-        ),
-        body=request.content or None,
-        content_type=request.headers.get("content-type", "application/json"),
-    )
-
-
-def spec_response(exchange: Exchange) -> SpecResponse:
-    return SpecResponse(
-        exchange.status,
-        Headers(list(exchange.headers.items())),
-        exchange.headers.get("content-type", "application/json"),
-        exchange.body,
-    )
+# Left out of validation: what the 2.14 description cannot judge (conftest.not_in_the_description:
+# POST /tickets/{id}/linked_conversations arrived after 2.14). POST /conversations types from.id
+# as a 24-character "uuid", which no uuid is: conftest.uuid_or_intercom_id takes Intercom's
+# 24-hex contact ids there, so that body is validated like the others.
 
 
 def validate(openapi: Any, exchanges: list[Exchange]) -> list[str]:
     problems = []
     for exchange in exchanges:
         method, path = exchange.request.method, exchange.request.url.path
-        if (method, path.rsplit("/", 1)[-1]) in NOT_IN_SPEC:
+        if not_in_the_description(exchange.request):
             continue
-        request = spec_request(exchange.request)
-        checks = [("response", lambda r=request, e=exchange: _validate_response(openapi, r, e))]
-        if (method, path) not in BROKEN_REQUEST_SCHEMAS:
-            checks.insert(0, ("request", lambda r=request: openapi.validate_request(r)))
+        request = spec_request(exchange.request, BASE_URL)
+        checks = [
+            ("request", lambda r=request: openapi.validate_request(r)),
+            ("response", lambda r=request, e=exchange: _validate_response(openapi, r, e)),
+        ]
         for kind, check in checks:
             try:
                 check()
@@ -98,7 +47,7 @@ def validate(openapi: Any, exchanges: list[Exchange]) -> list[str]:
 def _validate_response(openapi: Any, request: SpecRequest, exchange: Exchange) -> None:
     """The operation's documented response; an undocumented error status gets the ``error`` schema."""
     try:
-        openapi.validate_response(request, spec_response(exchange))
+        openapi.validate_response(request, spec_response(exchange.status, exchange.headers, exchange.body))
     except ResponseNotFound:
         if exchange.status < 400:
             raise
