@@ -48,3 +48,19 @@ def shopify_requests_follow_shopify_schema() -> Iterator[None]:
     finally:
         undo()
     assert not violations, "the Shopify client sent what Shopify would refuse:\n" + "\n".join(violations)
+
+
+@pytest.fixture(autouse=True)
+def secrets_registered_by_one_test_stay_with_it() -> Iterator[None]:
+    # The redactor learns every secret a configuration names, for the life of the process. A
+    # test whose "wrong token" is an everyday word would otherwise mask that word in every later
+    # test's output ("Too many *** passwords").
+    from hub.core import redact
+
+    needles, names, patterns = list(redact._needles), set(redact._names), redact._PATTERNS
+    yield
+    with redact._lock:
+        redact._needles[:] = needles
+        redact._names.clear()
+        redact._names.update(names)
+        redact._PATTERNS = patterns

@@ -13,7 +13,6 @@ from rich.table import Table
 from hub.cli.options import ConfigOption, JsonOption, SandboxOption, load_runtime
 from hub.cli.output import Usage, cli_errors, console, err, print_json
 from hub.core.hookspecs import hookimpl
-from hub.core.lookup import phone_key
 from hub.engine import Runtime
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -29,7 +28,9 @@ def hub_cli_commands(app: typer.Typer) -> None:
 
 
 def lookup(
-    email: Annotated[str, typer.Argument(help="Customer email, or phone number (+1 512 555 0142).")],
+    email: Annotated[
+        str, typer.Argument(help="Customer email, or phone number in any common format ((415) 555-0000).")
+    ],
     config: ConfigOption = None,
     sandbox: SandboxOption = False,
     phone: Annotated[bool, typer.Option("--phone", help="It is a phone number (also guessed).")] = False,
@@ -40,12 +41,15 @@ def lookup(
     from hub.flows.summary import build_summary
 
     with cli_errors():
-        by_email, by_phone = who(email, phone)
         runtime = load_runtime(config, sandbox)
+        options = cs_assist_options(runtime)
+        by_email, by_phone = who(email, phone, options.phone_region)
 
         async def find() -> Any:
             async with runtime.session() as hub:
-                return await build_summary(hub, by_email, by_phone)
+                return await build_summary(
+                    hub, by_email, by_phone, recent=options.recent_orders, region=options.phone_region
+                )
 
         summary = asyncio.run(find())
         if as_json:
@@ -60,27 +64,31 @@ def lookup(
             print_summary(summary)
 
 
-def who(value: str, phone: bool) -> tuple[str | None, str | None]:
+def cs_assist_options(runtime: Runtime) -> Any:
+    """The ``[flows.cs_assist]`` options (how many orders, the phone region), validated."""
+    return runtime.flow("cs_assist").options
+
+
+def who(value: str, phone: bool, region: str = "US") -> tuple[str | None, str | None]:
     """``(email, phone)`` to look up from what was typed; ``Usage`` when it is neither.
 
     A value that is no email but a phone number is taken as one (``--phone`` is then only a
-    way to say so); the phone is looked up as typed, the stores normalise it (E.164).
+    way to say so). A phone in any common format is read as E.164 here, in ``region`` when it
+    has no ``+country`` (``[flows.cs_assist] phone_region``): the stores are asked with that.
     """
-    text = value.strip()
-    if not phone and EMAIL.match(text):
-        return text, None
-    if phone_key(text) is not None:
-        return None, text
-    if phone:
-        raise Usage(f"not a phone number: {value!r} (with its country code: +1 512 555 0142)")
-    raise Usage(f"not an email address or phone number: {value!r} (ann@example.com, or +1 512 555 0142)")
+    from hub.flows.summary import read_person
+
+    try:
+        return read_person(value, phone_only=phone, region=region)
+    except ValueError as exc:
+        raise Usage(str(exc)) from None
 
 
 def summary_json(summary: Any) -> dict[str, Any] | None:
     """The CS Assist summary in ``hub.lookup/1`` (docs/cli-json.md); None when not found."""
     if summary is None:
         return None
-    address = summary.shipping_address
+    address, billing = summary.shipping_address, summary.billing_address
     return {
         "name": summary.name,
         "email": summary.email,
@@ -101,20 +109,21 @@ def summary_json(summary: Any) -> dict[str, Any] | None:
             }
             for s in summary.open_subscriptions
         ],
-        "recent_orders": [
-            {
-                "platform": o.platform,
-                "store": o.store,
-                "number": o.number,
-                "created_at": o.created_at,
-                "total": _money(o.total),
-                "ship_status": o.ship_status,
-                "tracking_numbers": list(o.tracking_numbers),
-            }
-            for o in summary.recent_orders
-        ],
+        "recent_orders": [_order_json(o) for o in summary.recent_orders],
         "shipping_address": address.model_dump(mode="json") if address else None,
+        "billing_address": billing.model_dump(mode="json") if billing else None,
         "consents": [{"channel": c.channel, "opted_in": c.opted_in} for c in summary.consents],
+        "store_consents": [
+            {
+                "platform": c.platform,
+                "store": c.store,
+                "brand": c.brand,
+                "channel": c.channel,
+                "opted_in": c.opted_in,
+                "updated_at": c.updated_at,
+            }
+            for c in summary.store_consents
+        ],
         "sources": [{"platform": r.platform, "store": r.store, "id": r.id} for r in summary.sources],
         "unreadable": [
             {
@@ -126,6 +135,30 @@ def summary_json(summary: Any) -> dict[str, Any] | None:
             }
             for u in summary.unreadable
         ],
+    }
+
+
+def _order_json(order: Any) -> dict[str, Any]:
+    """One of ``recent_orders``: the list line, then its details (status, items, addresses)."""
+    shipping, billing = order.shipping_address, order.billing_address
+    return {
+        "platform": order.platform,
+        "store": order.store,
+        "number": order.number,
+        "created_at": order.created_at,
+        "total": _money(order.total),
+        "ship_status": order.ship_status,
+        "tracking_numbers": list(order.tracking_numbers),
+        "id": order.id,
+        "financial_status": order.financial_status,
+        "fulfillment_status": order.fulfillment_status,
+        "refunded": _money(order.refunded) if order.refunded else None,
+        "line_items": [
+            {"sku": line.sku, "name": line.name, "quantity": line.quantity, "price": _money(line.price)}
+            for line in order.line_items
+        ],
+        "shipping_address": shipping.model_dump(mode="json") if shipping else None,
+        "billing_address": billing.model_dump(mode="json") if billing else None,
     }
 
 
@@ -152,9 +185,10 @@ def summary_table(summary: Any) -> Table:
         "Orders": str(summary.order_count),
         "Last purchase": summary.last_purchase_at.date().isoformat() if summary.last_purchase_at else "",
         "Open subscriptions": ", ".join(
-            f"{s.product or s.sku or s.id} ({s.status})" for s in summary.open_subscriptions
+            f"{s.product or s.sku or s.platform} ({s.status}, id {s.id})" for s in summary.open_subscriptions
         ),
         "Shipping address": summary.shipping_address.one_line() if summary.shipping_address else "",
+        "Billing address": summary.billing_address.one_line() if summary.billing_address else "",
         "Consents": ", ".join(f"{c.channel}: {'yes' if c.opted_in else 'no'}" for c in summary.consents),
         "Left out (unreadable)": "; ".join(str(u) for u in summary.unreadable),
     }
@@ -165,7 +199,7 @@ def summary_table(summary: Any) -> Table:
         table.add_row(
             escape(f"Order {order.number}"),
             escape(f"{order.created_at:%Y-%m-%d} {order.total} {order.platform}/{order.store}: ")
-            + escape(f"{order.ship_status}{tracking}"),
+            + escape(f"{order.status}, {order.ship_status}{tracking}"),
         )
     return table
 

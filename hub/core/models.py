@@ -194,6 +194,9 @@ class Customer(Record):
     order_count: int | None = None
     last_order_at: UtcDateTime | None = None
     default_address: Address | None = None
+    billing_address: Address | None = Field(
+        default=None, description="the customer record's own billing address, where the platform keeps one"
+    )
     consents: tuple[Consent, ...] = ()
 
     @property
@@ -521,6 +524,8 @@ class Call(Record):
 
 
 class OrderSummary(Model):
+    """One order as CS Assist shows it: the list line and, for the panel, its details."""
+
     platform: str
     store: str | None = None
     number: str
@@ -528,6 +533,36 @@ class OrderSummary(Model):
     tracking_numbers: tuple[str, ...] = ()
     total: Money
     created_at: UtcDateTime
+    id: str | None = Field(default=None, description="the order's id on its platform")
+    brand: str | None = None
+    financial_status: FinancialStatus = FinancialStatus.UNKNOWN
+    fulfillment_status: FulfillmentStatus = FulfillmentStatus.UNKNOWN
+    refunded: Money | None = Field(default=None, description="paid back so far; None when nothing was")
+    line_items: tuple[LineItem, ...] = ()
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+
+    @property
+    def status(self) -> str:
+        """Payment and fulfilment in the SOP's words: ``paid, fulfilled``."""
+        return f"{self.financial_status.value.replace('_', ' ')}, {self.fulfillment_status.value}"
+
+
+class StoreConsent(Model):
+    """One store's answer on one channel: a brand's campaign, as the panel lists it per campaign."""
+
+    platform: str
+    store: str | None = None
+    brand: str | None = None
+    customer_id: str = Field(description="the customer record holding it (its id on the platform)")
+    channel: Channel
+    opted_in: bool
+    updated_at: UtcDateTime | None = None
+
+    @property
+    def campaign(self) -> str:
+        """The campaign's name: the brand, else the store key, else the platform."""
+        return self.brand or self.store or self.platform
 
 
 class Unreadable(Model):
@@ -563,9 +598,15 @@ class CustomerSummary(Model):
     last_purchase_at: UtcDateTime | None = None
     open_subscriptions: tuple[Subscription, ...] = ()
     latest_order: OrderSummary | None = None
-    recent_orders: tuple[OrderSummary, ...] = ()
+    recent_orders: tuple[OrderSummary, ...] = Field(default=(), description="newest first, the last N")
     shipping_address: Address | None = None
-    consents: tuple[Consent, ...] = ()
+    billing_address: Address | None = Field(
+        default=None, description="the newest order's billing address, else a customer record's"
+    )
+    consents: tuple[Consent, ...] = Field(default=(), description="per channel, merged across stores")
+    store_consents: tuple[StoreConsent, ...] = Field(
+        default=(), description="every store's own answer per channel (per brand campaign)"
+    )
     sources: tuple[Ref, ...] = Field(default=(), description="the customer records summarised")
     unreadable: tuple[Unreadable, ...] = Field(
         default=(), description="records found but left out: they could not be mapped"

@@ -27,6 +27,8 @@ class AppRequest:
     action: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     stored: dict[str, Any] = field(default_factory=dict)
+    admin_id: str | None = None
+    """The agent using the app (their helpdesk id), when the platform says."""
 
 
 @dataclass(frozen=True)
@@ -44,16 +46,27 @@ class Divider:
 
 @dataclass(frozen=True)
 class Button:
-    """Submits the panel with ``id`` as the action."""
+    """Submits the panel with ``id`` as the action; with ``url``, opens that page instead."""
 
     id: str
     label: str
     style: str = "secondary"
     """``primary``, ``secondary`` or ``link``."""
+    url: str | None = None
 
 
 @dataclass(frozen=True)
 class Input:
+    id: str
+    label: str
+    placeholder: str = ""
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Textarea:
+    """Several lines of text (a note)."""
+
     id: str
     label: str
     placeholder: str = ""
@@ -89,12 +102,13 @@ class Fields:
 
 @dataclass(frozen=True)
 class Items:
-    """A list of ``(id, title, subtitle)`` entries."""
+    """A list of ``(id, title, subtitle)`` entries; ``clickable``: each submits its id as the action."""
 
     items: list[tuple[str, str, str]]
+    clickable: bool = False
 
 
-Component = Text | Divider | Button | Input | Dropdown | Checkboxes | Fields | Items
+Component = Text | Divider | Button | Input | Textarea | Dropdown | Checkboxes | Fields | Items
 
 
 @dataclass(frozen=True)

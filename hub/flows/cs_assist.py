@@ -3,6 +3,10 @@
 For contacts with conversation activity since the cursor, look the customer up on every
 enabled store (email, then phone), build the ``CustomerSummary`` and write it as contact
 attributes, only when something changed.
+
+The options (``[flows.cs_assist]``) also shape the inbox app and ``hub lookup``: how many
+orders a summary lists, where phones typed without ``+country`` are read, and each brand's
+retention scripts page.
 """
 
 from __future__ import annotations
@@ -12,17 +16,53 @@ import hashlib
 import json
 from typing import Any
 
+import phonenumbers
+from pydantic import Field, field_validator
+
 from hub.core.errors import FatalError, MappingError
 from hub.core.limits import CONTACT_TEXT, fit_values
 from hub.core.models import Contact, Conversation, Ref, Unreadable
 from hub.flows.base import Flow, FlowOptions, RunContext, together
 from hub.flows.needs import CS_ASSIST
-from hub.flows.summary import build_summary, summary_attributes
+from hub.flows.summary import DEFAULT_REGION, RECENT_ORDERS, build_summary, summary_attributes
 
 
 class CsAssistOptions(FlowOptions):
     concurrency: int = 8
     """Contacts summarised at once (their look-ups overlap; the limiters keep the pace)."""
+    recent_orders: int = Field(default=RECENT_ORDERS, ge=1, le=9)
+    """How many of the newest orders the summary lists (contact attribute, panel, ``hub lookup``);
+    at most 9: the panel's order dropdown adds "Choose the order", and Canvas Kit takes 10."""
+    phone_region: str = DEFAULT_REGION
+    """ISO 3166-1 alpha-2 region of phones typed without ``+country`` (``hub lookup``, the panel's
+    search): ``(415) 555-0000`` in ``US`` is ``+14155550000``."""
+    retention_scripts: dict[str, str] = Field(default_factory=dict)
+    """Each brand's retention scripts page, keyed by brand name or store key (``"*"``: any other
+    brand); the inbox app links the customer's brands to theirs."""
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phone numbers are read in (US, GB, CA, AU, ...)")
+        return region
+
+    @field_validator("retention_scripts")
+    @classmethod
+    def _web_links(cls, value: dict[str, str]) -> dict[str, str]:
+        for brand, url in value.items():
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"{brand}: {url!r} is not a web address (https://...)")
+        return value
+
+    def retention_script(self, brand: str | None, store: str | None = None) -> str | None:
+        """The retention scripts page of a brand (by its name, any case, or its store key)."""
+        wanted = {key.casefold() for key in (brand, store) if key}
+        for key, url in self.retention_scripts.items():
+            if key.casefold() in wanted:
+                return url
+        return self.retention_scripts.get("*")
 
 
 class CsAssist(Flow):
@@ -73,7 +113,13 @@ class CsAssist(Flow):
     async def refresh_contact(self, ctx: RunContext, ref: Ref, source: Conversation) -> None:
         contact: Contact = await ctx.hub.helpdesk.get_contact(ref=ref)
         ctx.count("contacts")
-        summary = await build_summary(ctx.hub, contact.email, contact.phone)
+        summary = await build_summary(
+            ctx.hub,
+            contact.email,
+            contact.phone,
+            recent=self.options.recent_orders,
+            region=self.options.phone_region,
+        )
         if summary is None:
             ctx.count("not_in_any_store")
             return

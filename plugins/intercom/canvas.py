@@ -23,6 +23,7 @@ from hub.core.panel import (
     Items,
     Panel,
     Text,
+    Textarea,
 )
 
 Json = dict[str, Any]
@@ -39,12 +40,14 @@ def render(panel: Panel) -> Json:
 def app_request(payload: Json) -> AppRequest:
     """A Canvas Kit initialize/submit request (already checked by ``webhooks.canvas_request``)."""
     conversation = (payload.get("conversation") or {}).get("id")
+    admin = (payload.get("admin") or {}).get("id")
     return AppRequest(
         contact_id=str(payload["contact"]["id"]),
         conversation_id=str(conversation) if conversation is not None else None,
         action=str(payload.get("component_id") or ""),
         values=dict(payload.get("input_values") or {}),
         stored=dict((payload.get("current_canvas") or {}).get("stored_data") or {}),
+        admin_id=str(admin) if admin is not None else None,
     )
 
 
@@ -68,18 +71,22 @@ def _(item: Divider) -> Json:
 
 @component.register
 def _(item: Button) -> Json:
-    return {
-        "type": "button",
-        "id": item.id,
-        "label": item.label,
-        "style": item.style,
-        "action": {"type": "submit"},
-    }
+    # A URL action opens the page in a new tab (Inbox and Messenger); submit posts the canvas.
+    action: Json = {"type": "url", "url": item.url} if item.url else {"type": "submit"}
+    return {"type": "button", "id": item.id, "label": item.label, "style": item.style, "action": action}
 
 
 @component.register
 def _(item: Input) -> Json:
     out: Json = {"type": "input", "id": item.id, "label": item.label, "placeholder": item.placeholder}
+    if item.value is not None:
+        out["value"] = item.value
+    return out
+
+
+@component.register
+def _(item: Textarea) -> Json:
+    out: Json = {"type": "textarea", "id": item.id, "label": item.label, "placeholder": item.placeholder}
     if item.value is not None:
         out["value"] = item.value
     return out
@@ -112,9 +119,11 @@ def _(item: Fields) -> Json:
 
 @component.register
 def _(item: Items) -> Json:
-    entries = [
+    entries: list[Json] = [
         {"type": "item", "id": i, "title": title, "subtitle": subtitle} for i, title, subtitle in item.items
     ]
+    if item.clickable:  # a list item with a submit action sends its id as component_id
+        entries = [{**entry, "action": {"type": "submit"}} for entry in entries]
     return {"type": "list", "items": entries}
 
 

@@ -60,7 +60,7 @@ async def test_on_a_new_workspace_doctor_names_what_is_missing_and_setup_creates
     assert all(row.status is CheckStatus.OK for row in rows(before, "intercom", "credentials"))
     (missing,) = rows(before, "intercom", "setup")
     assert missing.status is CheckStatus.FAIL and "hub setup" in missing.fix
-    assert "12 contact fields, 5 ticket types" in missing.detail
+    assert "14 contact fields, 5 ticket types" in missing.detail
 
     planned = await setup(empty.runtime, empty.hub, apply=False)
     assert {item.action for item in planned} == {SetupAction.CREATE} and not any(i.done for i in planned)
@@ -219,7 +219,13 @@ def test_the_flows_need_a_field_for_each_summary_attribute_cs_assist_writes(sand
     needs, flows = needs_of(sandbox.runtime)
     assert flows == ["back_office", "cs_assist", "tracker_report"]  # the others need nothing there
     written = summary_attributes(summarise([], [], []))
-    assert [spec.key for spec in needs.contact_fields] == list(written)
+    # The consents are written only where a store records them (the summary above has none).
+    assert [spec.key for spec in needs.contact_fields] == [
+        *written,
+        "consent_email",
+        "consent_sms",
+        "consent_phone",
+    ]
     assert {t.type for t in needs.ticket_types} == set(TicketType)
 
 
@@ -235,4 +241,4 @@ def test_the_commands_print_the_table_and_say_it_with_their_exit_code(tmp_path, 
     assert "all checks passed" in doctor_run.output and "credentials" in doctor_run.output
     setup_run = runner.invoke(app, ["setup", "--dry-run", "--sandbox"])
     assert setup_run.exit_code == 0, setup_run.output
-    assert "nothing to change: 48 in place" in setup_run.output
+    assert "nothing to change: 50 in place" in setup_run.output

@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.core.models import Address, Customer, CustomerSummary, Money, Order, money_totals
-from hub.flows.summary import RECENT_ORDERS, OrderTally, _merged_consents, _order_summary
+from hub.flows.summary import OrderTally, _merged_consents, _order_summary, _store_consents
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ADDRESS = Address(line1="1 Main St", city="Austin", country="US")
 
 
-def reference(customers: list[Customer], orders: list[Order]) -> CustomerSummary:
+def reference(customers: list[Customer], orders: list[Order], recent: int) -> CustomerSummary:
     """The summary as it was computed before it streamed: every order in one list."""
 
     def orders_of(customer: Customer) -> list[Order]:
@@ -37,7 +37,7 @@ def reference(customers: list[Customer], orders: list[Order]) -> CustomerSummary
         else:
             amounts.extend(net(order) for order in orders_of(customer))
     newest = sorted(orders, key=lambda o: o.created_at, reverse=True)
-    recent = tuple(_order_summary(order) for order in newest[:RECENT_ORDERS])
+    listed = tuple(_order_summary(order) for order in newest[: max(1, recent)])
     stamps = [c.last_order_at for c in customers if c.last_order_at] + [o.created_at for o in orders]
     return CustomerSummary(
         email=next((c.email for c in customers if c.email), None),
@@ -47,13 +47,18 @@ def reference(customers: list[Customer], orders: list[Order]) -> CustomerSummary
         lifetime_revenue=money_totals(amounts),
         order_count=sum(c.order_count if c.order_count is not None else len(orders_of(c)) for c in customers),
         last_purchase_at=max(stamps) if stamps else None,
-        latest_order=recent[0] if recent else None,
-        recent_orders=recent,
+        latest_order=listed[0] if listed else None,
+        recent_orders=listed,
         shipping_address=next(
             (o.shipping_address for o in newest if o.shipping_address),
             next((c.default_address for c in customers if c.default_address), None),
         ),
+        billing_address=next(
+            (o.billing_address for o in newest if o.billing_address),
+            next((c.billing_address for c in customers if c.billing_address), None),
+        ),
         consents=_merged_consents(customers),
+        store_consents=_store_consents(customers),
         sources=tuple(c.ref for c in customers),
     )
 
@@ -72,6 +77,12 @@ def customers_and_lists(draw: st.DrawFn) -> tuple[list[Customer], list[list[Orde
                 email=f"c{index}@example.com",
                 lifetime_revenue=Money(amount=Decimal("10.00"), currency="USD") if own else None,
                 order_count=3 if own and draw(st.booleans()) else None,
+                default_address=ADDRESS.model_copy(update={"line1": f"{index} Home St"})
+                if draw(st.booleans())
+                else None,
+                billing_address=ADDRESS.model_copy(update={"line1": f"{index} Card St"})
+                if draw(st.booleans())
+                else None,
             )
         )
     lists = []
@@ -94,6 +105,9 @@ def customers_and_lists(draw: st.DrawFn) -> tuple[list[Customer], list[list[Orde
                     shipping_address=ADDRESS.model_copy(update={"line1": f"{n} Main St"})
                     if draw(st.booleans())
                     else None,
+                    billing_address=ADDRESS.model_copy(update={"line1": f"{n} Bill St"})
+                    if draw(st.booleans())
+                    else None,
                 )
             )
         lists.append(orders)
@@ -101,16 +115,16 @@ def customers_and_lists(draw: st.DrawFn) -> tuple[list[Customer], list[list[Orde
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=customers_and_lists(), page=st.integers(1, 4))
-def test_folding_pages_gives_the_figures_of_the_whole_list(data, page: int) -> None:
+@given(data=customers_and_lists(), page=st.integers(1, 4), recent=st.integers(0, 7))
+def test_folding_pages_gives_the_figures_of_the_whole_list(data, page: int, recent: int) -> None:
     customers, lists = data
     tallies = []
     for index, orders in enumerate(lists):  # each customer's list read on its own, page by page
-        tally = OrderTally(customers)
+        tally = OrderTally(customers, recent=recent)
         for start in range(0, len(orders), page):
             tally.add(orders[start : start + page], source=index)
         tallies.append(tally)
-    folded = OrderTally.combined(customers, tallies).summary([])
-    whole = reference(customers, [order for orders in lists for order in orders])
+    folded = OrderTally.combined(customers, tallies, recent=recent).summary([])
+    whole = reference(customers, [order for orders in lists for order in orders], recent)
     assert folded == whole
     assert list(folded.lifetime_revenue) == list(whole.lifetime_revenue)  # currencies in the same order

@@ -189,10 +189,12 @@ def canvas_bodies(draw: st.DrawFn, contacts: list[str]) -> bytes:
     components = [
         "refund", "confirm_refund", "cancel_subscription", "confirm_cancel", "change_address",
         "confirm_address", "consents", "confirm_consents", "checkout_link", "confirm_checkout", "nope",
+        "review_refund", "add_note", "search_customer", "order:shopify||#1001", "order:",
     ]  # fmt: skip
     names = [
         "order", "amount", "refund_reason", "admin_reason", "disposition", "subscription", "new_address",
-        "consents", "store", "products", "discount_code",
+        "consents", "store", "products", "discount_code", "note", "search", "campaign", "first_name",
+        "last_name", "email", "phone", "address", "sales_rep", "notes",
     ]  # fmt: skip
     inputs = st.dictionaries(st.sampled_from(names) | st.text(max_size=8), json_values, max_size=6)
     request = {
@@ -270,9 +272,7 @@ def test_shopify_webhook_never_answers_5xx(
 @pytest.mark.parametrize("step", ["initialize", "submit"])
 def test_inbox_app_never_answers_5xx(server: Server, step: str) -> None:
     @settings(PROPERTY, max_examples=60)
-    @given(
-        body=bodies(canvas_bodies(server.contacts)), headers=header_sets, signed=signed_mostly
-    )
+    @given(body=bodies(canvas_bodies(server.contacts)), headers=header_sets, signed=signed_mostly)
     def check(body: bytes, headers: dict, signed: bool) -> None:
         signature = app_signature(body) if signed else {}
         post(server, f"/inbox-app/intercom/{step}", body, {**headers, **signature})
