@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/x.py` from the checkout, installed or not
     sys.path.insert(0, str(ROOT))
 
-from hub.core.http import Unlimited  # noqa: E402
+from hub.core.http import NoLimits  # noqa: E402, F401  (limits off: the benches import it from here)
 from hub.sandbox.emulator import CountingTransport  # noqa: E402, F401  (the benches count with it)
 
 AppFactory = Callable[[], Any]
@@ -37,19 +37,6 @@ def cpu_seconds() -> float:
 def peak_rss_mib() -> float:
     """Peak resident set size of this process (Linux reports ``ru_maxrss`` in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class NoLimits(dict):  # type: ignore[type-arg]
-    """A ``limiters`` mapping that answers "no limit" for every key (benchmarks with limits off)."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-    def __missing__(self, key: str) -> Unlimited:
-        return Unlimited()
-
-    def get(self, key: str, default: Any = None) -> Unlimited:  # type: ignore[override]
-        return Unlimited()
 
 
 def _serve_child(factory: AppFactory, stats: StatsReader | None, sock: socket.socket, conn: Any) -> None:

@@ -1,13 +1,23 @@
-"""Figure 3: peak RSS of a sync over 10,000 and over 100,000 records (target: ratio <= 1.3).
+"""Figure 3: peak RSS of every read path over 10,000 and over 100,000 records (goal: ratio <= 1.3 each).
 
-Each size runs in a fresh subprocess that reads ``ru_maxrss`` at the end. The sync is the
-cursor read of the ``cs_assist`` flow: ``RunContext.new_records("helpdesk_list_conversations")``
-through the Intercom plugin (pages mapped into ``Conversation`` models, the cursor saved per
-page in a SQLite store), against a loopback server in its own process that renders
-conversation search pages (150 a page) on demand. Records are dropped once counted, as a
-flow that handled them would.
+Each (path, size) runs in a fresh subprocess that reads ``ru_maxrss`` at the end; its page
+server is a forked child (its memory is not the measured process's) rendering pages on demand.
+Each read goes through the hub as the flows read, the records dropped once counted, as a flow
+that handled them would:
 
-    python bench/memory.py [--quick]
+- **contacts**: ``hub.helpdesk.find_contacts`` (Intercom contact search, 150 a page), every
+  contact sharing the email asked for, as ``call_log`` counts a shared number;
+- **conversations**: ``cs_assist``'s cursor read, ``RunContext.new_records(hub.helpdesk.
+  list_conversations)``, cursor saved per page in SQLite (Intercom, day by day);
+- **tickets**: ``back_office``'s cursor read of Refund tickets (Intercom, one search over the
+  window, which does not come in ``updated_at`` order: the plugin sorts it);
+- **calls**: ``call_log``'s cursor read, ``hub.telephony.list_calls`` (Aircall, 50 a page, the
+  10,000-record cap split by time range);
+- **orders**: the CS Assist summary's fold of one customer's orders,
+  ``summary.tally_orders`` over ``hub.commerce.list_orders`` (UltraCart, 200 a page, sorted
+  newest first by the plugin).
+
+    python bench/memory.py [--quick] [--paths contacts,orders]
 """
 
 from __future__ import annotations
@@ -18,134 +28,170 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from _common import NoLimits, Served, heading, peak_rss_mib, verdict
+import _pages
+from _common import NoLimits, Served, figure, heading, peak_rss_mib, verdict, write_figures
 
-PAGE = 150
-NOW = int(time.time()) // 86_400 * 86_400 - 3_600  # records end an hour before today began
-
-
-def conversation_template() -> dict[str, Any]:
-    from plugins.intercom.emulator import Workspace, render_conversation
-
-    ws = Workspace(token="bench")
-    contact = ws.add_contact(email="x@example.com", name="X Y")
-    return render_conversation(ws, ws.add_conversation(contact["id"], "Where is my order?"), with_parts=False)
+GOAL = 1.3
+SIZES = (10_000, 100_000)
+QUICK_SIZES = (2_000, 20_000)
 
 
-def page_server(total: int) -> Any:
-    """``POST /conversations/search``: one day's conversations, ``starting_after`` a page of them.
-
-    The plugin asks day by day (``updated_at = <noon of the day>``), as Intercom matches dates by
-    whole day; within a day the records come newest-created first, not by updated_at, so the
-    plugin still sorts. Records are rendered on demand, updated_at spread over 20 days.
-    """
-    template = conversation_template()
-    days: dict[int, list[int]] = {}
-    for n in range(total):
-        days.setdefault(_stamp(n) // 86_400, []).append(n)
-
-    def page(day: int, index: int) -> bytes:
-        members = days.get(day, [])
-        items = [
-            dict(template, id=str(10_000_000 + n), created_at=_stamp(n) - 60, updated_at=_stamp(n))
-            for n in members[index * PAGE : (index + 1) * PAGE]
-        ]
-        body: dict[str, Any] = {
-            "type": "conversation.list",
-            "conversations": items,
-            "total_count": len(members),
-        }
-        body["pages"] = {"type": "pages", "page": index + 1, "per_page": PAGE}
-        if (index + 1) * PAGE < len(members):
-            body["pages"]["next"] = {"per_page": PAGE, "starting_after": str(index + 1)}
-        return json.dumps(body).encode()
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        request = json.loads(body)
-        cursor = (request.get("pagination") or {}).get("starting_after")
-        payload = page(int(request["query"]["value"]) // 86_400, int(cursor or 0))
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
-
-    return app
-
-
-def _stamp(n: int) -> int:
-    return NOW - (n * 7919) % (20 * 86_400)
-
-
-async def sync(url: str, database: Path) -> int:
-    """The flow's cursor read over every record; returns how many were read."""
+def _hub(plugin: str, section: dict[str, Any], database: Path) -> tuple[Any, Any, Any]:
+    """A hub with one plugin (limits off: this figure is memory, not pacing) and a state store."""
     from hub.core.config import config_from_mapping
     from hub.core.manager import Hub, get_plugin_manager, settings_models
-    from hub.flows.base import RunContext
     from hub.store import Store
 
-    pm = get_plugin_manager(["intercom"])
-    section = {"enabled": True, "access_token": "bench", "admin_id": "1", "base_url": url}
-    raw = {"hub": {"database_url": f"sqlite:///{database}"}, "plugins": {"intercom": section}}
+    pm = get_plugin_manager([plugin])
+    raw = {
+        "hub": {"database_url": f"sqlite:///{database}"},
+        "plugins": {plugin: {"enabled": True, **section}},
+    }
     config = config_from_mapping(raw, source="bench", models=settings_models(pm))
     store = Store(config.hub.database_url)
     store.migrate()
-    read = 0
-    async with Hub(pm, config, limiters=NoLimits()) as hub:
+    return Hub(pm, config, limiters=NoLimits()), store, config
+
+
+def _intercom(url: str) -> dict[str, Any]:
+    return {"access_token": "bench", "admin_id": "1", "base_url": url}
+
+
+async def _cursor_read(hub: Any, store: Any, config: Any, read: Callable[[Any], Any], **kwargs: Any) -> int:
+    """A flow's cursor read (``RunContext.new_records``), each page counted and dropped."""
+    from hub.flows.base import RunContext
+
+    count = 0
+    async with hub:
         ctx = RunContext(hub=hub, store=store, config=config, flow="bench_memory")
-        async for page in ctx.new_records("helpdesk_list_conversations", lambda c: c.updated_at):
-            read += len(page)
+        async for page in ctx.new_records(read(hub), **kwargs):
+            count += len(page)
     store.dispose()
-    return read
+    return count
 
 
-def child(total: int) -> None:
-    """One size, in this fresh process: serve, sync, print the figures as JSON."""
-    with Served(lambda: page_server(total)) as server, tempfile.TemporaryDirectory() as tmp:
-        baseline = peak_rss_mib()
-        read = asyncio.run(sync(server.url, Path(tmp) / "hub.db"))
-    print(json.dumps({"records": read, "peak_mib": peak_rss_mib(), "baseline_mib": baseline}))
+async def contacts(url: str, database: Path) -> int:
+    hub, store, _ = _hub("intercom", _intercom(url), database)
+    count = 0
+    async with hub:
+        async for page in hub.helpdesk.find_contacts(email=_pages.SHARED_EMAIL, phone=None):
+            count += len(page)
+    store.dispose()
+    return count
 
 
-def measure(total: int) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(total)], capture_output=True, text=True, check=True
+async def conversations(url: str, database: Path) -> int:
+    hub, store, config = _hub("intercom", _intercom(url), database)
+    return await _cursor_read(hub, store, config, lambda h: h.helpdesk.list_conversations, stamp=_updated)
+
+
+async def tickets(url: str, database: Path) -> int:
+    from hub.core.models import TicketType
+
+    hub, store, config = _hub("intercom", _intercom(url), database)
+    return await _cursor_read(
+        hub, store, config, lambda h: h.helpdesk.list_tickets, stamp=_updated, types=[TicketType.REFUND]
     )
+
+
+async def calls(url: str, database: Path) -> int:
+    section = {"api_id": "bench", "api_token": "bench", "base_url": f"{url}/v1"}
+    hub, store, config = _hub("aircall", section, database)
+    return await _cursor_read(
+        hub, store, config, lambda h: h.telephony.list_calls, stamp=lambda c: c.started_at
+    )
+
+
+async def orders(url: str, database: Path) -> int:
+    from hub.core.models import Customer
+    from hub.flows.summary import tally_orders
+
+    store_settings = {"brand": "PaleoHacks", "merchant_id": "PHACK", "base_url": f"{url}/rest/v2"}
+    hub, store, _ = _hub(
+        "ultracart", {"stores": {"paleohacks": {**store_settings, "simple_key": "k"}}}, database
+    )
+    customer = Customer(platform="ultracart", id=str(_pages.ORDER_CUSTOMER), store="paleohacks")
+    async with hub:
+        tally = await tally_orders(hub, [customer], 0)
+    store.dispose()
+    return tally.matched[0].count + len(tally.errors)
+
+
+def _updated(record: Any) -> Any:
+    return record.updated_at
+
+
+Reader = Callable[[str, Path], Awaitable[int]]
+PATHS: dict[str, tuple[Callable[[int], Any], Reader]] = {
+    "contacts": (_pages.on_demand_contacts, contacts),
+    "conversations": (_pages.on_demand_conversations, conversations),
+    "tickets": (_pages.on_demand_tickets, tickets),
+    "calls": (_pages.on_demand_calls, calls),
+    "orders": (_pages.on_demand_orders, orders),
+}
+
+
+def child(path: str, total: int) -> None:
+    """One path at one size, in this fresh process: serve, read, print the figures as JSON."""
+    server, read = PATHS[path]
+    with Served(lambda: server(total)) as served, tempfile.TemporaryDirectory() as tmp:
+        baseline = peak_rss_mib()
+        count = asyncio.run(read(served.url, Path(tmp) / "hub.db"))
+    print(json.dumps({"records": count, "peak_mib": peak_rss_mib(), "baseline_mib": baseline}))
+
+
+def measure(path: str, total: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", path, str(total)], capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        raise SystemExit(f"{path} at {total:,} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 and 20,000 records")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.child)
-        return
-    small, large = (2_000, 20_000) if args.quick else (10_000, 100_000)
-    heading("Peak RSS of the cs_assist cursor read (Intercom conversations), fresh process per size")
-    figures = {}
-    for total in (small, large):
-        figures[total] = measure(total)
-        f = figures[total]
+def run(paths: list[str], sizes: tuple[int, int]) -> dict[str, dict[str, Any]]:
+    small, large = sizes
+    heading(f"Peak RSS of every read path at {small:,} and {large:,} records, fresh process per size")
+    results = {}
+    for path in paths:
+        figures = {total: measure(path, total) for total in sizes}
+        for total, f in figures.items():
+            if f["records"] != total:
+                raise SystemExit(f"{path}: read {f['records']:,} records of {total:,}")
+        ratio = figures[large]["peak_mib"] / figures[small]["peak_mib"]
+        growth = (figures[large]["peak_mib"] - figures[small]["peak_mib"]) / (large - small) * 1024 * 1024
         print(
-            f"  {f['records']:>7,} records: peak RSS {f['peak_mib']:.1f} MiB"
-            f" (imports and server start {f['baseline_mib']:.1f} MiB)",
+            f"  {path:<13} {figures[small]['peak_mib']:6.1f} MiB -> {figures[large]['peak_mib']:6.1f} MiB"
+            f" (start {figures[small]['baseline_mib']:.0f} MiB); {growth:5.0f} B per extra record;"
+            f" ratio {verdict(ratio, GOAL, at_least=False)}",
             flush=True,
         )
-    ratio = figures[large]["peak_mib"] / figures[small]["peak_mib"]
-    growth = (figures[large]["peak_mib"] - figures[small]["peak_mib"]) / (large - small) * 1024
-    print(
-        f"  peak({large:,}) / peak({small:,}) = {verdict(ratio, 1.3, at_least=False)};"
-        f" {growth:.2f} KiB per extra record"
+        results[path] = {"ratio": ratio, "small": figures[small], "large": figures[large]}
+    return results
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 and 20,000 records")
+    parser.add_argument("--paths", default=",".join(PATHS), help="which read paths")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    sizes = QUICK_SIZES if args.quick else SIZES
+    results = run(args.paths.split(","), sizes)
+    label = "peak RSS at 10x the records / at 1x"  # 100k / 10k (--quick: 20k / 2k)
+    write_figures(
+        args.json,
+        [
+            figure(f"memory, {path}: {label}", result["ratio"], GOAL, at_least=False)
+            for path, result in results.items()
+        ],
     )
 
 

@@ -143,7 +143,8 @@ def shopify(seconds: float, bucket: float, restore: float) -> dict[str, Any]:
 
             async def lookup(n: int) -> None:
                 for customer in await store.find_customers(emails[n % len(emails)], None):
-                    await store.list_orders(customer.id)
+                    async for _ in store.list_orders(customer.id):  # pages: each one read
+                        pass
 
             async def after_warmup() -> float:
                 await asyncio.sleep(warmup)

@@ -18,10 +18,9 @@ that are not configuration keys). Every secret validated here is registered with
 from __future__ import annotations
 
 import copy
-import difflib
+import importlib.util
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +46,9 @@ PROCESS_ENV: dict[str, str] = {
 (``HUB_DATABASE_URL``...) and the plugin overlays (``HUB_<PLUGIN>__<KEY>``) they are every
 variable the hub reads; any other ``HUB_*`` variable is a mistake and is named as one."""
 RESERVED_ENV = frozenset(PROCESS_ENV)
+_PLAIN_SQLITE = re.compile(r"sqlite://(?:/[^?#]*)?")
+"""``sqlite://`` (in memory) or ``sqlite:///<path>`` with no driver, host or query: always a
+URL SQLAlchemy reads, for the standard library's driver."""
 _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -230,8 +232,15 @@ class HubConfig(BaseModel):
 def check_database_url(url: str) -> None:
     """``ValueError`` unless ``url`` is a SQLAlchemy URL whose dialect and driver are installed.
 
-    Found here, at load time, rather than as a traceback from the first connection.
+    Found here, at load time, rather than as a traceback from the first connection. A plain
+    SQLite file URL (the default) is checked without importing SQLAlchemy, which is most of the
+    cost of loading a configuration: a process that only reads platforms (``hub lookup``, a
+    read) never needs it, and one that opens the store imports it then.
     """
+    if _PLAIN_SQLITE.fullmatch(url):
+        if importlib.util.find_spec("sqlite3") is None:
+            raise ValueError("driver 'sqlite' is not installed (sqlite3)")
+        return
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -269,6 +278,8 @@ def _did_you_mean(var: str, known: set[str], models: Mapping[str, type[PluginSet
     for plugin in sorted(models, key=len, reverse=True):
         if rest.startswith(f"{plugin}_") and len(rest) > len(plugin) + 1:
             return f" (did you mean HUB_{plugin.upper()}__{rest[len(plugin) + 1 :].upper()}?)"
+    import difflib  # only for this hint: a process whose configuration is right never needs it
+
     close = difflib.get_close_matches(var, sorted(known), n=1)
     return f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(sorted(known))})"
 
@@ -334,6 +345,8 @@ def config_from_mapping(
 
 
 def _read_toml(file: Path, explicit: bool) -> dict[str, Any]:
+    import tomllib  # only when a file is read (the sandbox and tests build their configuration in code)
+
     if not file.exists():
         if explicit:
             raise ConfigError(str(file), "(file)", "configuration file not found")

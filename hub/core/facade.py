@@ -5,8 +5,8 @@ name: one method per hook of ``hookspecs.py``, with the hook's own parameters an
 implementations answer, so type checkers, editors and readers follow every call. Each method
 names its hookspec function itself (never a string) and goes through ``Hub``: action hooks to
 the plugin that owns the record (``CapabilityMissing`` when none does), look-ups to every plugin
-at once (results flattened), ``list_*`` hooks as streamed pages; the real-time hooks of
-``hub serve`` to the platform named in the URL. ``tests/core/test_facade.py``
+at once (results flattened), paged hooks (``hookinfo.PAGE_ITEMS``) as streamed pages; the
+real-time hooks of ``hub serve`` to the platform named in the URL. ``tests/core/test_facade.py``
 checks that the facade and the hookspecs never drift apart.
 """
 
@@ -49,6 +49,13 @@ if TYPE_CHECKING:
     from hub.core.webhooks import WebhookEvent
 
 
+async def gathered(pages: Pages) -> list[Any]:
+    """Every record of a paged hook's answer in one list, for a consumer that needs them all at
+    once (a look-up choosing among its matches). Anything reading many records should take the
+    pages one at a time instead: this holds them all."""
+    return [record async for page in pages for record in page]
+
+
 class _Capability:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
@@ -75,9 +82,9 @@ class Helpdesk(_Capability):
         """Compare what the helpdesk holds with what the hub's flows need; create what is missing."""
         return await self._hub.collect(hookspecs.helpdesk_setup, needs=needs, apply=apply)
 
-    async def find_contacts(self, email: str | None, phone: str | None) -> list[Contact]:
-        """Find helpdesk contacts by email or by E.164 phone (whichever is given)."""
-        return await self._hub.collect(hookspecs.helpdesk_find_contacts, email=email, phone=phone)
+    def find_contacts(self, email: str | None, phone: str | None) -> Pages:
+        """Yield pages of the helpdesk contacts with this email or E.164 phone (whichever is given)."""
+        return self._hub.pages(hookspecs.helpdesk_find_contacts, email=email, phone=phone)
 
     async def get_contact(self, ref: Ref) -> Contact:
         """Fetch one contact by reference. Called by flows that start from a contact id."""
@@ -159,9 +166,9 @@ class Commerce(_Capability):
         """Find customers by email or E.164 phone in every configured store."""
         return await self._hub.collect(hookspecs.commerce_find_customers, email=email, phone=phone)
 
-    async def list_orders(self, customer: Ref) -> list[Order]:
-        """A customer's orders, newest first, with line items, refunds and shipping. First-result."""
-        return await self._hub.route(hookspecs.commerce_list_orders, customer, customer=customer)
+    def list_orders(self, customer: Ref) -> Pages:
+        """Yield pages of a customer's orders, newest first, with line items, refunds and shipping."""
+        return self._hub.routed_pages(hookspecs.commerce_list_orders, customer, customer=customer)
 
     async def get_order(self, ref: Ref) -> Order:
         """One order by id (or order number), with its refunds. First-result."""

@@ -11,15 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.core import hookspecs
-from hub.core.models import Call, Conversation, Ticket
+from hub.core.models import Call, Contact, Conversation, Order, Ticket
 from hub.core.plugin import Kind
 
 PAGE_ITEMS: dict[str, type] = {
+    "helpdesk_find_contacts": Contact,
     "helpdesk_list_conversations": Conversation,
     "helpdesk_list_tickets": Ticket,
     "telephony_list_calls": Call,
+    "commerce_list_orders": Order,
 }
-"""What the pages of each ``*_list_*`` hook hold (the hookspecs only say ``list[Any]``)."""
+"""What the pages of each paged hook hold (the hookspecs only say ``list[Any]``)."""
 
 
 def spec_functions() -> dict[str, Callable[..., Any]]:

@@ -13,9 +13,13 @@ Two kinds of hook:
 * **Collecting hooks** gather from every enabled plugin (look-ups across platforms);
   ``Hub.collect`` awaits all results concurrently and flattens them. An implementation of a
   disabled plugin returns ``None``.
+* **Paged hooks** (``hookinfo.PAGE_ITEMS``: the ``*_list_*`` reads and the contact look-up)
+  answer with an async iterator of pages, each sent for only when the consumer asks, so a read
+  holds one page whatever the number of records; ``Hub.pages`` chains every plugin's pages, and
+  ``Hub.routed_pages`` reads a first-result one (``commerce_list_orders``) from its owner.
 
-Implementations are ``async def`` methods (or, for ``*_list_*`` hooks, functions returning an
-async iterator of pages).
+Implementations are ``async def`` methods (or, for paged hooks, functions returning an async
+iterator of pages).
 
 Records that cannot be mapped. Every mapper raises ``MappingError`` (platform, record kind,
 record id, field, reason; ``hub.core.mapping``). Hooks reading lists of records from a platform
@@ -166,11 +170,13 @@ def helpdesk_setup(needs: HelpdeskNeeds, apply: bool) -> Awaitable[list[SetupIte
 
 
 @hookspec
-def helpdesk_find_contacts(email: str | None, phone: str | None) -> Awaitable[list[Contact]]:
-    """Find helpdesk contacts by email or by E.164 phone (whichever is given).
+def helpdesk_find_contacts(email: str | None, phone: str | None) -> Pages | None:
+    """Yield pages of the helpdesk contacts with this email or E.164 phone (whichever is given).
 
-    Called by the CS Assist and call-log flows. Collecting: every helpdesk answers. Only exact
-    matches (email any case, phone as E.164: ``hub.core.lookup``); loose search hits are dropped.
+    Called by the call-log flow and ``hub serve``. Collecting: an async iterator of pages of
+    ``Contact`` per helpdesk. Only exact matches (email any case, phone as E.164:
+    ``hub.core.lookup``); loose search hits are dropped. Paged, because an address or a number
+    can be shared by thousands of contacts (an office mailbox, a placeholder number).
     """
 
 
@@ -298,8 +304,13 @@ def commerce_find_customers(email: str | None, phone: str | None) -> Awaitable[l
 
 
 @hookspec(firstresult=True)
-def commerce_list_orders(customer: Ref) -> Awaitable[list[Order]] | None:
-    """A customer's orders, newest first, with line items, refunds and shipping. First-result."""
+def commerce_list_orders(customer: Ref) -> Pages | None:
+    """Yield pages of a customer's orders, newest first, with line items, refunds and shipping.
+
+    Called by the CS Assist summary, which folds them page by page: a customer's orders grow
+    with every rebill of every subscription. First-result: the plugin owning ``customer``
+    answers with an async iterator of pages of ``Order``.
+    """
 
 
 @hookspec(firstresult=True)

@@ -90,6 +90,29 @@ class Unlimited:
         return None
 
 
+class NoLimits(dict[str, "RateLimiter"]):
+    """A ``limiters`` mapping that paces nothing: every key answers ``Unlimited``.
+
+    ``Hub(pm, config, limiters=NoLimits())`` turns client-side pacing off for every plugin
+    (benchmarks measuring the hub's own cost, tests): ``HubContext.rate_limiter`` and
+    ``context.limiters.get(key)`` both answer ``Unlimited`` for any platform or store key, and a
+    plugin given ``Unlimited`` for its platform adds no pacing of its own. Always truthy, so
+    ``limiters or {}`` could never swap it for an empty dict.
+    """
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> RateLimiter:
+        return self.setdefault(key, Unlimited())
+
+    def get(self, key: str, default: object = None) -> RateLimiter:  # type: ignore[override]
+        return self[key]
+
+    def __bool__(self) -> bool:
+        return True
+
+
 class _Pausable:
     def __init__(self) -> None:
         self._paused_until = 0.0

@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-import phonenumbers
-
 from hub.core.errors import FatalError, NotFoundError
+from hub.core.phones import e164
 
 T = TypeVar("T")
 Normaliser = Callable[[object], str | None]
@@ -47,13 +46,7 @@ def phone_key(value: object, region: str | None = "US") -> str | None:
         return None
     text = value.strip()
     home = (region or "US").upper() if region and len(region) == 2 else "US"
-    try:
-        number = phonenumbers.parse(text, None if text.startswith("+") else home)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164(text, None if text.startswith("+") else home)
 
 
 def order_number_key(value: object) -> str | None:
@@ -92,6 +85,25 @@ def is_person(
     return bool(email and same_email(record_email, email)) or bool(
         phone and same_phone(record_phone, phone, region)
     )
+
+
+def person_matcher(
+    email: str | None, phone: str | None, region: str | None = "US"
+) -> Callable[[object, object], bool]:
+    """``is_person`` with the asked-for keys normalised once: ``matcher(record_email, record_phone)``.
+
+    What a look-up reading many records uses (a page of search hits at a time).
+    """
+    wanted_email = email_key(email) if email else None
+    wanted_phone = phone_key(phone, region) if phone else None
+
+    def matches(record_email: object, record_phone: object) -> bool:
+        # The same text as asked has the same key: most hits of an email search are that text.
+        if wanted_email is not None and (record_email == email or email_key(record_email) == wanted_email):
+            return True
+        return wanted_phone is not None and phone_key(record_phone, region) == wanted_phone
+
+    return matches
 
 
 def exact_matches(

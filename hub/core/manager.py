@@ -46,7 +46,6 @@ def built_in_plugins() -> tuple[str, ...]:
     )
 
 
-
 def _instantiate(obj: Any) -> Any:
     """Entry points may name a class (instantiated per manager) or a module of functions."""
     return obj() if inspect.isclass(obj) else obj
@@ -119,8 +118,12 @@ class Hub:
         limiters: dict[str, Any] | None = None,
     ) -> None:
         self.pm, self.config = pm, config
+        # ``is None``, not ``or``: an empty mapping may mean something (``NoLimits()`` is one).
         self.context = HubContext(
-            config=config, transports=transports or {}, limiters=limiters or {}, shared=_shared_limits(config)
+            config=config,
+            transports=transports or {},
+            limiters=limiters if limiters is not None else {},
+            shared=_shared_limits(config),
         )
         self.running = False
         unknown = set(config.plugins) - {name for name, _ in pm.list_name_plugin()}
@@ -255,12 +258,31 @@ class Hub:
         return flat
 
     async def pages(self, hook: Hook, **kwargs: Any) -> AsyncIterator[list[Any]]:
-        """Stream pages from every plugin answering a ``*_list_*`` hook, one plugin after another."""
-        for iterator in getattr(self.pm.hook, _hook_name(hook))(**kwargs):
-            if iterator is None:
-                continue
-            async for page in iterator:
-                yield page
+        """Stream pages from every plugin answering a paged hook, one plugin after another."""
+        for answer in getattr(self.pm.hook, _hook_name(hook))(**kwargs):
+            if answer is not None:
+                async for page in _as_pages(answer):
+                    yield page
+
+    async def routed_pages(self, hook: Hook, owner: Any, **kwargs: Any) -> AsyncIterator[list[Any]]:
+        """Stream the pages of a first-result paged hook from the one plugin owning the record.
+
+        As ``route`` (``CapabilityMissing`` when no enabled plugin owns it), raised when the
+        first page is asked for.
+        """
+        async for page in _as_pages(await self.route(hook, owner, **kwargs)):
+            yield page
+
+
+async def _as_pages(answer: Any) -> AsyncIterator[list[Any]]:
+    """A paged hook's answer as pages; a plugin written before the hook was paged answers one
+    list (awaitable or not), handed on as the only page."""
+    if isinstance(answer, AsyncIterator):
+        async for page in answer:
+            yield page
+        return
+    page = await answer if inspect.isawaitable(answer) else answer
+    yield list(page)
 
 
 def _hook_name(hook: Hook) -> str:

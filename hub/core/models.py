@@ -18,6 +18,8 @@ from hub.core.errors import CurrencyMismatch
 
 
 def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:  # already UTC (what mappers make): the same moment, no copy to make
+        return value
     if value.tzinfo is None:
         raise ValueError("timestamp must be timezone-aware")
     return value.astimezone(UTC)
@@ -40,7 +42,7 @@ def id_order(record_id: str) -> tuple[int, str]:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --------------------------------------------------------------------------- money

@@ -24,6 +24,8 @@ or a function of the page.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence, Sized
@@ -251,6 +253,7 @@ async def stream(
     *,
     platform: str,
     where: str = "",
+    read_ahead: bool = False,
 ) -> AsyncIterator[Page]:
     """Pages from ``fetch(position)`` until ``paginator`` is finished or ``fetch`` answers None.
 
@@ -258,14 +261,57 @@ async def stream(
     further request and never sees a complaint about a page it did not ask for. A
     ``PagingError`` becomes a ``FatalError`` of ``platform`` (prefixed with ``where``, e.g. the
     path), with the paginator's code: following on would repeat pages or leak credentials.
+
+    ``read_ahead``: ask for the next page as soon as this one is handed on, so the platform
+    prepares it while the consumer maps and handles this one (a read that is drained to the
+    end: a look-up, a sync). One page more is held, and a consumer stopping early has sent one
+    request it did not use (cancelled if still in flight). A failed request or a paging error
+    still surfaces only when the consumer asks for the page it concerns.
     """
+    if read_ahead:
+        async for page in _read_ahead(paginator, fetch, platform=platform, where=where):
+            yield page
+        return
     while not paginator.finished:
         page = await fetch(paginator.current)
         if page is None:  # the client's "nothing here" (a missing parent, an empty-result error)
             return
         yield page
-        try:
-            paginator.advance(page)
-        except PagingError as error:
-            message = f"{where}: {error}" if where else str(error)
-            raise FatalError(platform, message, code=error.code) from None
+        _advance(paginator, page, platform, where)
+
+
+async def _read_ahead(
+    paginator: Paginator[Position],
+    fetch: Callable[[Position], Awaitable[Page | None]],
+    *,
+    platform: str,
+    where: str,
+) -> AsyncIterator[Page]:
+    following: asyncio.Future[Page | None] | None = asyncio.ensure_future(fetch(paginator.current))
+    try:
+        while following is not None:
+            page = await following
+            following = None
+            if page is None:
+                return
+            try:
+                _advance(paginator, page, platform, where)
+            except FatalError as error:
+                yield page  # the complaint is about the page after this one: raised when it is asked for
+                raise error from None
+            if not paginator.finished:
+                following = asyncio.ensure_future(fetch(paginator.current))
+            yield page
+    finally:
+        if following is not None:  # stopped early: the request ahead is not wanted
+            following.cancel()
+            with contextlib.suppress(BaseException):
+                await following
+
+
+def _advance(paginator: Paginator[Any], page: Any, platform: str, where: str) -> None:
+    try:
+        paginator.advance(page)
+    except PagingError as error:
+        message = f"{where}: {error}" if where else str(error)
+        raise FatalError(platform, message, code=error.code) from None

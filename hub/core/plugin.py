@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
@@ -257,7 +257,7 @@ class CommerceStore(CustomerFinder, Protocol):
     ``hub.core.hookspecs``.
     """
 
-    async def list_orders(self, customer_id: str) -> list[Order | MappingError]: ...
+    def list_orders(self, customer_id: str) -> AsyncIterator[list[Order | MappingError]]: ...
     async def get_order(self, order_id: str) -> Order: ...
     async def refund_order(self, request: RefundRequest) -> Refund: ...
     async def list_subscriptions(self, customer_id: str) -> list[Subscription | MappingError]: ...

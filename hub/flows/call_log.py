@@ -137,11 +137,14 @@ class CallLog(Flow):
             when = f"{call.started_at:%Y-%m-%d %H:%M}"
             ctx.report.append(f"call {call.id}: hidden number ({call.direction.value}, {when})")
             return None
-        contacts = await ctx.hub.helpdesk.find_contacts(email=None, phone=call.customer_number)
-        if len(contacts) == 1:
-            return contacts[0]
+        first, sharing = None, 0  # counted page by page: a number thousands share is not held
+        async for page in ctx.hub.helpdesk.find_contacts(email=None, phone=call.customer_number):
+            first = first or next(iter(page), None)
+            sharing += len(page)
+        if sharing == 1:
+            return first
         ctx.count("unknown_callers")
-        why = "no contact has this number" if not contacts else f"{len(contacts)} contacts share it"
+        why = "no contact has this number" if not sharing else f"{sharing} contacts share it"
         ctx.report.append(f"call {call.id}: {call.customer_number}: {why}")
         return None
 

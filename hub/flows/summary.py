@@ -6,9 +6,11 @@ inbox app. Everything here speaks domain models; the platforms are reached throu
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -96,16 +98,20 @@ async def build_summary(
     figures and listed in ``summary.unreadable`` with its field and reason, for the caller to
     report: one broken order must not hide the rest of a customer, nor vanish silently. When
     every customer record found is unreadable, the summary has no ``sources`` and only that list.
+    Orders are folded page by page (``OrderTally``): a customer with years of rebills is never
+    held whole.
     """
     phone = phone_key(phone, region) if phone else None
     customers, unreadable = split_unreadable(await find_customers(hub, email, phone))
     if not customers and not unreadable:
         return None
-    details = await together(*(_customer_details(hub, c) for c in customers))
-    orders, more = split_unreadable(item for customer_orders, _ in details for item in customer_orders)
+    details = await together(
+        *(_customer_details(hub, customers, index, recent) for index in range(len(customers)))
+    )
+    tally = OrderTally.combined(customers, [orders for orders, _ in details], recent=recent)
     subscriptions, still_more = split_unreadable(item for _, subs in details for item in subs)
-    summary = summarise(customers, orders, subscriptions, email=email, phone=phone, recent=recent)
-    left_out = tuple(unreadable_of(error) for error in (*unreadable, *more, *still_more))
+    summary = tally.summary(subscriptions, email=email, phone=phone)
+    left_out = tuple(unreadable_of(error) for error in (*unreadable, *tally.unreadable, *still_more))
     return summary.model_copy(update={"unreadable": left_out}) if left_out else summary
 
 
@@ -122,13 +128,31 @@ def unreadable_of(error: MappingError) -> Unreadable:
 
 
 async def _customer_details(
-    hub: Hub, customer: Customer
-) -> tuple[list[Order | MappingError], list[Subscription | MappingError]]:
+    hub: Hub, customers: list[Customer], index: int, recent: int
+) -> tuple[OrderTally, list[Subscription | MappingError]]:
+    customer = customers[index]
     orders, subscriptions = await together(
-        _optional(hub.commerce.list_orders(customer=customer.ref)),
+        tally_orders(hub, customers, index, recent=recent),
         _optional(hub.commerce.list_subscriptions(customer=customer.ref)),
     )
     return orders, subscriptions
+
+
+async def tally_orders(
+    hub: Hub, customers: list[Customer], index: int, *, recent: int = RECENT_ORDERS
+) -> OrderTally:
+    """Customer ``index``'s orders, folded a page at a time (as ``_optional``: a platform that
+    cannot list orders adds none; a list failing as a whole on a record is that one entry)."""
+    tally = OrderTally(customers, recent=recent)
+    try:
+        async for page in hub.commerce.list_orders(customer=customers[index].ref):
+            tally.add(page, source=index)
+    except CapabilityMissing as missing:
+        log.debug("summary without it: %s", missing)
+        return OrderTally(customers, recent=recent)
+    except MappingError as error:
+        return OrderTally(customers, recent=recent).add([error], source=index)
+    return tally
 
 
 async def _optional(read: Awaitable[list[Any]]) -> list[Any]:
@@ -159,66 +183,173 @@ def summarise(
 
     ``recent``: how many of the newest orders ``recent_orders`` lists (at least the latest).
     """
-    newest = sorted(orders, key=lambda o: o.created_at, reverse=True)
-    listed = tuple(_order_summary(order) for order in newest[: max(1, recent)])
-    return CustomerSummary(
-        email=email or next((c.email for c in customers if c.email), None),
-        phone=phone or next((c.phone for c in customers if c.phone), None),
-        name=next((c.name for c in customers if c.name), None),
-        brands=tuple(sorted({b for b in (*(c.brand for c in customers), *(o.brand for o in orders)) if b})),
-        lifetime_revenue=_lifetime_revenue(customers, orders),
-        order_count=_order_count(customers, orders),
-        last_purchase_at=_last_purchase(customers, orders),
-        open_subscriptions=tuple(s for s in subscriptions if s.is_open),
-        latest_order=listed[0] if listed else None,
-        recent_orders=listed,
-        shipping_address=next(
-            (o.shipping_address for o in newest if o.shipping_address),
-            next((c.default_address for c in customers if c.default_address), None),
-        ),
-        billing_address=next(
-            (o.billing_address for o in newest if o.billing_address),
-            next((c.billing_address for c in customers if c.billing_address), None),
-        ),
-        consents=_merged_consents(customers),
-        store_consents=_store_consents(customers),
-        sources=tuple(c.ref for c in customers),
+    tally = OrderTally(customers, recent=recent).add(orders, source=0)
+    return tally.summary(subscriptions, email=email, phone=phone)
+
+
+@dataclass
+class _Matched:
+    """The orders counted for one customer record: how many, and their net per currency."""
+
+    count: int = 0
+    net: dict[str, tuple[Seq, Money]] = field(default_factory=dict)  # currency -> (first seen, sum)
+
+    def count_net(self, amount: Money, seen: Seq) -> None:
+        first, total = self.net.get(amount.currency, (seen, None))
+        self.net[amount.currency] = (min(first, seen), amount if total is None else total + amount)
+
+
+Seq = tuple[int, int]
+"""Where an order stands among all a summary read: (which customer's list, place in it)."""
+
+
+class OrderTally:
+    """What a summary needs of the orders, folded as they arrive, never holding them all.
+
+    The figures are exactly those of sorting every order newest first and reading them whole:
+    the ``recent`` newest (at least one; ties in reading order), the newest with a shipping
+    address and the newest with a billing address, the last purchase, the brands, and per
+    customer record the count and net total of its orders (only where the platform has no
+    figure of its own). Orders are numbered by ``(source, place)``, so lists read at the same
+    time fold to the same figures whatever the interleaving.
+    """
+
+    def __init__(self, customers: list[Customer], *, recent: int = RECENT_ORDERS) -> None:
+        self.customers, self.keep = customers, max(1, recent)
+        self.recent: list[tuple[datetime, tuple[int, int], Order]] = []  # min-heap of the newest
+        self.shipping: tuple[datetime, tuple[int, int], Order] | None = None
+        self.billing: tuple[datetime, tuple[int, int], Order] | None = None
+        self.last: datetime | None = None
+        self.brands: set[str] = set()
+        self.matched = [_Matched() for _ in customers]
+        self.errors: list[tuple[Seq, MappingError]] = []
+        self._next: dict[int, int] = {}
+
+    @property
+    def unreadable(self) -> list[MappingError]:
+        """The orders that could not be mapped, in reading order."""
+        return [error for _, error in sorted(self.errors, key=lambda pair: pair[0])]
+
+    def add(self, orders: list[Order | MappingError], *, source: int) -> OrderTally:
+        """Fold the next orders of list ``source`` (in the order that list gives them)."""
+        place = self._next.get(source, 0)
+        for order in orders:
+            seq = (source, place)
+            place += 1
+            if isinstance(order, MappingError):
+                self.errors.append((seq, order))
+            else:
+                self._fold(order, seq)
+        self._next[source] = place
+        return self
+
+    def _fold(self, order: Order, seq: Seq) -> None:
+        # Newest first, and among equals the one read first: the rank (created_at, -source, -place).
+        ranked = (order.created_at, (-seq[0], -seq[1]), order)
+        self._keep_newest(ranked)
+        if order.shipping_address and (self.shipping is None or ranked[:2] > self.shipping[:2]):
+            self.shipping = ranked
+        if order.billing_address and (self.billing is None or ranked[:2] > self.billing[:2]):
+            self.billing = ranked
+        self.last = order.created_at if self.last is None else max(self.last, order.created_at)
+        if order.brand:
+            self.brands.add(order.brand)
+        for customer, matched in zip(self.customers, self.matched, strict=True):
+            if _belongs(order, customer):
+                matched.count += 1
+                matched.count_net(_net(order), seq)
+
+    def _keep_newest(self, ranked: tuple[datetime, tuple[int, int], Order]) -> None:
+        if len(self.recent) < self.keep:
+            heapq.heappush(self.recent, ranked)
+        elif ranked[:2] > self.recent[0][:2]:
+            heapq.heapreplace(self.recent, ranked)
+
+    @classmethod
+    def combined(
+        cls, customers: list[Customer], tallies: list[OrderTally], *, recent: int = RECENT_ORDERS
+    ) -> OrderTally:
+        """One tally of several (each customer's list read on its own)."""
+        whole = cls(customers, recent=recent)
+        for tally in tallies:
+            for ranked in tally.recent:
+                whole._keep_newest(ranked)
+            if tally.shipping and (whole.shipping is None or tally.shipping[:2] > whole.shipping[:2]):
+                whole.shipping = tally.shipping
+            if tally.billing and (whole.billing is None or tally.billing[:2] > whole.billing[:2]):
+                whole.billing = tally.billing
+            if tally.last is not None:
+                whole.last = tally.last if whole.last is None else max(whole.last, tally.last)
+            whole.brands |= tally.brands
+            whole.errors += tally.errors
+            for mine, theirs in zip(whole.matched, tally.matched, strict=True):
+                mine.count += theirs.count
+                for first, total in theirs.net.values():
+                    mine.count_net(total, first)
+        return whole
+
+    def summary(
+        self, subscriptions: list[Subscription], *, email: str | None = None, phone: str | None = None
+    ) -> CustomerSummary:
+        customers = self.customers
+        newest = [order for *_, order in sorted(self.recent, key=lambda ranked: ranked[:2], reverse=True)]
+        recent = tuple(_order_summary(order) for order in newest)
+        return CustomerSummary(
+            email=email or next((c.email for c in customers if c.email), None),
+            phone=phone or next((c.phone for c in customers if c.phone), None),
+            name=next((c.name for c in customers if c.name), None),
+            brands=tuple(sorted({b for b in (*(c.brand for c in customers), *self.brands) if b})),
+            lifetime_revenue=self._lifetime_revenue(),
+            order_count=sum(
+                c.order_count if c.order_count is not None else m.count
+                for c, m in zip(customers, self.matched, strict=True)
+            ),
+            last_purchase_at=self._last_purchase(),
+            open_subscriptions=tuple(s for s in subscriptions if s.is_open),
+            latest_order=recent[0] if recent else None,
+            recent_orders=recent,
+            shipping_address=(
+                self.shipping[2].shipping_address
+                if self.shipping
+                else next((c.default_address for c in customers if c.default_address), None)
+            ),
+            billing_address=(
+                self.billing[2].billing_address
+                if self.billing
+                else next((c.billing_address for c in customers if c.billing_address), None)
+            ),
+            consents=_merged_consents(customers),
+            store_consents=_store_consents(customers),
+            sources=tuple(c.ref for c in customers),
+        )
+
+    def _lifetime_revenue(self) -> dict[str, Money]:
+        """The platform's own figure where it has one, else the sum of that customer's orders
+        (currencies in the order they first appear, as when every order was listed)."""
+        amounts: list[Money] = []
+        for customer, matched in zip(self.customers, self.matched, strict=True):
+            if customer.lifetime_revenue is not None:
+                amounts.append(customer.lifetime_revenue)
+            else:
+                amounts += [total for _, total in sorted(matched.net.values(), key=lambda pair: pair[0])]
+        return money_totals(amounts)
+
+    def _last_purchase(self) -> datetime | None:
+        stamps = [c.last_order_at for c in self.customers if c.last_order_at]
+        stamps += [self.last] if self.last is not None else []
+        return max(stamps) if stamps else None
+
+
+def _belongs(order: Order, customer: Customer) -> bool:
+    return (
+        order.platform == customer.platform
+        and order.store == customer.store
+        and order.customer_id in (None, customer.id)
     )
-
-
-def _orders_of(customer: Customer, orders: list[Order]) -> list[Order]:
-    return [
-        o
-        for o in orders
-        if o.platform == customer.platform
-        and o.store == customer.store
-        and (o.customer_id in (None, customer.id))
-    ]
-
-
-def _lifetime_revenue(customers: list[Customer], orders: list[Order]) -> dict[str, Money]:
-    """The platform's own figure where it has one, else the sum of that customer's orders."""
-    amounts: list[Money] = []
-    for customer in customers:
-        if customer.lifetime_revenue is not None:
-            amounts.append(customer.lifetime_revenue)
-        else:
-            amounts.extend(_net(order) for order in _orders_of(customer, orders))
-    return money_totals(amounts)
 
 
 def _net(order: Order) -> Money:
     return Money(amount=order.total.amount - order.refunded.amount, currency=order.total.currency)
-
-
-def _order_count(customers: list[Customer], orders: list[Order]) -> int:
-    return sum(c.order_count if c.order_count is not None else len(_orders_of(c, orders)) for c in customers)
-
-
-def _last_purchase(customers: list[Customer], orders: list[Order]) -> datetime | None:
-    stamps = [c.last_order_at for c in customers if c.last_order_at]
-    stamps += [o.created_at for o in orders]
-    return max(stamps) if stamps else None
 
 
 def _order_summary(order: Order) -> OrderSummary:

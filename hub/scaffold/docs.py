@@ -32,7 +32,9 @@ def signature(name: str) -> str:
 
 def hook_entry(name: str) -> str:
     """One hook's reference entry: signature, how it is called, its docstring."""
-    if is_paged(name):
+    if is_paged(name) and is_first_result(name):
+        style = "first result: only the plugin owning the record answers, with an async iterator of pages"
+    elif is_paged(name):
         style = "collecting, answers with an async iterator of pages"
     elif is_first_result(name):
         style = "first result: only the plugin owning the record answers"

@@ -19,6 +19,7 @@ from typing import Any
 
 from hub.core import metrics
 from hub.core.errors import CapabilityMissing, FatalError, MappingError, RetriableError
+from hub.core.facade import gathered
 from hub.core.manager import Hub
 from hub.core.models import Call, Contact, Conversation, Order, Ref, Ticket
 from hub.core.webhooks import WebhookAction
@@ -231,9 +232,9 @@ async def _contacts(hub: Hub, email: str | None, phone: str | None) -> list[Cont
     """Helpdesk contacts by email first, then by phone (as the summary looks customers up)."""
     found: list[Contact] = []
     if email:
-        found = await hub.helpdesk.find_contacts(email=email, phone=None)
+        found = await gathered(hub.helpdesk.find_contacts(email=email, phone=None))
     if not found and phone:
-        found = await hub.helpdesk.find_contacts(email=None, phone=phone)
+        found = await gathered(hub.helpdesk.find_contacts(email=None, phone=phone))
     return found
 
 

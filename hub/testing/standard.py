@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -456,8 +456,13 @@ async def _answered(hub: Hub, hook: str, kwargs: dict[str, Any]) -> bool:
     if not is_first_result(hook):
         return _answers(getattr(hub.pm.hook, hook)(**kwargs))
     kind, _, method = hook.partition("_")
+    call = getattr(getattr(hub, kind), method)(**kwargs)
     try:
-        await getattr(getattr(hub, kind), method)(**kwargs)
+        if is_paged(hook):  # the first page is where a routed read asks its owner
+            async with aclosing(call) as pages:
+                await anext(pages, None)
+        else:
+            await call
     except CapabilityMissing:
         return False
     return True

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
 from hub.core.auth import BearerToken
 from hub.core.errors import FatalError, NotFoundError
 from hub.core.http import PlatformClient, RateLimiter, SlidingWindowLimiter, parse_retry_after
-from hub.core.paging import CursorPaginator, stream
+from hub.core.paging import CursorPaginator, dig, stream
 from plugins.intercom.settings import IntercomSettings
 
 PLATFORM = "intercom"
@@ -126,6 +126,22 @@ class IntercomClient(PlatformClient):
         version: str | None = None,
     ) -> Any:
         """Send one request and decode the JSON answer with exact decimals."""
+        content = await self.call_raw(
+            method, path, params=params, body=body, idempotent=idempotent, version=version
+        )
+        return decode_json(content) if content else None
+
+    async def call_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+        version: str | None = None,
+    ) -> bytes:
+        """Send one request and return the answer's bytes, undecoded (``b""`` when empty)."""
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if version:
             headers["Intercom-Version"] = version
@@ -137,34 +153,49 @@ class IntercomClient(PlatformClient):
             headers=headers,
             idempotent=idempotent,
         )
-        if not response.content:
-            return None
-        return json.loads(response.content, parse_float=Decimal)
+        return response.content
 
     async def search(self, resource: str, query: dict[str, Any], key: str) -> AsyncIterator[list[dict]]:
-        """Pages of ``POST /{resource}/search``; the cursor travels in the body."""
+        """Pages of ``POST /{resource}/search``, each the list under ``key`` of decoded records."""
+        where = f"POST /{resource}/search"
+        async for page in self.search_pages(resource, query, lambda body: json_search_page(body, key, where)):
+            yield page.records
 
-        async def fetch(cursor: str | None) -> dict[str, Any]:
+    async def search_pages(
+        self,
+        resource: str,
+        query: dict[str, Any],
+        decode: Callable[[bytes], SearchPage],
+        *,
+        read_ahead: bool = False,
+    ) -> AsyncIterator[SearchPage]:
+        """Pages of ``POST /{resource}/search``, each decoded by ``decode`` from the answer's bytes.
+
+        The cursor travels in the body. ``decode`` may map records straight from the bytes
+        (``mapping.ContactReader.page``) rather than through decoded dicts. The next request is
+        sent when the consumer asks for the next page, or with ``read_ahead`` as soon as this
+        one is handed on (``hub.core.paging.stream``), for a read that is always drained.
+        """
+
+        async def fetch(cursor: str | None) -> SearchPage:
             pagination: dict[str, Any] = {"per_page": self.settings.page_size}
             if cursor:
                 pagination["starting_after"] = cursor
             # A search reads; repeating it is harmless, so it is retried like a GET.
-            page = await self.call(
+            content = await self.call_raw(
                 "POST",
                 f"/{resource}/search",
                 body={"query": query, "pagination": pagination},
                 idempotent=True,
             )
-            if not isinstance(page, dict):
-                raise FatalError(PLATFORM, f"POST /{resource}/search: answer is not a JSON object")
-            return page
+            return decode(content)
 
-        paginator = CursorPaginator(cursor=NEXT_CURSOR)
+        paginator = CursorPaginator(cursor=_cursor_of)
         async with aclosing(
-            stream(paginator, fetch, platform=PLATFORM, where=f"/{resource}/search")
+            stream(paginator, fetch, platform=PLATFORM, where=f"/{resource}/search", read_ahead=read_ahead)
         ) as pages:
             async for page in pages:
-                yield list(page.get(key) or [])
+                yield page
 
     # ---- contacts
 
@@ -314,6 +345,36 @@ class IntercomClient(PlatformClient):
         if path.startswith("/ticket_types"):
             self._ticket_types = None  # read again: the types (or their attributes) changed
         return answer or {}
+
+
+class SearchPage(NamedTuple):
+    """One search answer: its records (decoded or already mapped) and the next page's cursor."""
+
+    records: list[Any]
+    cursor: str | None
+
+
+def decode_json(content: bytes) -> Any:
+    """Intercom's JSON with exact decimals: a float in it becomes a ``Decimal``, never a float."""
+    return json.loads(content, parse_float=Decimal)
+
+
+def json_search_page(content: bytes, key: str, where: str) -> SearchPage:
+    """A search answer decoded into dicts: the records under ``key``, the cursor under ``pages``."""
+    page = decode_json(content) if content else None
+    if not isinstance(page, dict):
+        raise FatalError(PLATFORM, f"{where}: answer is not a JSON object")
+    return SearchPage(list(page.get(key) or []), next_cursor(page))
+
+
+def next_cursor(page: Any) -> str | None:
+    """The ``starting_after`` of the next page (``pages.next``); None on the last page."""
+    value = dig(page, NEXT_CURSOR)
+    return str(value) if value else None
+
+
+def _cursor_of(page: SearchPage) -> str | None:
+    return page.cursor
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
-import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, TypeAdapter
 
+from hub.core import phones
 from hub.core.errors import MappingError
 from hub.core.mapping import listed, mapping_guard, nested, reading
 from hub.core.models import (
@@ -28,6 +28,7 @@ from hub.core.models import (
     TicketState,
     TicketType,
 )
+from plugins.intercom.client import SearchPage, json_search_page
 
 PLATFORM = "intercom"
 DEFAULT_TITLE = "_default_title_"
@@ -47,6 +48,11 @@ _FALSE = {"false", "no", "0", "n", ""}
 # --------------------------------------------------------------------------- scalars
 
 
+_FIRST_SECOND = int(datetime(1, 1, 2, tzinfo=UTC).timestamp())
+_LAST_SECOND = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp())
+"""UNIX seconds ``datetime`` holds in every timezone (the fast contact path takes only these)."""
+
+
 def timestamp(record: Mapping[str, Any], field: str, kind: str, *, required: bool = False) -> datetime | None:
     """Intercom's integer UNIX seconds as an aware UTC datetime."""
     value = record.get(field)
@@ -56,7 +62,7 @@ def timestamp(record: Mapping[str, Any], field: str, kind: str, *, required: boo
         return None
     try:
         return datetime.fromtimestamp(int(value), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):  # OSError: a year the C library cannot hold
         raise MappingError(PLATFORM, kind, field, f"not a UNIX timestamp: {value!r}") from None
 
 
@@ -67,22 +73,15 @@ def required_id(record: Mapping[str, Any], kind: str, field: str = "id") -> str:
     return str(value)
 
 
-@lru_cache(maxsize=65_536)
 def e164(phone: str | None, default_region: str = "US") -> str | None:
     """E.164 when the number parses, else the text as Intercom holds it (never dropped).
 
-    Cached: parsing is most of the cost of mapping a contact, and a sync sees the same numbers
-    again and again.
+    ``hub.core.phones``: numbers already in North American E.164 or written the usual US ways
+    are read without parsing; the rest are parsed (and cached) by phonenumbers.
     """
     if not phone:
         return None
-    try:
-        parsed = phonenumbers.parse(phone, None if phone.startswith("+") else default_region)
-    except phonenumbers.NumberParseException:
-        return phone
-    if not phonenumbers.is_possible_number(parsed):
-        return phone
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return phones.e164(phone, None if phone.startswith("+") else default_region) or phone
 
 
 def to_epoch(moment: datetime) -> int:
@@ -92,31 +91,133 @@ def to_epoch(moment: datetime) -> int:
 # --------------------------------------------------------------------------- contacts
 
 
-@mapping_guard(PLATFORM, "contact")
 def contact_from(
     record: Mapping[str, Any], cs_assist: Mapping[str, str] | None = None, default_region: str = "US"
 ) -> Contact:
     """A contact; CS Assist custom attributes come back under the hub's summary field names."""
-    reverse = {name: key for key, name in (cs_assist or {}).items()}
+    return ContactReader(cs_assist, default_region).one(record)
+
+
+class ContactReader:
+    """Maps one workspace's contacts: its CS Assist attribute names and phone region, read once.
+
+    ``one(record)`` maps a decoded record. ``page(body)`` maps a whole search answer straight
+    from its bytes: pydantic-core reads only the fields a ``Contact`` needs (the bare loop's
+    ``json.loads`` builds every field of every record), and a page it cannot read that way (an
+    odd field anywhere, a float attribute that must stay an exact ``Decimal``) is decoded and
+    mapped record by record instead, so every answer is exactly ``one``'s and a broken record
+    still raises its ``MappingError``.
+    """
+
+    def __init__(self, cs_assist: Mapping[str, str] | None = None, default_region: str = "US") -> None:
+        self.reverse = {name: key for key, name in (cs_assist or {}).items()}
+        self.region = default_region
+
+    def one(self, record: Mapping[str, Any]) -> Contact:
+        """One decoded contact record (``MappingError`` naming the field when it cannot be read)."""
+        return _contact(record, self)
+
+    def _attributes(self, custom: Mapping[str, Any]) -> dict[str, Any]:
+        reverse = self.reverse
+        return {reverse.get(name, name): value for name, value in custom.items()}
+
+    def page(self, body: bytes) -> SearchPage:
+        """A ``POST /contacts/search`` answer as mapped contacts and the next page's cursor."""
+        try:
+            wire = _CONTACT_PAGE.validate_json(body)
+            contacts = self._from_wire(wire.data or ())
+        except ValueError:  # pydantic's ValidationError among them: the careful way, record by record
+            page = json_search_page(body, "data", "POST /contacts/search")
+            return SearchPage([self.one(record) for record in page.records], page.cursor)
+        following = wire.pages.next if wire.pages else None
+        return SearchPage(contacts, (following.starting_after or None) if following else None)
+
+    def _from_wire(self, records: list[_WireContact]) -> list[Contact]:
+        """Contacts of records the strict wire model took: each still validated as a ``Contact``.
+
+        One loop with its names bound once: this runs for every contact a sync reads.
+        """
+        reverse, region, validate = self.reverse, self.region, Contact.model_validate
+        canonical, moment = phones.is_canonical_e164, datetime.fromtimestamp
+        contacts = []
+        for record in records:
+            phone, custom, stamp = record.phone, record.custom_attributes, record.updated_at
+            if phone and not canonical(phone):
+                phone = phones.e164(phone, None if phone[0] == "+" else region) or phone
+            contacts.append(
+                validate(
+                    {
+                        "platform": PLATFORM,
+                        "id": record.id,
+                        "email": record.email or None,
+                        "phone": phone or None,
+                        "name": record.name or None,
+                        "role": record.role,
+                        "attributes": {reverse.get(k, k): v for k, v in custom.items()} if custom else {},
+                        "updated_at": moment(stamp, UTC) if stamp is not None else None,
+                    }
+                )
+            )
+        return contacts
+
+
+@mapping_guard(PLATFORM, "contact")
+def _contact(record: Mapping[str, Any], reader: ContactReader) -> Contact:
     custom = record.get("custom_attributes") or {}
     if not isinstance(custom, Mapping):
         raise MappingError(PLATFORM, "contact", "custom_attributes", "not an object")
+    phone = record.get("phone")
+    if phone is not None and not isinstance(phone, str):
+        raise MappingError(PLATFORM, "contact", "phone", f"not text: {phone!r}")
     return Contact(
         platform=PLATFORM,
         id=required_id(record, "contact"),
         email=record.get("email") or None,
-        phone=_phone(record.get("phone"), default_region),
+        phone=e164(phone, reader.region),
         name=record.get("name") or None,
         role=record.get("role"),
-        attributes={reverse.get(name, name): value for name, value in custom.items()},
+        attributes=reader._attributes(custom),
         updated_at=timestamp(record, "updated_at", "contact"),
     )
 
 
-def _phone(value: Any, default_region: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise MappingError(PLATFORM, "contact", "phone", f"not text: {value!r}")
-    return e164(value, default_region)
+_Scalar = StrictStr | StrictBool | StrictInt | None
+"""A custom attribute the fast path takes as is; a float (kept exact as ``Decimal``) or a nested
+value sends the page the careful way."""
+
+
+class _WireContact(BaseModel):
+    """The fields of an Intercom contact a ``Contact`` is made of, exactly as ``one`` reads them.
+
+    Strict types: any value ``one`` would convert or refuse (an id given as a number, a
+    timestamp given as text) fails here instead, and the page is mapped the careful way.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr = Field(min_length=1)
+    email: StrictStr | None = None
+    phone: StrictStr | None = None
+    name: StrictStr | None = None
+    role: StrictStr | None = None
+    custom_attributes: dict[str, _Scalar] | None = None
+    updated_at: StrictInt | None = Field(default=None, ge=_FIRST_SECOND, le=_LAST_SECOND)
+
+
+class _Next(BaseModel):
+    starting_after: StrictStr | None = None
+
+
+class _Pages(BaseModel):
+    next: _Next | None = None
+
+
+class _ContactSearchPage(BaseModel):
+    data: list[_WireContact] | None = None
+    pages: _Pages | None = None
+
+
+_CONTACT_PAGE = TypeAdapter(_ContactSearchPage)
 
 
 def contact_attributes_to_wire(attributes: Mapping[str, Any], cs_assist: Mapping[str, str]) -> dict[str, Any]:

@@ -8,15 +8,15 @@ are mapped here (``plugins.intercom.mapping``) and a record that cannot be mappe
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from hub.core.doctor import Check, CheckStatus, permissions_note, probe
 from hub.core.errors import FatalError, MappingError, NotFoundError
 from hub.core.http import SlidingWindowLimiter
-from hub.core.lookup import is_person
-from hub.core.mapping import map_records, split_unreadable
+from hub.core.lookup import person_matcher
+from hub.core.mapping import map_records
 from hub.core.models import (
     Agent,
     Contact,
@@ -31,6 +31,7 @@ from hub.core.models import (
 )
 from hub.core.plugin import HubContext
 from hub.core.setup import HelpdeskNeeds, SetupItem
+from hub.core.sorting import RUN_SIZE, SpillSort, chunks
 from plugins.intercom import mapping, setup
 from plugins.intercom.client import IntercomClient, since_query_value
 from plugins.intercom.settings import IntercomSettings
@@ -47,10 +48,18 @@ class IntercomWorkspace:
         self.client, self.settings = client, settings
         self._type_of: OrderedDict[str, str] = OrderedDict()
         """Ticket id -> Intercom ticket type id, from every ticket read (newest last)."""
+        self.contacts = mapping.ContactReader(settings.cs_assist_attributes, settings.default_phone_region)
 
     # ------------------------------------------------------------------ contacts
 
-    async def find_contacts(self, email: str | None, phone: str | None) -> list[Contact]:
+    async def find_contacts(self, email: str | None, phone: str | None) -> AsyncIterator[list[Contact]]:
+        """Pages of the contacts whose email (any case) or E.164 phone is the one asked for.
+
+        Each search page is mapped straight from its bytes (``ContactReader.page``) and handed
+        on, so a look-up matching thousands of contacts (a shared mailbox, a placeholder phone)
+        holds a page at a time (and the next one, asked for while this one is mapped); a page
+        without an exact match is not handed on.
+        """
         filters = []
         if email:
             filters.append({"field": "email", "operator": "=", "value": email})
@@ -63,18 +72,16 @@ class IntercomWorkspace:
                 }
             )
         query = filters[0] if len(filters) == 1 else {"operator": "OR", "value": filters}
-        found: list[Contact] = []
-        region = self.settings.default_phone_region
-        async for page in self.client.search("contacts", query, "data"):
-            # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
-            contacts = (self._contact(record) for record in page)
-            found.extend(c for c in contacts if is_person(c.email, c.phone, email, phone, region))
-        return found
+        # Keep only exact hits (email any case, phone as E.164): a loose match is someone else.
+        is_asked = person_matcher(email, phone, self.settings.default_phone_region)
+        # Read ahead: every consumer of a look-up reads it to the end (call_log counts the matches).
+        async for page in self.client.search_pages("contacts", query, self.contacts.page, read_ahead=True):
+            found = [contact for contact in page.records if is_asked(contact.email, contact.phone)]
+            if found:
+                yield found
 
     def _contact(self, record: dict[str, Any]) -> Contact:
-        return mapping.contact_from(
-            record, self.settings.cs_assist_attributes, self.settings.default_phone_region
-        )
+        return self.contacts.one(record)
 
     async def get_contact(self, ref: Ref) -> Contact:
         return self._contact(await self.client.get_contact(ref.id))
@@ -99,17 +106,19 @@ class IntercomWorkspace:
         while day <= last:
             noon = int(datetime.combine(day, time(12), UTC).timestamp())
             query = {"field": "updated_at", "operator": "=", "value": noon}
-            found: list[Conversation | MappingError] = []
-            async for page in self.client.search("conversations", query, "conversations"):
-                found += map_records(
-                    page,
-                    mapping.conversation_from,
-                    platform=PLATFORM,
-                    record="conversation",
-                    stamp=_updated_at,
-                )
-            for chunk in _oldest_first_pages(found, start, self.settings.page_size):
-                yield chunk
+            with OldestFirst(start, self.settings.page_size) as ordered:
+                async for page in self.client.search("conversations", query, "conversations"):
+                    ordered.add(
+                        map_records(
+                            page,
+                            mapping.conversation_from,
+                            platform=PLATFORM,
+                            record="conversation",
+                            stamp=_updated_at,
+                        )
+                    )
+                for chunk in ordered.pages():
+                    yield chunk
             day += timedelta(days=1)
 
     async def get_conversation(self, ref: Ref) -> Conversation:
@@ -208,17 +217,21 @@ class IntercomWorkspace:
                 {"field": "updated_at", "operator": ">", "value": since_query_value(cut)},
             ],
         }
-        found: list[Ticket | MappingError] = []
-        async for page in self.client.search("tickets", query, "tickets"):
-            found += map_records(
-                page,
-                lambda item: self._ticket(item, type_ids),
-                platform=PLATFORM,
-                record="ticket",
-                stamp=_updated_at,
-            )
-        for chunk in _oldest_first_pages(found, since, self.settings.page_size):
-            yield chunk
+        # One search over the whole window (its pages come in Intercom's order, not by
+        # updated_at): sorted in bounded memory, runs spilled to disk past a few thousand tickets.
+        with OldestFirst(since, self.settings.page_size) as ordered:
+            async for page in self.client.search("tickets", query, "tickets"):
+                ordered.add(
+                    map_records(
+                        page,
+                        lambda item: self._ticket(item, type_ids),
+                        platform=PLATFORM,
+                        record="ticket",
+                        stamp=_updated_at,
+                    )
+                )
+            for chunk in ordered.pages():
+                yield chunk
 
     async def create_ticket(self, draft: TicketDraft) -> Ticket:
         type_ids = await self._type_ids()
@@ -400,27 +413,61 @@ def _updated_at(item: dict[str, Any]) -> datetime | None:
     return mapping.timestamp(item, "updated_at", "record", required=True)
 
 
-def _oldest_first_pages(found: list[Any], since: datetime | None, size: int) -> list[list[Any]]:
-    """Exact ``updated_at >= since`` cut and oldest-first order, in pages.
+class OldestFirst:
+    """Exact ``updated_at >= since`` cut and oldest-first order, in pages, in bounded memory.
 
     Intercom's date filters match whole days and its search order is not by ``updated_at``, so
-    the whole window is read, then cut and sorted here; the (updated_at, id) order lets a flow
-    keep an inclusive cursor with an id tie-break. A record that could not be mapped keeps its
-    place in that order when its ``updated_at`` is readable (so a flow's cursor never passes
-    records of a later page by parking it early); one without it rides in the first page.
+    a window is read whole, then cut and sorted here (``SpillSort``: past a few thousand records
+    the sorted runs wait on disk, so memory does not grow with the window). The (updated_at, id)
+    order lets a flow keep an inclusive cursor with an id tie-break. A record that could not be
+    mapped keeps its place in that order when its ``updated_at`` is readable (so a flow's cursor
+    never passes records of a later page by parking it early); one without it rides in the
+    first page. A record met twice (it moved between search pages mid-read) is handed on once:
+    its last mapped reading, else its last unreadable one.
     """
-    records, broken = split_unreadable(found)
-    placed = [b for b in broken if b.at is not None and b.record_id is not None]
-    unplaced = [b for b in broken if b.at is None or b.record_id is None]
-    kept: list[Any] = [b for b in placed if since is None or b.at >= since]  # type: ignore[operator]
-    kept += [r for r in records if since is None or r.updated_at >= since]
-    # A record moving between search pages mid-read appears once (mapped, if it was once).
-    unique = {_record_id(entry): entry for entry in kept}
-    ordered: list[Any] = sorted(unique.values(), key=_place)
-    pages = [ordered[i : i + size] for i in range(0, len(ordered), size)] or ([[]] if unplaced else [])
-    if unplaced:
-        pages[0] = [*unplaced, *pages[0]]
-    return pages
+
+    _MAPPED = 1 << 48
+    """Added to the rank of a mapped reading: it beats any unreadable one of the same record."""
+
+    def __init__(self, since: datetime | None, size: int, run_size: int = RUN_SIZE) -> None:
+        self.since, self.size = since, size
+        self._sorter: SpillSort[tuple[int, Any]] = SpillSort(_ranked_place, run_size=run_size)
+        self._latest: dict[str, int] = {}  # record id -> rank of the reading to hand on
+        self._unplaced: list[MappingError] = []
+        self._seen = 0
+
+    def __enter__(self) -> OldestFirst:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sorter.close()
+
+    def add(self, entries: list[Any]) -> None:
+        for entry in entries:
+            self._seen += 1
+            if isinstance(entry, MappingError):
+                if entry.at is None or entry.record_id is None:
+                    self._unplaced.append(entry)
+                    continue
+                rank, at = self._seen, entry.at
+            else:
+                rank, at = self._MAPPED + self._seen, entry.updated_at
+            if self.since is not None and at < self.since:
+                continue
+            key = _record_id(entry)
+            self._latest[key] = max(rank, self._latest.get(key, 0))
+            self._sorter.add([(rank, entry)])
+
+    def pages(self) -> Iterator[list[Any]]:
+        """The pages, oldest first; the unplaced unreadable entries lead the first one."""
+        latest = self._latest
+        kept = (entry for rank, entry in self._sorter.ordered() if latest[_record_id(entry)] == rank)
+        first = True
+        for chunk in chunks(kept, self.size):
+            yield [*self._unplaced, *chunk] if first else chunk
+            first = False
+        if first and self._unplaced:
+            yield list(self._unplaced)
 
 
 def _record_id(entry: Any) -> str:
@@ -430,6 +477,10 @@ def _record_id(entry: Any) -> str:
 def _place(entry: Any) -> tuple[datetime, tuple[int, str]]:
     at = entry.at if isinstance(entry, MappingError) else entry.updated_at
     return at, id_order(_record_id(entry))
+
+
+def _ranked_place(ranked: tuple[int, Any]) -> tuple[datetime, tuple[int, str]]:
+    return _place(ranked[1])
 
 
 def open_account(settings: IntercomSettings, context: HubContext) -> IntercomWorkspace:

@@ -42,7 +42,9 @@ class IntercomPlugin(AccountPlugin[IntercomWorkspace]):
     # ---- collecting: every helpdesk is asked; a disabled one answers None
 
     @hookimpl
-    def helpdesk_find_contacts(self, email: str | None, phone: str | None) -> Awaitable[list[Contact]] | None:
+    def helpdesk_find_contacts(
+        self, email: str | None, phone: str | None
+    ) -> AsyncIterator[list[Contact]] | None:
         return self.account.find_contacts(email, phone) if self.enabled and (email or phone) else None
 
     @hookimpl

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -34,7 +34,7 @@ from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, MappingError, PlatformError, RetriableError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import email_key, exact_matches, one_exact, order_number_key, phone_key
-from hub.core.mapping import map_records, sorted_records
+from hub.core.mapping import map_records
 from hub.core.models import (
     Address,
     CheckoutLink,
@@ -51,6 +51,7 @@ from hub.core.models import (
     SubscriptionStatus,
 )
 from hub.core.plugin import HubContext
+from hub.core.sorting import PAGE_SIZE, SpillSort, chunks, sorted_pages
 from plugins.konnektive import mapping
 from plugins.konnektive.client import PLATFORM, KonnektiveClient
 from plugins.konnektive.mapping import Marker, StoreView, text
@@ -125,7 +126,7 @@ class KonnektiveStore:
             figures = None
             customer_id = text(raw, "customerId")  # without one, mapping names the field below
             if self.compute_summary and customer_id:
-                figures = mapping.customer_figures(await self.list_orders(customer_id), self.view.currency)
+                figures = mapping.customer_figures(await self.all_orders(customer_id), self.view.currency)
             customers += map_records([raw], lambda r: mapping.customer(r, self.view, figures),  # noqa: B023
                                      platform=mapping.PLATFORM, record="customer", id_field="customerId")
         return customers
@@ -146,20 +147,38 @@ class KonnektiveStore:
 
     # ------------------------------------------------------------------ orders
 
-    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
-        """A customer's orders with their refunds, newest first; unmappable ones as ``MappingError`` last."""
-        raws = await self.client.query_all("order/query", {"customerId": customer_id})
-        # customerId as an order filter is unconfirmed: never show another customer's orders.
-        raws = [raw for raw in raws if text(raw, "customerId") == customer_id]
-        txns = await self.client.query_all(
-            "transactions/query", {"customerId": customer_id, "txnType": "REFUND"}
-        )
-        refunds = self._refunds_by_order(txns)
-        orders = map_records(
-            raws, lambda raw: mapping.order(raw, self.view, refunds.get(str(raw.get("orderId")), [])),
-            platform=mapping.PLATFORM, record="order", id_field="orderId",
-        )
-        return sorted_records(orders, key=lambda order: (order.created_at, order.id), reverse=True)
+    async def list_orders(self, customer_id: str) -> AsyncIterator[list[Order | MappingError]]:
+        """A customer's orders with their refunds, newest first; unmappable ones as ``MappingError`` last.
+
+        An order is mapped with its refunds, read after the orders: the orders wait in a spill
+        (memory bounded, arrival order kept) until the refunds are in, then are sorted in
+        bounded memory too (the query's order is not the hook's).
+        """
+        with SpillSort[dict[str, Any]](lambda _: 0) as raws:  # every key equal: arrival order kept
+            async for page in self.client.query_pages("order/query", {"customerId": customer_id}):
+                # customerId as an order filter is unconfirmed: never show another customer's orders.
+                raws.add(raw for raw in page if text(raw, "customerId") == customer_id)
+            txns = await self.client.query_all(
+                "transactions/query", {"customerId": customer_id, "txnType": "REFUND"}
+            )
+            refunds = self._refunds_by_order(txns)
+
+            def order_of(raw: dict[str, Any]) -> Order:
+                return mapping.order(raw, self.view, refunds.get(str(raw.get("orderId")), []))
+
+            async def mapped() -> AsyncIterator[list[Order | MappingError]]:
+                for batch in chunks(raws.ordered(), PAGE_SIZE):
+                    yield map_records(
+                        batch, order_of, platform=mapping.PLATFORM, record="order", id_field="orderId"
+                    )
+
+            newest = sorted_pages(mapped(), key=lambda order: (order.created_at, order.id), reverse=True)
+            async for page in newest:
+                yield page
+
+    async def all_orders(self, customer_id: str) -> list[Order | MappingError]:
+        """Every page of ``list_orders`` in one list (the customer figures need them all)."""
+        return [order async for page in self.list_orders(customer_id) for order in page]
 
     def _refunds_by_order(self, txns: list[dict[str, Any]]) -> dict[str, list[Refund]]:
         grouped: dict[str, list[Refund]] = defaultdict(list)

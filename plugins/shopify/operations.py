@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -206,18 +207,17 @@ class ShopifyStore:
 
     # ---- orders
 
-    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
-        """The customer's orders; one that cannot be mapped is a ``MappingError`` in its place."""
+    async def list_orders(self, customer_id: str) -> AsyncIterator[list[Order | MappingError]]:
+        """The customer's orders, newest first (Shopify sorts them), a page at a time; one that
+        cannot be mapped is a ``MappingError`` in its place."""
 
         def connection(data: dict[str, Any]) -> dict[str, Any]:
             return require(data.get("customer"), f"customer {customer_id}")["orders"]
 
-        orders: list[Order | MappingError] = []
         async for page in self.client.paginate(
             q.CUSTOMER_ORDERS, {"id": customer_id, "first": q.ORDERS_PER_PAGE}, connection
         ):
-            orders += map_records(page, self._order, platform=PLATFORM, record="order")
-        return orders
+            yield map_records(page, self._order, platform=PLATFORM, record="order")
 
     async def get_order(self, order_ref: str) -> Order:
         return self._order(await self._order_node(order_ref))

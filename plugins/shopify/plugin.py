@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
+from hub.core.errors import MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import (
     Address,
@@ -45,8 +46,8 @@ class ShopifyPlugin(MultiStorePlugin[ShopifyStore]):
         return webhooks.read_webhook(self.settings, headers, body)
 
     @hookimpl
-    async def commerce_list_orders(self, customer: Ref) -> list[Order]:
-        return await self.store_of(customer).list_orders(customer.id)
+    def commerce_list_orders(self, customer: Ref) -> AsyncIterator[list[Order | MappingError]]:
+        return self.store_of(customer).list_orders(customer.id)
 
     @hookimpl
     async def commerce_get_order(self, ref: Ref) -> Order:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ import httpx
 
 from hub.core.auth import BasicAuth
 from hub.core.errors import AuthError, FatalError, NotFoundError, RateLimitedError
-from hub.core.http import PlatformClient, RateLimiter, RetryPolicy, SlidingWindowLimiter
+from hub.core.http import PlatformClient, RateLimiter, RetryPolicy, SlidingWindowLimiter, Unlimited
 
 PLATFORM = "stickyio"
 API_PREFIX = "/api/v1/"
@@ -102,11 +102,16 @@ class StickyioClient(PlatformClient):
         self._default_limit = default_limit
         self._window = window_seconds + window_margin
         self._limiters: dict[str, SlidingWindowLimiter] = {}
+        # A deployment that hands this store ``Unlimited`` (``hub.core.http.NoLimits``) wants no
+        # pacing at all, the per-method windows included.
+        self._paced = not isinstance(shared_limiter, Unlimited)
 
     # ---- per-method pacing
 
-    def method_limiter(self, method: str) -> SlidingWindowLimiter:
+    def method_limiter(self, method: str) -> RateLimiter:
         """Sticky.io limits each v1 method separately (120/min, 60/min for a few)."""
+        if not self._paced:
+            return self.limiter
         if method not in self._limiters:
             limit = self._method_limit.get(method, self._default_limit)
             self._limiters[method] = SlidingWindowLimiter(limit, self._window)
@@ -190,12 +195,16 @@ class StickyioClient(PlatformClient):
 
     async def order_view(self, order_ids: list[str], batch: int = 50) -> list[dict[str, Any]]:
         """Full bodies of many orders, ``batch`` ids per call (order_view takes an array)."""
-        orders: list[dict[str, Any]] = []
+        return [order async for orders in self.order_view_batches(order_ids, batch) for order in orders]
+
+    async def order_view_batches(
+        self, order_ids: list[str], batch: int = 50
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """``order_view``, one batch of bodies at a time (each call sent when the next is asked)."""
         for start in range(0, len(order_ids), batch):
             chunk = order_ids[start : start + batch]
             payload = await self.call("order_view", {"order_id": chunk, "return_variants": 1})
-            orders.extend(_orders_of(payload, chunk))
-        return orders
+            yield _orders_of(payload, chunk)
 
     async def order_find_ids(
         self, criteria: Mapping[str, Any] | str, start: date, search_type: str = "all"

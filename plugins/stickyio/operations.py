@@ -6,6 +6,7 @@ in what order, and how a repeated request is recognised) is here.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ from hub.core.models import (
     id_order,
 )
 from hub.core.plugin import HubContext
+from hub.core.sorting import sorted_pages
 from plugins.stickyio import mapping
 from plugins.stickyio.client import PLATFORM, StickyioClient
 from plugins.stickyio.mapping import StoreInfo
@@ -109,20 +111,41 @@ class StickyStore:
                                      platform=mapping.PLATFORM, record="customer", id_field="customer_id")
         return customers
 
-    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
+    async def list_orders(self, customer_id: str) -> AsyncIterator[list[Order | MappingError]]:
+        """Newest first; an order that cannot be mapped is a ``MappingError`` (last).
+
+        order_view answers in batches, in no promised order: sorted in bounded memory.
+        """
         body = await self.client.customer_view(customer_id)
-        return await self._customer_orders(body)
+
+        async def mapped() -> AsyncIterator[list[Order | MappingError]]:
+            async for bodies in self._customer_order_batches(body):
+                yield map_records(bodies, lambda b: mapping.order(b, self.info),
+                                  platform=mapping.PLATFORM, record="order", id_field="order_id")
+
+        async for page in sorted_pages(mapped(), key=lambda o: (o.created_at, id_order(o.id)), reverse=True):
+            yield page
 
     async def _customer_order_bodies(self, customer: dict[str, Any]) -> list[dict[str, Any]]:
         """Orders of a customer: order_find by its email (the documented criterion), then
         order_view in batches, keeping those of this customer id."""
-        email = mapping.text(customer.get("email")) or mapping.text(customer.get("email_address"))
-        customer_id = mapping.text(customer.get("customer_id"))
+        email, customer_id = _email_and_id(customer)
         if email is None:
             return []
         ids = await self.client.order_find_ids({"email": email}, self.settings.history_start)
         bodies = await self.client.order_view(ids, self.batch)
         return [b for b in bodies if customer_id is None or mapping.text(b.get("customer_id")) == customer_id]
+
+    async def _customer_order_batches(self, customer: dict[str, Any]) -> AsyncIterator[list[dict[str, Any]]]:
+        """``_customer_order_bodies``, one order_view batch at a time."""
+        email, customer_id = _email_and_id(customer)
+        if email is None:
+            return
+        ids = await self.client.order_find_ids({"email": email}, self.settings.history_start)
+        async for bodies in self.client.order_view_batches(ids, self.batch):
+            yield [
+                b for b in bodies if customer_id is None or mapping.text(b.get("customer_id")) == customer_id
+            ]
 
     async def _customer_orders(self, customer: dict[str, Any]) -> list[Order | MappingError]:
         """Newest first; an order that cannot be mapped is a ``MappingError`` (last)."""
@@ -443,6 +466,12 @@ def _camel_shipping(address: Address) -> dict[str, str]:
     if last:
         fields["shippingLastName"] = last
     return fields
+
+
+def _email_and_id(customer: dict[str, Any]) -> tuple[str | None, str | None]:
+    """What a customer's orders are found by (its email) and checked against (its id)."""
+    email = mapping.text(customer.get("email")) or mapping.text(customer.get("email_address"))
+    return email, mapping.text(customer.get("customer_id"))
 
 
 def open_store(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+from hub.core.errors import MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import (
     Address,
@@ -35,8 +38,8 @@ class StickyioPlugin(MultiStorePlugin[StickyStore]):
     open_store = staticmethod(open_store)
 
     @hookimpl
-    async def commerce_list_orders(self, customer: Ref) -> list[Order]:
-        return await self.store_of(customer).list_orders(customer.id)
+    def commerce_list_orders(self, customer: Ref) -> AsyncIterator[list[Order | MappingError]]:
+        return self.store_of(customer).list_orders(customer.id)
 
     @hookimpl
     async def commerce_get_order(self, ref: Ref) -> Order:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, MappingError, NotFoundError
 from hub.core.http import SlidingWindowLimiter
 from hub.core.lookup import email_key, one_exact, order_number_key, phone_key
-from hub.core.mapping import map_records, sorted_records
+from hub.core.mapping import map_records
 from hub.core.models import (
     Address,
     Channel,
@@ -34,6 +35,7 @@ from hub.core.models import (
     utcnow,
 )
 from hub.core.plugin import HubContext
+from hub.core.sorting import sorted_pages
 from plugins.ultracart import mapping
 from plugins.ultracart.client import (
     AUTO_ORDER_EXPAND,
@@ -206,22 +208,31 @@ class UltracartStore:
     async def get_order(self, order_id: str) -> Order:
         return self._order(await self.order_json(order_id))
 
-    async def list_orders(self, customer_id: str) -> list[Order | MappingError]:
-        """Newest first; an order that cannot be mapped is a ``MappingError`` (last)."""
-        orders: list[Order | MappingError] = []
-        async for page in self.client.pages(
-            "POST",
-            "order/orders/query",
-            "orders",
-            params={"_expand": ORDER_EXPAND, "_sort": "-creation_dts"},
-            body={"customer_profile_oid": _int_id(customer_id, "customer")},
-        ):
-            orders += map_records(page, self._order, platform=PLATFORM, record="order", id_field="order_id")
+    async def list_orders(self, customer_id: str) -> AsyncIterator[list[Order | MappingError]]:
+        """Newest first; an order that cannot be mapped is a ``MappingError`` (last).
+
+        Pages are sorted again (the sort asked of the query is not relied on), in bounded memory.
+        """
+        profile = _int_id(customer_id, "customer")
         # The query filters by profile; an answer naming another profile is another buyer's order
         # and is never shown (or offered for a refund). Without the profile expanded, it cannot tell.
         mine = str(customer_id).strip()
-        orders = [o for o in orders if isinstance(o, MappingError) or o.customer_id in (None, mine)]
-        return sorted_records(orders, key=lambda order: order.created_at, reverse=True)
+
+        async def mapped() -> AsyncIterator[list[Order | MappingError]]:
+            async for page in self.client.pages(
+                "POST",
+                "order/orders/query",
+                "orders",
+                params={"_expand": ORDER_EXPAND, "_sort": "-creation_dts"},
+                body={"customer_profile_oid": profile},
+            ):
+                orders = map_records(
+                    page, self._order, platform=PLATFORM, record="order", id_field="order_id"
+                )
+                yield [o for o in orders if isinstance(o, MappingError) or o.customer_id in (None, mine)]
+
+        async for page in sorted_pages(mapped(), key=lambda order: order.created_at, reverse=True):
+            yield page
 
     # ------------------------------------------------------------------ refunds
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
+from hub.core.errors import MappingError
 from hub.core.hookspecs import hookimpl
 from hub.core.models import (
     Address,
@@ -53,8 +54,8 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
         return webhook_events(webhook_body(raw), {m: key for key, m in by_merchant.items() if m})
 
     @hookimpl
-    async def commerce_list_orders(self, customer: Ref) -> list[Order]:
-        return await self.store_of(customer).list_orders(customer.id)
+    def commerce_list_orders(self, customer: Ref) -> AsyncIterator[list[Order | MappingError]]:
+        return self.store_of(customer).list_orders(customer.id)
 
     @hookimpl
     async def commerce_get_order(self, ref: Ref) -> Order:

@@ -14,6 +14,7 @@ from hub.core.lookup import (
     is_person,
     one_exact,
     order_number_key,
+    person_matcher,
     phone_key,
     same_email,
     same_phone,
@@ -77,6 +78,18 @@ def test_is_person_keeps_exact_email_or_phone_only():
     assert is_person(None, "+1 512 555 0101", None, "+15125550101")
     assert not is_person(None, "+15125550102", None, "+15125550101")
     assert not is_person("ann@x.com", "+15125550101", None, None)
+
+
+PEOPLE = st.sampled_from(
+    [None, "", "ann@x.com", " Ann@X.com", "bob@x.com", "+15125550101", "(512) 555-0101", "+1 512 555 0102",
+     "+44 20 7946 0958", "020 7946 0958", "x"]
+)
+
+
+@given(PEOPLE, PEOPLE, PEOPLE, PEOPLE, st.sampled_from(["US", "GB", None]))
+def test_person_matcher_answers_as_is_person(record_email, record_phone, email, phone, region):
+    matches = person_matcher(email, phone, region)
+    assert matches(record_email, record_phone) == is_person(record_email, record_phone, email, phone, region)
 
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"

@@ -8,6 +8,7 @@ connection's ``pageInfo``. None of it names a platform: the core only knows the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -236,3 +237,44 @@ async def test_stream_turns_a_paging_error_into_a_fatal_error_of_the_platform() 
     error = raised.value
     assert error.platform == "acme" and error.code == "no_progress"
     assert "/orders/query: pagination did not advance past offset 0" in str(error)
+
+
+async def test_reading_ahead_hands_on_the_same_pages_and_asks_for_the_next_one_early() -> None:
+    pages = {None: {"next": "b"}, "b": {"next": "c"}, "c": {}}
+    plain, ahead = Server(pages), Server(pages)
+    one_by_one = stream(CursorPaginator(cursor=("next",)), plain.fetch(), platform="acme")
+    read_ahead = stream(CursorPaginator(cursor=("next",)), ahead.fetch(), platform="acme", read_ahead=True)
+    assert [p async for p in one_by_one] == [p async for p in read_ahead]
+    assert ahead.asked == plain.asked == [None, "b", "c"]
+    early = Server(pages)
+    reading = stream(CursorPaginator(cursor=("next",)), early.fetch(), platform="acme", read_ahead=True)
+    assert await anext(reading) == {"next": "b"}
+    await asyncio.sleep(0)  # the request ahead goes out while the consumer handles the first page
+    assert early.asked == [None, "b"]
+    await reading.aclose()
+    assert early.asked == [None, "b"]  # stopped early: one request ahead, nothing more
+
+
+async def test_reading_ahead_raises_a_paging_error_only_when_its_page_is_asked_for() -> None:
+    server = Server({0: {"items": [1], "more": True, "next": 0}})
+    paginator = OffsetPaginator(records=("items",), page_size=1, more=("more",), next_offset=("next",))
+    reading = stream(paginator, server.fetch(), platform="acme", where="/orders/query", read_ahead=True)
+    assert await anext(reading) == {"items": [1], "more": True, "next": 0}
+    with pytest.raises(FatalError, match="did not advance past offset 0"):
+        await anext(reading)
+
+
+async def test_a_failed_request_ahead_surfaces_when_its_page_is_asked_for() -> None:
+    asked: list[Any] = []
+
+    async def fetch(position: Any) -> Any:
+        asked.append(position)
+        if position == "b":
+            raise FatalError("acme", "503 three times")
+        return {"next": "b"}
+
+    reading = stream(CursorPaginator(cursor=("next",)), fetch, platform="acme", read_ahead=True)
+    assert await anext(reading) == {"next": "b"}
+    with pytest.raises(FatalError, match="503 three times"):
+        await anext(reading)
+    assert asked == [None, "b"]

@@ -11,6 +11,7 @@ import pytest
 from hub.core.config import config_from_mapping
 from hub.core.errors import CapabilityMissing
 from hub.core.hookspecs import hookimpl
+from hub.core.http import NoLimits, SlidingWindowLimiter, Unlimited
 from hub.core.manager import (
     Hub,
     built_in_plugins,
@@ -119,6 +120,20 @@ def _hub(*plugins: Plugin, enabled: tuple[str, ...] | None = None) -> Hub:
     config = config_from_mapping({"plugins": {n: {"enabled": True} for n in names}}, source="t",
                                  models=settings_models(pm))
     return Hub(pm, config)
+
+
+def test_no_limits_reaches_the_plugins_instead_of_an_empty_dict():
+    """``NoLimits()`` is an empty mapping; the hub must hand it on, not replace it with ``{}``."""
+    pm = get_plugin_manager(only=[])
+    config = config_from_mapping({}, source="t", models={})
+    limits = NoLimits()
+    hub = Hub(pm, config, limiters=limits)
+    assert hub.context.limiters is limits
+    own = SlidingWindowLimiter(5, 1.0)
+    limiter = hub.context.rate_limiter("acme.store", 5, 1.0, lambda: own)
+    assert isinstance(limiter, Unlimited)
+    assert isinstance(hub.context.limiters.get("acme"), Unlimited)
+    assert isinstance(Hub(pm, config).context.rate_limiter("acme", 5, 1.0, lambda: own), SlidingWindowLimiter)
 
 
 async def test_action_routed_to_the_owner_only():

@@ -65,6 +65,9 @@ class StoresHub:
     async def collect(self, hook: Any, **kwargs: Any) -> list[Any]:
         return list(self.answers[hook.__name__])
 
+    async def routed_pages(self, hook: Any, owner: Any, **kwargs: Any) -> Any:
+        yield await self.route(hook, owner, **kwargs)  # the whole list as the one page
+
     def limit(self, platform: str, kind: str) -> int | None:
         return None  # keeps whatever it is given
 

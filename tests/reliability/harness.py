@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import hub
 from hub.core.config import HubConfig, load_config
+from hub.core.facade import gathered
 from hub.core.manager import Hub, built_in_plugins, get_plugin_manager, settings_models
 from hub.core.models import Ref
 from hub.sandbox import Sandbox
@@ -284,7 +285,7 @@ async def commerce_state(world: Any, transports: dict[str, Any] | None = None) -
             )
             if order.customer_id:
                 ref = Ref(platform=order.platform, id=order.customer_id, store=order.store)
-                placed = await running.commerce.list_orders(customer=ref)
+                placed = await gathered(running.commerce.list_orders(customer=ref))
                 customers[f"{order.platform}:{order.customer_id}"] = sorted(str(o.total) for o in placed)
         subscriptions = {
             f"{s.platform}:{s.id}": s for s in world.sandbox.world.subscriptions if s.id in cancelled

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from hub.core.errors import AuthError, FatalError
+from hub.core.facade import gathered
 from hub.core.models import AgentStatus, Ref, TicketDraft, TicketState, TicketType
 from plugins.intercom.emulator import Workspace, build_seed, create_app, seed_catalog
 from tests.plugins.intercom.conftest import ADMIN_ID, TOKEN, Recorder, running_hub
@@ -23,8 +24,8 @@ def ref(record_id: str) -> Ref:
 async def test_contact_lookup_and_cs_assist_update(workspace: Workspace, recorder: Recorder) -> None:
     contact = next(c for c in workspace.contacts.values() if c["phone"])
     async with running_hub(recorder) as hub:
-        by_email = await hub.helpdesk.find_contacts(email=contact["email"].upper(), phone=None)
-        by_phone = await hub.helpdesk.find_contacts(email=None, phone=contact["phone"])
+        by_email = await gathered(hub.helpdesk.find_contacts(email=contact["email"].upper(), phone=None))
+        by_phone = await gathered(hub.helpdesk.find_contacts(email=None, phone=contact["phone"]))
         updated = await hub.helpdesk.update_contact(ref=by_email[0].ref,
             attributes={
                 "order_count": 4,
@@ -224,7 +225,7 @@ async def test_rate_limited_run_finishes_without_refusals() -> None:
     transport = httpx.ASGITransport(app=create_app(ws))
     async with running_hub(transport, requests_per_minute=1_800, window_seconds=1.0) as hub:
         for contact in contacts * 3:  # 42 look-ups + the updates: over two windows' worth
-            found = await hub.helpdesk.find_contacts(email=contact["email"], phone=None)
+            found = await gathered(hub.helpdesk.find_contacts(email=contact["email"], phone=None))
             await hub.helpdesk.update_contact(ref=found[0].ref, attributes={"order_count": 1})
     assert ws.app_window.refused == 0
     assert all(status == 200 for _, _, status in ws.requests)

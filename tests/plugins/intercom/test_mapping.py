@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from hub.core.errors import MappingError
+from hub.core.errors import FatalError, MappingError
 from hub.core.models import AgentStatus, Contact, Conversation, Ref, TicketState, TicketType
 from plugins.intercom import mapping
 from plugins.intercom.settings import DEFAULT_TICKET_ATTRIBUTES, IntercomSettings
@@ -175,3 +177,99 @@ def test_settings_validation() -> None:
     assert settings.ticket_types[TicketType.REFUND] == "Refunds"
     assert settings.ticket_types[TicketType.TRACKER] == "Tracker"
     assert "s3cr3t" not in repr(settings)
+
+
+# --------------------------------------------------------------------------- contact pages from bytes
+
+CS_ASSIST = IntercomSettings().cs_assist_attributes
+READER = mapping.ContactReader(CS_ASSIST, "US")
+CLEAN_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.sampled_from(["", "x", "1700000000", "+14155550100", "(415) 555-0100", "+44 20 7946 0958", "12.50"]),
+)
+ODD_VALUES = st.one_of(
+    CLEAN_VALUES,
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from(["a", "cs_order_count", "brand"]), st.integers(), max_size=2),
+)
+
+
+@st.composite
+def contact_records(draw: st.DrawFn) -> Any:
+    """Contacts as Intercom sends them, with odd values anywhere a record can hold them."""
+    record: dict[str, Any] = {
+        "type": "contact",
+        "id": draw(st.sampled_from(["64a1", "6762f16e1bb69f9f2193bbc3"])),
+        "role": "user",
+        "email": draw(st.sampled_from(["ava@example.com", "", None])),
+        "phone": draw(st.sampled_from(["+14155550100", "(415) 555-0100", "+44 20 7946 0958", None, "abc"])),
+        "name": draw(st.sampled_from(["Ava", "", None])),
+        "updated_at": draw(st.sampled_from([1_700_000_000, 0, None])),
+        "custom_attributes": draw(
+            st.dictionaries(st.sampled_from(["cs_order_count", "brand", "vip"]), CLEAN_VALUES, max_size=3)
+        ),
+        "tags": {"type": "list", "data": []},
+    }
+    if draw(st.integers(0, 3)):  # most records are what Intercom sends; the rest have odd fields
+        return record
+    for field in draw(st.lists(st.sampled_from(sorted(record)), min_size=1, max_size=2, unique=True)):
+        if draw(st.booleans()):
+            del record[field]
+        else:
+            record[field] = draw(ODD_VALUES)
+    return record if draw(st.integers(0, 5)) else draw(ODD_VALUES)
+
+
+def one_by_one(records: list[Any]) -> list[Contact] | MappingError:
+    try:
+        return [READER.one(record) for record in records]
+    except MappingError as error:
+        return error
+
+
+@settings(max_examples=400, deadline=None)
+@given(records=st.lists(contact_records(), max_size=4), cursor=st.sampled_from([None, "abc", ""]))
+def test_a_page_read_from_bytes_is_exactly_the_records_mapped_one_by_one(
+    records: list[Any], cursor: str | None
+) -> None:
+    body: dict[str, Any] = {"type": "list", "data": records, "pages": {"type": "pages"}}
+    if cursor is not None:
+        body["pages"]["next"] = {"starting_after": cursor}
+    expected = one_by_one(json.loads(json.dumps(records), parse_float=Decimal))
+    if isinstance(expected, MappingError):
+        with pytest.raises(MappingError) as raised:
+            READER.page(json.dumps(body).encode())
+        assert (raised.value.field, raised.value.record_id) == (expected.field, expected.record_id)
+        return
+    page = READER.page(json.dumps(body).encode())
+    assert page.records == expected
+    # Decimal stays Decimal, never float: compare the dumps and the types too.
+    assert [c.model_dump() for c in page.records] == [c.model_dump() for c in expected]
+    assert [type(v) for c in page.records for v in c.attributes.values()] == [
+        type(v) for c in expected for v in c.attributes.values()
+    ]
+    assert page.cursor == (cursor or None)
+
+
+def test_a_float_attribute_stays_an_exact_decimal() -> None:
+    body = {"data": [{"id": "1", "custom_attributes": {"cs_lifetime_revenue": 12.30}}]}
+    raw = json.dumps(body).replace("12.3", "12.30").encode()
+    (contact,) = READER.page(raw).records
+    assert contact.attributes == {"lifetime_revenue": Decimal("12.30")}
+    assert str(contact.attributes["lifetime_revenue"]) == "12.30"
+
+
+def test_a_broken_contact_in_a_page_names_its_field_and_id() -> None:
+    body = {"data": [{"id": "1"}, {"id": "2", "phone": 5}]}
+    with pytest.raises(MappingError) as raised:
+        READER.page(json.dumps(body).encode())
+    assert (raised.value.record_id, raised.value.field) == ("2", "phone")
+
+
+def test_an_answer_that_is_not_an_object_is_fatal() -> None:
+    with pytest.raises(FatalError, match="not a JSON object"):
+        READER.page(b"[]")

@@ -12,6 +12,7 @@ import pytest
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
 
+from hub.core.facade import gathered
 from hub.core.models import Ref, TicketDraft, TicketState, TicketType
 from hub.testing.openapi import SpecRequest, spec_request, spec_response
 from plugins.intercom.emulator import Workspace, create_app
@@ -62,7 +63,7 @@ async def run_tour(workspace: Workspace, recorder: Recorder) -> None:
         t for t in workspace.tickets.values() if workspace.ticket_types[t["type_id"]]["category"] == "Tracker"
     )
     async with running_hub(recorder) as hub:
-        await hub.helpdesk.find_contacts(email=contact["email"], phone=contact["phone"])
+        await gathered(hub.helpdesk.find_contacts(email=contact["email"], phone=contact["phone"]))
         await hub.helpdesk.get_contact(ref=contact_ref)
         await hub.helpdesk.update_contact(ref=contact_ref, attributes={"order_count": 2})
         since = datetime.now(UTC) - timedelta(days=3)

@@ -16,6 +16,7 @@ import respx
 
 from hub.core import hookspecs
 from hub.core.errors import AuthError, CapabilityMissing, FatalError, MappingError, NotFoundError
+from hub.core.facade import gathered
 from hub.core.manager import get_plugin_manager, implemented_hooks, plugin_infos
 from hub.core.models import AgentStatus, Money, Ref, TicketDraft, TicketState, TicketType
 from tests.plugins.intercom.conftest import ADMIN_ID, BASE_URL, TOKEN, running_hub
@@ -191,7 +192,7 @@ async def test_find_contacts_by_email_across_pages(api: respx.MockRouter) -> Non
         ]
     )
     async with running_hub() as hub:
-        found = await hub.helpdesk.find_contacts(email="ava@example.com", phone=None)
+        found = await gathered(hub.helpdesk.find_contacts(email="ava@example.com", phone=None))
     request = route.calls[0].request
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["intercom-version"] == "2.14"
@@ -208,7 +209,7 @@ async def test_find_contacts_by_email_across_pages(api: respx.MockRouter) -> Non
 async def test_find_contacts_by_phone_searches_e164(api: respx.MockRouter) -> None:
     route = api.post("/contacts/search").respond(200, json={"type": "list", "data": [], "pages": {}})
     async with running_hub() as hub:
-        assert await hub.helpdesk.find_contacts(email=None, phone="(202) 555-0100") == []
+        assert await gathered(hub.helpdesk.find_contacts(email=None, phone="(202) 555-0100")) == []
     assert body_of(route)["query"] == {"field": "phone", "operator": "=", "value": "+12025550100"}
 
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from hub.core.errors import AuthError, CapabilityMissing, FatalError, NotFoundError, RetriableError
+from hub.core.facade import gathered
 from hub.core.models import (
     Address,
     CheckoutLinkRequest,
@@ -51,7 +52,7 @@ async def test_lookup_to_orders_to_refund(world, make_hub):
         assert jane.lifetime_revenue == Money(amount=Decimal("100.87"), currency="USD")
         assert jane.order_count == 3
 
-        orders = await hub.commerce.list_orders(customer=jane.ref)
+        orders = await gathered(hub.commerce.list_orders(customer=jane.ref))
         assert [o.id for o in orders] == [world.sub_order["orderId"], world.unshipped["orderId"],
                                           world.shipped["orderId"]]
         shipped = orders[2]
@@ -261,8 +262,8 @@ async def test_checkout_link_without_a_lead_for_funnels_that_take_the_query(worl
 async def test_pagination_over_a_thousand_orders(world, make_hub):
     world.add_orders(world.jane["customerId"], 1_050, world.book)
     async with make_hub({"paleohacks": world.stores()["paleohacks"]}, world.transport) as hub:
-        orders = await hub.commerce.list_orders(
-            customer=Ref(platform="konnektive", id=world.jane["customerId"]))
+        orders = await gathered(hub.commerce.list_orders(
+            customer=Ref(platform="konnektive", id=world.jane["customerId"])))
     assert len(orders) == 1_053 and len({o.id for o in orders}) == 1_053
     order_pages = [p for e, p in world.emu.calls if e == "order/query"]
     assert [p["page"] for p in order_pages] == ["1", "2", "3", "4", "5", "6"]
@@ -275,7 +276,7 @@ async def test_rate_limited_run_finishes_without_refusals(world_factory, make_hu
     jane = Ref(platform="konnektive", id=world.jane["customerId"], store="paleohacks")
     async with make_hub(world.stores(), world.transport, requests_per_window=5, window_seconds=0.2,
                         page_size=20) as hub:
-        orders = await hub.commerce.list_orders(customer=jane)
+        orders = await gathered(hub.commerce.list_orders(customer=jane))
     assert len(orders) == 303
     assert world.emu.throttled == 0 and world.emu.window.refused == 0
     assert [e for e, _ in world.emu.calls] == ["order/query"] * 16 + ["transactions/query"]

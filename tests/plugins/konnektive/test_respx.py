@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from hub.core.errors import AuthError, FatalError, NotFoundError, RetriableError
+from hub.core.facade import gathered
 from hub.core.models import (
     Address,
     FinancialStatus,
@@ -126,7 +127,7 @@ async def test_list_orders_pages_and_refunds(hub, api):
          "responseType": "HARD_DECLINE"},
     ]))
     hub.pm.get_plugin("konnektive").stores["ph"].client.results_per_page = 2
-    result = await hub.commerce.list_orders(customer=Ref(platform="konnektive", id="7", store="ph"))
+    result = await gathered(hub.commerce.list_orders(customer=Ref(platform="konnektive", id="7", store="ph")))
     assert [params(c.request)["page"] for c in orders.calls] == ["1", "2"]
     assert [o.id for o in result] == ["K3", "K2", "K1"]  # newest first, other customer dropped
     k3 = result[0]

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from hub.core.errors import FatalError, NotFoundError
+from hub.core.facade import gathered
 from hub.core.manager import Hub
 from hub.core.models import (
     Address,
@@ -70,7 +71,7 @@ async def test_lookup_to_orders_to_refund(hub: Hub, world: World) -> None:
     assert jane.lifetime_revenue == Money(amount=Decimal("89.96"), currency="USD")
     assert jane.order_count == 2
 
-    orders = await hub.commerce.list_orders(customer=jane.ref)
+    orders = await gathered(hub.commerce.list_orders(customer=jane.ref))
     assert [o.number for o in orders] == ["#1002", "#1001"]  # newest first
     shipped, unshipped = orders
     assert shipped.is_subscription and shipped.fulfillment_status == FulfillmentStatus.FULFILLED
@@ -346,7 +347,7 @@ async def test_orders_paginate_newest_first() -> None:
         world.paleo.add_order(world.jane, [("PH-CEREAL", 1)], created_at=T0 + timedelta(days=day, hours=1))
     customer = Ref(platform="shopify", id=world.jane["id"], store="paleohacks")
     async with running_hub(create_app(world.state), bucket_size=1_000_000, restore_rate=1_000_000) as hub:
-        orders = await hub.commerce.list_orders(customer=customer)
+        orders = await gathered(hub.commerce.list_orders(customer=customer))
     assert len(orders) == 14
     assert [o.created_at for o in orders] == sorted((o.created_at for o in orders), reverse=True)
 

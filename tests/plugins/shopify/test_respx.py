@@ -15,6 +15,7 @@ import respx
 
 from hub.core.config import config_from_mapping
 from hub.core.errors import AuthError, FatalError, RetriableError
+from hub.core.facade import gathered
 from hub.core.http import TokenBucketLimiter
 from hub.core.manager import Hub, get_plugin_manager, settings_models
 from hub.core.models import (
@@ -152,7 +153,7 @@ async def test_list_orders_follows_cursors(hub: Hub) -> None:
         )
 
     shopify = route({"CustomerOrders": [page("c1", True), page("c2", True), page("c3", False)]})
-    orders = await hub.commerce.list_orders(customer=CUSTOMER)
+    orders = await gathered(hub.commerce.list_orders(customer=CUSTOMER))
     assert len(orders) == 3 and orders[0].total.amount == Decimal("100.10")
     assert [v["after"] for v in shopify.variables("CustomerOrders")] == [None, "c1", "c2"]
     assert {v["first"] for v in shopify.variables("CustomerOrders")} == {5}

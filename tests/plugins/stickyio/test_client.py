@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from hub.core.errors import AuthError, FatalError, NotFoundError, RetriableError
-from hub.core.http import RetryPolicy
+from hub.core.http import RetryPolicy, Unlimited
 from plugins.stickyio.client import StickyioClient, response_code, strip_refid
 
 BASE = "https://paleohacks.sticky.io"
@@ -156,6 +156,13 @@ def test_each_method_has_its_own_limit() -> None:
     assert client.method_limiter("order_view") is not client.method_limiter("order_find")
     assert client.method_limiter("order_view").limit == 120
     assert client.method_limiter("subscription_order_update").limit == 60
+
+
+def test_a_store_handed_unlimited_paces_no_method_either() -> None:
+    """Limits off (``hub.core.http.NoLimits``) means no per-method windows as well."""
+    client = make_client(shared_limiter=Unlimited())
+    assert isinstance(client.method_limiter("order_view"), Unlimited)
+    assert isinstance(client.method_limiter("subscription_order_update"), Unlimited)
 
 
 @respx.mock

@@ -16,6 +16,7 @@ from hub.core.errors import (
     NotFoundError,
     RetriableError,
 )
+from hub.core.facade import gathered
 from hub.core.models import (
     Address,
     Channel,
@@ -57,7 +58,7 @@ async def test_lookup_to_orders_to_refund(instances, emulator_hub) -> None:
         # 20001 (2 x 21.99) + 20002 (21.99 + 54.95) + 20003 + 20004 (54.95 each)
         assert ana.lifetime_revenue == Money(amount=Decimal("230.82"), currency="USD")
         assert ana.order_count == 4
-        orders = await hub.commerce.list_orders(customer=ana.ref)
+        orders = await gathered(hub.commerce.list_orders(customer=ana.ref))
         assert [o.id for o in orders] == ["20002", "20004", "20001", "20003"]
         shipped = next(o for o in orders if o.id == "20001")
         assert shipped.fulfillment_status is FulfillmentStatus.FULFILLED
@@ -266,7 +267,8 @@ async def test_find_by_phone_and_unknown_records(instances, emulator_hub) -> Non
         with pytest.raises(NotFoundError):
             await hub.commerce.get_order(ref=order_ref("99999"))
         with pytest.raises(NotFoundError):
-            await hub.commerce.list_orders(customer=Ref(platform="stickyio", id="9", store="paleohacks"))
+            unknown = Ref(platform="stickyio", id="9", store="paleohacks")
+            await gathered(hub.commerce.list_orders(customer=unknown))
         with pytest.raises(FatalError, match=r"unknown Sticky\.io store"):
             await hub.commerce.get_order(ref=order_ref("20001", store="nope"))
 
@@ -288,8 +290,8 @@ async def test_pagination_over_1200_orders(instances, emulator_hub) -> None:
     for n in range(1200):
         add_order(paleo, bulk["customer_id"], [("9", 1)], order_id=str(40000 + n))
     async with emulator_hub(instances) as (hub, app):
-        orders = await hub.commerce.list_orders(customer=Ref(platform="stickyio", id="900",
-                                                                     store="paleohacks"))
+        orders = await gathered(hub.commerce.list_orders(customer=Ref(platform="stickyio", id="900",
+                                                                     store="paleohacks")))
         assert len(orders) == 1200 and len({o.id for o in orders}) == 1200
         assert sum((o.total.amount for o in orders), Decimal(0)) == Decimal("14808.00")
         assert app.state.emulator.calls[("paleohacks", "order_view")] == 24  # 50 ids per call
@@ -334,7 +336,7 @@ async def test_full_seed_serves_every_brand(emulator_hub) -> None:
             found = await hub.commerce.find_customers(email=customer["email"], phone=None)
             assert instance.brand in {c.brand for c in found}
             for match in found:
-                orders = await hub.commerce.list_orders(customer=match.ref)
+                orders = await gathered(hub.commerce.list_orders(customer=match.ref))
                 assert all(o.brand == match.brand and o.store == match.store for o in orders)
 
 
@@ -356,6 +358,6 @@ async def test_sandbox_world_seeds_an_emulator_the_plugin_can_use() -> None:
     async with Hub(pm, config, transports={"stickyio": httpx.ASGITransport(app=sandbox.app)}) as hub:
         [customer] = await hub.commerce.find_customers(email=person.email, phone=None)
         assert (customer.store, customer.brand, customer.phone) == (person.store, person.brand, person.phone)
-        orders = await hub.commerce.list_orders(customer=customer.ref)
+        orders = await gathered(hub.commerce.list_orders(customer=customer.ref))
         assert {o.id for o in orders} == {o.id for o in world.orders
                                           if o.customer_id == customer.id and o.store == customer.store}

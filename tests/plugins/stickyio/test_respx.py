@@ -12,6 +12,7 @@ import respx
 
 from hub.core.config import config_from_mapping
 from hub.core.errors import AuthError, CapabilityMissing, FatalError
+from hub.core.facade import gathered
 from hub.core.manager import Hub, get_plugin_manager, settings_models
 from hub.core.models import (
     Address,
@@ -102,7 +103,7 @@ async def test_list_orders_pages_through_order_view(hub: Hub) -> None:
         views(view("3", customer_id="8"), view("4")),
         views(view("5", time_stamp="2026-04-01 10:00:00")),
     ])
-    orders = await hub.commerce.list_orders(customer=Ref(platform="stickyio", id="7", store=STORE))
+    orders = await gathered(hub.commerce.list_orders(customer=Ref(platform="stickyio", id="7", store=STORE)))
     assert [sent(order_view, i)["order_id"] for i in range(3)] == [["1", "2"], ["3", "4"], ["5"]]
     assert [o.id for o in orders] == ["2", "4", "1", "5"]  # newest first, other customer's order dropped
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from hub.core.errors import AuthError, FatalError, NotFoundError, RetriableError
+from hub.core.facade import gathered
 from hub.core.models import (
     Address,
     Channel,
@@ -56,7 +57,7 @@ async def test_lookup_across_brands_then_orders_then_refund(state: EmulatorState
         dana = next(c for c in customers if c.store == "paleohacks")
         assert dana.order_count == 2 and dana.phone == "+15125550134"
         assert {c.channel for c in dana.consents} == {Channel.EMAIL, Channel.SMS}
-        orders = await hub.commerce.list_orders(customer=dana.ref)
+        orders = await gathered(hub.commerce.list_orders(customer=dana.ref))
         assert [o.id for o in orders] == ["PHACK-0000000001", "PHACK-0000000002"]  # newest first
         assert orders[1].tracking_numbers == ("1Z999",) and orders[1].is_subscription
         total = orders[0].total.amount
@@ -270,8 +271,8 @@ async def test_pagination_over_a_thousand_orders(hub_for) -> None:
             tax_rate="0",
         )
     async with hub_for(create_app(state)) as hub:
-        orders = await hub.commerce.list_orders(customer=Ref(platform="ultracart", id="1", store="paleohacks")
-        )
+        customer = Ref(platform="ultracart", id="1", store="paleohacks")
+        orders = await gathered(hub.commerce.list_orders(customer=customer))
     assert len({o.id for o in orders}) == 1050
     assert sum(o.total.amount for o in orders) == Decimal("1155.00")
     pages = [r for r in state.requests if r == ("POST", "/rest/v2/order/orders/query")]
@@ -318,7 +319,7 @@ async def test_seed_builder_serves_every_brand(hub_for) -> None:
         shared = await hub.commerce.find_customers(email="casey.shared@example.com", phone=None)
         assert len({c.brand for c in shared}) == 2
         for customer in shared:
-            orders = await hub.commerce.list_orders(customer=customer.ref)
+            orders = await gathered(hub.commerce.list_orders(customer=customer.ref))
             assert orders and all(o.brand == customer.brand for o in orders)
     assert build_seed(seed=3, customers_per_brand=4).orders.keys() == state.orders.keys()
 

@@ -74,7 +74,8 @@ async def test_customers_are_kept_only_on_the_exact_email_or_phone():
 async def test_a_customer_s_order_list_never_holds_another_profile_s_order():
     mine = {**uc_order("DEMO-1"), "customer_profile": {"customer_profile_oid": 7}}
     theirs = {**uc_order("DEMO-2"), "customer_profile": {"customer_profile_oid": 8}}
-    orders = await store_with(FakeUltracart(orders=[mine, theirs])).list_orders("7")
+    store = store_with(FakeUltracart(orders=[mine, theirs]))
+    orders = [o async for page in store.list_orders("7") for o in page]
     assert [o.id for o in orders] == ["DEMO-1"]
 
 

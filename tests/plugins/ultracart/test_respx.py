@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from hub.core.errors import AuthError, FatalError
+from hub.core.facade import gathered
 from hub.core.manager import implemented_hooks
 from hub.core.models import (
     Address,
@@ -229,7 +230,7 @@ async def test_list_orders_queries_by_customer_newest_first_over_pages(hub) -> N
             ),
         ]
     )
-    orders = await hub.commerce.list_orders(customer=CUSTOMER_REF)
+    orders = await gathered(hub.commerce.list_orders(customer=CUSTOMER_REF))
     assert [o.id for o in orders] == ["B", "A"]
     assert body_of(route, 0) == {"customer_profile_oid": 1001}
     assert params_of(route, 0)["_sort"] == "-creation_dts"
