@@ -349,12 +349,15 @@ class InboxApp:
         self, contact: Contact, summary: CustomerSummary | None, request: AppRequest
     ) -> Panel:
         """A new order: the store, the customer (prefilled), what to buy, who sold it, options."""
+        # Only the customer's stores whose platform makes links: any other choice always failed.
+        makers = self.hub.providers("commerce_create_checkout_link")
         stores = [
             (f"{ref.platform}|{ref.store or ''}|", f"{ref.store or ref.platform} ({ref.platform})")
             for ref in _sources(summary)
+            if ref.platform in makers
         ]
         if not stores:
-            stores = [(f"{name}||", name) for name in self.hub.providers("commerce_create_checkout_link")]
+            stores = [(f"{name}||", name) for name in makers]
         first, _, last = ((summary.name if summary else None) or contact.name or "").partition(" ")
         address = summary.shipping_address if summary else None
         return self._form(
