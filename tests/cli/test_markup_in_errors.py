@@ -46,3 +46,10 @@ def test_typed_text_is_shown_as_typed_in_a_one_line_error(args: list[str], shown
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and shown in lines[0], result.output
+
+
+def test_the_doctor_names_the_section_to_enable() -> None:
+    """``hub config check --live`` with no plugin said "enable one in " and stopped there."""
+    result = CliRunner().invoke(app, ["config", "check", "--live", "--config", "/dev/null"])
+    assert result.exit_code == 1
+    assert "enable one in [plugins.<name>]" in result.output
