@@ -51,6 +51,7 @@ from hub.core.models import (
     TicketType,
 )
 from hub.core.panel import AppRequest, Button, Component, Dropdown, Input, Panel, Text, Textarea
+from hub.core.redact import redact
 from hub.engine import Runtime
 from hub.flows.back_office import BackOffice
 from hub.flows.base import RunContext
@@ -518,7 +519,8 @@ class InboxApp:
     async def _add_note(self, sent: Submission) -> str:
         """The agent's note on this conversation, as an internal note, once per panel and text."""
         contact, conversation = sent.contact, sent.conversation
-        body = str(sent.values.get("note") or "").strip()
+        # Redacted like the back office's notes: a token pasted with an error must not reach Intercom.
+        body = redact(str(sent.values.get("note") or "").strip())
         if conversation is None:
             raise ValueError("there is no conversation here to write the note on")
         if not body:
