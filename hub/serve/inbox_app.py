@@ -633,8 +633,8 @@ class InboxApp:
             raise ValueError("the checkout needs the customer's email")
         address = _field(values, "address")
         metadata = {"conversation": sent.conversation or "", "form": sent.form}
-        if _field(values, "notes"):
-            metadata["notes"] = _field(values, "notes") or ""
+        if _field(values, "notes"):  # shown with the order, and in the link's URL: redacted
+            metadata["notes"] = redact(_field(values, "notes") or "")
         request = CheckoutLinkRequest(
             platform=platform,
             store=store,
