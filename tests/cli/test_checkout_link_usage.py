@@ -31,3 +31,11 @@ def test_a_bad_value_is_one_line_naming_the_option(extra: list[str], named: str)
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert named in lines[0] and "***" not in lines[0] and "pydantic" not in lines[0]
+
+
+def test_a_phone_that_is_no_number_is_one_line_not_a_name_error() -> None:
+    """The routine-16b merge left ``phone_key`` unimported: ``--phone`` ended in a NameError."""
+    result = CliRunner().invoke(app, [*BASE, "--product", "X:1", "--phone", "123", "--config", "/dev/null"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "--phone: not a phone number: '123'" in result.output
