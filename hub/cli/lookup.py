@@ -218,7 +218,7 @@ def checkout_link(
     sales_rep: Annotated[str | None, typer.Option(help="Sales-rep attribution.")] = None,
     discount: Annotated[str | None, typer.Option(help="Discount code.")] = None,
     notes: Annotated[str | None, typer.Option(help="Notes carried with the cart.")] = None,
-    meta: Annotated[list[str] | None, typer.Option(help="key=value metadata, repeatable.")] = None,
+    meta: Annotated[list[str] | None, typer.Option(help="NAME=VALUE metadata, repeatable.")] = None,
     config: ConfigOption = None,
     sandbox: SandboxOption = False,
     as_json: JsonOption = False,
@@ -231,15 +231,12 @@ def checkout_link(
     from hub.flows.tickets import TicketProblem, parse_address
 
     with cli_errors():
+        products = tuple(_checkout_product(CheckoutProduct, typed) for typed in product)
+        metadata = dict(_meta_pair(item) for item in meta or [])
         try:
-            products = tuple(
-                CheckoutProduct(sku=sku, quantity=int(qty or 1))
-                for sku, _, qty in (p.partition(":") for p in product)
-            )
-            metadata = dict(item.split("=", 1) for item in meta or [])
             shipping = parse_address(address) if address else None
-        except (ValueError, TicketProblem) as exc:
-            raise Usage(f"--product takes SKU:QTY, --meta key=value, --address one line ({exc})") from None
+        except TicketProblem as exc:
+            raise Usage(f"--address {exc}".replace("new_address ", "", 1)) from None
         if not EMAIL.match(email.strip()):
             raise Usage(f"--email: not an email address: {email!r} (ann@example.com)")
         if phone is not None and phone_key(phone) is None:
@@ -281,6 +278,28 @@ def split_name(name: str | None) -> tuple[str | None, str | None]:
     if not words:
         return None, None
     return words[0], " ".join(words[1:]) or None
+
+
+def _checkout_product(model: Any, typed: str) -> Any:
+    """One ``--product SKU:QTY`` (QTY 1 when left out) as ``model``; ``Usage`` naming it when it is
+    not (one line: pydantic's own message runs to four)."""
+    sku, _, qty = typed.partition(":")
+    quantity = qty.strip() or "1"
+    if not sku.strip() or not (quantity.isascii() and quantity.isdigit()) or int(quantity) < 1:
+        raise Usage(f"--product {typed!r}: write SKU:QTY, QTY a whole number above 0 (BN-VITC-30:2)")
+    return model(sku=sku.strip(), quantity=int(quantity))
+
+
+def _meta_pair(typed: str) -> tuple[str, str]:
+    """One ``--meta NAME=VALUE``; ``Usage`` naming it without the "=".
+
+    (The hint says NAME=VALUE: "key=value" is shaped like a credential, and the redactor
+    masks the value.)
+    """
+    name, equals, value = typed.partition("=")
+    if not equals or not name.strip():
+        raise Usage(f"--meta {typed!r}: write it as NAME=VALUE")
+    return name.strip(), value
 
 
 def checkout_platform(runtime: Runtime, platform: str) -> str:

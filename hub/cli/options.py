@@ -53,11 +53,14 @@ WideOption = Annotated[bool, typer.Option("--wide", help="Every column, whatever
 
 MISSING_CONFIG = (
     "no configuration file here; give --config FILE or set HUB_CONFIG "
-    "(an empty file runs on the built-in defaults), or add --sandbox to use the emulators"
+    "(an empty file runs on the built-in defaults)"
 )
+SANDBOX_HINT = ", or add --sandbox to use the emulators"
+"""Added to ``MISSING_CONFIG`` for the commands that take ``--sandbox``, and only for them
+(``hub run`` has none: offering it there only earned a "No such option" error)."""
 
 
-def require_config_file(config: Path | None) -> Path | None:
+def require_config_file(config: Path | None, *, offer_sandbox: bool = False) -> Path | None:
     """``config``, the configuration file the command was given (None: the default one).
 
     Raises ``ConfigError`` when none was named (no ``--config``, no ``HUB_CONFIG``) and the
@@ -67,18 +70,19 @@ def require_config_file(config: Path | None) -> Path | None:
     """
     file, explicit = config_path(config)
     if not explicit and not file.exists():
-        raise ConfigError(str(file), "(file)", MISSING_CONFIG)
+        raise ConfigError(str(file), "(file)", MISSING_CONFIG + (SANDBOX_HINT if offer_sandbox else ""))
     return config
 
 
-def load_runtime(config: Path | None, sandbox: bool = False) -> Runtime:
+def load_runtime(config: Path | None, sandbox: bool | None = None) -> Runtime:
     """The runtime of ``config`` (``None``: the default file); with ``sandbox``, wired to the
-    emulators instead of the real platforms.
+    emulators instead of the real platforms. Commands with a ``--sandbox`` option pass its value
+    (so a missing file's error offers it); the others leave ``sandbox`` None.
 
     Raises ``ConfigError`` for a bad configuration, or a missing one (``require_config_file``).
     """
     if not sandbox:
-        return Runtime.load(require_config_file(config))
+        return Runtime.load(require_config_file(config, offer_sandbox=sandbox is not None))
     from hub.sandbox import Sandbox  # the emulators are loaded only when asked for
 
     pm = get_plugin_manager()

@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hub.core.errors import ConfigError, HubError
 from hub.core.redact import RedactingStream, redact_value
@@ -89,16 +90,18 @@ def cli_errors() -> Iterator[None]:
     and exits 2; any other ``HubError`` prints ``error: ...`` and exits 1 (all on stderr).
     Other exceptions pass through.
     """
+    # Messages quote what the user typed (a flow name, a path, an email): escaped, so "[/]" in
+    # one is shown as typed rather than read as markup (a MarkupError traceback before).
     try:
         yield
     except Usage as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
         raise typer.Exit(2) from None
     except ConfigError as exc:
-        err.print(f"[red]config error:[/] {exc}", highlight=False, markup=True)
+        err.print(f"[red]config error:[/] {escape(str(exc))}", highlight=False, markup=True)
         raise typer.Exit(2) from None
     except HubError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from hub.cli.output import cli_errors, console
+from hub.cli.output import Usage, cli_errors, console
 from hub.core.hookspecs import hookimpl
 from hub.core.manager import get_plugin_manager
 
@@ -26,7 +26,9 @@ def hub_cli_commands(app: typer.Typer) -> None:
 
 
 def serve_sandbox(
-    port: Annotated[int, typer.Option(help="First port; emulators take consecutive ports.")] = 8701,
+    port: Annotated[
+        int, typer.Option(help="First port; emulators take consecutive ports.", min=1, max=65535)
+    ] = 8701,
     write_config: Annotated[Path, typer.Option(help="Config file pointing the hub at them.")] = Path(
         "var/sandbox-live.toml"
     ),
@@ -43,7 +45,14 @@ def serve_sandbox(
         built.build()
         urls = {}
         for offset, (name, app_) in enumerate(sorted(built.apps.items())):
-            _, urls[name] = serve(app_.app, port=port + offset)
+            try:
+                _, urls[name] = serve(app_.app, port=port + offset)
+            except (OSError, OverflowError) as exc:  # taken, or past 65535 for a later emulator
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise Usage(
+                    f"--port {port}: {name} cannot listen on port {port + offset} ({reason}); "
+                    "give another first port"
+                ) from None
             console.print(f"{name:<12} {urls[name]}")
         write_config.parent.mkdir(parents=True, exist_ok=True)
         write_config.write_text(live_config_toml(built, urls))

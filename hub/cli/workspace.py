@@ -120,7 +120,7 @@ def run_doctor(runtime: object) -> list[Check]:
 def print_checks(checks: list[Check]) -> bool:
     """The doctor's table (what is wrong and how to fix it); True when nothing failed."""
     if not checks:
-        err.print("no enabled plugin to check: enable one in [plugins.<name>]")
+        err.print("no enabled plugin to check: enable one in [plugins.<name>]", markup=False)
         return False
     table = Table(show_edge=False)
     for column in ("plugin", "check", "status", "detail / fix"):

@@ -161,7 +161,7 @@ def epoch(value: Any, field: str) -> datetime | None:
 
 
 def iso_time(value: Any, field: str) -> datetime | None:
-    """A signed ISO-8601 ``field`` with an offset as an aware datetime; None when absent (400 if bad)."""
+    """A signed ISO-8601 ``field`` with an offset as a UTC datetime; None when absent (400 if bad)."""
     if value is None:
         return None
     try:
@@ -170,7 +170,10 @@ def iso_time(value: Any, field: str) -> datetime | None:
         raise WebhookRefused(400, f"{field} is not an ISO-8601 time") from None
     if moment.tzinfo is None:
         raise WebhookRefused(400, f"{field} has no UTC offset")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00:00+14:00" is before year 1 in UTC
+        raise WebhookRefused(400, f"{field} is not a time in years 1 to 9999 (UTC)") from None
 
 
 def _refuse_constant(name: str) -> Any:

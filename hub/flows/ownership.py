@@ -9,9 +9,14 @@ with the requesting contacts (the ticket's or the conversation's) and act only w
 
 The order belongs to a contact when one of these holds (keys compared by ``hub.core.lookup``):
 1. the order's email equals the contact's email (case-insensitive);
-2. the order's billing phone equals the contact's phone (E.164);
+2. the order's billing phone equals the contact's phone (E.164), unless both have emails and
+   they differ;
 3. the order's customer record (platform, store, id) is among the customers the stores find,
-   exactly, by the contact's email or phone (how a phone-only contact owns an order).
+   exactly, by the contact's email or phone (how a phone-only contact owns an order); a
+   customer found by phone whose email differs from the contact's is not counted.
+
+A phone is weaker than an email: households share one, and a contact's phone may be whatever a
+customer typed into a chat form. So a phone never outweighs two different emails.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from hub.core.errors import CapabilityMissing, HubError
-from hub.core.lookup import same_email, same_phone
+from hub.core.lookup import email_key, same_email, same_phone
 from hub.core.manager import Hub
 from hub.core.models import Contact, Customer, Order, Ref, Subscription
 
@@ -114,19 +119,29 @@ def _reachable(contacts: Iterable[Contact], what: str, asker: str) -> list[Conta
 
 
 def _owns_directly(order: Order, contact: Contact) -> bool:
-    """Rules 1 and 2: the order's own email or billing phone is the contact's."""
+    """Rules 1 and 2: the order's own email, or its billing phone when no email says otherwise."""
     billing_phone = order.billing_address.phone if order.billing_address else None
-    return same_email(order.email, contact.email) or same_phone(billing_phone, contact.phone)
+    if same_email(order.email, contact.email):
+        return True
+    return same_phone(billing_phone, contact.phone) and not _emails_differ(order.email, contact.email)
+
+
+def _emails_differ(a: object, b: object) -> bool:
+    """Both have an email and they are not the same: then a shared phone proves nothing."""
+    first, second = email_key(a), email_key(b)
+    return first is not None and second is not None and first != second
 
 
 async def _customers_of(hub: Hub, contacts: Iterable[Contact]) -> list[Customer]:
-    """Every store's customers found by each contact's email and by its phone (exact look-ups)."""
+    """Every store's customers found by each contact's email and by its phone (exact look-ups),
+    leaving out those found by phone whose email is another than the contact's."""
     found: list[Customer] = []
     for contact in contacts:
         if contact.email:
             found += await hub.commerce.find_customers(email=contact.email, phone=None)
         if contact.phone:
-            found += await hub.commerce.find_customers(email=None, phone=contact.phone)
+            by_phone = await hub.commerce.find_customers(email=None, phone=contact.phone)
+            found += [c for c in by_phone if not _emails_differ(c.email, contact.email)]
     return found
 
 

@@ -36,8 +36,9 @@ def new_plugin(
     name = plugin_name(name)
     made = f"created {target} (plugin {name}, package hub_{name}, config [plugins.{name}])"
     console.print(made, highlight=False, markup=False, soft_wrap=True)
-    next_steps = f"cd {target} && pip install -e . && python -m pytest && hub plugins"
-    console.print(f"next: {next_steps}", highlight=False, soft_wrap=True)
+    # The test extra brings pytest: the README's install of the hub has no extras.
+    next_steps = f"cd {target} && pip install -e '.[test]' && python -m pytest && hub plugins"
+    console.print(f"next: {next_steps}", highlight=False, markup=False, soft_wrap=True)
 
 
 @plugin_app.command("docs")

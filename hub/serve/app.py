@@ -73,6 +73,11 @@ class ServeOptions:
     """Run the inbox worker in the background (tests may drain it themselves)."""
 
 
+UNKNOWN_PLATFORM = "unknown"
+"""The metrics label of requests whose path names no enabled plugin (any name, one series)."""
+NO_SUCH_PLUGIN = "no enabled plugin has that name"
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -358,8 +363,20 @@ async def receive_webhook(request: Request) -> Response:
         state.worker.receiving -= 1
 
 
+def _known(state: ServerState, platform: str) -> bool:
+    """Whether the path's ``platform`` names an enabled plugin; checked before the name is used.
+
+    The path is the sender's to choose, unsigned: as a metrics label each new name would be a
+    new series for the life of the process, in a log line a newline would forge another, and
+    the hub would cache a hook route for it. Any other name is a 404 that does not repeat it.
+    """
+    return state.hub.config.plugin_enabled(platform)
+
+
 async def _receive(request: Request, state: ServerState, started: float) -> Response:
     platform = request.path_params["platform"]
+    if not _known(state, platform):
+        return _refusal(UNKNOWN_PLATFORM, 404, NO_SUCH_PLUGIN, started)
     try:
         body = await read_body(request, state.options.max_body_bytes)
     except BodyTooLarge:
@@ -388,6 +405,8 @@ async def _receive(request: Request, state: ServerState, started: float) -> Resp
 async def _app_request(request: Request) -> tuple[ServerState, str, AppRequest] | Response:
     state = server(request)
     platform = request.path_params["platform"]
+    if not _known(state, platform):
+        return JSONResponse({"error": NO_SUCH_PLUGIN}, status_code=404)
     try:
         body = await read_body(request, state.options.max_body_bytes)
     except BodyTooLarge:

@@ -57,7 +57,7 @@ def serve_command(
     config: ConfigOption = None,
     sandbox: SandboxOption = False,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8700,
     schedule: Annotated[bool, typer.Option("--schedule", help="Also run the scheduled flows.")] = False,
     max_body_kb: Annotated[int, typer.Option(help="Refuse bodies larger than this (413).")] = 1000,
 ) -> None:

@@ -51,6 +51,7 @@ from hub.core.models import (
     TicketType,
 )
 from hub.core.panel import AppRequest, Button, Component, Dropdown, Input, Panel, Text, Textarea
+from hub.core.redact import redact
 from hub.engine import Runtime
 from hub.flows.back_office import BackOffice
 from hub.flows.base import RunContext
@@ -349,12 +350,15 @@ class InboxApp:
         self, contact: Contact, summary: CustomerSummary | None, request: AppRequest
     ) -> Panel:
         """A new order: the store, the customer (prefilled), what to buy, who sold it, options."""
+        # Only the customer's stores whose platform makes links: any other choice always failed.
+        makers = self.hub.providers("commerce_create_checkout_link")
         stores = [
             (f"{ref.platform}|{ref.store or ''}|", f"{ref.store or ref.platform} ({ref.platform})")
             for ref in _sources(summary)
+            if ref.platform in makers
         ]
         if not stores:
-            stores = [(f"{name}||", name) for name in self.hub.providers("commerce_create_checkout_link")]
+            stores = [(f"{name}||", name) for name in makers]
         first, _, last = ((summary.name if summary else None) or contact.name or "").partition(" ")
         address = summary.shipping_address if summary else None
         return self._form(
@@ -515,7 +519,8 @@ class InboxApp:
     async def _add_note(self, sent: Submission) -> str:
         """The agent's note on this conversation, as an internal note, once per panel and text."""
         contact, conversation = sent.contact, sent.conversation
-        body = str(sent.values.get("note") or "").strip()
+        # Redacted like the back office's notes: a token pasted with an error must not reach Intercom.
+        body = redact(str(sent.values.get("note") or "").strip())
         if conversation is None:
             raise ValueError("there is no conversation here to write the note on")
         if not body:
@@ -628,8 +633,8 @@ class InboxApp:
             raise ValueError("the checkout needs the customer's email")
         address = _field(values, "address")
         metadata = {"conversation": sent.conversation or "", "form": sent.form}
-        if _field(values, "notes"):
-            metadata["notes"] = _field(values, "notes") or ""
+        if _field(values, "notes"):  # shown with the order, and in the link's URL: redacted
+            metadata["notes"] = redact(_field(values, "notes") or "")
         request = CheckoutLinkRequest(
             platform=platform,
             store=store,

@@ -399,7 +399,8 @@ def ticket_attributes_from(raw: Mapping[str, Any], names: Mapping[str, str]) -> 
 
 
 def _typed_attribute(key: str, value: Any) -> Any:
-    """Typed when the value reads as its type; else the text as the agent typed it.
+    """Typed when the value reads as its type (an amount only when it is a number); else the
+    text as the agent typed it.
 
     Agents type ticket attributes by hand, so a bad amount is the flow's to report back on the
     ticket ("amount 'twelve' is not a number"), not a reason to drop the whole ticket here.
@@ -409,7 +410,9 @@ def _typed_attribute(key: str, value: Any) -> Any:
     if isinstance(value, bool) and kind != "bool":
         return str(value).lower()
     if kind == "decimal":
-        return _as_decimal(value)
+        # Text stays as typed for the hub's one amount parser (hub.core.amounts): Decimal()
+        # would read "1.5e1" as 15, "1_000" as 1000 and other scripts' digits, all refused there.
+        return value if isinstance(value, str) else _as_decimal(value)
     if kind == "bool":
         text = str(value).strip().casefold()
         if isinstance(value, bool):

@@ -40,7 +40,7 @@ totalPriceSet {{ {MONEY} }}
 totalRefundedSet {{ {MONEY} }}
 lineItems(first: 20) {{ nodes {{
   id title name sku quantity
-  originalUnitPriceSet {{ {MONEY} }}
+  discountedUnitPriceAfterAllDiscountsSet {{ {MONEY} }}
   variant {{ id sku }}
   sellingPlan {{ name sellingPlanId }}
 }} }}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -197,6 +198,7 @@ class UltracartStore:
     # ------------------------------------------------------------------ orders
 
     async def order_json(self, order_id: str) -> dict[str, Any]:
+        order_id = _path_id(order_id, "order")
         envelope = await self.client.call("GET", f"order/orders/{order_id}", params={"_expand": ORDER_EXPAND})
         # Act only on an answer that says it is the order asked for (same id, any case).
         return one_exact([_payload(envelope, "order", order_id)], order_id, lambda o: o.get("order_id"),
@@ -454,6 +456,23 @@ class UltracartStore:
 
 
 # --------------------------------------------------------------------------- pure helpers
+
+
+PATH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+"""What an UltraCart order id looks like (``DEMO-0009100002``): it goes into the REST path."""
+
+
+def _path_id(value: str, kind: str) -> str:
+    """``value`` (blanks and a leading ``#`` dropped) when it is one plain path segment, else
+    ``NotFoundError`` before anything is sent.
+
+    The id is as a ticket or a form typed it: ``../../customer/customers/1`` would otherwise
+    have sent ``GET /customer/customers/1`` with the merchant's key.
+    """
+    text = value.strip().removeprefix("#").strip()
+    if not PATH_ID.fullmatch(text):
+        raise NotFoundError(PLATFORM, f"{kind} id {value!r} is not an UltraCart {kind} id")
+    return text
 
 
 def _int_id(value: str, kind: str) -> int:
