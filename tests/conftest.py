@@ -64,3 +64,13 @@ def secrets_registered_by_one_test_stay_with_it() -> Iterator[None]:
         redact._names.clear()
         redact._names.update(names)
         redact._PATTERNS = patterns
+
+
+@pytest.fixture
+def units_per_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``back_office`` split into one unit per store, as it was before one search served every
+    store: the views (CLI, console) of a run made of several units (no built-in flow has several)."""
+    from hub.flows.back_office import BackOffice
+    from hub.flows.base import store_scopes
+
+    monkeypatch.setattr(BackOffice, "scopes", lambda self, config: store_scopes(config))

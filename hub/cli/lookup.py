@@ -209,18 +209,21 @@ def checkout_link(
     brand: Annotated[str, typer.Option(help="Brand (its store key or name).")],
     email: Annotated[str, typer.Option(help="Customer email.")],
     product: Annotated[list[str], typer.Option(help="SKU:QTY, repeatable.")],
+    name: Annotated[str | None, typer.Option(help='Customer name, "First Last".')] = None,
     first_name: Annotated[str | None, typer.Option()] = None,
     last_name: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option(help="Customer phone (+1 512 555 0142).")] = None,
     address: Annotated[str | None, typer.Option(help='"line1, city, region, postal code, country"')] = None,
     sales_rep: Annotated[str | None, typer.Option(help="Sales-rep attribution.")] = None,
     discount: Annotated[str | None, typer.Option(help="Discount code.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Notes carried with the cart.")] = None,
     meta: Annotated[list[str] | None, typer.Option(help="key=value metadata, repeatable.")] = None,
     config: ConfigOption = None,
     sandbox: SandboxOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Create a checkout link on a store and print it (exit code 2 naming the platforms or
-    brands there are, when one given is not)."""
+    brands there are, when one given is not, or a phone that is no phone number)."""
     from hub.core.models import CheckoutLinkRequest, CheckoutProduct
     from hub.flows.base import RunContext
     from hub.flows.checkout_link import FLOW, create_checkout_link
@@ -238,17 +241,22 @@ def checkout_link(
             raise Usage(f"--product takes SKU:QTY, --meta key=value, --address one line ({exc})") from None
         if not EMAIL.match(email.strip()):
             raise Usage(f"--email: not an email address: {email!r} (ann@example.com)")
+        if phone is not None and phone_key(phone) is None:
+            raise Usage(f"--phone: not a phone number: {phone!r} (with its country code: +1 512 555 0142)")
+        first, last = split_name(name)
         runtime = load_runtime(config, sandbox)
         request = CheckoutLinkRequest(
             platform=platform,
             store=store_of(runtime, checkout_platform(runtime, platform), brand),
             email=email,
-            first_name=first_name,
-            last_name=last_name,
+            first_name=first_name or first,
+            last_name=last_name or last,
+            phone=phone,
             shipping_address=shipping,
             products=products,
             sales_rep=sales_rep,
             discount_code=discount,
+            notes=notes,
             metadata=metadata,
         )
 
@@ -264,6 +272,14 @@ def checkout_link(
             print_json("checkout-link", {**document, "total": total})
             return
         console.print(link.url, highlight=False, soft_wrap=True)
+
+
+def split_name(name: str | None) -> tuple[str | None, str | None]:
+    """``"Ann Lee Park"`` -> ``("Ann", "Lee Park")``; one word is a first name; blank is neither."""
+    words = (name or "").split()
+    if not words:
+        return None, None
+    return words[0], " ".join(words[1:]) or None
 
 
 def checkout_platform(runtime: Runtime, platform: str) -> str:

@@ -397,6 +397,14 @@ class CheckoutProduct(Model):
 
 
 class CheckoutLinkRequest(Model):
+    """A cart for one customer on one store, to be paid through the link the platform gives.
+
+    The customer (``first_name``, ``last_name``, ``email``, ``phone``), where to ship, the
+    products by SKU (each checked against the store's catalogue: an unknown SKU is refused),
+    who sold it (``sales_rep``) and the advanced options (``discount_code``, ``notes``,
+    ``metadata``). Every platform carries every field it has a place for.
+    """
+
     platform: str
     store: str | None = None
     email: str
@@ -405,9 +413,15 @@ class CheckoutLinkRequest(Model):
     phone: str | None = None
     shipping_address: Address | None = None
     products: tuple[CheckoutProduct, ...] = Field(min_length=1)
-    sales_rep: str | None = None
+    sales_rep: str | None = Field(default=None, description="who sold it: the rep's name, id or code")
     discount_code: str | None = None
+    notes: str | None = Field(default=None, description="the agent's notes, carried with the cart")
     metadata: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The customer's full name as given ("" when neither part is)."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
 class CheckoutLink(Record):
@@ -504,6 +518,15 @@ class CallOutcome(StrEnum):
     ABANDONED = "abandoned"
 
 
+class CallComment(Model):
+    """A comment an agent typed on a call in the phone system (during or after it)."""
+
+    id: str
+    content: str
+    author: str | None = Field(default=None, description="the agent's name or email, when known")
+    posted_at: UtcDateTime | None = None
+
+
 class Call(Record):
     direction: CallDirection
     outcome: CallOutcome
@@ -518,6 +541,7 @@ class Call(Record):
     recording_url: str | None = None
     voicemail_url: str | None = None
     tags: tuple[str, ...] = ()
+    comments: tuple[CallComment, ...] = ()
 
 
 # --------------------------------------------------------------------------- CS Assist

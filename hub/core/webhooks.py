@@ -57,7 +57,8 @@ class WebhookAction(StrEnum):
     CALL_ENDED = "call_ended"
     """``subject`` is a ``Call``: the call log writes its note."""
     CUSTOMER_CHANGED = "customer_changed"
-    """``subject`` holds ``email``/``phone`` or an ``order`` ref: CS Assist refreshes the summary."""
+    """``subject`` holds ``email``/``phone`` or an ``order`` ref, or for a batch of events
+    ``orders`` (refs) and ``people`` (``email``/``phone``): CS Assist refreshes each summary."""
     CONTACT_ACTIVE = "contact_active"
     """``subject`` is a ``Conversation``: CS Assist refreshes the summary of its contacts."""
     TICKET_SUBMITTED = "ticket_submitted"

@@ -171,16 +171,15 @@ async def _conversation_again(ctx: RetryContext, flow: Any, ref: Ref) -> None:
 
 
 async def _tracker(ctx: RetryContext, flow: Any, tracker: Ticket) -> None:
-    """Count one tracker's conversations and write the count, as ``TrackerReport.run`` does;
+    """Count one tracker's customers and write the count, as ``TrackerReport.run`` does;
     nothing is written when the count could not be made (the step parked it again)."""
     import asyncio
 
     before = len(ctx.parked)
-    by_brand = await flow.count_by_brand(ctx, tracker, {}, asyncio.Semaphore(flow.options.concurrency))
-    if len(ctx.parked) > before:
+    counts = await flow.count_by_brand(ctx, tracker, {}, asyncio.Semaphore(flow.options.concurrency))
+    if counts is None or len(ctx.parked) > before:
         return
-    breakdown = ", ".join(f"{brand}: {n}" for brand, n in sorted(by_brand.items()))
-    await flow.write_count(ctx, tracker, sum(by_brand.values()), breakdown)
+    await flow.write_count(ctx, tracker, counts)
 
 
 async def _tracker_again(

@@ -6,8 +6,11 @@ read, goes to waiting with a note naming every such field. The request is carrie
 platform that owns the order, one ledger call (``ctx.perform``) per platform action, then the
 ticket gets a note with the result and moves to resolved, or to waiting with the platform's
 refusal. One action per rule key: one refund per reason per order, one cancel per
-subscription, one fulfillment per order, one quality record per SKU/lot; a second ticket for
-the same key is linked to the first's conversation and resolved as a duplicate.
+subscription, one recorded save per subscription per month, one fulfillment per order, one
+quality record per SKU/lot. A second ticket for the same key is resolved as a duplicate with a
+note saying which ticket covers it, and the first ticket gets a note naming the duplicate and
+its conversations (Intercom links conversations only to tracker tickets, or to a back-office
+ticket when it is created, so the two are related by their notes).
 """
 
 from __future__ import annotations
@@ -31,15 +34,16 @@ from hub.core.models import (
     RefundLine,
     RefundRequest,
     ReplacementRequest,
+    Subscription,
     Ticket,
     TicketState,
     TicketType,
     ship_status,
 )
 from hub.core.redact import redact
-from hub.flows.base import UNASSIGNED, Flow, FlowOptions, RunContext, store_scopes
+from hub.flows.base import Flow, FlowOptions, RunContext, store_scopes
 from hub.flows.needs import BACK_OFFICE
-from hub.flows.ownership import NotTheCustomer, require_order_owner, require_subscription_owner
+from hub.flows.ownership import NotTheCustomer, owned_subscription, require_order_owner
 from hub.flows.ticket_requests import (
     CancelTicket,
     FulfillmentTicket,
@@ -47,10 +51,9 @@ from hub.flows.ticket_requests import (
     QualityTicket,
     RefundTicket,
     read_ticket,
-    store_named,
 )
 from hub.flows.tickets import TicketProblem, order_lines
-from hub.store import Outcome, Status
+from hub.store import Outcome, Status, id_order
 
 HANDLED = [TicketType.REFUND, TicketType.SUBSCRIPTION_CANCEL, TicketType.FULFILLMENT, TicketType.QUALITY]
 
@@ -93,7 +96,6 @@ class BackOffice(Flow):
             "helpdesk_update_ticket",
             "helpdesk_add_note",
             "helpdesk_list_notes",
-            "helpdesk_link_ticket",
             "commerce_get_order",
             "helpdesk_get_contact",  # whose order it is: checked before every action
         }
@@ -102,19 +104,18 @@ class BackOffice(Flow):
     needs = BACK_OFFICE
 
     def scopes(self, config: HubConfig) -> list[str]:
-        # One unit per store, so several workers carry different brands' tickets at once.
-        return store_scopes(config)
+        # One unit: every ticket comes from one helpdesk search, whatever the number of stores.
+        # (A unit per store made each store's unit search the whole ticket list again.)
+        return [""]
 
     async def run(self, ctx: RunContext) -> None:
         quality: Counter[str] = Counter()
-        known = set(store_scopes(ctx.config))
+        adopt_store_cursors(ctx)
         tickets = ctx.new_records(ctx.hub.helpdesk.list_tickets, lambda t: t.updated_at, types=HANDLED)
         async for page in tickets:
             for ticket in page:
                 if ticket.state is not TicketState.SUBMITTED:
                     continue  # waiting, in progress or done: people are on it
-                if ctx.scope and _scope_of(ticket, known) != ctx.scope:
-                    continue  # another store's unit carries it
                 ctx.count("tickets")
                 await self.handle(ctx, ticket, quality)
             ctx.advance(ctx.counts["tickets"])
@@ -211,14 +212,12 @@ class BackOffice(Flow):
             )
 
     async def cancel_subscription(self, ctx: RunContext, ticket: Ticket, asked: CancelTicket) -> None:
-        sub = asked.subscription
+        # The subscription as the store holds it (the id as typed or as shown in CS Assist),
+        # once it is known to be the ticket's customer's: nothing is noted about it before.
+        sub = await owned_subscription(ctx.hub, asked.subscription, await self.requesters(ctx, ticket))
         if asked.saved:
-            await self.finish(
-                ctx, ticket, f"Saved: retention offer accepted; subscription {sub.id} left active."
-            )
-            ctx.count("saves")
+            await self.record_save(ctx, ticket, sub)
             return
-        await require_subscription_owner(ctx.hub, sub, await self.requesters(ctx, ticket))
         key = f"cancel:{sub.platform}:{sub.store or ''}:{sub.id}"
         rule = self.rule_key(ctx, ticket, key)
         if rule.first is not None:
@@ -227,7 +226,7 @@ class BackOffice(Flow):
 
         async def cancel() -> Outcome:
             done = await ctx.hub.commerce.cancel_subscription(
-                ref=sub, reason=asked.admin_reason or "customer request", idempotency_key=key
+                ref=sub.ref, reason=asked.admin_reason or "customer request", idempotency_key=key
             )
             return {"ticket": ticket.id, "subscription": done.id, "status": done.status.value}
 
@@ -240,6 +239,35 @@ class BackOffice(Flow):
             await self.finish(
                 ctx, ticket, f"Subscription {sub.id} on {sub.platform}: {status}; rebills stopped."
             )
+
+    async def record_save(self, ctx: RunContext, ticket: Ticket, sub: Subscription) -> None:
+        """A retention offer accepted: recorded once per subscription per month, nothing cancelled.
+
+        The subscription must still be open (a save cannot keep a cancelled one). Two tickets
+        for the same save (two agents, or a ticket filed twice) are one save; a save in a later
+        month is a new one (customers are offered retention again when they call again).
+        """
+        if not sub.is_open:
+            raise TicketProblem(
+                f"Subscription {sub.id} on {sub.platform} is {sub.status.value}: a save cannot keep it "
+                "active. Check the subscription id on the ticket."
+            )
+        month = ticket.created_at.strftime("%Y-%m")
+        rule = self.rule_key(ctx, ticket, f"save:{sub.platform}:{sub.store or ''}:{sub.id}:{month}")
+        if rule.first is not None:
+            await self.mark_duplicate(ctx, ticket, rule.first, "save_record")
+            return
+
+        async def record() -> Outcome:
+            return {"ticket": ticket.id, "subscription": sub.id}
+
+        intent = _intent(ticket, subscription=sub.id)
+        out = await self.act(ctx, rule, sub.platform, "save_record", intent, record, None)
+        if out is not None:
+            await self.finish(
+                ctx, ticket, f"Saved: retention offer accepted; subscription {sub.id} left active."
+            )
+            ctx.count("saves")
 
     async def fulfil(self, ctx: RunContext, ticket: Ticket, asked: FulfillmentTicket) -> None:
         order = await self.owned_order(ctx, ticket, asked.order)
@@ -361,26 +389,50 @@ class BackOffice(Flow):
     async def mark_duplicate(
         self, ctx: RunContext, ticket: Ticket, first: dict[str, Any], action: str
     ) -> None:
+        """Resolve ``ticket`` as a duplicate of the ticket whose intent is ``first``.
+
+        Both tickets get a note naming the other (and the duplicate's conversations), instead
+        of a link: Intercom links an existing ticket to conversations only when it is a tracker
+        ticket (``conversation_to_link_id`` at creation is the only link for back-office ones).
+        """
         ctx.count("duplicate_tickets")
-        for conversation in first.get("conversations", []):
-            target = Ref(platform=ticket.platform, id=str(conversation))
-
-            async def link(target: Ref = target) -> Outcome:
-                await ctx.hub.helpdesk.link_ticket(ticket=ticket.ref, conversation=target)
-                return {"linked": target.id}
-
-            await ctx.perform(
-                f"back_office:link:{ticket.platform}:{ticket.id}:{conversation}",
-                platform=ticket.platform,
-                action="link_ticket",
-                intent={"ticket": ticket.id, "conversation": conversation},
-                do=link,
+        what = action.replace("_", " ")
+        first_name = first.get("ticket_number") or first.get("ticket")
+        if first.get("ticket"):
+            await self.note_first(
+                ctx, ticket, Ref(platform=ticket.platform, id=str(first["ticket"]), kind="ticket"), what
             )
         await self.finish(
             ctx,
             ticket,
-            f"Duplicate of ticket {first.get('ticket_number') or first.get('ticket')}, which already "
-            f"covers this ({action.replace('_', ' ')}); nothing was done again.",
+            f"Duplicate of ticket {first_name}, which already covers this ({what}); nothing was done again.",
+        )
+
+    async def note_first(self, ctx: RunContext, duplicate: Ticket, first: Ref, what: str) -> None:
+        """Note on the first ticket that ``duplicate`` asked for the same, and where it came from."""
+        body = (
+            f"Ticket {duplicate.number or duplicate.id} asked for this again ({what}); "
+            "it was resolved as a duplicate of this ticket."
+        )
+        if duplicate.linked_conversation_ids:
+            body += f" Its conversation(s): {', '.join(duplicate.linked_conversation_ids)}."
+
+        async def note() -> Outcome:
+            written = await ctx.hub.helpdesk.add_note(target=first, body=body)
+            return {"note": written.id, "ticket": first.id}
+
+        async def noted_before() -> Outcome | None:
+            notes = await ctx.hub.helpdesk.list_notes(target=first)
+            found = next((n for n in notes if n.body.strip() == body.strip()), None)
+            return {"note": found.id, "ticket": first.id} if found else None
+
+        await ctx.perform(
+            f"back_office:duplicate:{duplicate.platform}:{first.id}:{duplicate.id}",
+            platform=duplicate.platform,
+            action="note_duplicate",
+            intent={"ticket": first.id, "duplicate": duplicate.id},
+            do=note,
+            find_existing=noted_before,  # the same words on the first ticket: never noted twice
         )
 
     async def finish(
@@ -464,10 +516,20 @@ class BackOffice(Flow):
         return found[0]
 
 
-def _scope_of(ticket: Ticket, known: set[str]) -> str:
-    """The unit that carries a ticket: its store, or "unassigned" for none or an unknown one."""
-    store = store_named(ticket)
-    return store if store in known else UNASSIGNED
+def adopt_store_cursors(ctx: RunContext) -> None:
+    """Start the one unit where the per-store units of earlier versions had all got to.
+
+    Those units each read the whole ticket list, so every one of them has been through the
+    tickets up to its cursor: the earliest of them is a safe start. When one of them has no
+    cursor (it never finished a page), nothing is adopted and the first run reads everything
+    (the ledger keeps what was done from being done again).
+    """
+    if ctx.scope or ctx.cursor() is not None:
+        return
+    old = [ctx.store.cursors.get(ctx.flow, scope) for scope in store_scopes(ctx.config)]
+    found = [cursor for cursor in old if cursor is not None]
+    if found and len(found) == len(old):
+        ctx.save_cursor(min(found, key=lambda cursor: (cursor.position, id_order(cursor.last_id))))
 
 
 def _fulfillment_key(order: Order) -> str:

@@ -1,26 +1,37 @@
 """Call log: every telephony call becomes one internal note on the customer's conversation.
 
 The note goes on the matching contact's most recent open conversation (or a new one). Outbound
-calls are numbered per customer per day ("Outbound call attempt 1 of 2"); after the last
-unanswered attempt the conversation is tagged. Unknown or ambiguous numbers go to the run's
-report, never to a guessed contact.
+calls are numbered per customer per day ("Outbound call attempt 1 of 2"); a call past the
+routine's attempts says so ("Outbound call attempt 3, past the 2-attempt routine"); after the
+last unanswered attempt of the routine the conversation is tagged. The comments agents typed on
+the call go into its note; a comment typed after the note was written (the phone system's
+``call.commented`` event, or a later run) gets a note of its own, once. Unknown or ambiguous
+numbers go to the run's report, never to a guessed contact.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from hub.core.errors import FatalError, MappingError
-from hub.core.models import Call, CallDirection, CallOutcome, Contact, Conversation, Ref
+from hub.core.models import Call, CallComment, CallDirection, CallOutcome, Contact, Conversation, Ref
 from hub.flows.base import Flow, FlowOptions, RunContext
 from hub.flows.call_attempts import call_attempts_on, record_call_attempt
 
 
 class CallLogOptions(FlowOptions):
-    attempts: int = 2
+    attempts: int = Field(default=2, ge=1)
     """Outbound attempts the SOP asks for before giving up on a customer for the day."""
-    no_answer_tag: str = "No answer after 2 attempts"
-    """The tag put on a customer's conversation once the day's attempts went unanswered."""
+    no_answer_tag: str = Field(default="No answer after {attempts} attempts", min_length=1)
+    """The tag put on a customer's conversation once the day's attempts went unanswered;
+    ``{attempts}`` is replaced by the number of attempts."""
+
+    @property
+    def tag(self) -> str:
+        """``no_answer_tag`` with ``{attempts}`` filled in."""
+        return self.no_answer_tag.replace("{attempts}", str(self.attempts))
 
 
 class CallLog(Flow):
@@ -58,14 +69,19 @@ class CallLog(Flow):
         marker = call_marker(call)
         body = note_body(call, attempt, self.options.attempts) + f"\n{marker}"
 
+        included = [comment.id for comment in call.comments]
+
         async def write() -> dict[str, Any]:
             note = await ctx.hub.helpdesk.add_note(target=conversation, body=body)
-            return {"note": note.id, "conversation": conversation.id}
+            return {"note": note.id, "conversation": conversation.id, "comments": included}
 
         async def already_written() -> dict[str, Any] | None:
             notes = await ctx.hub.helpdesk.list_notes(target=conversation)
             found = next((n for n in notes if marker in n.body), None)
-            return {"note": found.id, "conversation": conversation.id} if found else None
+            if found is None:
+                return None
+            quoted = [c.id for c in call.comments if c.content in found.body]
+            return {"note": found.id, "conversation": conversation.id, "comments": quoted}
 
         result = await ctx.perform(
             f"call_log:note:{call.platform}:{call.id}",
@@ -78,8 +94,42 @@ class CallLog(Flow):
         )
         if result.ok and not result.duplicate and not result.recovered:
             ctx.count("notes")
+        if result.ok and result.outcome is not None and "dry_run" not in result.outcome:
+            noted = set(result.outcome.get("comments") or ())
+            for comment in call.comments:
+                if comment.id not in noted:
+                    await self._note_comment(ctx, call, comment, conversation)
         if self._gave_up(ctx, call, attempt):
             await self._tag_no_answer(ctx, call, conversation)
+
+    async def _note_comment(
+        self, ctx: RunContext, call: Call, comment: CallComment, conversation: Ref
+    ) -> None:
+        """A comment typed after the call's note was written: a note of its own, once."""
+        marker = comment_marker(call, comment)
+        body = f"Comment on the {call.direction.value} call of {call.started_at:%Y-%m-%d %H:%M} UTC"
+        body += f" by {comment.author}" if comment.author else ""
+        body += f":\n{comment.content}\n{marker}"
+
+        async def write() -> dict[str, Any]:
+            note = await ctx.hub.helpdesk.add_note(target=conversation, body=body)
+            return {"note": note.id, "conversation": conversation.id}
+
+        async def already_written() -> dict[str, Any] | None:
+            notes = await ctx.hub.helpdesk.list_notes(target=conversation)
+            found = next((n for n in notes if marker in n.body), None)
+            return {"note": found.id, "conversation": conversation.id} if found else None
+
+        result = await ctx.perform(
+            f"call_log:comment:{call.platform}:{call.id}:{comment.id}",
+            platform=conversation.platform,
+            action="add_note",
+            intent={"call": call.id, "comment": comment.id, "conversation": conversation.id},
+            do=write,
+            find_existing=already_written,
+        )
+        if result.ok and not result.duplicate and not result.recovered:
+            ctx.count("comment_notes")
 
     async def _contact_for(self, ctx: RunContext, call: Call) -> Contact | None:
         if not call.customer_number:
@@ -160,7 +210,7 @@ class CallLog(Flow):
         return Ref(platform=contact.platform, id=str(result.outcome.get("conversation", "dry-run")))
 
     async def _tag_no_answer(self, ctx: RunContext, call: Call, conversation: Ref) -> None:
-        tag = self.options.no_answer_tag
+        tag = self.options.tag
 
         async def write() -> dict[str, Any]:
             await ctx.hub.helpdesk.add_tags(target=conversation, tags=[tag])
@@ -184,7 +234,17 @@ def call_marker(call: Call) -> str:
     return f"[{call.platform} call {call.id}]"
 
 
+def comment_marker(call: Call, comment: CallComment) -> str:
+    """A line naming one comment of a call (its own note is recognised by it)."""
+    return f"[{call.platform} call {call.id} comment {comment.id}]"
+
+
 def note_body(call: Call, attempt: int | None, attempts: int) -> str:
+    """The call's note: headline and outcome, agent, times, number, links and the comments.
+
+    ``attempt`` is the outbound attempt number of the day (None for inbound calls);
+    ``attempts`` the routine's number of attempts.
+    """
     lines = [f"{_headline(call, attempt, attempts)}: {_outcome(call)}"]
     if call.agent is not None:
         lines.append(f"Agent: {call.agent.name or call.agent.email or call.agent.id}")
@@ -197,13 +257,20 @@ def note_body(call: Call, attempt: int | None, attempts: int) -> str:
         lines.append(f"Recording: {call.recording_url}")
     if call.voicemail_url:
         lines.append(f"Voicemail: {call.voicemail_url}")
+    if call.comments:
+        lines.append("Comments:")
+        lines += [f"- {c.author}: {c.content}" if c.author else f"- {c.content}" for c in call.comments]
     return "\n".join(lines)
 
 
 def _headline(call: Call, attempt: int | None, attempts: int) -> str:
-    if call.direction is CallDirection.OUTBOUND and attempt is not None:
-        return f"Outbound call attempt {attempt} of {attempts}"
-    return f"{call.direction.value.capitalize()} call"
+    if call.direction is not CallDirection.OUTBOUND or attempt is None:
+        return f"{call.direction.value.capitalize()} call"
+    if attempt > attempts:
+        # Calling again after the routine's last attempt is the agent's choice; "3 of 2" read
+        # as a counting error, so the note says where the call stands against the routine.
+        return f"Outbound call attempt {attempt}, past the {attempts}-attempt routine"
+    return f"Outbound call attempt {attempt} of {attempts}"
 
 
 def _outcome(call: Call) -> str:

@@ -60,20 +60,47 @@ async def require_subscription_owner(
 
     Raises ``NotTheCustomer`` otherwise (a store that cannot list subscriptions proves nothing).
     """
-    people = _reachable(contacts, f"subscription {subscription.id}", asker)
+    await owned_subscription(hub, subscription, contacts, asker)
+
+
+async def owned_subscription(
+    hub: Hub, named: Ref, contacts: Sequence[Contact], asker: str = TICKET
+) -> Subscription:
+    """The subscription ``named`` as the store holds it, once it is one of the contacts' own.
+
+    ``named.id`` is the id as an agent types it: the platform's id, or the id as shown
+    (``shown_id``: ``1064`` for ``gid://shopify/SubscriptionContract/1064``), so a ticket
+    filled from the CS Assist panel names it either way; the answer carries the platform's
+    full id. ``named.store`` None looks on every store of the platform. Raises
+    ``NotTheCustomer`` when none of the contacts' customers holds it (unknown ids included:
+    no other customer's subscription is ever confirmed to exist).
+    """
+    people = _reachable(contacts, f"subscription {named.id}", asker)
     for customer in await _customers_of(hub, people):
-        if not _is_record(customer, subscription.platform, subscription.store, None):
+        if not _is_record(customer, named.platform, named.store, None):
             continue
         try:
             owned: list[Subscription] = await hub.commerce.list_subscriptions(customer=customer.ref)
         except CapabilityMissing:
             continue
-        if any(s.id == subscription.id for s in owned):
-            return
+        found = next((s for s in owned if isinstance(s, Subscription) and _names(named.id, s.id)), None)
+        if found is not None:
+            return found
     raise NotTheCustomer(
-        f"subscription {subscription.id} on {subscription.platform} does not belong to {asker} "
+        f"subscription {named.id} on {named.platform} does not belong to {asker} "
         f"({_who(people)}); nothing was done"
     )
+
+
+def shown_id(record_id: str) -> str:
+    """The id as people see it: a path-like id's last segment (``gid://x/Thing/1064`` -> ``1064``)."""
+    return record_id.rstrip("/").rsplit("/", 1)[-1] if "/" in record_id else record_id
+
+
+def _names(typed: str, record_id: str) -> bool:
+    """Whether what was typed names the record: its id, or its id as shown."""
+    typed = typed.strip()
+    return typed == record_id or (typed != "" and typed == shown_id(record_id))
 
 
 def _reachable(contacts: Iterable[Contact], what: str, asker: str) -> list[Contact]:

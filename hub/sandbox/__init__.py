@@ -45,7 +45,12 @@ class Sandbox:
 
     def build(self) -> dict[str, SandboxApp]:
         """Seed every plugin's emulator from one world: stores, then helpdesk, then telephony."""
-        stores = [info.name for info in plugin_infos(self.pm) if Kind.COMMERCE in info.kinds]
+        # The stores that keep customers sell the brands; a checkout-only plugin sells none.
+        stores = [
+            info.name
+            for info in plugin_infos(self.pm)
+            if Kind.COMMERCE in info.kinds and "commerce_find_customers" in info.capabilities
+        ]
         self.world = build_world(stores, seed=self.seed, per_brand=self.per_brand, empty=self.empty)
         for kind in KIND_ORDER:
             for app in self.pm.hook.hub_sandbox(world=self.world, kind=kind):

@@ -2,9 +2,10 @@
 at ``/console`` (Starlette; the console is ``hub.serve.console``).
 
 A webhook is verified by its platform's plugin on the raw bytes (``hub_webhook``), written to
-the inbox (once per delivery id) and acknowledged; a background worker in the same process
-then runs the matching flow step for it. Nothing is stored for a delivery that fails the
-check, is too large, is unreadable or is older than the replay window.
+the inbox (once per delivery id; deliveries arriving together share one commit) and
+acknowledged; the inbox worker, on its own thread with its own event loop, then runs the
+matching flow step for it. Nothing is stored for a delivery that fails the check, is too large,
+is unreadable or is older than the replay window.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -51,9 +56,19 @@ class ServeOptions:
     replay_window: timedelta = timedelta(days=3)
     """A delivery saying it happened longer ago than this is refused (Shopify retries for 48 h)."""
     batch_size: int = 20
+    busy_batch_size: int = 2
+    """Rows the worker takes at a time while deliveries keep arriving (acks first)."""
     poll_seconds: float = 1.0
-    yield_seconds: float = 1.0
-    """How long the worker lets a burst of deliveries be acknowledged before its next batch."""
+    yield_seconds: float = 5.0
+    """How long the worker lets a burst of deliveries be acknowledged before its next (small)
+    batch: while deliveries keep coming, acknowledging them comes first."""
+    quiet_seconds: float = 0.05
+    """The intake counts as busy until this long after its last delivery."""
+    switch_interval: float = 0.0005
+    """The interpreter's thread switch interval while the worker runs (Python's default is 5 ms:
+    an acknowledgement would wait that long for the worker's thread to let go)."""
+    worker_nice: int = 10
+    """How much lower the worker thread's CPU priority is than intake's (Linux; 0: the same)."""
     worker: bool = True
     """Run the inbox worker in the background (tests may drain it themselves)."""
 
@@ -65,8 +80,10 @@ class BodyTooLarge(Exception):
 class InboxWriter:
     """Group commit: deliveries arriving together are stored in one transaction, then acked.
 
-    Each delivery is still on disk before its acknowledgement; batching only shares the disk
-    sync between the deliveries that arrived while the previous write was under way.
+    Each delivery is on disk before its acknowledgement (SQLite's default full sync); batching
+    only shares the disk sync between the deliveries that arrived while the previous write was
+    under way. The writes run on one thread of their own, so the server's event loop goes on
+    reading and verifying the next deliveries while the disk syncs.
     """
 
     def __init__(self, inbox: Inbox) -> None:
@@ -74,6 +91,7 @@ class InboxWriter:
         self._waiting: list[tuple[WebhookEvent, asyncio.Future[bool]]] = []
         self._flushing = False
         self._task: asyncio.Task[None] | None = None  # kept so the running flush is not collected
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-inbox-writer")
 
     async def add(self, event: WebhookEvent) -> bool:
         """Store ``event``; True when new, False when this delivery was stored before."""
@@ -84,15 +102,22 @@ class InboxWriter:
             self._task = asyncio.create_task(self._flush())
         return await future
 
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
+                events = [event for event, _ in batch]
                 try:
-                    stored = await run_in_threadpool(self.inbox.add_many, [event for event, _ in batch])
+                    stored = await loop.run_in_executor(self._thread, self.inbox.add_many, events)
                 except Exception as exc:  # the database is gone: every delivery of the batch gets a 503
                     stored = [exc] * len(batch)
                 for (_, future), outcome in zip(batch, stored, strict=True):
+                    if future.done():  # its request was cancelled (the sender hung up)
+                        continue
                     if isinstance(outcome, BaseException):
                         future.set_exception(outcome)  # only this delivery's request fails
                     else:
@@ -102,62 +127,113 @@ class InboxWriter:
 
 
 class Worker:
-    """Processes the inbox: as a background task of the server's loop, or on demand (``drain``).
+    """Acts on the inbox apart from intake: on a thread of its own, with its own event loop and
+    its own started hub (``start``), or on demand in the caller's loop (``drain``: tests, benches).
 
-    Acknowledging comes first: while deliveries are being received the background task waits
-    (up to ``yield_seconds``) before taking the next batch, so a burst is acknowledged at once
-    and acted on right after.
+    Apart, because a flow step is slow beside an acknowledgement: it waits on platforms and
+    commits the ledger (each commit a disk sync) while it holds its event loop. On the server's
+    loop every acknowledgement queued behind those steps. The worker's hub has its own plugin
+    clients (an HTTP client is bound to the loop that made it), so its requests are paced by its
+    own limiters; the server's hub only verifies deliveries and answers the inbox app.
+
+    Acknowledging still comes first: while deliveries are being received the worker waits (up to
+    ``yield_seconds``) before taking its next batch, so a burst is acknowledged at once and acted
+    on right after.
     """
 
-    def __init__(self, inbox: Inbox, processor: Processor, options: ServeOptions) -> None:
-        self.inbox, self.processor, self.options = inbox, processor, options
+    def __init__(self, runtime: Runtime, inbox: Inbox, processor: Processor, options: ServeOptions) -> None:
+        self.runtime, self.inbox, self.processor, self.options = runtime, inbox, processor, options
         self.owner = f"{OWNER}:inbox:{uuid.uuid4().hex[:6]}"
-        self._wake = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
         self.receiving = 0
         """Deliveries being received right now (the webhook endpoint counts them)."""
+        self.last_delivery = 0.0
+        """When intake last stored a delivery (``time.monotonic``)."""
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._main: asyncio.Task[None] | None = None
+        self._started = threading.Event()
 
     def wake(self) -> None:
-        self._wake.set()
+        """A delivery was stored: look at the inbox now (safe from any thread)."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the worker's loop closed meanwhile
+                loop.call_soon_threadsafe(wake.set)
 
     @property
     def alive(self) -> bool:
-        return self.task is not None and not self.task.done()
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
+        """Requeue what a dead process left claimed, then run the worker on its own thread."""
         self.inbox.requeue_abandoned(timedelta(minutes=10))
-        self.task = asyncio.create_task(self._loop(), name="hub-inbox-worker")
+        sys.setswitchinterval(min(sys.getswitchinterval(), self.options.switch_interval))
+        self._thread = threading.Thread(target=self._run, name="hub-inbox-worker", daemon=True)
+        self._thread.start()
+        self._started.wait(30)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        """Stop the worker (a step cut short leaves its rows claimed, requeued at the next start)."""
+        loop, main, thread = self._loop, self._main, self._thread
+        if loop is not None and main is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(main.cancel)
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 30)
 
-    async def step(self) -> int:
+    async def step(self, processor: Processor | None = None, limit: int | None = None) -> int:
         """Claim and process one batch; how many rows were handled (deferred ones excluded)."""
-        rows = await run_in_threadpool(self.inbox.claim, self.owner, self.options.batch_size)
+        rows = self.inbox.claim(self.owner, limit or self.options.batch_size)
         if not rows:
             return 0
-        deferred = await self.processor.process(rows)
+        deferred = await (processor or self.processor).process(rows)
         return len(rows) - len(deferred)
 
     async def drain(self) -> None:
-        """Process until no pending row is ready (tests, benches)."""
+        """Process until no pending row is ready, here, with the server's hub (tests, benches)."""
         while await self.step():
             pass
 
-    async def _let_acks_go_first(self) -> None:
+    def _run(self) -> None:
+        if sys.platform == "linux" and self.options.worker_nice:
+            # Linux schedules threads one by one: intake's thread gets the core first.
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.options.worker_nice)
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        self._main = asyncio.current_task()
+        hub = self.runtime.hub()
+        try:
+            await hub.start()
+            self._started.set()
+            await self._work(Processor(self.runtime, hub, self.inbox))
+        finally:
+            self._started.set()
+            await hub.stop()
+
+    def _busy(self) -> bool:
+        quiet = time.monotonic() - self.last_delivery >= self.options.quiet_seconds
+        return bool(self.receiving) or not quiet
+
+    async def _let_acks_go_first(self) -> int:
+        """Wait for intake to go quiet (up to ``yield_seconds``); the batch size to take then:
+        the whole batch when quiet, a few rows when deliveries are still coming in."""
         waited = 0.0
-        while self.receiving and waited < self.options.yield_seconds:
+        while self._busy() and waited < self.options.yield_seconds:
             await asyncio.sleep(0.01)
             waited += 0.01
+        return self.options.busy_batch_size if self._busy() else self.options.batch_size
 
-    async def _loop(self) -> None:
+    async def _work(self, processor: Processor) -> None:
+        assert self._wake is not None
         while True:
-            await self._let_acks_go_first()
+            limit = await self._let_acks_go_first()
             try:
-                handled = await self.step()
+                handled = await self.step(processor, limit)
             except Exception:  # the worker must outlive one bad batch; its rows are requeued later
                 log.exception("inbox worker: batch failed")
                 handled = 0
@@ -189,17 +265,19 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         inbox = Inbox(runtime.store)
+        writer = InboxWriter(inbox)
         async with runtime.session() as hub:
-            worker = Worker(inbox, Processor(runtime, hub, inbox), options)
+            worker = Worker(runtime, inbox, Processor(runtime, hub, inbox), options)
             app.state.hub_server = ServerState(
-                runtime, hub, inbox, InboxWriter(inbox), worker, InboxApp(runtime, hub), options, scheduler
+                runtime, hub, inbox, writer, worker, InboxApp(runtime, hub), options, scheduler
             )
             if options.worker:
-                worker.start()
+                await asyncio.to_thread(worker.start)
             try:
                 yield
             finally:
                 await worker.stop()
+                writer.close()
 
     from hub.serve.console.app import console_routes  # it reads this module's server state
 
@@ -300,6 +378,7 @@ async def _receive(request: Request, state: ServerState, started: float) -> Resp
     except Exception:  # the store failed this one delivery (not its content): the platform retries
         log.exception("webhook %s: delivery %r not stored", platform, event.delivery_id)
         return _refusal(platform, 503, "delivery not stored, retry later", started)
+    state.worker.last_delivery = time.monotonic()
     state.worker.wake()
     result = "stored" if fresh else "duplicate"
     metrics.webhook(platform, result, time.perf_counter() - started)

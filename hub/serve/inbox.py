@@ -167,11 +167,14 @@ class Inbox:
                 )
             }
             fresh: list[bool] = []
+            rows: list[dict[str, Any]] = []
             for key, event in zip(keys, events, strict=True):
                 fresh.append(key not in known)
                 if key not in known:
                     known.add(key)
-                    c.execute(insert(inbox).values(**_values(event)))
+                    rows.append(_values(event))
+            if rows:  # one statement for the batch (multi-row VALUES), not one per delivery
+                c.execute(insert(inbox), rows)
         return fresh
 
     def _add_alone(self, event: WebhookEvent) -> bool | Exception:

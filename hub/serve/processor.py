@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from hub.core import metrics
 from hub.core.errors import CapabilityMissing, FatalError, MappingError, RetriableError
@@ -171,11 +172,22 @@ class Processor:
         assert isinstance(flow, CsAssist)
         return flow
 
-    async def _customer_changed(self, ctx: RunContext, subject: dict[str, object]) -> None:
-        email, phone = subject.get("email"), subject.get("phone")
+    async def _customer_changed(self, ctx: RunContext, subject: dict[str, Any]) -> None:
+        """Refresh the summary of each person the event is about: its ``email``/``phone``, the
+        customer of its ``order``, or, for a batch, of each of its ``orders`` and ``people``."""
         if "order" in subject:
             order: Order = await ctx.hub.commerce.get_order(ref=Ref.model_validate(subject["order"]))
-            email = order.email
+            await self._person_changed(ctx, order.email, subject.get("phone"))
+        elif "orders" in subject or "people" in subject:
+            for ref in subject.get("orders") or []:
+                order = await ctx.hub.commerce.get_order(ref=Ref.model_validate(ref))
+                await self._person_changed(ctx, order.email, None)
+            for person in subject.get("people") or []:
+                await self._person_changed(ctx, person.get("email"), person.get("phone"))
+        else:
+            await self._person_changed(ctx, subject.get("email"), subject.get("phone"))
+
+    async def _person_changed(self, ctx: RunContext, email: object, phone: object) -> None:
         contacts = await _contacts(ctx.hub, str(email) if email else None, str(phone) if phone else None)
         if not contacts:
             ctx.count("no_contact")
@@ -201,7 +213,15 @@ def serial_key(row: InboxRow) -> str:
     if row.action is WebhookAction.CALL_ENDED:
         return f"number:{subject.get('customer_number') or subject.get('id')}"
     if row.action is WebhookAction.CUSTOMER_CHANGED:
-        who = subject.get("email") or subject.get("phone") or (subject.get("order") or {}).get("id")
+        batch = subject.get("orders") or subject.get("people") or [{}]
+        first = batch[0] if isinstance(batch[0], dict) else {}
+        who = (
+            subject.get("email")
+            or subject.get("phone")
+            or (subject.get("order") or {}).get("id")
+            or first.get("id")
+            or first.get("email")
+        )
         return f"customer:{who}"
     if row.action is WebhookAction.CONTACT_ACTIVE:
         return "contacts:" + ",".join(sorted(subject.get("contact_ids") or []))

@@ -9,7 +9,7 @@ import phonenumbers
 
 from hub.core.errors import MappingError
 from hub.core.mapping import mapping_guard, reading
-from hub.core.models import Agent, AgentStatus, Call, CallDirection, CallOutcome
+from hub.core.models import Agent, AgentStatus, Call, CallComment, CallDirection, CallOutcome
 from plugins.aircall.settings import DEFAULT_SUBSTATUS_MAP, SUBSTATUSES
 
 PLATFORM = "aircall"
@@ -50,6 +50,7 @@ def call_from_aircall(raw: dict[str, Any], default_region: str = "US") -> Call:
         recording_url=_link(raw, "recording_short_url", "recording"),
         voicemail_url=_link(raw, "voicemail_short_url", "voicemail"),
         tags=_tag_names(raw.get("tags")),
+        comments=_comments(raw.get("comments")),
     )
 
 
@@ -152,6 +153,50 @@ def _tag_names(tags: Any) -> tuple[str, ...]:
         return ()
     names = (tag.get("name") for tag in tags if isinstance(tag, dict))
     return tuple(name for name in names if isinstance(name, str) and name)
+
+
+def _comments(comments: Any) -> tuple[CallComment, ...]:
+    """The agents' comments on the call (``comments[]``: ``{id, content, posted_at, posted_by}``).
+
+    A blank comment says nothing and is left out; one that is not an object or has no id is a
+    ``MappingError`` naming it (the call's note would otherwise silently lose what was typed).
+    """
+    if comments is None:
+        return ()
+    if not isinstance(comments, list):
+        raise MappingError(PLATFORM, "call", "comments", f"expected a list, got {type(comments).__name__}")
+    found = []
+    for index, comment in enumerate(comments):
+        if not isinstance(comment, dict):
+            raise MappingError(PLATFORM, "call", f"comments[{index}]", "not an object")
+        content = comment.get("content")
+        if not isinstance(content, str):
+            raise MappingError(PLATFORM, "call", f"comments[{index}].content", "missing or not text")
+        if not content.strip():
+            continue
+        found.append(
+            CallComment(
+                id=_comment_id(comment.get("id"), index),
+                content=content.strip(),
+                author=_comment_author(comment.get("posted_by")),
+                posted_at=_timestamp(comment, "call", "posted_at"),
+            )
+        )
+    return tuple(found)
+
+
+def _comment_id(value: Any, index: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str) or str(value) == "":
+        raise MappingError(PLATFORM, "call", f"comments[{index}].id", f"missing or not an id: {value!r}")
+    return str(value)
+
+
+def _comment_author(posted_by: Any) -> str | None:
+    """``posted_by`` is a user object (or ``{user: {...}}`` in some payloads); None when absent."""
+    if not isinstance(posted_by, dict):
+        return None
+    user = posted_by.get("user") if isinstance(posted_by.get("user"), dict) else posted_by
+    return _optional_str(user.get("name")) or _full_name(user) or _optional_str(user.get("email"))
 
 
 # --------------------------------------------------------------------------- users

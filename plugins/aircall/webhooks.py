@@ -3,6 +3,11 @@
 The body is parsed to reach the token (there is nothing else to check), but nothing is read
 from it before the token matches in constant time. A delivery has no id of its own: retries
 repeat ``event`` + ``data.id`` + ``timestamp``, so that triple is the delivery id.
+
+``call.ended`` (about 30 s after hang-up, once duration and recording are final) becomes the
+call's note; ``call.commented`` on a call that has ended brings a comment typed after it, which
+the call log adds as a note of its own (during the call the comment waits for ``call.ended``,
+whose call object carries it).
 """
 
 from __future__ import annotations
@@ -53,7 +58,10 @@ def _is_id(value: Any) -> bool:
 def _action_for(
     settings: AircallSettings, event: str, data: dict[str, Any]
 ) -> tuple[WebhookAction, dict[str, Any]]:
-    if event != "call.ended":  # call.hungup comes ~30 s earlier, before duration and recording are final
+    # call.hungup comes ~30 s before call.ended, before duration and recording are final; a
+    # comment on a call still going on is in the call.ended object.
+    ended = event == "call.ended" or (event == "call.commented" and data.get("ended_at") is not None)
+    if not ended:
         return WebhookAction.IGNORED, {}
     try:
         call = call_from_aircall(data, settings.default_phone_region)

@@ -7,6 +7,7 @@ are mapped here (``plugins.intercom.mapping``) and a record that cannot be mappe
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -36,6 +37,8 @@ from plugins.intercom.client import IntercomClient, since_query_value
 from plugins.intercom.settings import IntercomSettings
 
 PLATFORM = "intercom"
+TYPES_REMEMBERED = 10_000
+"""How many tickets' types the workspace keeps from what it read (a run reads far fewer)."""
 
 
 class IntercomWorkspace:
@@ -44,6 +47,8 @@ class IntercomWorkspace:
     def __init__(self, client: IntercomClient, settings: IntercomSettings) -> None:
         self.client, self.settings = client, settings
         self.contacts = mapping.ContactReader(settings.cs_assist_attributes, settings.default_phone_region)
+        self._type_of: OrderedDict[str, str] = OrderedDict()
+        """Ticket id -> Intercom ticket type id, from every ticket read (newest last)."""
 
     # ------------------------------------------------------------------ contacts
 
@@ -175,7 +180,23 @@ class IntercomWorkspace:
     def _ticket(self, record: dict[str, Any], types: dict[str, TicketType]) -> Ticket:
         ticket = mapping.ticket_from(record, types, self.settings.ticket_attributes)
         self.client.remember("ticket", ticket.id)
+        self._remember_type(ticket.id, str(record["ticket_type"]["id"]))  # mapped: it has one
         return ticket
+
+    def _remember_type(self, ticket_id: str, type_id: str) -> None:
+        """Keep a ticket's type, so moving it later needs no request to learn it again."""
+        self._type_of[ticket_id] = type_id
+        self._type_of.move_to_end(ticket_id)
+        if len(self._type_of) > TYPES_REMEMBERED:
+            self._type_of.popitem(last=False)
+
+    async def _ticket_type_id(self, ticket_id: str) -> str:
+        """The ticket's type id: as read with the ticket, or (a ticket never read) asked for."""
+        known = self._type_of.get(ticket_id)
+        if known is not None:
+            return known
+        current = await self.client.get_ticket(ticket_id)
+        return str((current.get("ticket_type") or {}).get("id"))
 
     async def list_tickets(
         self, types: list[TicketType], since: datetime | None
@@ -251,9 +272,12 @@ class IntercomWorkspace:
         return self._ticket(await self.client.update_ticket(ref.id, payload), type_ids)
 
     async def _state_id(self, ticket_id: str, state: TicketState) -> str:
-        """The ticket's own type decides which state id means ``state``."""
-        current = await self.client.get_ticket(ticket_id)
-        type_id = str((current.get("ticket_type") or {}).get("id"))
+        """The ticket's own type decides which state id means ``state``.
+
+        A ticket's type is fixed when it is created (the 2.14 update takes no type), so the type
+        read with the ticket, in the list the flow works from, is still its type.
+        """
+        type_id = await self._ticket_type_id(ticket_id)
         types = {str(t.get("id")): t for t in await self.client.ticket_types()}
         ticket_type = types.get(type_id) or {"id": type_id}
         state_id = mapping.state_id_for(ticket_type, state)

@@ -22,11 +22,13 @@ Subscription cancels need no marker: the purchase's status says whether rebills 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, MappingError, PlatformError, RetriableError
@@ -35,6 +37,8 @@ from hub.core.lookup import email_key, exact_matches, one_exact, order_number_ke
 from hub.core.mapping import map_records
 from hub.core.models import (
     Address,
+    CheckoutLink,
+    CheckoutLinkRequest,
     Customer,
     FinancialStatus,
     Money,
@@ -70,7 +74,7 @@ def cents(amount: Decimal) -> str:
 
 KONNEKTIVE_ENDPOINTS = (
     "Access Details for customer/query, order/query, purchase/query, order/refund, purchase/cancel, "
-    "customer/update, order/import"
+    "customer/update, order/import, leads/import (checkout links)"
 )
 """The endpoints the hub's flows call: an API user's permission list must grant each."""
 
@@ -428,6 +432,49 @@ class KonnektiveStore:
         return None
 
 
+    # ------------------------------------------------------------------ checkout links
+
+    async def create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink:
+        """The brand's checkout page with the cart and the customer in its query.
+
+        Konnektive mints no checkout URL (reference §7), but its funnels are built on the API:
+        a lead page imports the customer (``/leads/import/``: a partial order) and the checkout
+        page completes that order (``/order/import/`` with its ``orderId``). So the hub does the
+        lead page's part: every SKU is checked against the catalogue (``sku_product_ids``: an
+        unknown SKU is refused, nothing sent), the lead is imported with the customer, the
+        shipping address and the sales rep, the notes go on the customer's notes, and the link
+        is ``checkout_url`` carrying ``orderId``, the products, the coupon, the rep and the
+        customer (Konnektive's parameter names, which form-code pages read).
+        """
+        store = self.client.store
+        campaign = store.checkout_campaign_id or store.campaign_id
+        if not store.checkout_url or not campaign:
+            raise FatalError(mapping.PLATFORM, f"store {self.client.store_key}: set checkout_url and "
+                             "campaign_id to create checkout links", code="not_configured")
+        products = checkout_products(request, store.sku_product_ids, self.client.store_key)
+        customer = checkout_customer(request, store.sales_rep_param)
+        order_id = customer_id = None
+        if store.checkout_creates_lead:
+            # Not repeatable (no idempotency key): the flow's ledger asks for one link per request.
+            lead = await self.client.call("leads/import", {"campaignId": campaign, **customer},
+                                          repeatable=False)
+            order_id = text(lead, "orderId") if isinstance(lead, Mapping) else None
+            customer_id = text(lead, "customerId") if isinstance(lead, Mapping) else None
+            if order_id is None:
+                raise FatalError(mapping.PLATFORM, "lead import answered without an orderId", code="no_id")
+        if request.notes and customer_id:
+            await self.add_note(customer_id, f"hub checkout link notes: {request.notes}")
+        query = {**({"orderId": order_id} if order_id else {}), "campaignId": campaign, **products,
+                 **customer}
+        if request.discount_code:
+            query["couponCode"] = request.discount_code
+        query.update({f"meta_{key}": value for key, value in sorted(request.metadata.items())})
+        separator = "&" if "?" in store.checkout_url else "?"
+        url = f"{store.checkout_url}{separator}{urlencode(query)}"
+        return CheckoutLink(platform=mapping.PLATFORM, store=self.client.store_key,
+                            id=order_id or _link_id(url), url=url)
+
+
 # ---------------------------------------------------------------------- request builders
 
 
@@ -438,6 +485,47 @@ def cancel_reason(reason: str, key: str) -> str:
     if room < 10:
         return f"{reason}"[:CANCEL_REASON_MAX]
     return f"{reason.strip()[:room]}{suffix}"
+
+
+def checkout_products(request: CheckoutLinkRequest, catalogue: Mapping[str, str],
+                      store: str) -> dict[str, str]:
+    """``product<n>_id`` / ``product<n>_qty`` of the cart; ``FatalError`` naming unknown SKUs."""
+    unknown = [p.sku for p in request.products if not catalogue.get(p.sku)]
+    if unknown:
+        raise FatalError(mapping.PLATFORM, f"store {store} has no product with SKU {', '.join(unknown)} "
+                         "(its catalogue is sku_product_ids)", field="products.sku", code="unknown_sku")
+    params: dict[str, str] = {}
+    for index, product in enumerate(request.products, start=1):
+        params[f"product{index}_id"] = catalogue[product.sku]
+        params[f"product{index}_qty"] = str(product.quantity)
+    return params
+
+
+def checkout_customer(request: CheckoutLinkRequest, rep_param: str) -> dict[str, str]:
+    """The customer as lead-import (and checkout page) parameters: name, email, phone, address."""
+    params = {
+        "firstName": request.first_name,
+        "lastName": request.last_name,
+        "emailAddress": request.email,
+        # The CRM keeps numbers as typed; digits only (its rule), the national number first.
+        "phoneNumber": mapping.digits_for_search(request.phone)[0] if request.phone else None,
+        rep_param: request.sales_rep,
+    }
+    if request.shipping_address is not None:
+        address = request.shipping_address
+        if not address.name and request.name:
+            address = address.model_copy(update={"name": request.name})
+        params.update(ship_params(address, blank=None))
+        # The lead's own address is the shipping one: the checkout page asks for billing.
+        params.update({"address1": address.line1, "address2": address.line2, "city": address.city,
+                       "state": address.region, "postalCode": address.postal_code,
+                       "country": address.country})
+    return {key: value for key, value in params.items() if value}
+
+
+def _link_id(url: str) -> str:
+    """An id for a link with no lead behind it: the link's own digest."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def ship_params(new: Address, *, blank: str | None = "NULL") -> dict[str, str]:

@@ -6,23 +6,32 @@ from collections.abc import AsyncIterator
 
 from hub.core.errors import MappingError
 from hub.core.hookspecs import hookimpl
-from hub.core.models import Address, Order, Ref, Refund, RefundRequest, ReplacementRequest, Subscription
+from hub.core.models import (
+    Address,
+    CheckoutLink,
+    CheckoutLinkRequest,
+    Order,
+    Ref,
+    Refund,
+    RefundRequest,
+    ReplacementRequest,
+    Subscription,
+)
 from hub.core.plugin import Kind, MultiStorePlugin
 from plugins.konnektive.operations import KonnektiveStore, open_store
 from plugins.konnektive.settings import KonnektiveSettings
 
 
 class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
-    """Customers, orders, refunds, purchases (subscriptions) and replacements on Konnektive."""
+    """Customers, orders, refunds, purchases (subscriptions), replacements and checkout links on
+    Konnektive. Konnektive mints no hosted checkout URL: a checkout link is the brand's funnel
+    page (``checkout_url``) with the cart and the customer in its query, the customer imported
+    as a lead first (``/leads/import/``, the partial order the funnel completes)."""
 
     name = "konnektive"
     platform_label = "Konnektive"
     kinds = (Kind.COMMERCE,)
     unsupported = {
-        "commerce_create_checkout_link": (
-            "Konnektive has no API that mints a hosted checkout URL; checkout pages are funnels "
-            "built in the CRM"
-        ),
         "commerce_update_consent": (
             "Konnektive's customer API has no email/SMS/phone marketing-consent fields "
             "(only a one-way do-not-contact blacklist that cannot be read back)"
@@ -60,3 +69,7 @@ class KonnektivePlugin(MultiStorePlugin[KonnektiveStore]):
     @hookimpl
     async def commerce_create_replacement_order(self, request: ReplacementRequest) -> Order:
         return await self.store_of(request.order).create_replacement_order(request)
+
+    @hookimpl
+    async def commerce_create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink:
+        return await self.store_of(request).create_checkout_link(request)

@@ -10,6 +10,9 @@ One Konnektive (Checkout Champ) account per brand, side by side under ``stores.<
     brand = "PaleoHacks"
     login_id = "..."        # API user (Admin -> Users, access level "Api User")
     password = "..."
+    campaign_id = "12"
+    checkout_url = "https://shop.paleohacks.com/checkout"   # the funnel's checkout page
+    sku_product_ids = { "PH-BARS" = "101" }
 """
 
 from __future__ import annotations
@@ -53,7 +56,33 @@ class KonnektiveStoreSettings(BaseModel):
     )
     campaign_id: str | None = Field(
         default=None,
-        description="campaign used for replacement orders when the original order names none",
+        description="campaign used for replacement orders when the original order names none, and "
+        "for checkout links unless checkout_campaign_id is set",
+    )
+    checkout_url: str | None = Field(
+        default=None,
+        description="the brand's checkout page (a Checkout Champ funnel or form-code lander): "
+        "Konnektive mints no checkout URL, so a checkout link is this page with the cart and the "
+        "customer in its query (Konnektive's own parameter names)",
+    )
+    checkout_campaign_id: str | None = Field(
+        default=None, description="campaign of checkout links (default: campaign_id)"
+    )
+    checkout_creates_lead: bool = Field(
+        default=True,
+        description="import the customer as a lead first (/leads/import/: a partial order the "
+        "funnel completes, its orderId in the link); false for funnels that take the query only",
+    )
+    sku_product_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="SKU -> the campaign's product id: the catalogue of checkout links (the API has "
+        "no product look-up the hub can rely on), an unknown SKU is refused",
+    )
+    sales_rep_param: str = Field(
+        default="affId",
+        min_length=1,
+        description="lead and link parameter carrying the sales rep: affId credits the affiliate "
+        "whose passed value it is; e.g. custom1 keeps it in a customer field instead",
     )
 
     @field_validator("login_id", "password")
@@ -85,6 +114,13 @@ class KonnektiveStoreSettings(BaseModel):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("checkout_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL of the brand's checkout page")
+        return value
 
 
 class KonnektiveSettings(HttpPluginSettings):

@@ -473,19 +473,18 @@ class ShopifyStore:
         return self._order(require(draft.get("order"), f"order of draft {draft_id}"))
 
     async def create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink:
-        """A draft order for the customer; its ``invoiceUrl`` is the link they pay through."""
+        """A draft order for the customer; its ``invoiceUrl`` is the link they pay through.
+
+        Every SKU must be a product variant of the store (unknown SKUs are refused before
+        anything is written). The draft is attached to the customer with exactly this email;
+        when there is none and the request names the person, the customer is created first
+        (``customerCreate``: a draft order has no name of its own, so this is how the name
+        reaches the draft and the order). An existing customer's record is never changed from
+        a checkout link. The name also goes on the shipping address when the address has
+        none; the phone, the sales rep and the notes go on the draft.
+        """
         variants = await self._variants_by_sku([p.sku for p in request.products])
-        found = await self._query(
-            q.FIND_CUSTOMERS, {"query": f"email:{search_value(request.email)}", "first": 2}
-        )
-        # The draft is attached to the customer with exactly this email, never a near match.
-        customers = exact_matches(
-            found["customers"]["nodes"], request.email, _node_email, email_key
-        )
-        if len(customers) > 1:
-            raise AmbiguousMatch(
-                PLATFORM, f"{len(customers)} customers have the email {request.email}", code="ambiguous"
-            )
+        customer_id = await self._checkout_customer(request)
         attributes = [{"key": "sales_rep", "value": request.sales_rep}] if request.sales_rep else []
         attributes += [{"key": key, "value": value} for key, value in sorted(request.metadata.items())]
         draft_input: dict[str, Any] = {
@@ -494,19 +493,53 @@ class ShopifyStore:
             "customAttributes": attributes,
             "tags": ["hub-checkout"],
         }
-        if request.sales_rep:
-            draft_input["note"] = f"Sales rep: {request.sales_rep}"
+        note = checkout_note(request)
+        if note:
+            draft_input["note"] = note
         if request.phone:
             draft_input["phone"] = request.phone
-        if customers:
-            draft_input["purchasingEntity"] = {"customerId": customers[0]["id"]}
+        if customer_id:
+            draft_input["purchasingEntity"] = {"customerId": customer_id}
         if request.shipping_address is not None:
-            draft_input["shippingAddress"] = mailing_address_input(request.shipping_address)
+            address = request.shipping_address
+            if not address.name and request.name:
+                address = address.model_copy(update={"name": request.name})
+            draft_input["shippingAddress"] = mailing_address_input(address)
         if request.discount_code:
             # DraftOrderInput.discountCodes (newer versions; exact first version unconfirmed).
             draft_input["discountCodes"] = [request.discount_code]
         payload = await self._mutate(q.DRAFT_ORDER_CREATE, {"input": draft_input}, "draftOrderCreate")
         return checkout_link_from_graphql(require(payload.get("draftOrder"), "draft order"), store=self.key)
+
+    async def _checkout_customer(self, request: CheckoutLinkRequest) -> str | None:
+        """The id of the customer with exactly the request's email; a new one when none has it
+        and the request names the person; None when neither (the draft carries the email)."""
+        found = await self._query(
+            q.FIND_CUSTOMERS, {"query": f"email:{search_value(request.email)}", "first": 2}
+        )
+        # The draft is attached to the customer with exactly this email, never a near match.
+        customers = exact_matches(found["customers"]["nodes"], request.email, _node_email, email_key)
+        if len(customers) > 1:
+            raise AmbiguousMatch(
+                PLATFORM, f"{len(customers)} customers have the email {request.email}", code="ambiguous"
+            )
+        if customers:
+            return str(customers[0]["id"])
+        if not request.name:
+            return None
+        # Not blindly repeatable, but Shopify refuses a second customer with this email
+        # ("Email has already been taken"), so a retried create cannot make two. The phone
+        # stays on the draft only: Shopify refuses a customer whose phone another one has.
+        customer_input = {
+            "email": request.email,
+            "firstName": request.first_name,
+            "lastName": request.last_name,
+            "tags": ["hub-checkout"],
+        }
+        payload = await self._mutate(
+            q.CUSTOMER_CREATE, {"input": {k: v for k, v in customer_input.items() if v}}, "customerCreate"
+        )
+        return str(require(payload.get("customer"), "customer")["id"])
 
     async def _variants_by_sku(self, skus: list[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(skus))
@@ -523,6 +556,12 @@ class ShopifyStore:
                 field="products.sku",
             )
         return by_sku
+
+
+def checkout_note(request: CheckoutLinkRequest) -> str | None:
+    """The draft order's note: who sold it and the agent's notes (None when neither)."""
+    parts = [f"Sales rep: {request.sales_rep}" if request.sales_rep else None, request.notes]
+    return "\n".join(part for part in parts if part) or None
 
 
 def open_store(

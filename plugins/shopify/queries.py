@@ -162,6 +162,15 @@ query DraftOrdersByTag($query: String!) {{
 }}
 """
 
+CUSTOMER_CREATE = """
+mutation CustomerCreate($input: CustomerInput!) {
+  customerCreate(input: $input) {
+    customer { id }
+    userErrors { field message }
+  }
+}
+"""
+
 DRAFT_ORDER_CREATE = f"""
 mutation DraftOrderCreate($input: DraftOrderInput!) {{
   draftOrderCreate(input: $input) {{

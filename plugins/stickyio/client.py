@@ -25,6 +25,8 @@ SUCCESS = "100"
 NO_MATCH = "909"
 BAD_CREDENTIALS = "200"
 INVALID_ORDER = "350"
+INVALID_PRODUCT = ("600", "10600")
+"""product_index codes for ids the CRM does not know (10600 is documented; 600 is LimeLight's)."""
 _REFID = re.compile(r"\s*REFID:\S+\s*$")
 
 #: Methods that only read: safe to repeat after a timeout (all v1 calls are POST).
@@ -251,6 +253,27 @@ class StickyioClient(PlatformClient):
             raise NotFoundError(PLATFORM, f"customer_view: no customer {customer_id}", code=NO_MATCH)
         payload.setdefault("customer_id", customer_id)
         return payload
+
+    async def product_index(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The catalogue's products of ``product_ids``: product id -> its fields
+        (``product_sku``, ``product_name``, ``product_price``); unknown ids are left out.
+
+        Shape unconfirmed beyond the method name (reference §3): a ``products`` map by id, or
+        one product's fields at the top for a single id, are both read.
+        """
+        if not product_ids:
+            return {}
+        payload = await self.call(
+            "product_index", {"product_id": product_ids}, allow=(NO_MATCH, *INVALID_PRODUCT)
+        )
+        if response_code(payload) != SUCCESS:
+            return {}
+        products = payload.get("products")
+        if isinstance(products, dict):
+            return {str(k): v for k, v in products.items() if isinstance(v, dict) and str(k) in product_ids}
+        if len(product_ids) == 1 and (payload.get("product_sku") or payload.get("product_name")):
+            return {product_ids[0]: dict(payload)}
+        return {}
 
 
 def _method_of(url: str) -> str:

@@ -41,7 +41,8 @@ MAX_CHAIN = 100  # rebill chains are followed at most this far (guards a cyclic 
 
 STICKY_METHODS = (
     "the API account's methods order_view, order_find, customer_find, customer_view, order_refund, "
-    "order_update, subscription_order_update, new_order_card_on_file"
+    "order_update, subscription_order_update, new_order_card_on_file, NewProspect and product_index "
+    "(checkout links)"
 )
 """The v1 methods the hub's flows call: the API account must be permitted each."""
 
@@ -354,10 +355,16 @@ class StickyStore:
 
     async def create_checkout_link(self, request: CheckoutLinkRequest) -> CheckoutLink:
         """Sticky.io has no hosted checkout: create a prospect (the CRM's pre-sale record) and
-        hand out the merchant's funnel URL carrying it, as the funnel's own first step would."""
+        hand out the merchant's funnel URL carrying it, as the funnel's own first step would.
+
+        Every SKU is checked against the store's catalogue first: it must be mapped to a
+        product id (``sku_product_ids``: v1 has no SKU search) and ``product_index`` must know
+        that product, with that SKU when it says one. An unknown SKU is refused, nothing sent.
+        """
         if not self.settings.funnel_url or not self.settings.campaign_id:
             raise FatalError(PLATFORM, f"store {self.key}: set funnel_url and campaign_id to create "
                                        "checkout links")
+        await self._check_catalogue([p.sku for p in request.products])
         body: dict[str, Any] = {
             "campaignId": self.settings.campaign_id,
             "email": request.email,
@@ -379,6 +386,21 @@ class StickyStore:
             raise FatalError(PLATFORM, "NewProspect answered without a prospectId")
         return CheckoutLink(platform=PLATFORM, store=self.key, id=prospect_id,
                             url=self._funnel_url(prospect_id, request))
+
+    async def _check_catalogue(self, skus: list[str]) -> None:
+        """Refuse (``FatalError`` on ``products.sku``) every SKU the store does not sell."""
+        wanted = list(dict.fromkeys(skus))
+        ids = {sku: self.settings.sku_product_ids.get(sku) for sku in wanted}
+        unmapped = [sku for sku, product_id in ids.items() if not product_id]
+        if unmapped:
+            raise FatalError(PLATFORM, f"store {self.key} has no product with SKU {', '.join(unmapped)} "
+                                       "(its catalogue is sku_product_ids)", field="products.sku")
+        known = await self.client.product_index(sorted({str(i) for i in ids.values()}))
+        unknown = [sku for sku, product_id in ids.items()
+                   if not _sells(known.get(str(product_id)), sku)]
+        if unknown:
+            raise FatalError(PLATFORM, f"store {self.key} has no product with SKU {', '.join(unknown)} "
+                                       "in its Sticky.io catalogue (product_index)", field="products.sku")
 
     def _funnel_url(self, prospect_id: str, request: CheckoutLinkRequest) -> str:
         query: dict[str, str] = {
@@ -409,6 +431,14 @@ def _is_person(body: dict[str, Any], email: str | None, phone: str | None) -> bo
     return is_person(found_email, found_phone, email, None if email else phone, country)
 
 
+def _sells(product: dict[str, Any] | None, sku: str) -> bool:
+    """Whether ``product_index`` knows the product, with ``sku`` when it names one."""
+    if product is None:
+        return False
+    named = mapping.text(product.get("product_sku")) or mapping.text(product.get("sku"))
+    return named is None or named == sku
+
+
 def _checkout_note(request: CheckoutLinkRequest) -> str:
     products = ", ".join(f"{p.sku} x{p.quantity}" for p in request.products)
     parts = [f"hub checkout link: {products}"]
@@ -416,6 +446,8 @@ def _checkout_note(request: CheckoutLinkRequest) -> str:
         parts.append(f"coupon {request.discount_code}")
     if request.sales_rep:
         parts.append(f"rep {request.sales_rep}")
+    if request.notes:
+        parts.append(f"notes: {request.notes}")
     return "; ".join(parts)
 
 

@@ -675,7 +675,7 @@ def replacement_items(order: dict[str, Any], request: ReplacementRequest) -> lis
 
 
 def fill_cart(cart: dict[str, Any], request: CheckoutLinkRequest, rep_field: int) -> None:
-    """Put the request into a cart: items, customer, shipping, coupon, rep and metadata."""
+    """Put the request into a cart: items, customer, shipping, coupon, rep, notes and metadata."""
     cart["items"] = [{"item_id": p.sku, "quantity": p.quantity} for p in request.products]
     billing = cart.get("billing") or {}
     billing.update(
@@ -695,6 +695,8 @@ def fill_cart(cart: dict[str, Any], request: CheckoutLinkRequest, rep_field: int
     if request.discount_code:
         cart["coupons"] = [{"coupon_code": request.discount_code}]
     checkout = cart.get("checkout") or {}
+    if request.notes:
+        checkout["comments"] = request.notes  # CartCheckout.comments: the order's comments
     free_fields = [n for n in range(1, 8) if n != rep_field]
     if request.sales_rep:
         checkout[f"custom_field{rep_field}"] = request.sales_rep

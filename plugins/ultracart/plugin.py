@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from hub.core.errors import MappingError
 from hub.core.hookspecs import hookimpl
@@ -20,6 +20,8 @@ from hub.core.models import (
     Subscription,
 )
 from hub.core.plugin import Kind, MultiStorePlugin
+from hub.core.webhooks import WebhookEvent as VerifiedEvent
+from plugins.ultracart import webhooks
 from plugins.ultracart.client import PLATFORM
 from plugins.ultracart.mapping import WebhookEvent, webhook_body, webhook_events
 from plugins.ultracart.operations import UltracartStore, open_store
@@ -40,6 +42,11 @@ class UltracartPlugin(MultiStorePlugin[UltracartStore]):
     settings_model = UltracartSettings
     description = "UltraCart REST API v2 (simple key), one merchant account per brand"
     open_store = staticmethod(open_store)
+
+    @hookimpl
+    def hub_webhook(self, platform: str, headers: Mapping[str, str], body: bytes) -> VerifiedEvent:
+        """Verify and read a delivery addressed to this platform (``webhooks.read_webhook``)."""
+        return webhooks.read_webhook(self.settings, headers, body)
 
     def webhook_events(self, raw: bytes | str) -> list[WebhookEvent]:
         """Events of a webhook delivery, each with a ref into the store of its merchant id."""

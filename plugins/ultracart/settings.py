@@ -9,6 +9,8 @@ One UltraCart merchant account per brand, side by side::
     merchant_id = "PHACK"
     simple_key = "..."            # secret
     storefront_host = "secure.paleohacks.com"
+    webhook_username = "hub"      # the webhook's basic_username (authentication_type "basic")
+    webhook_password = "..."      # secret: its basic_password
 """
 
 from __future__ import annotations
@@ -53,6 +55,14 @@ class UltracartStoreSettings(BaseModel):
     )
     sales_rep_custom_field: int = Field(
         default=1, ge=1, le=7, description="cart checkout.custom_fieldN that carries the sales rep"
+    )
+    webhook_username: str | None = Field(
+        default=None,
+        description="basic_username set on this account's UltraCart webhook (authentication_type "
+        "basic); its deliveries are refused until it, webhook_password and merchant_id are set",
+    )
+    webhook_password: SecretStr | None = Field(
+        default=None, description="basic_password set on this account's UltraCart webhook"
     )
 
 

@@ -47,7 +47,9 @@ def test_the_units_of_one_run_are_one_run_and_nothing_else_is() -> None:
     assert groups[1].status == "running" and groups[1].ended_at is None and groups[1].seconds is None
 
 
-def test_a_run_of_every_store_is_one_line_and_show_prints_every_report_line(hub_cli: Hub) -> None:
+def test_a_run_of_every_store_is_one_line_and_show_prints_every_report_line(
+    hub_cli: Hub, units_per_store: None
+) -> None:
     ran = hub_cli.invoke("run", "back_office", "--config", str(hub_cli.config))
     assert ran.exit_code == 0, ran.output
     scopes = hub_cli.runtime().flow("back_office").scopes(hub_cli.runtime().config)

@@ -173,7 +173,9 @@ def test_plugins_json_and_the_config_around_the_command(
         by_name = {p["name"]: p for p in found["plugins"]}
         assert by_name["intercom"]["enabled"] is True and by_name["shopify"]["enabled"] is False
         assert "helpdesk_add_note" in by_name["intercom"]["capabilities"]
-        assert by_name["konnektive"]["unsupported"]["commerce_create_checkout_link"]
+        # Konnektive makes checkout links through the brand's funnel (issue 16); consent it cannot.
+        assert by_name["konnektive"]["unsupported"]["commerce_update_consent"]
+        assert "commerce_create_checkout_link" in by_name["konnektive"]["capabilities"]
     assert "tok-1234567890" not in CliRunner().invoke(app, ["plugins", "--json", "-c", str(config)]).stdout
 
 
@@ -264,7 +266,8 @@ def test_checkout_link_names_the_platforms_and_brands_there_are(hub_cli: Hub) ->
     platform = hub_cli.invoke(*base, "--platform", "nosuch", "--brand", "x")
     assert platform.exit_code == 2
     assert platform.stderr.strip() == (
-        "error: --platform 'nosuch' makes no checkout links here (choose from: shopify, stickyio, ultracart)"
+        "error: --platform 'nosuch' makes no checkout links here "
+        "(choose from: custom_checkout, konnektive, shopify, stickyio, ultracart)"
     )
     stores = hub_cli.runtime().config.plugins["shopify"].stores
     brand = hub_cli.invoke(*base, "--platform", "shopify", "--brand", "nosuch")
@@ -284,7 +287,7 @@ def test_checkout_link_names_the_platforms_and_brands_there_are(hub_cli: Hub) ->
     assert link["url"].startswith("http") and link["platform"] == "shopify" and link["store"] == key
 
 
-def test_status_json_and_its_table_at_80_columns(hub_cli: Hub) -> None:
+def test_status_json_and_its_table_at_80_columns(hub_cli: Hub, units_per_store: None) -> None:
     assert hub_cli.invoke("run", "back_office").exit_code == 0
     result = hub_cli.invoke("status", "--json")
     assert result.exit_code == 0, result.output
@@ -297,3 +300,90 @@ def test_status_json_and_its_table_at_80_columns(hub_cli: Hub) -> None:
     assert table.exit_code == 0 and max(map(len, table.stdout.splitlines())) <= WIDTH
     units = column(table.stdout, 0)
     assert all(u["scope"] in units for u in back_office)  # every scope named whole
+
+
+def _a_sku(hub_cli: Hub, platform: str, store: str) -> str:
+    """A SKU the sandbox's store sells (its catalogue, as the plugin is configured)."""
+    settings = hub_cli.runtime().config.plugins[platform].stores[store]
+    catalogue = getattr(settings, "sku_product_ids", None) or getattr(settings, "catalogue", None)
+    if catalogue:
+        return sorted(catalogue)[0]
+    if platform == "custom_checkout":  # the endpoint's own catalogue
+        shop = next(iter(hub_cli.state(platform).shops.values()))
+        return sorted(shop.catalogue)[0]
+    order = next(o for o in hub_cli.sandbox.world.orders if o.platform == platform and o.store == store)
+    return str(order.line_items[0].sku)
+
+
+@pytest.mark.parametrize("platform", ["shopify", "stickyio", "ultracart", "konnektive", "custom_checkout"])
+def test_checkout_link_takes_every_field_on_every_platform(hub_cli: Hub, platform: str) -> None:
+    stores = hub_cli.runtime().config.plugins[platform].stores
+    key = sorted(stores)[-1] if platform != "custom_checkout" else "paleohacks"  # the signed endpoint
+    made = hub_cli.invoke(
+        "checkout-link", "--platform", platform, "--brand", stores[key].brand,
+        "--email", "nia.cole@example.com", "--name", "Nia Cole", "--phone", "+1 512 555 0199",
+        "--address", "1 Lake St, Miami, FL, 33130, US", "--product", f"{_a_sku(hub_cli, platform, key)}:2",
+        "--sales-rep", "rep-9", "--notes", "Call after 5pm", "--sandbox", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    link = document(made, "hub.checkout-link/1")
+    assert link["url"].startswith("http") and link["platform"] == platform and link["store"] == key
+    assert _carried(hub_cli, platform, link) == ("Nia", "Cole", "rep-9", "Call after 5pm")
+    unknown = hub_cli.invoke(
+        "checkout-link", "--platform", platform, "--brand", stores[key].brand,
+        "--email", "nia.cole@example.com", "--product", "NO-SUCH-SKU:1", "--sandbox",
+    )  # fmt: skip
+    assert unknown.exit_code != 0 and "NO-SUCH-SKU" in unknown.output
+
+
+def _carried(hub_cli: Hub, platform: str, link: dict) -> tuple[str | None, ...]:
+    """``(first name, last name, sales rep, notes)`` as the platform holds them for ``link``."""
+    state = hub_cli.state(platform)
+    if platform == "shopify":
+        draft = next(
+            d for shop in state.shops.values() for d in shop.draft_orders.values() if d["id"] == link["id"]
+        )
+        customer = next(
+            s.customers[draft["_customer"]] for s in state.shops.values() if draft["_customer"] in s.customers
+        )
+        rep = next(a["value"] for a in draft["customAttributes"] if a["key"] == "sales_rep")
+        return customer["firstName"], customer["lastName"], rep, draft["note"].splitlines()[-1]
+    if platform == "stickyio":
+        prospect = next(
+            p for i in state.instances.values() for pid, p in i.prospects.items() if pid == link["id"]
+        )
+        return (
+            prospect["first_name"],
+            prospect["last_name"],
+            prospect["affiliate"],
+            prospect["notes"].split("notes: ")[-1],
+        )
+    if platform == "ultracart":
+        cart = state.carts[link["id"]]
+        return (
+            cart["billing"]["first_name"],
+            cart["billing"]["last_name"],
+            cart["checkout"]["custom_field1"],
+            cart["checkout"]["comments"],
+        )
+    if platform == "konnektive":
+        customer = state.customers[state.orders[link["id"]]["customerId"]]
+        notes = [h["message"] for h in state.history if h["customerId"] == customer["customerId"]]
+        return customer["firstName"], customer["lastName"], customer["affId"], notes[-1].split(": ", 1)[-1]
+    body = state.requests[-1]
+    return body["first_name"], body["last_name"], body["sales_rep"], body["notes"]
+
+
+def test_checkout_link_refuses_a_phone_that_is_no_number(hub_cli: Hub) -> None:
+    made = hub_cli.invoke(
+        "checkout-link", "--platform", "shopify", "--brand", "x", "--email", "a@example.com",
+        "--product", "SKU:1", "--phone", "call me", "--sandbox",
+    )  # fmt: skip
+    assert made.exit_code == 2 and made.stderr.strip().startswith("error: --phone: not a phone number")
+
+
+def test_a_name_is_split_into_first_and_last() -> None:
+    from hub.cli.lookup import split_name
+
+    assert split_name("Ann Lee Park") == ("Ann", "Lee Park")
+    assert split_name(" Cher ") == ("Cher", None) and split_name("") == (None, None)

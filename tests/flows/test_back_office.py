@@ -195,3 +195,84 @@ async def test_every_missing_and_malformed_refund_field_is_named_in_one_note(san
         "Missing: disposition. refund_reason 'broke' is not one of:" in note for note in sandbox.notes(ticket)
     )
     assert paid(sandbox, order) == []
+
+
+async def test_a_duplicate_is_noted_on_both_tickets_without_a_refused_link_call(sandbox):
+    order = ultracart_order(sandbox)
+    first = sandbox.file_ticket("refund", order.email, refund_attributes(order, "7.00"))
+    second = sandbox.file_ticket("refund", order.email, refund_attributes(order, "7.00"))
+    ws = sandbox.state("intercom")
+    conversation = ws.add_conversation(sandbox.contact_of(order.email)["id"], "Refund again?")
+    ws.link(second, conversation)
+    report = await sandbox.run("back_office")
+    assert report.counts.get("refused", 0) == 0
+    assert not [r for r in ws.requests if r[1].endswith("/linked_conversations")]
+    assert any(f"Duplicate of ticket {first['ticket_id']}" in note for note in sandbox.notes(second))
+    (on_first,) = [n for n in sandbox.notes(first) if "duplicate of this ticket" in n]
+    assert f"Ticket {second['ticket_id']} asked for this again (refund)" in on_first
+    assert conversation["id"] in on_first
+    again = await sandbox.run("back_office")  # nothing noted twice
+    assert again.counts.get("actions", 0) == 0
+    assert len([n for n in sandbox.notes(first) if "duplicate of this ticket" in n]) == 1
+
+
+async def test_a_save_filed_twice_is_recorded_once(sandbox):
+    subscription = untouched_subscription(sandbox)
+    email = purchase_of(sandbox, subscription)["emailAddress"]
+    first = sandbox.file_ticket("cancel", email, cancel_attributes(subscription, Saved=True))
+    second = sandbox.file_ticket("cancel", email, cancel_attributes(subscription, Saved=True))
+    report = await sandbox.run("back_office")
+    assert report.counts["saves"] == 1
+    assert sandbox.ticket_state(first) == sandbox.ticket_state(second) == "resolved"
+    assert any(f"Duplicate of ticket {first['ticket_id']}" in note for note in sandbox.notes(second))
+    assert purchase_of(sandbox, subscription)["status"] != "CANCELLED"
+
+
+async def test_a_save_naming_an_unknown_or_someone_else_s_subscription_is_refused(sandbox):
+    subscription = untouched_subscription(sandbox)
+    holder = purchase_of(sandbox, subscription)["emailAddress"]
+    stranger = next(p.email for p in sandbox.world.people if p.email.lower() != holder.lower())
+    theirs = sandbox.file_ticket("cancel", stranger, cancel_attributes(subscription, Saved=True))
+    unknown = sandbox.file_ticket(
+        "cancel", holder, {**cancel_attributes(subscription, Saved=True), "Subscription ID": "999999"}
+    )
+    report = await sandbox.run("back_office")
+    assert report.counts.get("saves", 0) == 0
+    for ticket in (theirs, unknown):
+        assert sandbox.ticket_state(ticket) == "waiting_on_customer"
+        assert any("does not belong to the ticket's customer" in n for n in sandbox.notes(ticket))
+
+
+async def test_a_save_of_a_cancelled_subscription_is_refused(sandbox):
+    subscription = untouched_subscription(sandbox)
+    email = purchase_of(sandbox, subscription)["emailAddress"]
+    sandbox.file_ticket("cancel", email, cancel_attributes(subscription))
+    await sandbox.run("back_office")
+    saved = sandbox.file_ticket("cancel", email, cancel_attributes(subscription, Saved=True))
+    await sandbox.run("back_office")
+    assert sandbox.ticket_state(saved) == "waiting_on_customer"
+    assert any("a save cannot keep it active" in note for note in sandbox.notes(saved))
+
+
+async def test_a_shopify_subscription_named_by_the_id_as_shown_is_cancelled(sandbox):
+    """The measured case: ``1064`` was refused ("subscription contract 1064 not found")."""
+    from hub.flows.ownership import shown_id
+
+    named = {str(t["attributes"].get("Subscription ID")) for t in sandbox.state("intercom").tickets.values()}
+    emails = {(o.platform, o.store, o.customer_id): o.email for o in sandbox.world.orders if o.email}
+    sub, email = next(
+        (s, emails[(s.platform, s.store, s.customer_id)])
+        for s in sandbox.world.subscriptions
+        if s.platform == "shopify"
+        and s.is_open
+        and s.id not in named
+        and (s.platform, s.store, s.customer_id) in emails
+    )
+    typed = shown_id(sub.id)
+    assert typed.isdigit() and typed != sub.id  # "1064", not the gid://shopify/... form
+    ticket = sandbox.file_ticket(
+        "cancel", email, {"Subscription ID": typed, "Platform": "shopify", "Store": sub.store}
+    )
+    await sandbox.run("back_office")
+    assert sandbox.ticket_state(ticket) == "resolved", sandbox.notes(ticket)
+    assert any(f"Subscription {sub.id} on shopify: cancelled" in n for n in sandbox.notes(ticket))

@@ -108,3 +108,72 @@ async def test_a_note_written_before_a_crash_is_found_not_written_again(sandbox)
     await sandbox.run("call_log")
     assert len(notes_mentioning(sandbox, f"[aircall call {call['id']}]")) == 1
     assert sandbox.runtime.store.ledger.get(key).outcome["note"] == entry.outcome["note"]
+
+
+async def test_a_third_attempt_is_numbered_past_the_routine_not_three_of_two(sandbox):
+    person = a_person(sandbox, 4)
+    day = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    calls = [add_call(sandbox, person.phone, day.replace(hour=hour)) for hour in (9, 12, 16)]
+    await sandbox.run("call_log")
+    notes = [notes_mentioning(sandbox, f"[aircall call {call['id']}]")[0][1] for call in calls]
+    assert "Outbound call attempt 1 of 2" in notes[0]
+    assert "Outbound call attempt 2 of 2" in notes[1]
+    assert "Outbound call attempt 3, past the 2-attempt routine: missed" in notes[2]
+    assert not any("3 of 2" in note for note in notes)
+
+
+async def test_the_no_answer_tag_is_configurable_and_names_the_attempts(sandbox):
+    from hub.flows.call_log import CallLog, CallLogOptions
+
+    assert CallLogOptions().tag == "No answer after 2 attempts"
+    assert CallLogOptions(attempts=3).tag == "No answer after 3 attempts"
+    person = a_person(sandbox, 5)
+    day = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    calls = [add_call(sandbox, person.phone, day.replace(hour=hour)) for hour in (9, 10, 11)]
+    flow = CallLog(CallLogOptions(attempts=3, no_answer_tag="Unreachable ({attempts} tries)"))
+    ctx = sandbox.context("call_log")
+    for call in calls:
+        await flow.log_call(ctx, await _listed(sandbox, call))
+    (conv, note), *_ = notes_mentioning(sandbox, f"[aircall call {calls[2]['id']}]")
+    assert "Outbound call attempt 3 of 3" in note
+    assert "Unreachable (3 tries)" in sandbox.tag_names(sandbox.state("intercom").conversations[conv])
+
+
+async def _listed(sandbox, raw: dict):
+    """The call as the hub reads it from the phone system now."""
+    async for page in sandbox.hub.telephony.list_calls(since=None):
+        for call in page:
+            if not isinstance(call, Exception) and call.id == str(raw["id"]):
+                return call
+    raise AssertionError(f"call {raw['id']} not listed")
+
+
+async def test_comments_typed_on_the_call_reach_its_note(sandbox):
+    person = a_person(sandbox, 6)
+    call = add_call(sandbox, person.phone, datetime(2026, 11, 26, 10, tzinfo=UTC), talk=75)
+    agent_id = next(iter(company(sandbox).users))
+    agent = company(sandbox).users[agent_id]
+    sandbox.state("aircall").add_comment(company(sandbox), call["id"], "Wants the refund by Friday", agent_id)
+    sandbox.state("aircall").add_comment(company(sandbox), call["id"], "   ")  # blank: nothing to say
+    await sandbox.run("call_log")
+    ((_, note),) = notes_mentioning(sandbox, f"[aircall call {call['id']}]")
+    assert f"Comments:\n- {agent['name']}: Wants the refund by Friday" in note
+    assert notes_mentioning(sandbox, f"[aircall call {call['id']} comment") == []
+
+
+async def test_a_comment_typed_after_the_note_gets_one_note_of_its_own(sandbox):
+    from hub.flows.call_log import CallLog
+
+    person = a_person(sandbox, 7)
+    call = add_call(sandbox, person.phone, datetime(2026, 11, 27, 10, tzinfo=UTC), talk=75)
+    await sandbox.run("call_log")
+    comment = sandbox.state("aircall").add_comment(company(sandbox), call["id"], "Called back: resolved")
+    flow = sandbox.runtime.flow("call_log")
+    assert isinstance(flow, CallLog)
+    for _ in range(2):  # the call.commented event, then a retry of it: one note
+        await flow.log_call(sandbox.context("call_log"), await _listed(sandbox, call))
+    marker = f"[aircall call {call['id']} comment {comment['id']}]"
+    ((conv, note),) = notes_mentioning(sandbox, marker)
+    assert "Called back: resolved" in note
+    ((main_conv, main),) = notes_mentioning(sandbox, f"[aircall call {call['id']}]")
+    assert conv == main_conv and "Comments:" not in main

@@ -74,9 +74,36 @@ async def test_tracker_report_counts_by_brand_and_writes_the_count(sandbox):
     trackers = [t for t in ws.tickets.values() if ws.ticket_types[t["type_id"]]["name"] == "Tracker"]
     assert trackers and len(report.report) == len(trackers)
     for tracker in trackers:
-        linked = sum(1 for kind, _ in tracker["links"] if kind == "conversation")
-        assert tracker["attributes"]["Tracker Count"] == linked
+        linked = [ws.conversations[cid] for kind, cid in tracker["links"] if kind == "conversation"]
+        customers = {c["contact_ids"][0] for c in linked if c["contact_ids"]}
+        # The seeded trackers link one conversation per customer: both counts agree there.
+        assert tracker["attributes"]["Tracker Count"] == len(customers) == len(linked)
     assert (await sandbox.run("tracker_report")).counts.get("actions", 0) == 0
+
+
+async def test_tracker_report_counts_a_customer_who_wrote_twice_once(sandbox):
+    await sandbox.run("cs_assist")
+    ws = sandbox.state("intercom")
+    tracker_type = next(t for t in ws.ticket_types.values() if t["name"] == "Tracker")
+    person = sandbox.world.people[0]
+    contact = sandbox.contact_of(person.email)
+    first = ws.add_conversation(contact["id"], "The lid leaks")
+    again = ws.add_conversation(contact["id"], "Still leaking, second bottle")
+    elsewhere = next(p for p in sandbox.world.people if p.brand != person.brand)
+    other = ws.add_conversation(sandbox.contact_of(elsewhere.email)["id"], "Leaks too")
+    tracker = ws.add_ticket(
+        tracker_type["id"],
+        contact["id"],
+        {"_default_title_": "Leaking lids (twice)", "SKU": "X-1", "Lot": "LOT-1", "Tracker Count": 0},
+        check_required=False,
+    )
+    for conversation in (first, again, other):
+        ws.link(tracker, conversation)
+    report = await sandbox.run("tracker_report")
+    assert ws.tickets[tracker["id"]]["attributes"]["Tracker Count"] == 2
+    (line,) = [line for line in report.report if line.startswith("Leaking lids (twice)")]
+    assert "2 customer(s) in 3 conversation(s)" in line
+    assert f"{person.brand} 1 in 2" in line and f"{elsewhere.brand} 1 in 1" in line
 
 
 async def test_agent_status_settles_what_a_dead_run_left_pending(sandbox):

@@ -42,7 +42,7 @@ KILL_POINTS = {
         "ledger.after_do.cancel_subscription:1",
         "ledger.after_do.refund:2",
         "ledger.after_do.quality_record:1",
-        "ledger.after_begin.link_ticket:1",
+        "ledger.after_begin.note_duplicate:1",
         "cursor.before_save:1",
     ],
     "call_log": [

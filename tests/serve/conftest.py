@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,8 @@ INTERCOM_SECRET = "test-intercom-client-secret"
 AIRCALL_TOKEN = "test-aircall-webhook-token"
 SHOPIFY_SECRET = "test-shopify-secret-current"
 SHOPIFY_OLD_SECRET = "test-shopify-secret-previous"
+ULTRACART_USER = "hub-webhooks"
+ULTRACART_PASSWORD = "test-ultracart-basic-password"
 MAX_BODY = 64_000
 
 
@@ -93,6 +95,13 @@ class Served:
             "data": data,
         }
 
+    async def ultracart(
+        self, body: bytes | dict[str, Any], *, user: str = ULTRACART_USER, password: str = ULTRACART_PASSWORD
+    ) -> httpx.Response:
+        """A webhook delivery as UltraCart sends it: the batch, with the webhook's Basic credentials."""
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return await self.client.post("/webhooks/ultracart", content=raw, auth=(user, password))
+
     async def aircall(self, payload: dict[str, Any]) -> httpx.Response:
         return await self.client.post("/webhooks/aircall", content=json.dumps(payload).encode())
 
@@ -106,9 +115,12 @@ class Served:
         )
 
 
-def set_secrets(monkeypatch: pytest.MonkeyPatch, brands: list[str]) -> None:
+def set_secrets(monkeypatch: pytest.MonkeyPatch, brands: list[str], ultracart: Iterable[str] = ()) -> None:
     monkeypatch.setenv("HUB_INTERCOM__CLIENT_SECRET", INTERCOM_SECRET)
     monkeypatch.setenv("HUB_AIRCALL__WEBHOOK_TOKEN", AIRCALL_TOKEN)
+    for key in ultracart:  # every UltraCart account's webhook logs in with the same Basic pair here
+        monkeypatch.setenv(f"HUB_ULTRACART__STORES__{key.upper()}__WEBHOOK_USERNAME", ULTRACART_USER)
+        monkeypatch.setenv(f"HUB_ULTRACART__STORES__{key.upper()}__WEBHOOK_PASSWORD", ULTRACART_PASSWORD)
     for brand in brands:
         key = store_key(brand).upper()
         monkeypatch.setenv(f"HUB_SHOPIFY__STORES__{key}__WEBHOOK_SECRET", SHOPIFY_SECRET)
@@ -121,7 +133,11 @@ async def serving(monkeypatch: pytest.MonkeyPatch, database_url: str) -> AsyncIt
     pm = get_plugin_manager()
     built = Sandbox(pm, per_brand=6)
     built.build()
-    set_secrets(monkeypatch, [store["brand"] for store in built.apps["shopify"].settings["stores"].values()])
+    set_secrets(
+        monkeypatch,
+        [store["brand"] for store in built.apps["shopify"].settings["stores"].values()],
+        list(built.apps["ultracart"].settings["stores"]),
+    )
     config = built.config(database_url=database_url)
     runtime = Runtime.from_config(pm, config, transports=built.transports())
     app = create_app(runtime, ServeOptions(worker=False, max_body_bytes=MAX_BODY))

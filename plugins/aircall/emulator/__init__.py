@@ -219,8 +219,12 @@ class AircallState:
         bisect.insort(company.call_order, (call["created_at"], call["id"]))
         return call
 
-    def add_comment(self, company: Company, call_id: int, content: str) -> dict[str, Any]:
-        comment = {"id": self.new_id(), "content": content, "posted_at": self.now(), "posted_by": None}
+    def add_comment(self, company: Company, call_id: int, content: str,
+                    user_id: int | None = None) -> dict[str, Any]:
+        """A comment on a call; ``user_id`` is the agent typing it in the app (None: the API user)."""
+        user = company.users.get(user_id) if user_id is not None else None
+        posted_by = render_user(user, "https://api.aircall.io/v1", brief=True) if user else None
+        comment = {"id": self.new_id(), "content": content, "posted_at": self.now(), "posted_by": posted_by}
         company.calls[call_id]["comments"].append(comment)
         return comment
 

@@ -118,6 +118,8 @@ class KonnektiveEmulator:
         self.refunds_paid: list[dict[str, str]] = []
         self.cancels: list[dict[str, str]] = []
         self.imports: list[str] = []
+        self.leads: list[str] = []
+        """Partial orders made by ``/leads/import/`` (a funnel's lead page), in order."""
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.lose_answers: Counter[str] = Counter()
         self.window: FixedWindow | None = None
@@ -484,6 +486,28 @@ class KonnektiveEmulator:
         return {"orderId": order["orderId"], "customerId": customer["customerId"],
                 "totalAmount": order["totalAmount"], "orderStatus": order["orderStatus"]}
 
+    def leads_import(self, account: Account, params: dict[str, str]) -> dict[str, Any]:
+        """A lead: the customer (new, or the one ``orderId`` names) and a PARTIAL order with no
+        items, which the funnel's checkout page completes with ``/order/import/``."""
+        if not params.get("campaignId"):
+            raise ApiError("campaignId is required")
+        if not any(params.get(k) for k in ("firstName", "lastName", "emailAddress", "phoneNumber")):
+            raise ApiError("firstName, lastName, emailAddress or phoneNumber is required")
+        if params.get("phoneNumber") and not re.fullmatch(r"[\d-]{1,20}", params["phoneNumber"]):
+            raise ApiError("phoneNumber must be digits and dashes, at most 20")
+        fields = {k: params[k] for k in (*_BILLING, *_SHIPPING, "custom1", "custom2", "custom3", "custom4",
+                                         "custom5", "affId") if params.get(k)}
+        if params.get("orderId"):  # the lead page calls again as the form fills in
+            order = self._order(account, params["orderId"])
+            order.update(fields)
+            self.customers[order["customerId"]].update(fields)
+            return {"orderId": order["orderId"], "customerId": order["customerId"]}
+        customer = self.add_customer(account.brand, **fields)
+        order = self.add_order(customer["customerId"], [], status="PARTIAL", campaign_id=params["campaignId"])
+        order.update(fields)
+        self.leads.append(order["orderId"])
+        return {"orderId": order["orderId"], "customerId": customer["customerId"]}
+
     def _import_lines(self, account: Account, params: dict[str, str]
                       ) -> tuple[list[tuple[Product, int, Decimal]], Decimal]:
         lines: list[tuple[Product, int, Decimal]] = []
@@ -587,6 +611,7 @@ HANDLERS: dict[str, Callable[[KonnektiveEmulator, Account, dict[str, str]], Any]
     "order/update": KonnektiveEmulator.order_update,
     "order/refund": KonnektiveEmulator.order_refund,
     "order/import": KonnektiveEmulator.order_import,
+    "leads/import": KonnektiveEmulator.leads_import,
     "purchase/query": KonnektiveEmulator.purchase_query,
     "purchase/cancel": KonnektiveEmulator.purchase_cancel,
     "transactions/query": KonnektiveEmulator.transactions_query,
@@ -763,10 +788,16 @@ def seed_from_world(world: SandboxWorld) -> Seed:
     return emulator.export()
 
 
-def sandbox_stores(seed: Seed, base_url: str) -> dict[str, dict[str, str]]:
-    """``[plugins.konnektive.stores]`` entries matching the seeded API users."""
+def sandbox_stores(seed: Seed, base_url: str) -> dict[str, dict[str, Any]]:
+    """``[plugins.konnektive.stores]`` entries matching the seeded API users, each with its
+    campaign, its funnel's checkout page and its catalogue (SKU -> product id)."""
     return {brand_slug(account.brand): {"brand": account.brand, "base_url": base_url,
-                                        "login_id": account.login_id, "password": account.password}
+                                        "login_id": account.login_id, "password": account.password,
+                                        "campaign_id": "1",
+                                        "checkout_url": "https://checkout."
+                                        f"{brand_slug(account.brand).replace('_', '-')}.example/checkout",
+                                        "sku_product_ids": {p.sku: p.product_id for p in seed.products
+                                                            if p.brand == account.brand}}
             for account in seed.accounts}
 
 

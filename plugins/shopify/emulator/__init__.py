@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import itertools
 import json
 import re
@@ -32,9 +33,11 @@ from typing import Any
 
 import phonenumbers
 from graphql import (
+    DocumentNode,
     GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
+    OperationDefinitionNode,
     OperationType,
     execute_sync,
     get_directive_values,
@@ -162,10 +165,16 @@ def parse_search(query: str | None) -> list[list[tuple[str | None, str]]]:
     return [group for group in groups if group]
 
 
+@functools.lru_cache(maxsize=1024)
+def _search_groups(query: str | None) -> tuple[tuple[tuple[str | None, str], ...], ...]:
+    """``parse_search`` once per query text: a search tests every record against the same query."""
+    return tuple(tuple(group) for group in parse_search(query))
+
+
 def matches(
     query: str | None, record: dict[str, Any], test: Callable[[dict[str, Any], str | None, str], bool]
 ) -> bool:
-    groups = parse_search(query)
+    groups = _search_groups(query)
     return not groups or any(all(test(record, name, value) for name, value in group) for group in groups)
 
 
@@ -1289,7 +1298,36 @@ def _consent_update(channel: str) -> Callable[..., dict[str, Any]]:
     return resolve
 
 
+def customer_create(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    """``customerCreate``: a name, an email or a phone is needed; email and phone are unique."""
+    shop = _shop(info)
+    email, phone = (input.get("email") or "").strip() or None, (input.get("phone") or "").strip() or None
+    errors = []
+    if not (email or phone or input.get("firstName") or input.get("lastName")):
+        errors.append(user_error(["input"], "A name, phone number, or email address must be present"))
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errors.append(user_error(["input", "email"], "Email is invalid"))
+    elif email and any((c.get("email") or "").lower() == email.lower() for c in shop.customers.values()):
+        errors.append(user_error(["input", "email"], "Email has already been taken"))
+    if phone and any(c.get("phone") == e164(phone) for c in shop.customers.values()):
+        errors.append(user_error(["input", "phone"], "Phone has already been taken"))
+    if errors:
+        return {"customer": None, "userErrors": errors}
+    addresses = input.get("addresses") or []
+    customer = shop.add_customer(
+        input.get("firstName") or "",
+        input.get("lastName") or "",
+        email,
+        phone,
+        address=addresses[0] if addresses else None,
+        tags=input.get("tags") or (),
+    )
+    customer["note"] = input.get("note")
+    return {"customer": customer, "userErrors": []}
+
+
 MUTATIONS: dict[str, Callable[..., Any]] = {
+    "customerCreate": customer_create,
     "refundCreate": refund_create,
     "orderUpdate": order_update,
     "draftOrderCreate": draft_order_create,
@@ -1379,6 +1417,23 @@ def create_app(state: EmulatorState | None = None, *, faults: Faults | None = No
     return wrapped
 
 
+@functools.lru_cache(maxsize=512)
+def checked_document(
+    schema: GraphQLSchema, query: str, operation_name: str | None
+) -> tuple[DocumentNode, OperationDefinitionNode, tuple[GraphQLError, ...]]:
+    """The query parsed, its operation, and what validating it against ``schema`` found.
+
+    Parsing and validating depend only on the text and the schema, and a client sends the same
+    few documents over and over: done once per document, they were most of the emulator's time
+    (graphql-core's validation visits every node with every rule). The document is never
+    changed by executing it, so sharing it between requests is safe. Raises ``GraphQLError``
+    (syntax) or ``ValueError`` (no such operation) as parsing does; neither is cached.
+    """
+    document = parse(query)
+    operation = operation_of(document, operation_name)
+    return document, operation, tuple(validate(schema, document))
+
+
 def _execute(
     state: EmulatorState,
     shop: ShopState,
@@ -1391,15 +1446,13 @@ def _execute(
     """Parse, validate, charge the bucket, execute, refund the unspent points."""
     schema = SCHEMAS[version_at_least(version, IDEMPOTENT_REFUNDS_SINCE)]
     try:
-        document = parse(query)
-        operation = operation_of(document, operation_name)
+        document, operation, errors = checked_document(schema, query, operation_name)
     except GraphQLError as exc:
         return _graphql_errors([exc])
     except ValueError as exc:
         return _graphql_errors([{"message": str(exc)}])
-    errors = validate(schema, document)
     if errors:
-        return _graphql_errors(errors)
+        return _graphql_errors(list(errors))
     requested = requested_cost(document, variables, operation_name)
     assert shop.bucket is not None
     if requested > state.max_query_cost:
@@ -1507,7 +1560,12 @@ def draft_order_rest(shop: ShopState, draft: dict[str, Any]) -> dict[str, Any]:
         }
         if address
         else None,
-        "customer": {"id": int(customer["legacyResourceId"]), "email": customer["email"]}
+        "customer": {
+            "id": int(customer["legacyResourceId"]),
+            "email": customer["email"],
+            "first_name": customer["firstName"] or None,
+            "last_name": customer["lastName"] or None,
+        }
         if customer
         else None,
         "order_id": int(draft["_order"].rsplit("/", 1)[-1]) if draft.get("_order") else None,

@@ -566,9 +566,19 @@ input CustomerSmsMarketingConsentInput {
 input CustomerSmsMarketingConsentUpdateInput {
   customerId: ID! smsMarketingConsent: CustomerSmsMarketingConsentInput!
 }
+input CustomerInput {
+  addresses: [MailingAddressInput!] email: String
+  emailMarketingConsent: CustomerEmailMarketingConsentInput firstName: String id: ID
+  lastName: String locale: String multipassIdentifier: String note: String phone: String
+  smsMarketingConsent: CustomerSmsMarketingConsentInput tags: [String!] taxExempt: Boolean
+  taxExemptions: [TaxExemption!]
+}
 """
 
 PAYLOADS = """
+type CustomerCreatePayload {
+  customer: Customer userErrors: [UserError!]!
+}
 type RefundCreatePayload {
   order: Order refund: Refund userErrors: [UserError!]!
 }
@@ -634,6 +644,7 @@ type Mutation {{
   customerSmsMarketingConsentUpdate(
     input: CustomerSmsMarketingConsentUpdateInput!
   ): CustomerSmsMarketingConsentUpdatePayload
+  customerCreate(input: CustomerInput!): CustomerCreatePayload
 }}
 """
 

@@ -202,14 +202,14 @@ def _seed_customer(rng: random.Random, shop: ShopState, person: dict[str, Any], 
             )
 
 
-def seed_from_world(world: SandboxWorld) -> EmulatorState:
+def seed_from_world(world: SandboxWorld, state: EmulatorState | None = None) -> EmulatorState:
     """The world's Shopify brands, with its people as customers and their orders.
 
     Their orders and subscriptions join ``world`` as domain records, so the helpdesk's seed can
-    file tickets about them.
+    file tickets about them. ``state`` sets the stores' plan (their cost buckets).
     """
     rng = random.Random(world.seed * 41 + 3)
-    state = EmulatorState()
+    state = state or EmulatorState()
     for brand in world.brands_on(PLATFORM):
         shop = state.add_shop(shop_domain(brand), brand=brand, token=seed_token(store_key(brand)))
         shop.discount_codes.update({"WELCOME10": Decimal(10), "VIP20": Decimal(20)})

@@ -318,7 +318,7 @@ def _dates(body: dict[str, Any]) -> tuple[date, date] | dict[str, Any]:
 
 
 def _created_on(record: dict[str, Any], key: str) -> date:
-    return datetime.strptime(record[key][:10], "%Y-%m-%d").date()
+    return date.fromisoformat(record[key][:10])  # YYYY-MM-DD; strptime was 10% of the demo
 
 
 def _digits(value: Any) -> str:
@@ -602,7 +602,21 @@ def prospect_view(instance: Instance, body: dict[str, Any]) -> dict[str, Any]:
     return _ok(**prospect)
 
 
+def product_index(instance: Instance, body: dict[str, Any]) -> dict[str, Any]:
+    """The catalogue's products by id (``product_id``: an array, or comma-separated text);
+    unknown ids are left out, and none known is code 10600 (shape unconfirmed, reference §3)."""
+    raw = body.get("product_id")
+    asked = [str(v) for v in raw] if isinstance(raw, list) else [
+        part.strip() for part in str(raw or "").split(",") if part.strip()]
+    found = {pid: instance.products[pid] for pid in asked if pid in instance.products}
+    if not found:
+        return envelope("10600", "Invalid product id")
+    return _ok(products={pid: {"product_id": pid, "product_name": p["name"], "product_sku": p["sku"],
+                                "product_price": p["price"]} for pid, p in found.items()})
+
+
 METHODS = {
+    "product_index": product_index,
     "validate_credentials": validate_credentials,
     "customer_find": customer_find,
     "customer_view": customer_view,
@@ -740,6 +754,7 @@ def plugin_config(instances: dict[str, Instance], base_url: str | None = None,
             "replacement_offer_id": "1",
             "replacement_billing_model_id": "2",
             "funnel_url": f"https://checkout.{app_key}.example/order",
+            "sku_product_ids": {p["sku"]: pid for pid, p in sorted(instance.products.items())},
         }
     return {"enabled": True, "stores": stores, **extra}
 

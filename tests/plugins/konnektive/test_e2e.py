@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -183,13 +184,79 @@ async def test_unsupported_hooks_report_capability_missing(world, make_hub):
     async with make_hub(world.stores(), world.transport) as hub:
         assert "commerce_update_consent" in hub.missing(["commerce_update_consent"])
         info = next(i for i in hub.infos() if i.name == "konnektive")
-        assert set(info.unsupported) == {"commerce_create_checkout_link", "commerce_update_consent"}
+        # Checkout links are made through the brand's funnel (issue 16): only consent is missing.
+        assert set(info.unsupported) == {"commerce_update_consent"}
         with pytest.raises(CapabilityMissing):
             await hub.commerce.update_consent(customer=Ref(platform="konnektive", id="1"),
                             consent=Consent(channel="email", opted_in=False))
-        with pytest.raises(CapabilityMissing):
+        # A store without a funnel page makes no link, and says which settings it needs.
+        with pytest.raises(FatalError, match="checkout_url") as caught:
             await hub.commerce.create_checkout_link(request=CheckoutLinkRequest(
-                platform="konnektive", email="a@b.c", products=(CheckoutProduct(sku="X", quantity=1),)))
+                platform="konnektive", store="paleohacks", email="a@b.c",
+                products=(CheckoutProduct(sku="X", quantity=1),)))
+        assert caught.value.code == "not_configured"
+
+
+def checkout_stores(world, **extra) -> dict:
+    stores = world.stores()
+    stores["paleohacks"].update(
+        campaign_id="7", checkout_url="https://shop.paleohacks.example/checkout?lander=2",
+        sku_product_ids={"PH-COOKBOOK": world.book.product_id, "PH-SNACK": world.box.product_id}, **extra)
+    return stores
+
+
+def checkout_request(**extra) -> CheckoutLinkRequest:
+    return CheckoutLinkRequest(**{
+        "platform": "konnektive", "store": "paleohacks", "email": "nia@example.com", "first_name": "Nia",
+        "last_name": "Cole", "phone": "+1 512 555 0199", "shipping_address": NEW_ADDRESS.model_copy(
+            update={"name": None}), "products": (CheckoutProduct(sku="PH-COOKBOOK", quantity=2),
+                                                 CheckoutProduct(sku="PH-SNACK", quantity=1)),
+        "sales_rep": "rep-9", "discount_code": "SAVE5", "notes": "Call after 5pm",
+        "metadata": {"campaign": "fall"}, **extra})
+
+
+async def test_checkout_link_is_the_funnel_with_the_lead_and_the_cart(world, make_hub):
+    async with make_hub(checkout_stores(world), world.transport) as hub:
+        link = await hub.commerce.create_checkout_link(request=checkout_request())
+    (lead,) = world.emu.leads
+    assert link.id == lead and link.store == "paleohacks"
+    query = parse_qs(urlparse(link.url).query)
+    assert link.url.startswith("https://shop.paleohacks.example/checkout?lander=2&orderId=")
+    assert {key: value[0] for key, value in query.items()} == {
+        "lander": "2", "orderId": lead, "campaignId": "7",
+        "product1_id": world.book.product_id, "product1_qty": "2",
+        "product2_id": world.box.product_id, "product2_qty": "1",
+        "firstName": "Nia", "lastName": "Cole", "emailAddress": "nia@example.com",
+        "phoneNumber": "5125550199",
+        "affId": "rep-9", "shipFirstName": "Nia", "shipLastName": "Cole", "shipAddress1": "77 Elm Ct",
+        "shipAddress2": "Apt 4", "shipCity": "Denver", "shipState": "CO", "shipPostalCode": "80202",
+        "shipCountry": "US", "address1": "77 Elm Ct", "address2": "Apt 4", "city": "Denver", "state": "CO",
+        "postalCode": "80202", "country": "US", "couponCode": "SAVE5", "meta_campaign": "fall",
+    }
+    order = world.emu.orders[lead]
+    assert order["orderStatus"] == "PARTIAL" and order["campaignId"] == "7"
+    customer = world.emu.customers[order["customerId"]]
+    assert (customer["firstName"], customer["emailAddress"], customer["affId"]) == ("Nia", "nia@example.com",
+                                                                                    "rep-9")
+    notes = [h["message"] for h in world.emu.history if h["customerId"] == order["customerId"]]
+    assert "hub checkout link notes: Call after 5pm" in notes
+
+
+async def test_checkout_link_refuses_an_unknown_sku_before_any_lead(world, make_hub):
+    async with make_hub(checkout_stores(world), world.transport) as hub:
+        with pytest.raises(FatalError, match="NOPE") as caught:
+            await hub.commerce.create_checkout_link(request=checkout_request(
+                products=(CheckoutProduct(sku="NOPE", quantity=1),)))
+    assert caught.value.field == "products.sku" and world.emu.leads == []
+
+
+async def test_checkout_link_without_a_lead_for_funnels_that_take_the_query(world, make_hub):
+    stores = checkout_stores(world, checkout_creates_lead=False, sales_rep_param="custom1")
+    async with make_hub(stores, world.transport) as hub:
+        link = await hub.commerce.create_checkout_link(request=checkout_request())
+    query = parse_qs(urlparse(link.url).query)
+    assert world.emu.leads == [] and "orderId" not in query
+    assert query["custom1"] == ["rep-9"] and query["product1_qty"] == ["2"]
 
 
 async def test_pagination_over_a_thousand_orders(world, make_hub):

@@ -386,3 +386,49 @@ async def test_bad_token_is_an_auth_error(world: World) -> None:
 async def test_unknown_store_is_refused(hub: Hub) -> None:
     with pytest.raises(FatalError, match="unknown Shopify store"):
         await hub.commerce.get_order(ref=Ref(platform="shopify", id="#1001", store="nope"))
+
+
+async def test_checkout_link_keeps_the_customer_s_name_phone_and_notes(world: World) -> None:
+    """The measured case: the name was dropped from the draft order."""
+    app = create_app(world.state)
+    request = CheckoutLinkRequest(
+        platform="shopify",
+        store="paleohacks",
+        email="nia.cole@example.com",
+        first_name="Nia",
+        last_name="Cole",
+        phone="+15125550199",
+        shipping_address=NEW_ADDRESS.model_copy(update={"name": None}),
+        products=(CheckoutProduct(sku="PH-CEREAL", quantity=1),),
+        sales_rep="Ana",
+        notes="Ships before the holidays",
+    )
+    async with running_hub(app) as hub:
+        link = await hub.commerce.create_checkout_link(request=request)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as browser:
+        draft = (await browser.get(link.url)).json()["draft_order"]
+    assert (draft["customer"]["first_name"], draft["customer"]["last_name"]) == ("Nia", "Cole")
+    assert draft["customer"]["email"] == "nia.cole@example.com"
+    shipping = draft["shipping_address"]
+    assert (shipping["first_name"], shipping["last_name"]) == ("Nia", "Cole")
+    stored = world.paleo.draft_orders[link.id]
+    assert stored["phone"] == "+15125550199"
+    assert stored["note"] == "Sales rep: Ana\nShips before the holidays"
+    created = [c for c in world.paleo.customers.values() if c["email"] == "nia.cole@example.com"]
+    assert len(created) == 1 and created[0]["displayName"] == "Nia Cole"
+
+
+async def test_checkout_link_for_a_known_customer_changes_no_customer(world: World) -> None:
+    app = create_app(world.state)
+    before = {cid: dict(c) for cid, c in world.paleo.customers.items()}
+    request = CheckoutLinkRequest(
+        platform="shopify",
+        store="paleohacks",
+        email="jane@example.com",
+        first_name="Janet",
+        products=(CheckoutProduct(sku="PH-CEREAL", quantity=1),),
+    )
+    async with running_hub(app) as hub:
+        link = await hub.commerce.create_checkout_link(request=request)
+    assert world.paleo.draft_orders[link.id]["_customer"] == world.jane["id"]
+    assert world.paleo.customers == before

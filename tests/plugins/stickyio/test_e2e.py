@@ -228,6 +228,27 @@ async def test_checkout_link_resolves_to_the_prospect(instances, emulator_hub) -
         assert "PT-007 x2" in answer["notes"] and answer["phone"] == "5125550199"
 
 
+async def test_checkout_link_refuses_an_unknown_sku_and_carries_the_notes(instances, emulator_hub) -> None:
+    """The measured case: Sticky.io accepted a SKU its catalogue does not have."""
+    def request(sku: str) -> CheckoutLinkRequest:
+        return CheckoutLinkRequest(
+            platform="stickyio", store="physiotru", email="new@example.com", first_name="Nia",
+            last_name="Cole", products=(CheckoutProduct(sku=sku, quantity=1),),
+            notes="Call before shipping",
+        )
+
+    async with emulator_hub(instances) as (hub, app):
+        before = len(app.state.emulator.instances["physiotru"].prospects)
+        with pytest.raises(FatalError, match="NOPE-1") as caught:
+            await hub.commerce.create_checkout_link(request=request("NOPE-1"))
+        assert caught.value.field == "products.sku"
+        assert len(app.state.emulator.instances["physiotru"].prospects) == before
+        link = await hub.commerce.create_checkout_link(request=request("PT-007"))
+        prospect = app.state.emulator.instances["physiotru"].prospects[link.id]
+    assert (prospect["first_name"], prospect["last_name"]) == ("Nia", "Cole")
+    assert "notes: Call before shipping" in prospect["notes"]
+
+
 async def test_consent_is_reported_missing(instances, emulator_hub) -> None:
     async with emulator_hub(instances) as (hub, _):
         info = next(i for i in hub.infos() if i.name == "stickyio")

@@ -235,6 +235,8 @@ async def test_replacement_order_body(hub: Hub) -> None:
 @respx.mock
 async def test_checkout_link_creates_prospect(hub: Hub) -> None:
     prospect = respx.post(f"{V1}/NewProspect").respond(json={"response_code": "100", "prospectId": "555"})
+    catalogue = respx.post(f"{V1}/product_index").respond(json={"response_code": "100", "products": {
+        "31": {"product_id": "31", "product_sku": "BN-1", "product_name": "Vitamin D3"}}})
     link = await hub.commerce.create_checkout_link(request=CheckoutLinkRequest(
         platform="stickyio", store=STORE, email="c@example.com", products=(
             CheckoutProduct(sku="BN-1", quantity=2),), sales_rep="r7", discount_code="TEN"))
@@ -243,6 +245,21 @@ async def test_checkout_link_creates_prospect(hub: Hub) -> None:
     assert link.id == "555" and link.url == (
         "https://bright.example/checkout?prospect_id=555&campaign_id=4&products=BN-1%3A2"
         "&product_ids=31%3A2&coupon=TEN&rep=r7")
+    assert sent(catalogue) == {"product_id": ["31"]}
+
+
+@respx.mock
+async def test_checkout_link_refuses_a_sku_the_catalogue_does_not_know(hub: Hub) -> None:
+    prospect = respx.post(f"{V1}/NewProspect").respond(json={"response_code": "100", "prospectId": "556"})
+    respx.post(f"{V1}/product_index").respond(json={"response_code": "10600", "error_found": "1",
+                                                    "error_message": "Invalid product id"})
+    for sku in ("BN-1", "NOT-MAPPED"):  # mapped but gone from the CRM; not in sku_product_ids
+        with pytest.raises(FatalError, match=sku) as caught:
+            await hub.commerce.create_checkout_link(request=CheckoutLinkRequest(
+                platform="stickyio", store=STORE, email="c@example.com",
+                products=(CheckoutProduct(sku=sku, quantity=1),)))
+        assert caught.value.field == "products.sku"
+    assert not prospect.called
 
 
 @respx.mock

@@ -99,7 +99,7 @@ async def prepare(runtime: Runtime, built: Sandbox) -> dict[str, Any]:
     return {"good": good, "stuck": stuck, "refund": refund, "email": order.email, "order": order.number}
 
 
-def test_the_console_in_chromium(sandbox_runtime, tmp_path) -> None:
+def test_the_console_in_chromium(sandbox_runtime, tmp_path, units_per_store) -> None:
     runtime, built = sandbox_runtime
     started = time.monotonic()
     world = asyncio.run(prepare(runtime, built))

@@ -218,7 +218,9 @@ async def test_without_a_way_to_log_in_the_console_is_off(served) -> None:
 # ---- the pages
 
 
-async def test_the_overview_shows_units_last_and_next_runs_and_health(console: Console) -> None:
+async def test_the_overview_shows_units_last_and_next_runs_and_health(
+    console: Console, units_per_store: None
+) -> None:
     served = console.served
     async with served.runtime.session() as hub:
         await run_flow(served.runtime, "agent_status", hub=hub)
