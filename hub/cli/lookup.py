@@ -13,6 +13,7 @@ from rich.table import Table
 from hub.cli.options import ConfigOption, JsonOption, SandboxOption, load_runtime
 from hub.cli.output import Usage, cli_errors, console, err, print_json
 from hub.core.hookspecs import hookimpl
+from hub.core.lookup import phone_key
 from hub.engine import Runtime
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

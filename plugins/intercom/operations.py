@@ -46,9 +46,9 @@ class IntercomWorkspace:
 
     def __init__(self, client: IntercomClient, settings: IntercomSettings) -> None:
         self.client, self.settings = client, settings
-        self.contacts = mapping.ContactReader(settings.cs_assist_attributes, settings.default_phone_region)
         self._type_of: OrderedDict[str, str] = OrderedDict()
         """Ticket id -> Intercom ticket type id, from every ticket read (newest last)."""
+        self.contacts = mapping.ContactReader(settings.cs_assist_attributes, settings.default_phone_region)
 
     # ------------------------------------------------------------------ contacts
 
