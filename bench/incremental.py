@@ -33,7 +33,7 @@ from typing import Any
 
 from _common import CountingTransport, NoLimits, figure, heading, verdict, write_figures
 
-from hub.core.manager import Hub
+from hub.core.manager import Hub, implemented_hooks
 from hub.engine import Runtime, run_flow
 from hub.sandbox import Sandbox
 
@@ -92,7 +92,13 @@ def cs_assist_minimum(
 
     assert sandbox.world is not None
     ws = sandbox.apps["intercom"].state
-    stores = sum(len(getattr(settings, "stores", None) or {}) for settings in runtime.config.plugins.values())
+    # The stores a look-up must ask: those of the plugins that look customers up (a plugin that
+    # only makes checkout links has stores too, and is never asked).
+    stores = sum(
+        len(getattr(settings, "stores", None) or {})
+        for name, settings in runtime.config.plugins.items()
+        if settings.enabled and "commerce_find_customers" in implemented_hooks(runtime.pm, name)
+    )
     contacts = {
         cid for conversation in conversations for cid in ws.conversations[conversation]["contact_ids"]
     }
