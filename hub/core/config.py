@@ -53,7 +53,22 @@ _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 
-class HubSection(BaseSettings):
+class EnvironmentFirst(BaseSettings):
+    """A config section whose ``HUB_*`` environment variables beat the file (secrets live there)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return env_settings, init_settings  # the environment beats the file
+
+
+class HubSection(EnvironmentFirst):
     """``[hub]``: read from the file, each key overridable by ``HUB_<KEY>``."""
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid")
@@ -79,17 +94,6 @@ class HubSection(BaseSettings):
     """How long a unit's lease outlives a process that died or stalled holding it (a live run
     renews it every third of this); then another run takes over, with a larger fencing token."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return env_settings, init_settings  # the environment beats the file
-
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -110,7 +114,7 @@ PASSWORD_HASH_SCHEME = "scrypt"
 ``hub console hash-password``; read in full by ``hub.serve.console.passwords``)."""
 
 
-class ConsoleSection(BaseSettings):
+class ConsoleSection(EnvironmentFirst):
     """``[console]``: who may use the web console ``hub serve`` serves at ``/console``.
 
     The console is off until a way to log in is set: the admin password's hash, a read-only
@@ -142,17 +146,6 @@ class ConsoleSection(BaseSettings):
     trusted_origins: list[str] = Field(default_factory=list)
     """Origins besides the console's own whose forms are accepted (``https://hub.example.com``
     when a proxy changes the host name)."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return env_settings, init_settings  # the environment beats the file
 
     @field_validator("password_hash", "read_only_password_hash")
     @classmethod
