@@ -98,6 +98,10 @@ class Helpdesk(_Capability):
         """Yield pages of conversations updated at or after ``since``, oldest first."""
         return self._hub.pages(hookspecs.helpdesk_list_conversations, since=since)
 
+    async def get_ticket(self, ref: Ref) -> Ticket:
+        """One ticket by id, as it is now (state and attributes). First-result."""
+        return await self._hub.route(hookspecs.helpdesk_get_ticket, ref, ref=ref)
+
     async def get_conversation(self, ref: Ref) -> Conversation:
         """One conversation by id, with its contacts. Called by the tracker report. First-result."""
         return await self._hub.route(hookspecs.helpdesk_get_conversation, ref, ref=ref)

@@ -204,6 +204,16 @@ def helpdesk_list_conversations(since: datetime | None) -> Pages | None:
 
 
 @hookspec(firstresult=True)
+def helpdesk_get_ticket(ref: Ref) -> Awaitable[Ticket] | None:
+    """One ticket by id, as it is now (state and attributes). First-result.
+
+    Called before acting on a ticket known from a snapshot (a webhook's body, a dead letter's
+    payload): the agent may have closed or changed it since. Raises ``NotFoundError`` when the
+    helpdesk has no such ticket.
+    """
+
+
+@hookspec(firstresult=True)
 def helpdesk_get_conversation(ref: Ref) -> Awaitable[Conversation] | None:
     """One conversation by id, with its contacts. Called by the tracker report. First-result."""
 

@@ -146,13 +146,32 @@ class BackOffice(Flow):
         except (MappingError, IdempotencyConflict) as exc:
             ctx.dead_letter(f"ticket:{ticket.platform}:{ticket.id}", ticket.model_dump(mode="json"), str(exc))
 
+    async def handle_current(self, ctx: RunContext, snapshot: Ticket, quality: Counter[str]) -> None:
+        """Carry out a ticket known from a snapshot (a webhook's body, a dead letter), as it is now.
+
+        The agent may have closed or changed it since the snapshot was taken: it is read again,
+        and one no longer submitted is left alone (a refund on a ticket the agent closed would be
+        money nobody asked for). A helpdesk that cannot read one ticket leaves the snapshot.
+        """
+        try:
+            ticket = await ctx.hub.helpdesk.get_ticket(ref=snapshot.ref)
+        except CapabilityMissing:
+            ticket = snapshot
+        except NotFoundError:
+            ctx.count("gone")
+            return
+        if ticket.state is not TicketState.SUBMITTED:
+            ctx.count("not_submitted")
+            return
+        await self.handle(ctx, ticket, quality)
+
     async def retry_dead_letter(self, ctx: RunContext, payload: Any) -> bool:
         try:
             ticket = Ticket.model_validate(payload)
         except ValidationError:  # parked unmappable (raw platform JSON): re-read once edited there
             return False
         before = ctx.counts["dead_letters"]
-        await self.handle(ctx, ticket, Counter())
+        await self.handle_current(ctx, ticket, Counter())
         return ctx.counts["dead_letters"] == before
 
     # ---- the four ticket types

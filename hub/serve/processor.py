@@ -147,7 +147,7 @@ class Processor:
             except (MappingError, FatalError) as exc:  # as CallLog.run does
                 ctx.dead_letter(f"call:{call.platform}:{call.id}", subject, str(exc))
         elif row.action is WebhookAction.TICKET_SUBMITTED:
-            await self._back_office().handle(ctx, Ticket.model_validate(subject), Counter())
+            await self._back_office().handle_current(ctx, Ticket.model_validate(subject), Counter())
         elif row.action is WebhookAction.CONTACT_ACTIVE:
             conversation = Conversation.model_validate(subject)
             for contact_id in conversation.contact_ids:

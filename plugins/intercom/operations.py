@@ -177,6 +177,9 @@ class IntercomWorkspace:
         types = await self.client.ticket_types(refresh=refresh)
         return mapping.ticket_type_ids(types, self.settings.ticket_types)
 
+    async def get_ticket(self, ref: Ref) -> Ticket:
+        return self._ticket(await self.client.get_ticket(ref.id), await self._type_ids())
+
     def _ticket(self, record: dict[str, Any], types: dict[str, TicketType]) -> Ticket:
         ticket = mapping.ticket_from(record, types, self.settings.ticket_attributes)
         self.client.remember("ticket", ticket.id)

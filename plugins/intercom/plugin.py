@@ -80,6 +80,10 @@ class IntercomPlugin(AccountPlugin[IntercomWorkspace]):
         return await self.account.update_contact(ref, attributes)
 
     @hookimpl
+    async def helpdesk_get_ticket(self, ref: Ref) -> Ticket:
+        return await self.account.get_ticket(ref)
+
+    @hookimpl
     async def helpdesk_get_conversation(self, ref: Ref) -> Conversation:
         return await self.account.get_conversation(ref)
 

@@ -175,6 +175,40 @@ async def test_intercom_ticket_submitted_is_carried_out_by_the_back_office(serve
     assert entries
 
 
+async def test_a_ticket_closed_after_its_webhook_was_sent_is_left_alone(served: Served):
+    # The delivery is a snapshot: by the time it is acted on, the agent may have closed the
+    # ticket. The back office reads it again and does nothing (found by the attack session:
+    # a refund was paid on a ticket the agent had resolved).
+    ws = served.state("intercom")
+    from plugins.intercom.emulator import render_ticket
+
+    ticket = next(
+        t
+        for t in ws.tickets.values()
+        if ws.ticket_states[t["state_id"]]["category"] == "submitted"
+        and ws.ticket_types[t["type_id"]]["name"] == "Refund"
+    )
+    payload = {
+        "type": "notification_event",
+        "id": "notif_ticket_closed",
+        "topic": "ticket.created",
+        "created_at": int(datetime.now(UTC).timestamp()),
+        "data": {"type": "notification_event_data", "item": render_ticket(ws, ticket, "2.14")},
+    }
+    assert (await served.intercom(payload)).status_code == 200
+    resolved = next(i for i, st in ws.ticket_states.items() if st["category"] == "resolved")
+    ws.tickets[ticket["id"]]["state_id"] = resolved  # the agent closes it before the hub acts
+    await served.server.worker.drain()
+    (row,) = served.server.inbox.rows("intercom")
+    assert row.status is InboxStatus.DONE, row.error
+    acted = [
+        e
+        for e in served.runtime.store.ledger.entries(flow="back_office")
+        if e.intent.get("ticket") == ticket["id"] or ticket["id"] in e.key
+    ]
+    assert acted == []
+
+
 async def test_ping_is_stored_as_ignored(served: Served):
     ping = {"type": "notification_event", "id": "notif_ping", "topic": "ping", "data": {"item": {}}}
     assert (await served.intercom(ping)).status_code == 200
