@@ -156,8 +156,9 @@ def address(body: dict[str, Any], prefix: str) -> Address | None:
     )
 
 
-def address_update_fields(new: Address) -> dict[str, str]:
-    """order_update keys for a shipping address (its documented ``shipping_*`` names)."""
+def address_update_fields(new: Address, *, camel: bool = False) -> dict[str, str]:
+    """Shipping address keys: order_update's documented ``shipping_*`` names, or with ``camel``
+    new_order's ``shippingAddress1``, ``shippingFirstName``... (the same fields, other spelling)."""
     first, _, last = (new.name or "").partition(" ")
     fields = {
         "shipping_address1": new.line1,
@@ -171,7 +172,12 @@ def address_update_fields(new: Address) -> dict[str, str]:
         fields["shipping_first_name"] = first
     if last:
         fields["shipping_last_name"] = last
-    return fields
+    return {_camel(key): value for key, value in fields.items()} if camel else fields
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 # --------------------------------------------------------------------------- hub note markers

@@ -305,7 +305,7 @@ class StickyStore:
             "notes": mapping.replacement_note(request.idempotency_key, request.order.id, request.reason),
         }
         if request.shipping_address is not None:
-            body.update(_camel_shipping(request.shipping_address))
+            body.update(mapping.address_update_fields(request.shipping_address, camel=True))
         # Never retried: a repeated new_order_card_on_file creates (and charges) a second order.
         created = await self.client.call("new_order_card_on_file", body)
         new_id = mapping.text(created.get("order_id"))
@@ -449,23 +449,6 @@ def _checkout_note(request: CheckoutLinkRequest) -> str:
     if request.notes:
         parts.append(f"notes: {request.notes}")
     return "; ".join(parts)
-
-
-def _camel_shipping(address: Address) -> dict[str, str]:
-    first, _, last = (address.name or "").partition(" ")
-    fields = {
-        "shippingAddress1": address.line1,
-        "shippingAddress2": address.line2 or "",
-        "shippingCity": address.city,
-        "shippingState": address.region or "",
-        "shippingZip": address.postal_code or "",
-        "shippingCountry": address.country,
-    }
-    if first:
-        fields["shippingFirstName"] = first
-    if last:
-        fields["shippingLastName"] = last
-    return fields
 
 
 def _email_and_id(customer: dict[str, Any]) -> tuple[str | None, str | None]:
