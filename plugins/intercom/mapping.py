@@ -138,19 +138,18 @@ class ContactReader:
         One loop with its names bound once: this runs for every contact a sync reads.
         """
         reverse, region, validate = self.reverse, self.region, Contact.model_validate
-        canonical, moment = phones.is_canonical_e164, datetime.fromtimestamp
+        moment = datetime.fromtimestamp
         contacts = []
         for record in records:
-            phone, custom, stamp = record.phone, record.custom_attributes, record.updated_at
-            if phone and not canonical(phone):
-                phone = phones.e164(phone, None if phone[0] == "+" else region) or phone
+            custom, stamp = record.custom_attributes, record.updated_at
             contacts.append(
                 validate(
                     {
                         "platform": PLATFORM,
                         "id": record.id,
                         "email": record.email or None,
-                        "phone": phone or None,
+                        "phone_as_written": record.phone or None,  # E.164 when first read
+                        "phone_region": region,
                         "name": record.name or None,
                         "role": record.role,
                         "attributes": {reverse.get(k, k): v for k, v in custom.items()} if custom else {},
@@ -173,7 +172,8 @@ def _contact(record: Mapping[str, Any], reader: ContactReader) -> Contact:
         platform=PLATFORM,
         id=required_id(record, "contact"),
         email=record.get("email") or None,
-        phone=e164(phone, reader.region),
+        phone_as_written=phone or None,  # E.164 when first read (Contact.phone)
+        phone_region=reader.region,
         name=record.get("name") or None,
         role=record.get("role"),
         attributes=reader._attributes(custom),

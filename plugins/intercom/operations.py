@@ -76,7 +76,8 @@ class IntercomWorkspace:
         is_asked = person_matcher(email, phone, self.settings.default_phone_region)
         # Read ahead: every consumer of a look-up reads it to the end (call_log counts the matches).
         async for page in self.client.search_pages("contacts", query, self.contacts.page, read_ahead=True):
-            found = [contact for contact in page.records if is_asked(contact.email, contact.phone)]
+            # A contact's phone is normalised when read: only when the look-up asks for one.
+            found = [c for c in page.records if is_asked(c.email, c.phone if phone else None)]
             if found:
                 yield found
 

@@ -147,6 +147,29 @@ def test_phone_numbers_become_e164() -> None:
     assert mapping.e164(None) is None
 
 
+def test_a_contacts_phone_is_normalised_when_read_not_when_mapped() -> None:
+    """A look-up by email maps thousands of contacts whose phones nobody reads: no parse for them."""
+    from hub.core import phones
+
+    reader = mapping.ContactReader(None, "GB")
+    body = {"data": [{"id": "1", "phone": "020 7946 0958"}, {"id": "2", "phone": "+44 20 7946 0959"}]}
+    phones.parsed_e164.cache_clear()
+    page = reader.page(json.dumps(body).encode())
+    one = reader.one(body["data"][0])
+    assert phones.parsed_e164.cache_info().misses == 0  # mapped, not parsed
+    # Read: E.164, in the workspace's region for a number written without a country code.
+    assert [c.phone for c in page.records] == ["+442079460958", "+442079460959"]
+    assert one.phone == "+442079460958" and one == page.records[0]
+    assert phones.parsed_e164.cache_info().misses == 2
+    # A dump holds the number as read; loaded again, and as given to Contact(), it is final.
+    dumped = page.records[0].model_dump()
+    assert dumped["phone"] == "+442079460958" and "phone_as_written" not in dumped
+    assert Contact.model_validate(dumped).phone == "+442079460958"
+    assert Contact(platform="intercom", id="3", phone="020 7946 0958").phone == "020 7946 0958"
+    assert reader.one({"id": "4", "phone": "ext. 12"}).phone == "ext. 12"  # kept as typed
+    assert reader.one({"id": "5", "phone": ""}).phone is None
+
+
 def test_custom_attributes_to_wire_and_back() -> None:
     names = IntercomSettings().cs_assist_attributes
     wire = mapping.contact_attributes_to_wire({"order_count": 2, "brand": "PaleoHacks", "other": 1}, names)
