@@ -8,6 +8,7 @@ process: ``Served.stats()`` asks it for the figures a bench needs (request count
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import socket
 import sys
@@ -26,6 +27,19 @@ from hub.sandbox.emulator import CountingTransport  # noqa: E402, F401  (the ben
 
 AppFactory = Callable[[], Any]
 StatsReader = Callable[[Any], dict[str, Any]]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a measured child process: this one's, plus ``extra``, with bytecode caches on.
+
+    Python writes ``.pyc`` files unless told not to, and ``pip install .`` compiles them at
+    install; an environment that forbids them (some sandboxes set ``PYTHONDONTWRITEBYTECODE``)
+    would time the compiling of every module the child imports, on every run, which no user
+    pays twice. Run the child once untimed first so the caches exist.
+    """
+    env = {**os.environ, **extra}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def cpu_seconds() -> float:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -111,9 +110,10 @@ def child(side: str, url: str, email: str, page_size: int) -> None:
 def run_child(
     side: str, url: str, email: str, page_size: int, checkout: Path | None = None
 ) -> dict[str, float]:
-    env = None
-    if side == "hub" and checkout is not None:  # the hub of another checkout (a before/after)
-        env = {**os.environ, "PYTHONPATH": str(checkout)}
+    from _common import child_env
+
+    # with bytecode caches, as installed; on the hub side maybe another checkout (a before/after)
+    env = child_env(**({"PYTHONPATH": str(checkout)} if side == "hub" and checkout else {}))
     wall = time.perf_counter()
     out = subprocess.run(
         [sys.executable, str(Path(__file__)), "--child", side, url, email, str(page_size)],
@@ -143,6 +143,8 @@ def measure(records: int, runs: int, checkout: Path | None = None) -> dict[str, 
     pages = _pages.contact_pages(records)
     results: dict[str, list[dict[str, float]]] = {"bare": [], "hub": []}
     with Served(lambda: _pages.preserved_search_pages(pages)) as server:
+        for side in ("bare", "hub"):  # untimed: writes the bytecode caches, as installing does
+            run_child(side, server.url, _pages.SHARED_EMAIL, _pages.CONTACT_PAGE, checkout)
         for index in range(runs):
             order = ("bare", "hub") if index % 2 == 0 else ("hub", "bare")
             for side in order:
