@@ -291,6 +291,7 @@ class Ledger:
         """
         digest = request_hash(intent)
         now = utcnow()
+        stored = json.loads(json.dumps(intent, default=str))
         try:
             with self._db.transaction() as c:
                 check_fence(c, fence)
@@ -301,7 +302,7 @@ class Ledger:
                         platform=platform,
                         action=action,
                         request_hash=digest,
-                        intent=json.loads(json.dumps(intent, default=str)),
+                        intent=stored,
                         status=Status.PENDING,
                         attempts=1,
                         created_at=now,
@@ -312,9 +313,19 @@ class Ledger:
                 )
         except IntegrityError:
             return self._resume(key, digest, holder, hold, fence)
-        entry = self.get(key)
-        assert entry is not None
-        return replace(entry, fresh=True)
+        # The row is exactly what was inserted: no need to read it back.
+        return LedgerEntry(
+            key=key,
+            flow=flow,
+            platform=platform,
+            action=action,
+            status=Status.PENDING,
+            intent=stored,
+            outcome=None,
+            error=None,
+            attempts=1,
+            fresh=True,
+        )
 
     def _resume(
         self, key: str, digest: str, holder: str | None, hold: timedelta, fence: Fence | None
