@@ -160,9 +160,26 @@ def redact(text: str) -> str:
     for needle in _needles:
         if needle in text:
             text = text.replace(needle, MASK)
+    if _shapeless(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def _shapeless(text: str) -> bool:
+    """True when no credential shape can be in ``text``, so the patterns need not run.
+
+    Every shape but one needs ``=`` or ``:`` (``name=value``, ``"name": "value"``, ``Header:``);
+    the one that does not is a ``Basic``/``Bearer`` token. Most strings the hub stores (names,
+    amounts, ids, emails) have none of these, and running the patterns on each was most of the
+    cost of recording an action's outcome (``tests/core/test_redact.py`` checks the shortcut
+    against the patterns).
+    """
+    if "=" in text or ":" in text or not text.isascii():  # (?i) also folds a few non-ASCII letters
+        return False
+    lowered = text.lower()
+    return "basic" not in lowered and "bearer" not in lowered
 
 
 def redact_value(value: Any) -> Any:
