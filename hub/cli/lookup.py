@@ -12,6 +12,7 @@ from rich.table import Table
 
 from hub.cli.options import ConfigOption, JsonOption, SandboxOption, load_runtime
 from hub.cli.output import Usage, cli_errors, console, err, print_json
+from hub.core.amounts import MAX_QUANTITY, AmountError, parse_quantity
 from hub.core.hookspecs import hookimpl
 from hub.core.lookup import phone_key
 from hub.engine import Runtime
@@ -284,10 +285,16 @@ def _checkout_product(model: Any, typed: str) -> Any:
     """One ``--product SKU:QTY`` (QTY 1 when left out) as ``model``; ``Usage`` naming it when it is
     not (one line: pydantic's own message runs to four)."""
     sku, _, qty = typed.partition(":")
-    quantity = qty.strip() or "1"
-    if not sku.strip() or not (quantity.isascii() and quantity.isdigit()) or int(quantity) < 1:
-        raise Usage(f"--product {typed!r}: write SKU:QTY, QTY a whole number above 0 (BN-VITC-30:2)")
-    return model(sku=sku.strip(), quantity=int(quantity))
+    try:
+        quantity = parse_quantity(qty.strip() or "1")
+    except AmountError:
+        quantity = 0
+    if not sku.strip() or not quantity:
+        raise Usage(
+            f"--product {typed!r}: write SKU:QTY, QTY a whole number"
+            f" from 1 to {MAX_QUANTITY:,} (BN-VITC-30:2)"
+        )
+    return model(sku=sku.strip(), quantity=quantity)
 
 
 def _meta_pair(typed: str) -> tuple[str, str]:

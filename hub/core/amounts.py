@@ -28,6 +28,11 @@ SYMBOLS: dict[str, frozenset[str]] = {
     "¥": frozenset({"JPY", "CNY"}),
 }
 MAX_INTEGER_DIGITS = 12  # nobody refunds a trillion; a longer number is a slip of the keyboard
+MAX_QUANTITY = 10_000
+"""Units of one product a person may type for one line (a checkout link, a refund's line items).
+
+Platforms take a line's quantity as a 32-bit integer (Shopify's ``Int``); past a few thousand
+units a typed quantity is a slip of the keyboard, not an order a support agent makes."""
 
 # ASCII digits only: \d would also take other scripts' digits, which Decimal() reads too.
 _PLAIN = r"[0-9]+"
@@ -39,6 +44,19 @@ _CODE_LAST = re.compile(r"(?P<rest>.*[0-9.])\s*(?P<code>[A-Za-z]{3})", re.DOTALL
 
 class AmountError(HubError, ValueError):
     """A typed amount that cannot be read without guessing; the message names the value."""
+
+
+def parse_quantity(raw: object, *, field: str = "quantity") -> int:
+    """The whole number of units a person meant by ``raw`` (text as typed, or an int a form sent).
+
+    ASCII digits only, 1 to ``MAX_QUANTITY``: ``int()`` alone would also read ``"1_0"`` (10),
+    ``" 12 "`` or other scripts' digits. Raises ``AmountError`` (a ``ValueError``) naming
+    ``field`` and the value otherwise.
+    """
+    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_QUANTITY:
+        raise AmountError(f"{field} {_shown(raw)}: a whole number of units from 1 to {MAX_QUANTITY:,}")
+    return int(text)
 
 
 def minor_units(currency: str) -> int:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from hub.core import phones
+from hub.core.amounts import MAX_QUANTITY
 from hub.core.errors import CurrencyMismatch
 
 
@@ -433,7 +434,7 @@ class Subscription(Record):
 
 class CheckoutProduct(Model):
     sku: str
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MAX_QUANTITY)
 
 
 class CheckoutLinkRequest(Model):

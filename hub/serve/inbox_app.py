@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from hub.core.amounts import parse_amount
+from hub.core.amounts import MAX_QUANTITY, parse_amount, parse_quantity
 from hub.core.errors import CapabilityMissing, FatalError, HubError
 from hub.core.manager import Hub
 from hub.core.models import (
@@ -736,9 +736,11 @@ def _products(raw: Any) -> tuple[CheckoutProduct, ...]:
         if not sku:
             continue
         try:
-            products.append(CheckoutProduct(sku=sku.strip(), quantity=int(quantity or "1")))
+            products.append(CheckoutProduct(sku=sku.strip(), quantity=parse_quantity(quantity or "1")))
         except ValueError:
-            raise ValueError(f"products {raw!r}: write them as SKU:QTY, SKU:QTY") from None
+            raise ValueError(
+                f"products {raw!r}: write them as SKU:QTY, SKU:QTY (QTY from 1 to {MAX_QUANTITY:,})"
+            ) from None
     if not products:
         raise ValueError("name at least one product as SKU:QTY")
     return tuple(products)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from hub.core.amounts import AmountError, parse_amount
+from hub.core.amounts import AmountError, parse_amount, parse_quantity
 from hub.core.errors import CurrencyMismatch
 from hub.core.models import Money, Order, Refund, money_totals
 
@@ -208,3 +208,18 @@ def test_refunded_and_refundable_stay_in_the_order_currency():
 def test_a_refund_in_another_currency_is_refused_not_added():
     with pytest.raises(ValidationError, match="refund r0 is in EUR on an order in USD"):
         order_with(eur("50.00"))
+
+
+@pytest.mark.parametrize(
+    "typed", ["1_0", "\u0661\u0662", "0", "-2", "1e3", "", " ", "2.0", "10001", True, 1.0]
+)
+def test_a_typed_quantity_that_is_not_plain_units_is_refused(typed: object) -> None:
+    with pytest.raises(AmountError, match="a whole number of units from 1 to 10,000"):
+        parse_quantity(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "units"), [("1", 1), (" 12 ", 12), ("0012", 12), ("10000", 10_000), (3, 3)]
+)
+def test_a_typed_quantity_reads_as_its_units(typed: object, units: int) -> None:
+    assert parse_quantity(typed) == units
