@@ -475,8 +475,9 @@ def line_item_from(item: dict[str, Any], currency: str, record: str, paid: Decim
 
 
 def _listed_total(item: Mapping[str, Any]) -> Decimal:
-    """An item's total as UltraCart shows it: ``total_cost_with_discount`` (less the item's own
-    ``discount``), else ``unit_cost_with_discount`` or ``cost`` times the quantity."""
+    """An item's total as UltraCart shows it: ``total_cost_with_discount`` (the item's own
+    ``discount`` already out of it), else ``unit_cost_with_discount`` or ``cost`` times the
+    quantity."""
     quantity = amount_of(item.get("quantity"))
     for field, times in (("total_cost_with_discount", 1), ("unit_cost_with_discount", quantity),
                          ("cost", quantity)):
