@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from hub.core.allocation import after_discount, unit_price
 from hub.core.amounts import symbol_fits
 from hub.core.errors import MappingError
 from hub.core.mapping import mapping_guard, reading
@@ -236,20 +237,60 @@ def items_of(raw: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     return pairs
 
 
-def line_item(item_id: str, raw: Mapping[str, Any], currency: str) -> LineItem:
+def line_item(item_id: str, raw: Mapping[str, Any], currency: str, paid: Decimal | None = None) -> LineItem:
+    """An order item; its price is what one unit cost: ``paid`` (what was paid for the whole
+    line, ``items_paid``) over the quantity, rounded down to the cent, or the item's ``price``."""
     kind = "order item"
-    quantity = text(raw, "qty") or text(raw, "quantity") or "1"
-    try:
-        count = int(Decimal(quantity))
-    except (InvalidOperation, ValueError):
-        raise MappingError(PLATFORM, kind, "qty", f"not a number: {quantity!r}") from None
+    count = _quantity(raw)
+    price = money(raw, kind, "price", currency)
+    assert price is not None
+    if paid is not None:
+        price = Money(amount=unit_price(paid, count, currency), currency=currency)
     return LineItem(
         id=item_id,
         sku=text(raw, "productSku") or text(raw, "sku"),
         name=text(raw, "name") or text(raw, "productName") or required_text(raw, kind, "name"),
         quantity=count,
-        price=money(raw, kind, "price", currency),  # type: ignore[arg-type]
+        price=price,
     )
+
+
+def _quantity(raw: Mapping[str, Any]) -> int:
+    quantity = text(raw, "qty") or text(raw, "quantity") or "1"
+    try:
+        return int(Decimal(quantity))
+    except (InvalidOperation, ValueError):
+        raise MappingError(PLATFORM, "order item", "qty", f"not a number: {quantity!r}") from None
+
+
+def items_paid(raw: Mapping[str, Any], items: list[tuple[str, Mapping[str, Any]]], currency: str
+               ) -> list[Decimal]:
+    """What the customer paid for each of ``items`` (the order's, as ``items_of`` lists them).
+
+    An order bought with a coupon (``couponCode``) keeps its items at their ``price``; only its
+    ``totalAmount`` is lower, and the reference names no discount field on the order or its
+    items. So the total is the authority: what was paid for the items is ``totalAmount`` less
+    the order's ``shipping`` (or, without one, its items' ``shipping``) and ``salesTax`` (name
+    unconfirmed; absent counts 0). When the items at ``price`` x quantity add up to more, the
+    difference is a discount they do not show, shared over them in proportion, each share
+    rounded down and the last cent(s) on the last item (``hub.core.allocation.after_discount``,
+    the conservative rule: a refund of an item never pays back more than was paid). A charge the
+    total carries that is neither shipping nor tax would only lower the items' worth.
+    """
+    kind = "order"
+    listed = []
+    for item_id, item in items:
+        with reading(f"items.{item_id}"):
+            listed.append(decimal_of(item.get("price") or 0, "order item", "price") * _quantity(item))
+    total = money(raw, kind, "totalAmount", currency)
+    assert total is not None
+    if raw.get("shipping") is not None:
+        shipping = decimal_of(raw.get("shipping") or 0, kind, "shipping")
+    else:
+        shipping = sum((decimal_of(item.get("shipping") or 0, "order item", "shipping") for _, item in items),
+                       Decimal(0))
+    tax = decimal_of(raw.get("salesTax") or 0, kind, "salesTax")
+    return list(after_discount(listed, total.amount - shipping - tax, currency))
 
 
 def _fulfillments(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -323,7 +364,7 @@ def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = 
         fulfillment_status=ship_status,
         shipped_at=shipped_at,
         tracking_numbers=tracking,
-        line_items=_line_items(items, currency),
+        line_items=_line_items(items, items_paid(raw, items, currency), currency),
         shipping_address=address(raw, "ship"),
         billing_address=address(raw),
         # Rebill orders are RECURRING; a first order starting a subscription carries the
@@ -334,11 +375,12 @@ def order(raw: Mapping[str, Any], store: StoreView, refunds: Iterable[Refund] = 
     )
 
 
-def _line_items(items: list[tuple[str, Mapping[str, Any]]], currency: str) -> tuple[LineItem, ...]:
+def _line_items(items: list[tuple[str, Mapping[str, Any]]], paid: list[Decimal], currency: str
+                ) -> tuple[LineItem, ...]:
     lines = []
-    for item_id, item in items:
+    for (item_id, item), item_paid in zip(items, paid, strict=True):
         with reading(f"items.{item_id}"):
-            lines.append(line_item(item_id, item, currency))
+            lines.append(line_item(item_id, item, currency, item_paid))
     return tuple(lines)
 
 

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from hub.core.allocation import after_discount, unit_price
 from hub.core.errors import MappingError
 from hub.core.mapping import mapping_guard
 from hub.core.models import (
@@ -279,7 +280,9 @@ def refunds(body: dict[str, Any], order_id: str, store: StoreInfo) -> tuple[Refu
 
 @mapping_guard(PLATFORM, "order", id_field="order_id")
 def line_items(body: dict[str, Any], currency: str) -> tuple[LineItem, ...]:
-    items: list[LineItem] = []
+    """The order's products, each priced at what one unit cost (``products_paid`` over the
+    quantity, rounded down to the cent), not its list ``price``."""
+    listed: list[tuple[dict[str, Any], int, Decimal]] = []
     for index, product in enumerate(_products(body)):
         if not isinstance(product, dict):
             continue
@@ -288,14 +291,39 @@ def line_items(body: dict[str, Any], currency: str) -> tuple[LineItem, ...]:
         quantity = text(product.get("product_qty")) or text(product.get("quantity")) or "1"
         if not quantity.isdigit():
             raise MappingError(PLATFORM, "order", f"{where}.product_qty", f"not a count: {quantity!r}")
-        items.append(LineItem(
+        listed.append((product, int(quantity), (price or Decimal(0)) * int(quantity)))
+    paid = products_paid(body, [total for _, _, total in listed], currency)
+    return tuple(
+        LineItem(
             id=text(product.get("product_id")),
             sku=text(product.get("sku")),
             name=text(product.get("name")) or text(product.get("product_name")) or "(unnamed product)",
-            quantity=int(quantity),
-            price=Money(amount=price or Decimal(0), currency=currency),
-        ))
-    return tuple(items)
+            quantity=quantity,
+            price=Money(amount=unit_price(line_paid, quantity, currency), currency=currency),
+        )
+        for (product, quantity, _), line_paid in zip(listed, paid, strict=True)
+    )
+
+
+def products_paid(body: dict[str, Any], listed: list[Decimal], currency: str) -> tuple[Decimal, ...]:
+    """What the customer paid for each product line (``listed``: its ``price`` x quantity).
+
+    A coupon leaves the products at their ``price``: it shows as ``coupon_discount_amount``,
+    out of ``order_total``; the reference documents no discount field at all, nor how a coupon
+    falls on the products. So ``order_total`` is the authority: what was paid for the products
+    is ``order_total`` less ``shipping_amount`` and ``order_sales_tax_amount`` (names as public
+    integrations read them from order_view; not in the reference; absent counts 0). When the
+    lines add up to more, the difference is a discount they do not show, shared over them in
+    proportion, each share rounded down and the last cent(s) on the last line
+    (``hub.core.allocation.after_discount``, the conservative rule: a refund of a line never
+    pays back more than was paid). An order without ``order_total`` keeps the list prices.
+    """
+    total = decimal(body.get("order_total"), "order", "order_total", required=False)
+    if total is None:
+        return tuple(listed)
+    charges = (decimal(body.get(field), "order", field, required=False) or Decimal(0)
+               for field in ("shipping_amount", "order_sales_tax_amount"))
+    return after_discount(listed, total - sum(charges, Decimal(0)), currency)
 
 
 def _products(body: dict[str, Any]) -> list[Any]:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from hub.core.allocation import after_discount, unit_price
 from hub.core.errors import MappingError
 from hub.core.mapping import listed, map_each, mapping_guard, nested, reading
 from hub.core.models import (
@@ -453,21 +454,65 @@ def _address(block: Mapping[str, Any], key: str) -> Address | None:
         return address_from(dict(block))
 
 
-def line_item_from(item: dict[str, Any], currency: str, record: str) -> LineItem:
-    """An order item: its id is UltraCart's ``item_index``, the price the unit cost."""
+def line_item_from(item: dict[str, Any], currency: str, record: str, paid: Decimal | None = None) -> LineItem:
+    """An order item: its id is UltraCart's ``item_index``; its price what one unit cost.
+
+    ``paid``: what the customer paid for the whole item (``item_totals``); without it, the
+    item's own total (``_listed_total``). The unit price is that over the quantity, rounded
+    down to the cent (``hub.core.allocation.unit_price``), never the list ``cost``: a refund
+    of the line at its list price paid its discount back.
+    """
     quantity = decimal_of(item.get("quantity") or 0, record, "quantity")
-    unit = item.get("cost")
-    if unit is None and item.get("total_cost_with_discount") is not None and quantity:
-        unit = {"value": amount_of(item["total_cost_with_discount"]) / quantity}
-    price = money_of(unit if unit is not None else 0, currency, record, "cost")
-    assert price is not None  # 0 default above
+    with reading("total_cost_with_discount"):
+        total = _listed_total(item) if paid is None else paid
     return LineItem(
         id=str(item["item_index"]) if item.get("item_index") is not None else None,
         sku=item.get("merchant_item_id"),
         name=item.get("description") or item.get("merchant_item_id") or "item",
         quantity=int(quantity),
-        price=price,
+        price=Money(amount=unit_price(total, int(quantity), currency), currency=currency),
     )
+
+
+def _listed_total(item: Mapping[str, Any]) -> Decimal:
+    """An item's total as UltraCart shows it: ``total_cost_with_discount`` (the item's own
+    ``discount`` already out of it), else ``unit_cost_with_discount`` or ``cost`` times the
+    quantity."""
+    quantity = amount_of(item.get("quantity"))
+    for field, times in (("total_cost_with_discount", 1), ("unit_cost_with_discount", quantity),
+                         ("cost", quantity)):
+        if item.get(field) is not None:
+            return amount_of(item[field]) * times
+    return Decimal(0)
+
+
+def item_totals(order: Mapping[str, Any]) -> list[Decimal]:
+    """What the customer paid for each item of ``order`` (as ``order["items"]`` lists them).
+
+    UltraCart shows a line's own discount on the item (``discount``, already out of
+    ``total_cost_with_discount``) but an order-level coupon only on the summary
+    (``subtotal_discount``), and documents neither how a coupon falls on the items nor whether
+    ``subtotal`` is before it. So the summary's total is the authority: what was paid for the
+    items is ``total - tax - shipping_handling_total``; when the items' totals add up to more,
+    the difference is a discount they do not show, shared over them in proportion to their
+    totals, each share rounded down and the last cent(s) on the last item
+    (``hub.core.allocation.after_discount``, the conservative rule: a refund of an item never
+    pays back more than was paid). A charge the summary adds that is not tax or shipping would
+    only lower the items' worth. Kit components count like any item (they are not lines).
+    An order without its summary expanded keeps the items' own totals.
+    """
+    items = _items(order)
+    listed = []
+    for index, item in enumerate(items):
+        with reading(f"items[{index}].total_cost_with_discount"):
+            listed.append(_listed_total(item))
+    summary = nested(order, "summary")
+    if summary.get("total") is None:
+        return listed
+    with reading("summary"):
+        paid = (amount_of(summary["total"]) - amount_of(summary.get("tax"))
+                - amount_of(summary.get("shipping_handling_total")))
+    return list(after_discount(listed, paid, order_currency(dict(order)) or "USD"))
 
 
 @mapping_guard(PLATFORM, "order", id_field="order_id")
@@ -513,12 +558,13 @@ def order_from_json(data: dict[str, Any], *, store: str, brand: str) -> Order:
 
 
 def _line_items(order: Mapping[str, Any], currency: str) -> tuple[LineItem, ...]:
-    """The order's items but kit components (they ship inside their kit's line)."""
+    """The order's items but kit components (they ship inside their kit's line), each priced at
+    what was paid for it (``item_totals``)."""
     lines = []
-    for index, item in enumerate(_items(order)):
+    for index, (item, paid) in enumerate(zip(_items(order), item_totals(order), strict=True)):
         if not item.get("kit_component"):
             with reading(f"items[{index}]"):
-                lines.append(line_item_from(dict(item), currency, "order"))
+                lines.append(line_item_from(dict(item), currency, "order", paid))
     return tuple(lines)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from hub.core.allocation import unit_price
 from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, MappingError, NotFoundError
 from hub.core.http import SlidingWindowLimiter
@@ -551,8 +552,9 @@ def refuse_if_shipped(order: dict[str, Any]) -> None:
         )
 
 
-def _item_left(item: dict[str, Any]) -> Decimal:
-    return amount_of(item.get("total_cost_with_discount")) - amount_of(item.get("total_refunded"))
+def _item_left(item: dict[str, Any], paid: Decimal) -> Decimal:
+    """What is left to refund on an item the customer paid ``paid`` for."""
+    return paid - amount_of(item.get("total_refunded"))
 
 
 def plan_refund(order: dict[str, Any], request: RefundRequest, currency: str) -> RefundPlan:
@@ -562,6 +564,13 @@ def plan_refund(order: dict[str, Any], request: RefundRequest, currency: str) ->
     refunded after the call, and it pays the difference. Lines raise an item's refunded quantity
     and amount; an amount alone is spread over the items, then shipping, then tax; neither means
     everything that is left. Amounts above the refundable balance are refused here.
+
+    An item is worth what the customer paid for it (``mapping.item_totals``: its own discount
+    and its share of an order-level coupon taken off), never its list ``cost``: some units of a
+    line are worth that over its quantity, rounded down to the cent, and the last units of a
+    line what is left of it. The amount is always sent with the quantity: how UltraCart prices
+    a refund by quantity alone is not documented (its sample sends quantities only), and a
+    price from ``total_cost_with_discount`` would keep the coupon in it.
     """
     body = copy.deepcopy(order)
     summary = body.setdefault("summary", {})
@@ -580,7 +589,7 @@ def plan_refund(order: dict[str, Any], request: RefundRequest, currency: str) ->
             f"{balance} {currency} on order {order.get('order_id')}",
             code="over_refund",
         )
-    items = body.get("items") or []
+    items = list(zip(body.get("items") or [], mapping.item_totals(order), strict=True))
     if request.lines:
         paid = _refund_lines(items, request, currency, wanted, order.get("order_id"))
     else:
@@ -595,15 +604,30 @@ def _raise_item(item: dict[str, Any], amount: Decimal, currency: str) -> None:
     item["total_refunded"] = currency_obj(amount_of(item.get("total_refunded")) + amount, currency)
 
 
+def _units_worth(item: dict[str, Any], paid: Decimal, units: Decimal, currency: str) -> Decimal:
+    """What ``units`` more of an item are worth: their share of what was paid for it (rounded
+    down to the cent), or all that is left of it when they are its last ones."""
+    quantity = amount_of(item.get("quantity"))
+    left = _item_left(item, paid)
+    if amount_of(item.get("quantity_refunded")) + units >= quantity:
+        return left
+    return min(unit_price(paid, int(quantity), currency) * units, left)
+
+
 def _refund_lines(
-    items: list[dict[str, Any]], request: RefundRequest, currency: str, wanted: Decimal | None, order_id: Any
+    items: list[tuple[dict[str, Any], Decimal]],
+    request: RefundRequest,
+    currency: str,
+    wanted: Decimal | None,
+    order_id: Any,
 ) -> Decimal:
-    by_index = {str(item.get("item_index")): item for item in items}
+    by_index = {str(item.get("item_index")): (item, paid) for item, paid in items}
     planned: list[tuple[dict[str, Any], Decimal, Decimal]] = []
     for line in request.lines:
-        item = by_index.get(line.line_item_id)
-        if item is None:
+        found = by_index.get(line.line_item_id)
+        if found is None:
             raise FatalError(PLATFORM, f"order {order_id} has no item {line.line_item_id}", code="bad_line")
+        item, item_paid = found
         quantity = amount_of(item.get("quantity"))
         refunded_qty = amount_of(item.get("quantity_refunded"))
         if refunded_qty + line.quantity > quantity:
@@ -613,8 +637,7 @@ def _refund_lines(
                 f"exceed the {quantity} bought ({refunded_qty} already)",
                 code="over_refund",
             )
-        unit = amount_of(item.get("total_cost_with_discount")) / quantity if quantity else Decimal(0)
-        value = min((unit * line.quantity).quantize(CENT), _item_left(item))
+        value = _units_worth(item, item_paid, Decimal(line.quantity), currency)
         item["quantity_refunded"] = refunded_qty + line.quantity
         planned.append((item, value, refunded_qty))
     lines_value = sum((value for _, value, _ in planned), Decimal(0))
@@ -638,11 +661,11 @@ def _refund_lines(
 
 
 def _refund_amount(
-    items: list[dict[str, Any]], summary: dict[str, Any], currency: str, amount: Decimal
+    items: list[tuple[dict[str, Any], Decimal]], summary: dict[str, Any], currency: str, amount: Decimal
 ) -> Decimal:
     remaining = amount
-    for item in items:
-        left = _item_left(item)
+    for item, paid in items:
+        left = _item_left(item, paid)
         if remaining <= 0 or left <= 0:
             continue
         part = min(left, remaining)

@@ -85,6 +85,56 @@ async def test_amount_above_the_refundable_balance_is_refused(sandbox):
     assert any("above the refundable balance" in note for note in sandbox.notes(ticket))
 
 
+def couponed_ultracart_order(sandbox) -> tuple[Order, str]:
+    """A new order of the customer of an UltraCart order: GRANOLA 19.99 less 1.99 on the line,
+    3 x JERKY at 12.00 and BAR 7.49, with WELCOME10 (10%, 6.15) off the order. Paid for the
+    items: 55.34 (GRANOLA 16.20, JERKY 10.80 a unit, BAR 6.74; see hub.core.allocation)."""
+    from plugins.ultracart.emulator import add_item, add_order
+
+    base = ultracart_order(sandbox)
+    state = sandbox.state("ultracart")
+    raw = state.orders[base.id]
+    merchant = raw["merchant_id"]
+    for sku, cost in (("T-GRANOLA", "19.99"), ("T-JERKY", "12.00"), ("T-BAR", "7.49")):
+        add_item(state, merchant, sku, sku.title(), cost)
+    order_id = add_order(
+        state,
+        merchant,
+        raw["customer_profile_oid"],
+        [("T-GRANOLA", 1), ("T-JERKY", 3), ("T-BAR", 1)],
+        coupon="WELCOME10",
+        line_discounts={"T-GRANOLA": "1.99"},
+    )
+    return base.model_copy(update={"id": order_id, "number": order_id}), order_id
+
+
+def line_refund_attributes(order: Order, line_items: str, **extra) -> dict:
+    attributes = refund_attributes(order, **extra)
+    del attributes["Amount"]
+    return {**attributes, "Line Items": line_items, **extra}
+
+
+async def test_a_line_refund_on_a_couponed_order_pays_notes_and_records_what_was_paid(sandbox):
+    order, order_id = couponed_ultracart_order(sandbox)
+    ticket = sandbox.file_ticket("refund", order.email, line_refund_attributes(order, "T-JERKY:1"))
+    await sandbox.run("back_office")
+    assert paid(sandbox, order) == [Decimal("10.80")]  # the list price is 12.00
+    assert sandbox.ticket_state(ticket) == "resolved"
+    assert any("Refunded 10.80 USD" in note for note in sandbox.notes(ticket))
+    entry = sandbox.runtime.store.ledger.get(f"refund:ultracart:{order.store}:{order_id}:damaged")
+    assert entry is not None and entry.intent["amount"] == "10.80"
+
+
+async def test_an_amount_above_what_a_discounted_line_is_worth_is_refused(sandbox):
+    order, _ = couponed_ultracart_order(sandbox)
+    attributes = line_refund_attributes(order, "T-JERKY:1", Amount=12.0)
+    ticket = sandbox.file_ticket("refund", order.email, attributes)
+    await sandbox.run("back_office")
+    assert paid(sandbox, order) == []
+    assert sandbox.ticket_state(ticket) == "waiting_on_customer"
+    assert any("more than the line items are worth (10.80)" in note for note in sandbox.notes(ticket))
+
+
 def untouched_subscription(sandbox):
     """An open Konnektive subscription (purchase) that no seeded ticket asks about."""
     named = {str(t["attributes"].get("Subscription ID")) for t in sandbox.state("intercom").tickets.values()}

@@ -158,10 +158,13 @@ class KonnektiveEmulator:
                   created: datetime | None = None, status: str = "COMPLETE", shipping: str = "0.00",
                   campaign_id: str = "1",
                   prices: list[Decimal] | None = None, order_type: str = "NEW_SALE",
-                  purchase_for: Product | None = None) -> dict[str, Any]:
+                  purchase_for: Product | None = None, discount: str = "0.00",
+                  coupon_code: str = "") -> dict[str, Any]:
         """An order (and its SALE transaction when paid) for an existing customer.
 
         ``prices`` overrides the catalog unit price of each line (0 for a free replacement).
+        ``discount`` (with its ``couponCode``) comes off the order's ``totalAmount`` only: the
+        reference names no discount field on an order or its items, which keep their prices.
         """
         customer = self.customers[customer_id]
         stamp = (created or self.now()).strftime(STAMP)
@@ -175,11 +178,11 @@ class KonnektiveEmulator:
                               "productSku": product.sku, "price": money(price), "qty": str(quantity),
                               "shipping": "0.00"}
             subtotal += price * quantity
-        total = subtotal + Decimal(shipping)
+        total = subtotal + Decimal(shipping) - Decimal(discount)
         order = {
             "orderId": order_id, "customerId": customer_id, "_brand": customer["_brand"],
             "orderStatus": status, "orderType": order_type, "campaignId": campaign_id,
-            "campaignName": f"{customer['_brand']} Main", "couponCode": "", "currencySymbol": "$",
+            "campaignName": f"{customer['_brand']} Main", "couponCode": coupon_code, "currencySymbol": "$",
             "price": money(subtotal), "shipping": money(Decimal(shipping)), "totalAmount": money(total),
             "dateCreated": stamp, "dateUpdated": stamp, "items": items, "fulfillments": [],
             **{key: customer.get(key, "") for key in (*_BILLING, *_SHIPPING)},

@@ -151,8 +151,14 @@ def add_order(instance: Instance, customer_id: str, items: list[tuple[str, int]]
               created: datetime | None = None, shipped: datetime | None = None,
               tracking: str | None = None, status: str | None = None, address: Ship | None = None,
               recurring: bool = False, billing_cycle: int = 0, parent_id: str = "0",
-              order_id: str | None = None, notes: list[str] | None = None) -> dict[str, Any]:
-    """Add an order in order_view shape; ``items`` are ``(product_id, quantity)``."""
+              order_id: str | None = None, notes: list[str] | None = None,
+              shipping: str = "0.00", discount: str = "0.00") -> dict[str, Any]:
+    """Add an order in order_view shape; ``items`` are ``(product_id, quantity)``.
+
+    ``shipping`` (``shipping_amount``) is added to ``order_total``; ``discount`` (a coupon,
+    ``coupon_discount_amount``) comes off it, the products keeping their prices. Both field
+    names are sticky.io's as public integrations read them from order_view (not in the reference).
+    """
     customer = instance.customers[customer_id]
     created = created or _now() - timedelta(days=10)
     ship = address or Ship("1 Main St", "Austin", "TX", "78701")
@@ -168,7 +174,9 @@ def add_order(instance: Instance, customer_id: str, items: list[tuple[str, int]]
         "customer_id": customer_id,
         "order_status": status or ("8" if shipped else "2"),
         "time_stamp": stamp(created),
-        "order_total": money(total),
+        "order_total": money(total + Decimal(shipping) - Decimal(discount)),
+        "shipping_amount": money(Decimal(shipping)),
+        "coupon_discount_amount": money(Decimal(discount)),
         "email_address": customer["email"],
         "customers_telephone": customer["phone"],
         "first_name": customer["first_name"],

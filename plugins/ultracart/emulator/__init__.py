@@ -218,8 +218,16 @@ def add_order(
     mailing_list: bool = True,
     sms_opt_in: bool = False,
     auto_order_oid: int | None = None,
+    coupon: str | None = None,
+    line_discounts: dict[str, str] | None = None,
 ) -> str:
-    """Add a paid order for a customer; ``shipped`` completes it with a tracking number."""
+    """Add a paid order for a customer; ``shipped`` completes it with a tracking number.
+
+    ``line_discounts`` (merchant item id -> amount off that line's total) shows on the item
+    (``discount``, ``unit_cost_with_discount``, ``total_cost_with_discount``); ``coupon`` (a
+    code in ``state.coupons``, percent off) is an order-level discount: it shows only on the
+    summary (``subtotal_discount``), lowering the total and the taxable amount, not the items.
+    """
     customer = state.customers[customer_oid]
     currency = state.merchants[merchant_id].currency
     order_id = order_id or f"{merchant_id}-{next(state.order_seq):010d}"
@@ -228,22 +236,30 @@ def add_order(
     for index, (item_id, quantity) in enumerate(items, start=1):
         product = state.catalog[(merchant_id, item_id)]
         line_total = (product["cost"] * quantity).quantize(CENT)
+        line = {
+            "item_index": index,
+            "merchant_item_id": item_id,
+            "description": product["description"],
+            "quantity": Decimal(quantity),
+            "quantity_refunded": Decimal(0),
+            "cost": cur(product["cost"], currency),
+            "total_cost_with_discount": cur(line_total, currency),
+            "total_refunded": cur(0, currency),
+            "shipped_dts": None,
+            "kit_component": False,
+        }
+        off = Decimal((line_discounts or {}).get(item_id, "0"))
+        if off:
+            line_total -= off
+            line["discount"] = cur(off, currency)
+            line["total_cost_with_discount"] = cur(line_total, currency)
+            line["unit_cost_with_discount"] = cur(line_total / quantity, currency)
         subtotal += line_total
-        lines.append(
-            {
-                "item_index": index,
-                "merchant_item_id": item_id,
-                "description": product["description"],
-                "quantity": Decimal(quantity),
-                "quantity_refunded": Decimal(0),
-                "cost": cur(product["cost"], currency),
-                "total_cost_with_discount": cur(line_total, currency),
-                "total_refunded": cur(0, currency),
-                "shipped_dts": None,
-                "kit_component": False,
-            }
-        )
-    tax = (subtotal * Decimal(tax_rate)).quantize(CENT)
+        lines.append(line)
+    discount = Decimal(0)
+    if coupon is not None:
+        discount = (subtotal * Decimal(state.coupons[(merchant_id, coupon)]) / 100).quantize(CENT)
+    tax = ((subtotal - discount) * Decimal(tax_rate)).quantize(CENT)
     shipping_total = Decimal(shipping_cost)
     book = dict(customer["shipping"][0])
     for key in ("customer_shipping_oid", "default_shipping"):
@@ -274,9 +290,10 @@ def add_order(
         "items": lines,
         "summary": {
             "subtotal": cur(subtotal, currency),
+            **({"subtotal_discount": cur(discount, currency)} if coupon is not None else {}),
             "tax": cur(tax, currency),
             "shipping_handling_total": cur(shipping_total, currency),
-            "total": cur(subtotal + tax + shipping_total, currency),
+            "total": cur(subtotal - discount + tax + shipping_total, currency),
             "total_refunded": cur(0, currency),
             "subtotal_refunded": cur(0, currency),
             "tax_refunded": cur(0, currency),
