@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
-from hub.core.amounts import MINOR_UNITS, SYMBOLS, AmountError, parse_amount
+from hub.core.amounts import MINOR_UNITS, SYMBOLS, AmountError, parse_amount, parse_quantity
 from hub.core.models import Address, Disposition, Order, RefundLine, RefundReason, Ticket
 
 LINE_FORMAT = '"SKU:QTY, SKU:QTY"'
@@ -123,16 +123,17 @@ def _currencies_to_try(typed: TypedAmount) -> Iterable[str]:
 def parse_lines(raw: str) -> tuple[SkuQuantity, ...]:
     """``"SKU:QTY, SKU:QTY"`` (``;`` works too, a missing QTY is 1), one entry per SKU.
 
-    Raises ``TicketProblem`` naming line_items when a part is not ``SKU:QTY`` with QTY > 0.
+    Raises ``TicketProblem`` naming line_items when a part is not ``SKU:QTY``, QTY plain units
+    (``parse_quantity``: ``1_0`` or other scripts' digits are not read as numbers).
     """
     wanted: dict[str, int] = {}
     for part in raw.replace(";", ",").split(","):
         sku, _, qty = part.strip().partition(":")
         try:
-            quantity = int(qty or "1")
+            quantity = parse_quantity(qty.strip() or "1")
         except ValueError:
             raise TicketProblem(f"line_items {raw!r}: write them as {LINE_FORMAT}") from None
-        if not sku or quantity <= 0:
+        if not sku.strip():
             raise TicketProblem(f"line_items {raw!r}: write them as {LINE_FORMAT}")
         wanted[sku.strip()] = wanted.get(sku.strip(), 0) + quantity
     return tuple(SkuQuantity(sku, quantity) for sku, quantity in wanted.items())

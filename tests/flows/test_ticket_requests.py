@@ -101,6 +101,14 @@ def test_a_refund_by_line_items_needs_no_amount() -> None:
     assert asked.line_items == (SkuQuantity("MUG", 3), SkuQuantity("SPOON", 1))
 
 
+@pytest.mark.parametrize(
+    "typed", ["MUG:1_0", "MUG:\u0661\u0662", "MUG:0", "MUG:-1", "MUG:100000000000000000000", ":2"]
+)
+def test_line_items_quantities_are_plain_units(typed: str) -> None:
+    with pytest.raises(TicketProblem, match="line_items"):
+        read_ticket(ticket(TicketType.REFUND, {**without(REFUND, "amount"), "line_items": typed}))
+
+
 def test_a_complete_cancel_ticket_is_read_into_its_typed_request() -> None:
     asked = read_ticket(ticket(TicketType.SUBSCRIPTION_CANCEL, {**CANCEL, "Unrelated": "x"}))
     assert asked == CancelTicket(subscription_id="42", platform="konnektive", store="paleohacks")
