@@ -209,7 +209,7 @@ def helpdesk_get_ticket(ref: Ref) -> Awaitable[Ticket] | None:
 
     Called before acting on a ticket known from a snapshot (a webhook's body, a dead letter's
     payload): the agent may have closed or changed it since. Raises ``NotFoundError`` when the
-    helpdesk has no such ticket.
+    helpdesk has no such ticket. ``Ticket.notes``: as for ``helpdesk_list_tickets``.
     """
 
 
@@ -245,8 +245,9 @@ def helpdesk_add_note(target: Ref, body: str) -> Awaitable[Note] | None:
 def helpdesk_list_notes(target: Ref) -> Awaitable[list[Note]] | None:
     """Internal notes already on a conversation or ticket, oldest first.
 
-    Called by flows recovering a ledger entry left pending by a crash, to see whether the note
-    was written. First-result.
+    Called by flows before writing a note, to see whether it was written already (a ledger
+    entry left pending by a crash, a new state database), when the record as read did not
+    bring its notes (``Ticket.notes`` None). First-result.
     """
 
 
@@ -260,7 +261,9 @@ def helpdesk_list_tickets(types: list[TicketType], since: datetime | None) -> Pa
     """Yield pages of tickets of the given types updated at or after ``since``, oldest first.
 
     Called by the back-office and tracker flows. Collecting: an async iterator of pages of
-    ``Ticket`` per helpdesk.
+    ``Ticket`` per helpdesk. Set ``Ticket.notes`` when the platform's answer held every note of
+    the ticket (the back office then looks for its notes there, not with
+    ``helpdesk_list_notes``); leave it None when it may not.
     """
 
 

@@ -530,6 +530,15 @@ class Ticket(Record):
     linked_conversation_ids: tuple[str, ...] = ()
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    notes: tuple[Note, ...] | None = Field(
+        default=None,
+        exclude=True,
+        description=(
+            "the ticket's notes as the read that made this ticket returned them, oldest first; "
+            "None when that read did not hold them all (then ask helpdesk_list_notes). As old as "
+            "the read: never dumped, so a parked or queued ticket comes back without them"
+        ),
+    )
 
 
 class TicketDraft(Model):

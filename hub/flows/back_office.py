@@ -11,13 +11,26 @@ quality record per SKU/lot. A second ticket for the same key is resolved as a du
 note saying which ticket covers it, and the first ticket gets a note naming the duplicate and
 its conversations (Intercom links conversations only to tracker tickets, or to a back-office
 ticket when it is created, so the two are related by their notes).
+
+Each note is written once through the ledger, and its words are its marker: before writing a
+note the ledger has no attempt of (a new or restored state database), the hub looks for the same
+words on the ticket. It looks in the notes the ticket came with (Intercom's ticket search answers
+each ticket with its parts) or, for the first ticket of a duplicate, in those this run read when
+it acted on that ticket (``FirstTickets``). A note this database holds no attempt of was written
+by a run whose state is lost, which ended before this run began (the unit's lease); anything
+written since this run's read went through this database's ledger. So the notes are read again
+(``helpdesk_list_notes``) only when the read did not bring them all, when this run did not act
+on the first ticket, or when the ledger holds an attempt whose outcome is unknown (a crash or a
+timeout: it may have written the note after the read). The one window left: a search answer
+older than a note written in the minutes before the state database was lost (Intercom calls its
+contact search eventually consistent; whether ticket hits can lag the ticket is not documented).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +42,7 @@ from hub.core.models import (
     Address,
     Contact,
     LineItem,
+    Note,
     Order,
     Ref,
     RefundLine,
@@ -56,6 +70,8 @@ from hub.flows.tickets import TicketProblem, order_lines
 from hub.store import Outcome, Status, id_order
 
 HANDLED = [TicketType.REFUND, TicketType.SUBSCRIPTION_CANCEL, TicketType.FULFILLMENT, TicketType.QUALITY]
+ASKED_AGAIN = "asked for this again"
+"""The words of the note a duplicate leaves on the first ticket (``BackOffice.note_first``)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +172,7 @@ class BackOffice(Flow):
         try:
             ticket = await ctx.hub.helpdesk.get_ticket(ref=snapshot.ref)
         except CapabilityMissing:
-            ticket = snapshot
+            ticket = snapshot.model_copy(update={"notes": None})  # its notes are as old as it
         except NotFoundError:
             ctx.count("gone")
             return
@@ -370,11 +386,18 @@ class BackOffice(Flow):
     # ---- shared steps
 
     def rule_key(self, ctx: RunContext, ticket: Ticket, key: str) -> RuleKey:
-        """What the ledger holds for ``key``, as ``ticket`` sees it (one ledger read)."""
+        """What the ledger holds for ``key``, as ``ticket`` sees it (one ledger read).
+
+        A ticket that is not a duplicate holds the key (or is about to try): a later duplicate
+        of it in this run notes it, so its notes as read are kept (``FirstTickets``).
+        """
         entry = ctx.store.ledger.get(key)
         if entry is None:
+            FirstTickets.of(ctx).keep(ticket)
             return RuleKey(key)
         theirs = entry.status is not Status.FAILED and entry.intent.get("ticket") != ticket.id
+        if not theirs:
+            FirstTickets.of(ctx).keep(ticket)
         done = entry.outcome if entry.status is Status.DONE and not theirs else None
         return RuleKey(key, entry.status, first=entry.intent if theirs else None, done=done)
 
@@ -428,9 +451,13 @@ class BackOffice(Flow):
         )
 
     async def note_first(self, ctx: RunContext, duplicate: Ticket, first: Ref, what: str) -> None:
-        """Note on the first ticket that ``duplicate`` asked for the same, and where it came from."""
+        """Note on the first ticket that ``duplicate`` asked for the same, and where it came from.
+
+        The first ticket's notes are read again only when this run did not read them itself
+        (it acted on the first ticket in an earlier run): ``FirstTickets``.
+        """
         body = (
-            f"Ticket {duplicate.number or duplicate.id} asked for this again ({what}); "
+            f"Ticket {duplicate.number or duplicate.id} {ASKED_AGAIN} ({what}); "
             "it was resolved as a duplicate of this ticket."
         )
         if duplicate.linked_conversation_ids:
@@ -440,9 +467,15 @@ class BackOffice(Flow):
             written = await ctx.hub.helpdesk.add_note(target=first, body=body)
             return {"note": written.id, "ticket": first.id}
 
+        async def noted_now() -> Outcome | None:
+            found = _noted(await ctx.hub.helpdesk.list_notes(target=first), body)
+            return {"note": found.id, "ticket": first.id} if found else None
+
         async def noted_before() -> Outcome | None:
-            notes = await ctx.hub.helpdesk.list_notes(target=first)
-            found = next((n for n in notes if n.body.strip() == body.strip()), None)
+            notes = FirstTickets.of(ctx).notes(first)
+            if notes is None:
+                return await noted_now()
+            found = _noted(notes, body)
             return {"note": found.id, "ticket": first.id} if found else None
 
         await ctx.perform(
@@ -451,6 +484,7 @@ class BackOffice(Flow):
             action="note_duplicate",
             intent={"ticket": first.id, "duplicate": duplicate.id},
             do=note,
+            recover=noted_now,  # an attempt on record may have written it after the run's read
             find_existing=noted_before,  # the same words on the first ticket: never noted twice
         )
 
@@ -465,9 +499,14 @@ class BackOffice(Flow):
             written = await ctx.hub.helpdesk.add_note(target=ticket.ref, body=body)
             return {"note": written.id}
 
+        async def noted_now() -> Outcome | None:
+            found = _noted(await ctx.hub.helpdesk.list_notes(target=ticket.ref), body)
+            return {"note": found.id} if found else None
+
         async def noted_before() -> Outcome | None:
-            notes = await ctx.hub.helpdesk.list_notes(target=ticket.ref)
-            found = next((n for n in notes if n.body.strip() == body.strip()), None)
+            if ticket.notes is None:  # the read did not bring them all
+                return await noted_now()
+            found = _noted(ticket.notes, body)
             return {"note": found.id} if found else None
 
         await ctx.perform(
@@ -476,6 +515,7 @@ class BackOffice(Flow):
             action="add_note",
             intent={"ticket": ticket.id, "body": body},
             do=note,
+            recover=noted_now,  # an attempt on record may have written it after the ticket was read
             find_existing=noted_before,  # the same words on the ticket: never noted twice
             park=_parked(ticket),
         )
@@ -533,6 +573,53 @@ class BackOffice(Flow):
                 f"Order {named.id} exists on several stores ({where}); set the platform and store."
             )
         return found[0]
+
+
+class FirstTickets:
+    """The notes of the tickets this run took (or holds) a rule key for, as the run read them.
+
+    A later duplicate in the same run notes its first ticket (``note_first``) and looks here for
+    its words before writing. The notes are kept in the run's context (``ctx.memo``), so they
+    never outlive the run that read them: what another run wrote before is in them, what was
+    written since went through this database's ledger (its entry is not new, and the ledger
+    reads the notes again: ``recover``). Bounded: the newest ``LIMIT`` tickets of the run; a
+    ticket not here (acted on by an earlier run, read without all its notes, pushed out) is read
+    again.
+    """
+
+    LIMIT = 1_000
+    _MEMO = "back_office.first_tickets"
+
+    def __init__(self) -> None:
+        self._notes: OrderedDict[tuple[str, str], tuple[Note, ...]] = OrderedDict()
+
+    @classmethod
+    def of(cls, ctx: RunContext) -> FirstTickets:
+        """This run's (made on first use)."""
+        kept = ctx.memo.get(cls._MEMO)
+        if not isinstance(kept, cls):
+            kept = ctx.memo[cls._MEMO] = cls()
+        return kept
+
+    def keep(self, ticket: Ticket) -> None:
+        """Keep ``ticket``'s notes as read (a read without them all forgets any kept before)."""
+        place = (ticket.platform, ticket.id)
+        self._notes.pop(place, None)
+        if ticket.notes is None:
+            return
+        self._notes[place] = ticket.notes
+        if len(self._notes) > self.LIMIT:
+            self._notes.popitem(last=False)
+
+    def notes(self, ticket: Ref) -> tuple[Note, ...] | None:
+        """The notes of ``ticket`` as this run read them; None when it did not keep them."""
+        return self._notes.get((ticket.platform, ticket.id))
+
+
+def _noted(notes: Iterable[Note], body: str) -> Note | None:
+    """The note whose words are ``body`` (the hub's marker is what it writes), if there is one."""
+    wanted = body.strip()
+    return next((note for note in notes if note.body.strip() == wanted), None)
 
 
 def adopt_store_cursors(ctx: RunContext) -> None:

@@ -78,6 +78,9 @@ class RunContext:
     """Who this run is, as the ledger entries it holds name it."""
     hold: timedelta = DEFAULT_HOLD
     """How long a claim on a ledger entry lasts unrenewed (a dead holder's is free after it)."""
+    memo: dict[str, Any] = field(default_factory=dict)
+    """What a flow keeps for this run only, under a key of its own: it goes with the context,
+    so no later run sees it (what a run read may be stale by then)."""
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n

@@ -350,9 +350,10 @@ def ticket_from(
     raw_attributes = record.get("ticket_attributes") or {}
     if not isinstance(raw_attributes, Mapping):
         raise MappingError(PLATFORM, "ticket", "ticket_attributes", "not an object")
+    ticket_id = required_id(record, "ticket")
     return Ticket(
         platform=PLATFORM,
-        id=required_id(record, "ticket"),
+        id=ticket_id,
         number=str(record["ticket_id"]) if record.get("ticket_id") is not None else None,
         type=types[type_id],
         state=ticket_state_of(record),
@@ -362,7 +363,34 @@ def ticket_from(
         linked_conversation_ids=_linked_conversations(record),
         created_at=timestamp(record, "created_at", "ticket", required=True),
         updated_at=timestamp(record, "updated_at", "ticket", required=True),
+        notes=notes_read(record, Ref(platform=PLATFORM, id=ticket_id, kind="ticket")),
     )
+
+
+PARTS_CAP = 500
+"""The most parts Intercom returns with a ticket (2.14 ``ticket_parts``: "a limit of 500 parts")."""
+
+
+def notes_read(record: Mapping[str, Any], parent: Ref) -> tuple[Note, ...] | None:
+    """The notes among a ticket answer's ``ticket_parts`` when it holds every part, else None.
+
+    Every part: ``total_count`` is an integer equal to the parts listed, below the 500 Intercom
+    returns at most (a list at the cap may have been cut, whatever its count says). The search
+    answers each ticket with its parts too (2.14 ``POST /tickets/search`` 200 example), so the
+    ticket list tells a flow which notes are there without a ``GET /tickets/{id}``. An answer
+    without them, or with a part that cannot be read, gives None: the ticket is still read, and
+    ``list_notes`` (which reports a broken part) is asked instead.
+    """
+    listed = record.get("ticket_parts")
+    if not isinstance(listed, Mapping):
+        return None
+    parts, total = listed.get("ticket_parts"), listed.get("total_count")
+    if not isinstance(parts, list) or type(total) is not int or total != len(parts) or total >= PARTS_CAP:
+        return None
+    try:
+        return tuple(notes_from(parts, parent))
+    except MappingError:
+        return None
 
 
 def _title(raw_attributes: Mapping[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +44,22 @@ class World:
     async def run(self, flow: str) -> RunReport:
         report = await run_flow(self.runtime, flow, hub=self.hub)
         assert report.status == "ok", report.error
+        return report
+
+    async def run_on_a_new_database(self, flow: str, database: Path) -> RunReport:
+        """``flow`` run by a hub whose state database starts empty (wiped, or restored from nothing)."""
+        config = self.sandbox.config(database_url=f"sqlite:///{database}")
+        transports = self.sandbox.transports()
+        intercom = transports["intercom"] = intercom_checked(transports["intercom"])
+        runtime = Runtime.from_config(self.sandbox.pm, config, transports=transports)
+        try:
+            async with runtime.session() as hub:
+                report = await run_flow(runtime, flow, hub=hub)
+        finally:
+            runtime.store.dispose()
+        assert intercom.problems == [], (
+            "the Intercom client sent requests the 2.14 description does not allow"
+        )
         return report
 
     def context(self, flow: str) -> RunContext:

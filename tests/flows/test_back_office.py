@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from hub.core.models import Order
@@ -326,3 +327,134 @@ async def test_a_shopify_subscription_named_by_the_id_as_shown_is_cancelled(sand
     await sandbox.run("back_office")
     assert sandbox.ticket_state(ticket) == "resolved", sandbox.notes(ticket)
     assert any(f"Subscription {sub.id} on shopify: cancelled" in n for n in sandbox.notes(ticket))
+
+
+# ---- the marker check: a note is looked for before it is written, even on a new state database
+
+
+def quality_pair(sandbox) -> tuple[dict, dict]:
+    """Two quality tickets for one SKU and lot: the second is a duplicate of the first."""
+    email = ultracart_order(sandbox).email
+    first = sandbox.file_ticket("quality", email, {"SKU": "SKU-MARK", "Lot": "L-7"})
+    second = sandbox.file_ticket("quality", email, {"SKU": "SKU-MARK", "Lot": "L-7"})
+    return first, second
+
+
+def submitted_again(sandbox, *tickets: dict) -> None:
+    """Back to submitted, newest last, as if run 1's state changes had never reached Intercom."""
+    ws = sandbox.state("intercom")
+    for n, ticket in enumerate(tickets):
+        ticket["state_id"] = ws.state_of_type(ticket["type_id"], "submitted")["id"]
+        ticket["open"] = True
+        ticket["updated_at"] = ws.now() + 600 + n
+
+
+def ticket_reads(sandbox) -> list[str]:
+    return [
+        path
+        for method, path, _ in sandbox.state("intercom").requests
+        if method == "GET" and path.startswith("/tickets/")
+    ]
+
+
+async def test_notes_an_earlier_run_wrote_are_found_in_the_ticket_list_on_a_new_state_database(
+    sandbox, tmp_path
+):
+    """Run 1 writes three notes: one on each ticket, and the duplicate's on the first ticket.
+
+    A hub on an empty state database then meets both tickets submitted again: it knows nothing
+    of run 1, and finds each note in what its one ticket search brought (the first ticket's as
+    this run read it when it acted on it), with no ticket read and no note written again.
+    """
+    first, second = quality_pair(sandbox)
+    await sandbox.run("back_office")
+    written = {"first": sandbox.notes(first), "second": sandbox.notes(second)}
+    assert len(written["first"]) == 2 and any("asked for this again" in n for n in written["first"])
+    assert len(written["second"]) == 1
+    submitted_again(sandbox, first, second)
+    sandbox.state("intercom").requests.clear()
+
+    report = await sandbox.run_on_a_new_database("back_office", tmp_path / "new.db")
+    assert report.status == "ok", report.error
+    assert {"first": sandbox.notes(first), "second": sandbox.notes(second)} == written
+    assert sandbox.ticket_state(first) == sandbox.ticket_state(second) == "resolved"
+    assert report.counts["recovered"] == 3  # the three notes: found, not sent
+    assert ticket_reads(sandbox) == []  # found in the search's answer, not by reading each ticket
+
+
+async def test_without_all_its_notes_in_the_list_a_ticket_is_read_before_a_note(
+    sandbox, tmp_path, monkeypatch
+):
+    """The same, when the search answers without every part (over 500, or none): each ticket
+    is read (``list_notes``) before its note, and still nothing is written twice."""
+    from plugins.intercom import mapping
+
+    first, second = quality_pair(sandbox)
+    await sandbox.run("back_office")
+    written = {"first": sandbox.notes(first), "second": sandbox.notes(second)}
+    submitted_again(sandbox, first, second)
+    sandbox.state("intercom").requests.clear()
+    monkeypatch.setattr(mapping, "notes_read", lambda record, parent: None)
+
+    report = await sandbox.run_on_a_new_database("back_office", tmp_path / "new.db")
+    assert report.status == "ok", report.error
+    assert {"first": sandbox.notes(first), "second": sandbox.notes(second)} == written
+    assert report.counts["recovered"] == 3
+    reads = ticket_reads(sandbox)
+    assert reads.count(f"/tickets/{first['id']}") == 2 and reads.count(f"/tickets/{second['id']}") == 1
+
+
+async def test_an_attempt_on_record_is_looked_up_afresh_not_in_the_ticket_as_read(sandbox):
+    """A note attempt the ledger holds with no outcome (a crash, a timeout) may have landed after
+    the ticket was read: the notes are read again before anything is written."""
+    from hub.core.models import Ref, TicketState
+    from hub.flows.back_office import BackOffice
+
+    order = ultracart_order(sandbox)
+    raw = sandbox.file_ticket("quality", order.email, {"SKU": "SKU-LATE", "Lot": "L-1"})
+    ticket = await sandbox.hub.helpdesk.get_ticket(ref=Ref(platform="intercom", id=raw["id"], kind="ticket"))
+    assert ticket.notes == ()  # as read: no note yet
+    flow, ctx = BackOffice(), sandbox.context("back_office")
+    body = "Logged for the quality report: SKU SKU-LATE lot L-1."
+    await sandbox.hub.helpdesk.add_note(target=ticket.ref, body=body)  # the attempt that landed
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    key = f"back_office:note:intercom:{ticket.id}:{digest}"  # finish's key for this note
+    sandbox.runtime.store.ledger.begin(
+        key,
+        flow="back_office",
+        platform="intercom",
+        action="add_note",
+        intent={"ticket": ticket.id, "body": body},
+    )  # ...recorded as begun, its holder gone
+
+    await flow.finish(ctx, ticket, body, TicketState.RESOLVED)
+    assert sandbox.notes(raw) == [body]
+    assert ctx.counts["recovered"] == 1
+
+
+async def test_a_run_keeps_the_notes_of_the_tickets_it_acted_on_and_no_more():
+    from datetime import UTC, datetime
+
+    from hub.core.models import Note, Ref, Ticket, TicketState, TicketType
+    from hub.flows.back_office import FirstTickets
+
+    def ticket(n: int, notes: tuple[Note, ...] | None) -> Ticket:
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        return Ticket(
+            platform="intercom",
+            id=str(n),
+            type=TicketType.QUALITY,
+            state=TicketState.SUBMITTED,
+            created_at=at,
+            updated_at=at,
+            notes=notes,
+        )
+
+    kept = FirstTickets()
+    note = Note(platform="intercom", id="9", parent=Ref(platform="intercom", id="1"), body="x")
+    for n in range(FirstTickets.LIMIT + 1):
+        kept.keep(ticket(n, (note,)))
+    assert kept.notes(Ref(platform="intercom", id="0")) is None  # the oldest went
+    assert kept.notes(Ref(platform="intercom", id=str(FirstTickets.LIMIT))) == (note,)
+    kept.keep(ticket(FirstTickets.LIMIT, None))  # read again without all its notes
+    assert kept.notes(Ref(platform="intercom", id=str(FirstTickets.LIMIT))) is None

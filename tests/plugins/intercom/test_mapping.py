@@ -29,6 +29,7 @@ def test_every_vendor_example_is_covered() -> None:
         "conversation_parts_close_200.json",
         "conversations_list_200.json",
         "ticket_create_200.json",
+        "ticket_search_200.json",
         "ticket_types_list_200.json",
         "webhook_notification_signed_example.json",
     }
@@ -176,6 +177,50 @@ def test_custom_attributes_to_wire_and_back() -> None:
     assert wire == {"cs_order_count": 2, "brand": "PaleoHacks", "other": 1}
     contact = mapping.contact_from({"id": "c1", "custom_attributes": wire}, names)
     assert contact.attributes == {"order_count": 2, "brand": "PaleoHacks", "other": 1}
+
+
+def searched_ticket(**parts: Any) -> dict[str, Any]:
+    """The 2.14 ``POST /tickets/search`` example's ticket, its ``ticket_parts`` changed by ``parts``."""
+    (record,) = example("ticket_search_200.json")["tickets"]
+    return record | {"ticket_parts": record["ticket_parts"] | parts}
+
+
+def note_part(part_id: str, body: str, created_at: int = 1734537995) -> dict[str, Any]:
+    return {"type": "ticket_part", "id": part_id, "part_type": "note", "body": body, "created_at": created_at}
+
+
+def read_notes(record: dict[str, Any]) -> tuple[str, ...] | None:
+    ticket = mapping.ticket_from(record, {"100": TicketType.REFUND}, DEFAULT_TICKET_ATTRIBUTES)
+    return None if ticket.notes is None else tuple(note.body for note in ticket.notes)
+
+
+def test_a_searched_ticket_comes_with_its_notes_when_the_answer_holds_every_part() -> None:
+    assert read_notes(searched_ticket()) == ()  # the example's one part is a state change
+    (state_part,) = searched_ticket()["ticket_parts"]["ticket_parts"]
+    parts = [note_part("190", "second", 1734537999), state_part, note_part("189", "first")]
+    record = searched_ticket(ticket_parts=parts, total_count=3)
+    ticket = mapping.ticket_from(record, {"100": TicketType.REFUND}, DEFAULT_TICKET_ATTRIBUTES)
+    assert ticket.notes is not None and [n.body for n in ticket.notes] == ["first", "second"]
+    assert ticket.notes[0].parent == ticket.ref and ticket.notes[0].id == "189"
+    assert "notes" not in ticket.model_dump(mode="json")  # as old as the read: never parked or queued
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        {"total_count": 2},  # Intercom counts a part the answer does not hold
+        {"total_count": None},
+        {"ticket_parts": None},
+        {"ticket_parts": [note_part(str(n), "x") for n in range(500)], "total_count": 500},  # at the cap
+        {"ticket_parts": [{"part_type": "note", "body": "no id"}], "total_count": 1},
+    ],
+    ids=["count above the parts", "no count", "no list", "500 parts", "unreadable part"],
+)
+def test_a_ticket_read_without_all_its_parts_has_no_notes_to_trust(parts: dict[str, Any]) -> None:
+    assert read_notes(searched_ticket(**parts)) is None
+    record = searched_ticket()
+    del record["ticket_parts"]
+    assert read_notes(record) is None
 
 
 def test_note_from_a_ticket_part() -> None:
