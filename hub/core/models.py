@@ -243,6 +243,12 @@ class FinancialStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+UNPAID = frozenset({FinancialStatus.PENDING, FinancialStatus.DECLINED, FinancialStatus.VOIDED})
+"""An order in one of these brought no money in: it adds nothing to a customer's revenue or order
+count where the hub works them out from the orders (an unknown status still counts: nothing says
+it was not paid)."""
+
+
 class FulfillmentStatus(StrEnum):
     UNFULFILLED = "unfulfilled"
     PARTIAL = "partial"
