@@ -455,6 +455,16 @@ class Conversation(Record):
     tags: tuple[str, ...] = ()
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    notes: tuple[Note, ...] | None = Field(
+        default=None,
+        exclude=True,
+        description=(
+            "the conversation's notes as the read that made this conversation returned them, oldest "
+            "first; None when that read did not hold them all (a search answer; then ask "
+            "helpdesk_list_notes). As old as the read: never dumped, so a parked or queued "
+            "conversation comes back without them"
+        ),
+    )
 
 
 class Note(Record):
