@@ -149,37 +149,30 @@ def conversation_template() -> dict[str, Any]:
 
 
 def on_demand_conversations(total: int) -> Asgi:
-    """``POST /conversations/search``: one day's conversations, ``starting_after`` a page of them.
+    """``POST /conversations/search``: ``total`` conversations, one search, ``starting_after`` a page.
 
-    The plugin asks day by day (``updated_at = <noon of the day>``), as Intercom matches dates by
-    whole day; within a day the records come in creation order, not by updated_at, so the
-    plugin still sorts.
+    The plugin searches the whole window at once (``updated_at >`` the cursor, less two days;
+    every record here is inside the first sync's window): the answer comes in creation order,
+    not by updated_at, so the plugin sorts it (on disk past a few thousand).
     """
     template = conversation_template()
-    days: dict[int, list[int]] = {}
-    for n in range(total):
-        days.setdefault(stamp(n) // 86_400, []).append(n)
 
-    def page(day: int, index: int) -> bytes:
-        members = days.get(day, [])
+    def page(index: int) -> bytes:
+        start = index * CONTACT_PAGE
         items = [
             dict(template, id=str(10_000_000 + n), created_at=stamp(n) - 60, updated_at=stamp(n))
-            for n in members[index * CONTACT_PAGE : (index + 1) * CONTACT_PAGE]
+            for n in range(start, min(total, start + CONTACT_PAGE))
         ]
-        body: dict[str, Any] = {
-            "type": "conversation.list",
-            "conversations": items,
-            "total_count": len(members),
-        }
+        body: dict[str, Any] = {"type": "conversation.list", "conversations": items, "total_count": total}
         body["pages"] = {"type": "pages", "page": index + 1, "per_page": CONTACT_PAGE}
-        if (index + 1) * CONTACT_PAGE < len(members):
+        if start + CONTACT_PAGE < total:
             body["pages"]["next"] = {"per_page": CONTACT_PAGE, "starting_after": str(index + 1)}
         return json.dumps(body).encode()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         request = json.loads(await read_body(receive))
         cursor = (request.get("pagination") or {}).get("starting_after")
-        await send_json(send, page(int(request["query"]["value"]) // 86_400, int(cursor or 0)))
+        await send_json(send, page(int(cursor or 0)))
 
     return app
 

@@ -8,7 +8,8 @@ that handled them would:
 - **contacts**: ``hub.helpdesk.find_contacts`` (Intercom contact search, 150 a page), every
   contact sharing the email asked for, as ``call_log`` counts a shared number;
 - **conversations**: ``cs_assist``'s cursor read, ``RunContext.new_records(hub.helpdesk.
-  list_conversations)``, cursor saved per page in SQLite (Intercom, day by day);
+  list_conversations)``, cursor saved per page in SQLite (Intercom, one search over the
+  window, sorted by the plugin as tickets are);
 - **tickets**: ``back_office``'s cursor read of Refund tickets (Intercom, one search over the
   window, which does not come in ``updated_at`` order: the plugin sorts it);
 - **calls**: ``call_log``'s cursor read, ``hub.telephony.list_calls`` (Aircall, 50 a page, the

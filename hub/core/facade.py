@@ -103,7 +103,10 @@ class Helpdesk(_Capability):
         return await self._hub.route(hookspecs.helpdesk_get_ticket, ref, ref=ref)
 
     async def get_conversation(self, ref: Ref) -> Conversation:
-        """One conversation by id, with its contacts. Called by the tracker report. First-result."""
+        """One conversation by id, with its contacts, and its notes when the answer holds them all
+        (``Conversation.notes``; None otherwise). Called by the tracker report, and by the call log
+        to read the conversation a contact's call notes last went on: one read says whether it is
+        still open and theirs, and shows the notes its marker check looks through. First-result."""
         return await self._hub.route(hookspecs.helpdesk_get_conversation, ref, ref=ref)
 
     async def find_conversations(self, contact: Ref, open_only: bool) -> list[Conversation]:

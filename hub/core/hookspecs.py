@@ -215,7 +215,10 @@ def helpdesk_get_ticket(ref: Ref) -> Awaitable[Ticket] | None:
 
 @hookspec(firstresult=True)
 def helpdesk_get_conversation(ref: Ref) -> Awaitable[Conversation] | None:
-    """One conversation by id, with its contacts. Called by the tracker report. First-result."""
+    """One conversation by id, with its contacts, and its notes when the answer holds them all
+    (``Conversation.notes``; None otherwise). Called by the tracker report, and by the call log
+    to read the conversation a contact's call notes last went on: one read says whether it is
+    still open and theirs, and shows the notes its marker check looks through. First-result."""
 
 
 @hookspec(firstresult=True)

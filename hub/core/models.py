@@ -284,6 +284,12 @@ class FinancialStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+UNPAID = frozenset({FinancialStatus.PENDING, FinancialStatus.DECLINED, FinancialStatus.VOIDED})
+"""An order in one of these brought no money in: it adds nothing to a customer's revenue or order
+count where the hub works them out from the orders (an unknown status still counts: nothing says
+it was not paid)."""
+
+
 class FulfillmentStatus(StrEnum):
     UNFULFILLED = "unfulfilled"
     PARTIAL = "partial"
@@ -490,6 +496,16 @@ class Conversation(Record):
     tags: tuple[str, ...] = ()
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    notes: tuple[Note, ...] | None = Field(
+        default=None,
+        exclude=True,
+        description=(
+            "the conversation's notes as the read that made this conversation returned them, oldest "
+            "first; None when that read did not hold them all (a search answer; then ask "
+            "helpdesk_list_notes). As old as the read: never dumped, so a parked or queued "
+            "conversation comes back without them"
+        ),
+    )
 
 
 class Note(Record):

@@ -19,6 +19,9 @@ from limits import RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from hub.core.errors import ServiceUnavailable
@@ -32,13 +35,18 @@ class SharedLimits:
     def __init__(self, redis_url: str, *, prefix: str = KEY_PREFIX) -> None:
         uri = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
         # A process lives for weeks: a pooled connection left broken by a Redis restart is
-        # pinged before reuse (redis-py's health check) instead of failing the next runs.
+        # pinged before reuse when it sat idle a second (redis-py's health check), and one used
+        # more recently (several look-ups were in flight when Redis went) is reconnected and its
+        # command sent once more: a restarted Redis does not fail the next run. A second send of
+        # a hit whose answer was lost counts it twice: slower, never faster than the limit.
         self.storage = RedisStorage(
             uri,
             implementation="redispy",
             key_prefix=prefix,
             health_check_interval=1,
             socket_connect_timeout=5,
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[RedisConnectionError],
         )
         self.strategy = MovingWindowRateLimiter(self.storage)
 

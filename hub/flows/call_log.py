@@ -1,6 +1,7 @@
 """Call log: every telephony call becomes one internal note on the customer's conversation.
 
-The note goes on the matching contact's most recent open conversation (or a new one). Outbound
+The note goes on the conversation the contact's call notes last went on while it is still open
+and theirs, else on their most recently updated open conversation (or a new one). Outbound
 calls are numbered per customer per day ("Outbound call attempt 1 of 2"); a call past the
 routine's attempts says so ("Outbound call attempt 3, past the 2-attempt routine"); after the
 last unanswered attempt of the routine the conversation is tagged. The comments agents typed on
@@ -11,14 +12,17 @@ numbers go to the run's report, never to a guessed contact.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 
-from hub.core.errors import FatalError, MappingError
-from hub.core.models import Call, CallComment, CallDirection, CallOutcome, Contact, Conversation, Ref
+from hub.core.errors import CapabilityMissing, FatalError, MappingError, NotFoundError
+from hub.core.models import Call, CallComment, CallDirection, CallOutcome, Contact, Conversation, Note, Ref
 from hub.flows.base import Flow, FlowOptions, RunContext
 from hub.flows.call_attempts import call_attempts_on, record_call_attempt
+from hub.flows.call_threads import remember_thread, thread_of
 
 
 class CallLogOptions(FlowOptions):
@@ -65,7 +69,8 @@ class CallLog(Flow):
         if contact is None:
             return
         attempt = self._attempt_number(ctx, call)
-        conversation = await self._conversation_for(ctx, call, contact)
+        thread = await self._conversation_for(ctx, call, contact)
+        conversation = thread.ref
         marker = call_marker(call)
         body = note_body(call, attempt, self.options.attempts) + f"\n{marker}"
 
@@ -75,8 +80,7 @@ class CallLog(Flow):
             note = await ctx.hub.helpdesk.add_note(target=conversation, body=body)
             return {"note": note.id, "conversation": conversation.id, "comments": included}
 
-        async def already_written() -> dict[str, Any] | None:
-            notes = await ctx.hub.helpdesk.list_notes(target=conversation)
+        def written(notes: Sequence[Note]) -> dict[str, Any] | None:
             found = next((n for n in notes if marker in n.body), None)
             if found is None:
                 return None
@@ -89,7 +93,9 @@ class CallLog(Flow):
             action="add_note",
             intent={"call": call.id, "conversation": conversation.id},
             do=write,
-            find_existing=already_written,  # the marker: never a second note, even on a new database
+            # The marker: never a second note, even on a new database (see ``Thread``).
+            find_existing=lambda: thread.look(ctx, written),
+            recover=lambda: thread.look(ctx, written, fresh=True),
             park=(f"call:{call.platform}:{call.id}", call.model_dump(mode="json")),
         )
         if result.ok and not result.duplicate and not result.recovered:
@@ -98,14 +104,13 @@ class CallLog(Flow):
             noted = set(result.outcome.get("comments") or ())
             for comment in call.comments:
                 if comment.id not in noted:
-                    await self._note_comment(ctx, call, comment, conversation)
+                    await self._note_comment(ctx, call, comment, thread)
         if self._gave_up(ctx, call, attempt):
             await self._tag_no_answer(ctx, call, conversation)
 
-    async def _note_comment(
-        self, ctx: RunContext, call: Call, comment: CallComment, conversation: Ref
-    ) -> None:
+    async def _note_comment(self, ctx: RunContext, call: Call, comment: CallComment, thread: Thread) -> None:
         """A comment typed after the call's note was written: a note of its own, once."""
+        conversation = thread.ref
         marker = comment_marker(call, comment)
         body = f"Comment on the {call.direction.value} call of {call.started_at:%Y-%m-%d %H:%M} UTC"
         body += f" by {comment.author}" if comment.author else ""
@@ -115,8 +120,7 @@ class CallLog(Flow):
             note = await ctx.hub.helpdesk.add_note(target=conversation, body=body)
             return {"note": note.id, "conversation": conversation.id}
 
-        async def already_written() -> dict[str, Any] | None:
-            notes = await ctx.hub.helpdesk.list_notes(target=conversation)
+        def written(notes: Sequence[Note]) -> dict[str, Any] | None:
             found = next((n for n in notes if marker in n.body), None)
             return {"note": found.id, "conversation": conversation.id} if found else None
 
@@ -126,7 +130,8 @@ class CallLog(Flow):
             action="add_note",
             intent={"call": call.id, "comment": comment.id, "conversation": conversation.id},
             do=write,
-            find_existing=already_written,
+            find_existing=lambda: thread.look(ctx, written),
+            recover=lambda: thread.look(ctx, written, fresh=True),
         )
         if result.ok and not result.duplicate and not result.recovered:
             ctx.count("comment_notes")
@@ -173,23 +178,51 @@ class CallLog(Flow):
         unanswered = [c for c in day[:attempt] if not c[2]]
         return len(unanswered) == self.options.attempts
 
-    async def _conversation_for(self, ctx: RunContext, call: Call, contact: Contact) -> Ref:
-        """The contact's most recently updated open conversation, or a new one."""
+    async def _conversation_for(self, ctx: RunContext, call: Call, contact: Contact) -> Thread:
+        """The conversation the call's note goes on, with its notes when the read that found it
+        held them: the one the contact's call notes last went on (one read, notes and all) while
+        it is open and still theirs; else their most recently updated open one (a search, which
+        holds no notes); else a new one."""
+        thread = await self._remembered(ctx, contact)
+        if thread is None:
+            thread = await self._searched_or_created(ctx, call, contact)
+        if not ctx.dry_run and thread.ref.id != "dry-run":
+            remember_thread(ctx.store, contact.platform, contact.id, thread.ref.id)
+        return thread
 
+    async def _remembered(self, ctx: RunContext, contact: Contact) -> Thread | None:
+        """The contact's last call-note conversation, read again; None when it cannot be used."""
+        known = thread_of(ctx.store, contact.platform, contact.id)
+        if known is None:
+            return None
+        ref = Ref(platform=contact.platform, id=known, kind="conversation")
+        try:
+            conversation = await ctx.hub.helpdesk.get_conversation(ref=ref)
+        except (NotFoundError, CapabilityMissing):
+            return None
+        if not conversation.open or contact.id not in conversation.contact_ids:
+            return None  # closed, or moved to another contact: find theirs again
+        return Thread(conversation.ref, conversation.notes)
+
+    async def _searched_or_created(self, ctx: RunContext, call: Call, contact: Contact) -> Thread:
         async def latest_open() -> Conversation | None:
             found = await ctx.hub.helpdesk.find_conversations(contact=contact.ref, open_only=True)
             return max(found, key=lambda c: c.updated_at) if found else None
 
         conversation = await latest_open()
         if conversation is not None:
-            return conversation.ref
+            return Thread(conversation.ref, conversation.notes)
+
+        opened: list[Conversation] = []
 
         async def create() -> dict[str, Any]:
-            opened = await ctx.hub.helpdesk.create_conversation(
-                contact=contact.ref,
-                body=f"{call.direction.value.capitalize()} call {call_marker(call)}",
+            opened.append(
+                await ctx.hub.helpdesk.create_conversation(
+                    contact=contact.ref,
+                    body=f"{call.direction.value.capitalize()} call {call_marker(call)}",
+                )
             )
-            return {"conversation": opened.id}
+            return {"conversation": opened[0].id}
 
         async def created_before() -> dict[str, Any] | None:
             found = await latest_open()
@@ -206,8 +239,10 @@ class CallLog(Flow):
         if not result.ok or result.outcome is None:
             raise FatalError(contact.platform, f"no conversation for call {call.id}: {result.error}")
         ctx.count("conversations_created")
-        # Search indexes lag behind writes: use the id we were given, not a new search.
-        return Ref(platform=contact.platform, id=str(result.outcome.get("conversation", "dry-run")))
+        # Search indexes lag behind writes: use the id we were given, not a new search. Created
+        # here and now, its notes are those the creation answered with (nobody else had it yet).
+        ref = Ref(platform=contact.platform, id=str(result.outcome.get("conversation", "dry-run")))
+        return Thread(ref, opened[0].notes if opened and opened[0].id == ref.id else None)
 
     async def _tag_no_answer(self, ctx: RunContext, call: Call, conversation: Ref) -> None:
         tag = self.options.tag
@@ -227,6 +262,34 @@ class CallLog(Flow):
         )
         if result.ok and not result.duplicate:
             ctx.count("tagged")
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The conversation a call's notes go on, and its notes as the read that found it held them
+    (None: that read held none, a search answer).
+
+    The marker check (``look``) answers from those notes when the ledger entry is new: a note
+    written since that read would have claimed the entry first (same key, same database), and a
+    note an earlier run wrote on another state database was there before the read. When the
+    entry is being recovered (``fresh``: a holder that died may have written after the read) or
+    the notes were not read, it reads them (``helpdesk_list_notes``).
+    """
+
+    ref: Ref
+    notes: tuple[Note, ...] | None = None
+
+    async def look(
+        self,
+        ctx: RunContext,
+        written: Callable[[Sequence[Note]], dict[str, Any] | None],
+        *,
+        fresh: bool = False,
+    ) -> dict[str, Any] | None:
+        notes = self.notes
+        if fresh or notes is None:
+            notes = tuple(await ctx.hub.helpdesk.list_notes(target=self.ref))
+        return written(notes)
 
 
 def call_marker(call: Call) -> str:

@@ -19,6 +19,7 @@ from hub.core.lookup import phone_key
 from hub.core.manager import Hub
 from hub.core.mapping import split_unreadable
 from hub.core.models import (
+    UNPAID,
     Channel,
     Consent,
     Customer,
@@ -209,9 +210,11 @@ class OrderTally:
     The figures are exactly those of sorting every order newest first and reading them whole:
     the ``recent`` newest (at least one; ties in reading order), the newest with a shipping
     address and the newest with a billing address, the last purchase, the brands, and per
-    customer record the count and net total of its orders (only where the platform has no
-    figure of its own). Orders are numbered by ``(source, place)``, so lists read at the same
-    time fold to the same figures whatever the interleaving.
+    customer record the count and net total of its orders that brought money in (not pending,
+    declined or voided: ``UNPAID``), used only where the platform has no figure of its own
+    (a platform that reports none gets them from the orders listed here: one read serves
+    both). Orders are numbered by ``(source, place)``, so lists read at the same time fold to
+    the same figures whatever the interleaving.
     """
 
     def __init__(self, customers: list[Customer], *, recent: int = RECENT_ORDERS) -> None:
@@ -254,6 +257,8 @@ class OrderTally:
         self.last = order.created_at if self.last is None else max(self.last, order.created_at)
         if order.brand:
             self.brands.add(order.brand)
+        if order.financial_status in UNPAID:
+            return  # no money came in: nothing to count for its customer (it is still listed)
         for customer, matched in zip(self.customers, self.matched, strict=True):
             if _belongs(order, customer):
                 matched.count += 1

@@ -245,9 +245,10 @@ def _custom_value(value: Any) -> Any:
 @mapping_guard(PLATFORM, "conversation")
 def conversation_from(record: Mapping[str, Any]) -> Conversation:
     state = record.get("state") or ("open" if record.get("open", True) else "closed")
+    conversation_id = required_id(record, "conversation")
     return Conversation(
         platform=PLATFORM,
-        id=required_id(record, "conversation"),
+        id=conversation_id,
         contact_ids=_listed_ids(record, "contacts"),
         title=record.get("title") or None,
         open=bool(record.get("open", state == "open")),
@@ -255,7 +256,41 @@ def conversation_from(record: Mapping[str, Any]) -> Conversation:
         tags=_tag_names(record),
         created_at=timestamp(record, "created_at", "conversation", required=True),
         updated_at=timestamp(record, "updated_at", "conversation", required=True),
+        notes=conversation_notes_held(record, _conversation_ref(conversation_id)),
     )
+
+
+def _conversation_ref(conversation_id: str) -> Ref:
+    return Ref(platform=PLATFORM, id=conversation_id, kind="conversation")
+
+
+CONVERSATION_PARTS_CAP = 500
+"""The most parts Intercom returns with a conversation (2.14 ``conversation_parts``: "There is a
+limit of 500 parts")."""
+
+
+def conversation_notes_held(record: Mapping[str, Any], parent: Ref) -> tuple[Note, ...] | None:
+    """The notes among a conversation answer's ``conversation_parts`` when it holds every part.
+
+    ``GET /conversations/{id}`` answers with the parts; a search answer has none (2.14
+    ``conversation_parts``: "only returned when Retrieving a Conversation"), and gives None.
+    Every part: ``total_count`` is an integer equal to the parts listed and below the 500
+    Intercom returns at most (a list at the cap may have been cut). A part that cannot be read
+    gives None too: the conversation is still mapped, and ``list_notes`` (which reports the
+    broken part) is asked instead.
+    """
+    listed_parts = record.get("conversation_parts")
+    if not isinstance(listed_parts, Mapping):
+        return None
+    parts, total = listed_parts.get("conversation_parts"), listed_parts.get("total_count")
+    if not isinstance(parts, list) or type(total) is not int or total != len(parts):
+        return None
+    if total >= CONVERSATION_PARTS_CAP:
+        return None
+    try:
+        return tuple(notes_from(parts, parent))
+    except MappingError:
+        return None
 
 
 def _listed_ids(record: Mapping[str, Any], key: str) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.core.doctor import Check, CheckStatus, permissions_note, probe
@@ -94,33 +94,31 @@ class IntercomWorkspace:
     # ------------------------------------------------------------------ conversations
 
     async def list_conversations(self, since: datetime | None) -> AsyncIterator[list[Any]]:
-        """Day by day, so memory follows the busiest day rather than the whole window.
+        """Pages of the conversations updated at or after ``since``, oldest first (``updated_at``, id).
 
-        Intercom's ``=`` on a date matches the whole (workspace-local) day holding that moment,
-        and its search order is not by ``updated_at``; asking for one day at a time (at noon UTC,
-        which names each local day once for any offset) lets each day be sorted and streamed.
-        A first sync starts ``initial_days`` back.
+        One search over the whole window, as ``list_tickets`` does: Intercom's ``>`` on a date
+        starts at the next workspace-local midnight, so the query asks from two days before
+        ``since`` (``since_query_value``) and the exact cut is made here. Its pages come in
+        Intercom's order, not by ``updated_at``, so they are sorted in bounded memory
+        (``OldestFirst``: runs spilled to disk past a few thousand conversations) and a
+        conversation met twice (moved between pages mid-read) is handed on once. A first sync
+        starts ``initial_days`` back. Source: Intercom 2.14 ``POST /conversations/search``.
         """
         start = since or datetime.now(UTC) - timedelta(days=self.settings.initial_days)
-        day = start.date() - timedelta(days=1)  # the local day holding ``start`` may be the UTC day before
-        last = datetime.now(UTC).date() + timedelta(days=1)
-        while day <= last:
-            noon = int(datetime.combine(day, time(12), UTC).timestamp())
-            query = {"field": "updated_at", "operator": "=", "value": noon}
-            with OldestFirst(start, self.settings.page_size) as ordered:
-                async for page in self.client.search("conversations", query, "conversations"):
-                    ordered.add(
-                        map_records(
-                            page,
-                            mapping.conversation_from,
-                            platform=PLATFORM,
-                            record="conversation",
-                            stamp=_updated_at,
-                        )
+        query = {"field": "updated_at", "operator": ">", "value": since_query_value(mapping.to_epoch(start))}
+        with OldestFirst(start, self.settings.page_size) as ordered:
+            async for page in self.client.search("conversations", query, "conversations"):
+                ordered.add(
+                    map_records(
+                        page,
+                        mapping.conversation_from,
+                        platform=PLATFORM,
+                        record="conversation",
+                        stamp=_updated_at,
                     )
-                for chunk in ordered.pages():
-                    yield chunk
-            day += timedelta(days=1)
+                )
+            for chunk in ordered.pages():
+                yield chunk
 
     async def get_conversation(self, ref: Ref) -> Conversation:
         return mapping.conversation_from(await self.client.get_conversation(ref.id))

@@ -23,6 +23,7 @@ from hub.core.amounts import symbol_fits
 from hub.core.errors import MappingError
 from hub.core.mapping import mapping_guard, reading
 from hub.core.models import (
+    UNPAID,
     Address,
     Customer,
     FinancialStatus,
@@ -207,20 +208,17 @@ def customer(raw: Mapping[str, Any], store: StoreView,
 
 
 def customer_figures(orders: Iterable[Order], currency: str) -> CustomerFigures:
-    """Revenue = paid order totals minus their refunds; declined / pending orders count for nothing.
+    """Revenue = order totals minus their refunds; pending, declined and voided orders count for
+    nothing (``UNPAID``: the rule the CS Assist summary applies to the orders it lists, so the
+    figures are the same whether the customer record carries them or not).
 
     An order that could not be mapped (a ``MappingError`` entry) counts for nothing here; the
     order list reports it.
     """
-    counted = [o for o in orders if isinstance(o, Order) and o.financial_status in _REVENUE_STATUSES]
+    counted = [o for o in orders if isinstance(o, Order) and o.financial_status not in UNPAID]
     revenue = sum((o.total.amount - o.refunded.amount for o in counted), Decimal(0))
     last = max((o.created_at for o in counted), default=None)
     return CustomerFigures(Money(amount=revenue, currency=currency), len(counted), last)
-
-
-_REVENUE_STATUSES = frozenset(
-    {FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED, FinancialStatus.REFUNDED}
-)
 
 
 def items_of(raw: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:

@@ -82,7 +82,7 @@ KONNEKTIVE_ENDPOINTS = (
 class KonnektiveStore:
     """One brand's Konnektive account, as the hooks need it."""
 
-    def __init__(self, client: KonnektiveClient, *, compute_summary: bool = True) -> None:
+    def __init__(self, client: KonnektiveClient, *, compute_summary: bool = False) -> None:
         self.client = client
         store = client.store
         self.view = StoreView(key=client.store_key, brand=store.brand, currency=store.currency,
@@ -112,6 +112,14 @@ class KonnektiveStore:
     # ------------------------------------------------------------------ customers
 
     async def find_customers(self, email: str | None, phone: str | None) -> list[Customer | MappingError]:
+        """The customers with this email (exact, any case) or phone, from ``/customer/query/``.
+
+        Konnektive's customer record carries no lifetime figures (reference: customer fields), so
+        they are left empty: the CS Assist summary works them out from the orders it lists
+        (``hub.flows.summary.OrderTally``), one read of the orders and refunds serving both. With
+        ``compute_customer_summary`` the look-up reads them here too (two more requests per
+        customer), for a caller that wants the figures without the orders.
+        """
         records: dict[str, Mapping[str, Any]] = {}
         if email:
             found = await self.client.query_all("customer/query", {"emailAddress": email})

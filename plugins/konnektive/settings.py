@@ -135,6 +135,10 @@ class KonnektiveSettings(HttpPluginSettings):
         default=MAX_RESULTS_PER_PAGE, ge=1, le=MAX_RESULTS_PER_PAGE, description="records a page (200 max)"
     )
     compute_customer_summary: bool = Field(
-        default=True,
-        description="fill lifetime revenue / order count / last order on look-ups (two reads per customer)",
+        default=False,
+        description=(
+            "also fill lifetime revenue / order count / last order on the customer records a look-up"
+            " finds (two more reads per customer; the CS Assist summary needs none of it: it works"
+            " the same figures out from the orders it lists)"
+        ),
     )

@@ -428,18 +428,13 @@ def _customer_id(body: dict[str, Any]) -> str | None:
 
 
 @mapping_guard(PLATFORM, "customer", id_field="customer_id")
-def customer(body: dict[str, Any], store: StoreInfo, orders: list[Order] | None = None) -> Customer:
-    """customer_view body -> Customer; summary figures computed from its orders when given
-    (customer_view carries no lifetime revenue)."""
+def customer(body: dict[str, Any], store: StoreInfo) -> Customer:
+    """customer_view body -> Customer, without lifetime figures: customer_view carries none, and
+    the CS Assist summary works them out from the orders it lists (the orders are read once)."""
     customer_id = text(body.get("customer_id")) or text(body.get("id"))
     if customer_id is None:
         raise MappingError(PLATFORM, "customer", "customer_id", "missing")
-    if orders is not None:  # unmappable orders (``MappingError`` entries) are reported by the order list
-        orders = [o for o in orders if isinstance(o, Order)]
     country = text(body.get("country")) or text(body.get("billing_country"))
-    lifetime = count = last = None
-    if orders is not None:
-        lifetime, count, last = summary(orders, store.currency)
     return Customer(
         platform=PLATFORM,
         store=store.key,
@@ -450,33 +445,8 @@ def customer(body: dict[str, Any], store: StoreInfo, orders: list[Order] | None 
         last_name=text(body.get("last_name")),
         brand=store.brand,
         created_at=timestamp(body.get("date_created"), store, "customer", "date_created"),
-        lifetime_revenue=lifetime,
-        order_count=count,
-        last_order_at=last,
-        default_address=_customer_address(body, orders),
+        default_address=address(body, "shipping") or address(body, "billing"),
     )
-
-
-def _customer_address(body: dict[str, Any], orders: list[Order] | None) -> Address | None:
-    own = address(body, "shipping") or address(body, "billing")
-    if own is not None or not orders:
-        return own
-    latest = max(orders, key=lambda o: o.created_at)
-    return latest.shipping_address
-
-
-def summary(orders: list[Order], currency: str) -> tuple[Money, int, Any]:
-    """Lifetime revenue (paid minus refunded), order count and last purchase of paid orders."""
-    paid = [o for o in orders if o.financial_status not in (FinancialStatus.DECLINED,
-                                                            FinancialStatus.VOIDED,
-                                                            FinancialStatus.PENDING)]
-    foreign = sorted({o.total.currency for o in paid} - {currency.upper()})
-    if foreign:  # one lifetime figure cannot hold two currencies: refuse rather than relabel
-        raise MappingError(PLATFORM, "customer", "orders.currency",
-                           f"orders in {', '.join(foreign)} on a store in {currency}")
-    revenue = sum((o.total - o.refunded for o in paid), Money(amount=Decimal(0), currency=currency))
-    last = max((o.created_at for o in paid), default=None)
-    return revenue, len(paid), last
 
 
 # --------------------------------------------------------------------------- subscriptions

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from hub.core.doctor import Check, permissions_note, probe
 from hub.core.errors import FatalError, IdempotencyConflict, MappingError, NotFoundError
 from hub.core.lookup import is_person, one_exact, order_number_key
-from hub.core.mapping import map_records, sorted_records
+from hub.core.mapping import map_records
 from hub.core.models import (
     Address,
     CheckoutLink,
@@ -106,8 +106,7 @@ class StickyStore:
         for body in bodies:
             if not _is_person(body, email, phone):
                 continue  # a loose search hit: another person's record is never summarised
-            orders = await self._customer_orders(body)
-            customers += map_records([body], lambda b: mapping.customer(b, self.info, orders),  # noqa: B023
+            customers += map_records([body], lambda b: mapping.customer(b, self.info),
                                      platform=mapping.PLATFORM, record="customer", id_field="customer_id")
         return customers
 
@@ -146,13 +145,6 @@ class StickyStore:
             yield [
                 b for b in bodies if customer_id is None or mapping.text(b.get("customer_id")) == customer_id
             ]
-
-    async def _customer_orders(self, customer: dict[str, Any]) -> list[Order | MappingError]:
-        """Newest first; an order that cannot be mapped is a ``MappingError`` (last)."""
-        bodies = await self._customer_order_bodies(customer)
-        orders = map_records(bodies, lambda b: mapping.order(b, self.info),
-                             platform=mapping.PLATFORM, record="order", id_field="order_id")
-        return sorted_records(orders, key=lambda o: (o.created_at, id_order(o.id)), reverse=True)
 
     async def list_subscriptions(self, customer_id: str) -> list[Subscription | MappingError]:
         customer = await self.client.customer_view(customer_id)

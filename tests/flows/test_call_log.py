@@ -177,3 +177,115 @@ async def test_a_comment_typed_after_the_note_gets_one_note_of_its_own(sandbox):
     assert "Called back: resolved" in note
     ((main_conv, main),) = notes_mentioning(sandbox, f"[aircall call {call['id']}]")
     assert conv == main_conv and "Comments:" not in main
+
+
+# ------------------------------------------------------------------ the conversation and its marker check
+
+
+def intercom_requests(sandbox) -> list[tuple[str, str]]:
+    return [(method, path) for method, path, _ in sandbox.state("intercom").requests]
+
+
+def after_every_call(sandbox, minutes: int = 1) -> datetime:
+    """A moment after every call there is (a later run's cursor has not passed it)."""
+    latest = max(c["started_at"] for c in company(sandbox).calls.values())
+    return datetime.fromtimestamp(max(latest, sandbox.state("aircall").now()) + 60 * minutes, UTC)
+
+
+def on_a_new_database(sandbox, tmp_path):
+    """The same hub and platforms, a new (empty) state database: a restore gone wrong, a new host."""
+    from hub.engine import Runtime
+
+    config = sandbox.sandbox.config(database_url=f"sqlite:///{tmp_path / 'new.db'}")
+    return Runtime.from_config(sandbox.runtime.pm, config, transports=sandbox.runtime.transports)
+
+
+async def test_a_wiped_state_database_writes_no_second_note(sandbox, tmp_path):
+    from hub.engine import run_flow
+
+    person = a_person(sandbox, 8)
+    call = add_call(sandbox, person.phone, datetime(2026, 11, 28, 10, tzinfo=UTC), talk=60)
+    first = await sandbox.run("call_log")
+    noted = {cid for cid in company(sandbox).calls if notes_mentioning(sandbox, f"[aircall call {cid}]")}
+    assert first.counts["notes"] == len(noted) and call["id"] in noted
+    fresh = on_a_new_database(sandbox, tmp_path)
+    try:
+        again = await run_flow(fresh, "call_log", hub=sandbox.hub)  # every call read again, no ledger
+    finally:
+        fresh.store.dispose()
+    assert again.status == "ok" and again.counts.get("notes", 0) == 0
+    for cid in noted:  # each note found by its marker on the conversation, none written twice
+        assert len(notes_mentioning(sandbox, f"[aircall call {cid}]")) == 1
+
+
+async def test_a_known_contacts_conversation_is_read_once_with_its_notes(sandbox):
+    person = a_person(sandbox, 9)
+    add_call(sandbox, person.phone, after_every_call(sandbox), talk=60)
+    await sandbox.run("call_log")
+    sandbox.state("intercom").requests.clear()
+    later = add_call(sandbox, person.phone, after_every_call(sandbox), direction="inbound", talk=30)
+    await sandbox.run("call_log")
+    ((conversation, _),) = notes_mentioning(sandbox, f"[aircall call {later['id']}]")
+    # Find the contact, read its conversation (open, theirs, its notes: the marker check), write.
+    assert intercom_requests(sandbox) == [
+        ("POST", "/contacts/search"),
+        ("GET", f"/conversations/{conversation}"),
+        ("POST", f"/conversations/{conversation}/reply"),
+    ]
+
+
+async def test_a_closed_conversation_is_not_noted_again(sandbox):
+    person = a_person(sandbox, 10)
+    first = add_call(sandbox, person.phone, after_every_call(sandbox), talk=60)
+    await sandbox.run("call_log")
+    ((closed, _),) = notes_mentioning(sandbox, f"[aircall call {first['id']}]")
+    ws = sandbox.state("intercom")
+    ws.conversations[closed].update(open=False, state="closed")
+    later = add_call(sandbox, person.phone, after_every_call(sandbox), direction="inbound", talk=30)
+    await sandbox.run("call_log")
+    ((conversation, _),) = notes_mentioning(sandbox, f"[aircall call {later['id']}]")
+    assert conversation != closed and ws.conversations[conversation]["open"]
+    contact_id = ws.conversations[closed]["contact_ids"][0]
+    assert contact_id in ws.conversations[conversation]["contact_ids"]
+
+
+async def test_a_database_that_knows_the_conversation_but_lost_the_note_finds_the_marker(sandbox):
+    """A restored database: it remembers the conversation, not the note written after the backup."""
+    from hub.store.cursors import cursors
+    from hub.store.ledger import ledger
+
+    person = a_person(sandbox, 11)
+    call = add_call(sandbox, person.phone, datetime(2026, 12, 1, 10, tzinfo=UTC), talk=60)
+    await sandbox.run("call_log")
+    with sandbox.runtime.store.engine.begin() as c:
+        c.execute(ledger.delete().where(ledger.c.key == f"call_log:note:aircall:{call['id']}"))
+        c.execute(cursors.delete())
+    again = await sandbox.run("call_log")
+    assert again.counts.get("notes", 0) == 0
+    assert len(notes_mentioning(sandbox, f"[aircall call {call['id']}]")) == 1
+
+
+async def test_a_recovered_note_is_looked_for_in_notes_read_again() -> None:
+    """A dead holder may have written after the conversation was read: recovery reads anew."""
+    from types import SimpleNamespace
+
+    from hub.core.models import Note, Ref
+    from hub.flows.call_log import Thread
+
+    ref = Ref(platform="intercom", id="1", kind="conversation")
+    late = Note(platform="intercom", id="n2", parent=ref, body="Inbound call\n[aircall call 7]")
+    asked: list[Ref] = []
+
+    async def list_notes(target: Ref) -> list[Note]:
+        asked.append(target)
+        return [late]
+
+    ctx = SimpleNamespace(hub=SimpleNamespace(helpdesk=SimpleNamespace(list_notes=list_notes)))
+    thread = Thread(ref, notes=())  # read before the dead holder's note
+
+    def written(notes):
+        return {"note": notes[0].id} if any("[aircall call 7]" in n.body for n in notes) else None
+
+    assert await thread.look(ctx, written) is None and asked == []  # a new entry: the read suffices
+    assert await thread.look(ctx, written, fresh=True) == {"note": "n2"} and asked == [ref]
+    assert await Thread(ref).look(ctx, written) == {"note": "n2"}  # notes never read: asked for

@@ -8,7 +8,16 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.core.models import Address, Customer, CustomerSummary, Money, Order, money_totals
+from hub.core.models import (
+    UNPAID,
+    Address,
+    Customer,
+    CustomerSummary,
+    FinancialStatus,
+    Money,
+    Order,
+    money_totals,
+)
 from hub.flows.summary import OrderTally, _merged_consents, _order_summary, _store_consents
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -19,12 +28,14 @@ def reference(customers: list[Customer], orders: list[Order], recent: int) -> Cu
     """The summary as it was computed before it streamed: every order in one list."""
 
     def orders_of(customer: Customer) -> list[Order]:
+        """The customer's orders that brought money in (what its figures count)."""
         return [
             o
             for o in orders
             if o.platform == customer.platform
             and o.store == customer.store
             and o.customer_id in (None, customer.id)
+            and o.financial_status not in UNPAID
         ]
 
     def net(order: Order) -> Money:
@@ -98,6 +109,7 @@ def customers_and_lists(draw: st.DrawFn) -> tuple[list[Customer], list[list[Orde
                     customer_id=draw(st.sampled_from([customer.id, None, "C9"])),
                     brand=draw(st.sampled_from([None, "Mesa Cookware"])),
                     created_at=T0 + timedelta(days=draw(st.integers(0, 4))),  # ties on purpose
+                    financial_status=draw(st.sampled_from(list(FinancialStatus))),
                     total=Money(
                         amount=Decimal(draw(st.integers(0, 999))) / 10,
                         currency=draw(st.sampled_from(["USD", "EUR"])),
@@ -128,3 +140,26 @@ def test_folding_pages_gives_the_figures_of_the_whole_list(data, page: int, rece
     whole = reference(customers, [order for orders in lists for order in orders], recent)
     assert folded == whole
     assert list(folded.lifetime_revenue) == list(whole.lifetime_revenue)  # currencies in the same order
+
+
+def test_an_unpaid_order_is_listed_but_adds_nothing_to_figures_the_platform_does_not_report() -> None:
+    customer = Customer(platform="konnektive", id="C1", store="a", email="c@example.com")
+
+    def order(n: int, status: FinancialStatus) -> Order:
+        return Order(
+            platform="konnektive",
+            id=str(n),
+            store="a",
+            number=f"#{n}",
+            customer_id="C1",
+            created_at=T0 + timedelta(days=n),
+            total=Money(amount=Decimal("10.00"), currency="USD"),
+            financial_status=status,
+        )
+
+    paid, declined, pending = FinancialStatus.PAID, FinancialStatus.DECLINED, FinancialStatus.PENDING
+    orders = [order(1, paid), order(2, declined), order(3, pending)]
+    summary = OrderTally([customer]).add(orders, source=0).summary([])
+    assert summary.order_count == 1 and summary.lifetime_revenue == {"USD": orders[0].total}
+    assert [o.number for o in summary.recent_orders] == ["#3", "#2", "#1"]  # every order still listed
+    assert summary.last_purchase_at == T0 + timedelta(days=3)  # as before: the newest order of any kind

@@ -54,6 +54,42 @@ def test_conversation_close_example_has_no_notes() -> None:
     assert mapping.notes_from(mapping.conversation_parts(record), conversation.ref) == []
 
 
+def test_a_conversation_read_with_every_part_carries_its_notes() -> None:
+    record = example("conversation_parts_close_200.json")  # GET-style answer: one close part, count 1
+    assert mapping.conversation_from(record).notes == ()  # read whole: no notes, and that is known
+    note = {
+        "type": "conversation_part",
+        "id": "137",
+        "part_type": "note",
+        "body": "<p>Inbound call [aircall call 9]</p>",
+        "created_at": 1_734_537_600,
+        "author": {"type": "admin", "id": "991267708"},
+    }
+    parts = record["conversation_parts"]["conversation_parts"]
+    with_note = {**record, "conversation_parts": {"conversation_parts": [*parts, note], "total_count": 2}}
+    conversation = mapping.conversation_from(with_note)
+    assert conversation.notes is not None and [n.id for n in conversation.notes] == ["137"]
+    assert conversation.notes[0].parent == conversation.ref and "aircall call 9" in conversation.notes[0].body
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        None,  # a search answer: no parts at all (2.14 POST /conversations/search 200 example)
+        {"conversation_parts": [], "total_count": 3},  # fewer parts than the count: not all of them
+        {"conversation_parts": [], "total_count": "0"},  # a count that is no integer
+        {"conversation_parts": [{"part_type": "note"}] * 500, "total_count": 500},  # at the 500 cap
+        {"conversation_parts": [{"part_type": "note", "body": "x"}], "total_count": 1},  # a note without id
+    ],
+)
+def test_a_conversation_without_every_part_readable_has_notes_unknown(listed: Any) -> None:
+    record = dict(example("conversations_list_200.json")["conversations"][0])
+    if listed is not None:
+        record["conversation_parts"] = listed
+    conversation = mapping.conversation_from(record)
+    assert conversation.id == "5" and conversation.notes is None  # mapped still; notes asked for later
+
+
 def test_conversations_list_example() -> None:
     conversations = [
         mapping.conversation_from(c) for c in example("conversations_list_200.json")["conversations"]

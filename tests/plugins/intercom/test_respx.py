@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from datetime import time as dtime
 from decimal import Decimal
 from typing import Any
 
@@ -245,53 +244,70 @@ async def test_get_and_update_contact(api: respx.MockRouter) -> None:
 # ------------------------------------------------------------------ conversations
 
 
-async def test_list_conversations_asks_day_by_day_cuts_exactly_and_sorts_oldest_first(
+async def test_list_conversations_is_one_search_cut_exactly_sorted_oldest_first(
     api: respx.MockRouter,
 ) -> None:
     since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     cut = int(since.timestamp())
-    day_of_since = {"field": "updated_at", "operator": "=", "value": _noon(since)}
-    pages_of_that_day = [
-        httpx.Response(
-            200,
-            json={
-                "type": "conversation.list",
-                "conversations": [conversation_json("3", cut + 50), conversation_json("1", cut - 3_600)],
-                "pages": {"next": {"starting_after": "c2"}},
-            },
-        ),
-        httpx.Response(
-            200,
-            json={
-                "type": "conversation.list",
-                "conversations": [conversation_json("2", cut), conversation_json("4", cut + 50)],
-                "pages": {"next": None},
-            },
-        ),
-    ]
-    empty = {"type": "conversation.list", "conversations": [], "pages": {"next": None}}
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        if body["query"] == day_of_since:
-            return pages_of_that_day.pop(0)
-        return httpx.Response(200, json=empty)
-
-    route = api.post("/conversations/search").mock(side_effect=answer)
+    route = api.post("/conversations/search").mock(
+        side_effect=[
+            httpx.Response(
+                200,
+                json={
+                    "type": "conversation.list",
+                    # "1" was updated before the cut (the day-level search is wider than asked);
+                    # "3" moves while the pages are read, so the next page shows it again.
+                    "conversations": [
+                        conversation_json("3", cut + 50),
+                        conversation_json("1", cut - 3_600),
+                        conversation_json("5", cut + 10),
+                    ],
+                    "pages": {"next": {"starting_after": "c2"}},
+                },
+            ),
+            httpx.Response(
+                200,
+                json={
+                    "type": "conversation.list",
+                    "conversations": [
+                        conversation_json("2", cut),
+                        conversation_json("4", cut + 50),
+                        conversation_json("3", cut + 70),
+                    ],
+                    "pages": {"next": None},
+                },
+            ),
+        ]
+    )
     async with running_hub(page_size=2) as hub:
         pages = [p async for p in hub.helpdesk.list_conversations(since=since)]
-    queries = [body_of(route, i)["query"] for i in range(route.call_count)]
-    assert all(q["field"] == "updated_at" and q["operator"] == "=" for q in queries)
-    assert day_of_since in queries and not pages_of_that_day
-    assert {"per_page": 2, "starting_after": "c2"} in [
-        body_of(route, i)["pagination"] for i in range(route.call_count)
+    assert route.call_count == 2  # one search over the window, its second page by cursor
+    since_day_before_any_offset = {"field": "updated_at", "operator": ">", "value": cut - 2 * 86_400}
+    assert body_of(route, 0) == {"query": since_day_before_any_offset, "pagination": {"per_page": 2}}
+    assert body_of(route, 1) == {
+        "query": since_day_before_any_offset,
+        "pagination": {"per_page": 2, "starting_after": "c2"},
+    }
+    # Exact cut, (updated_at, id) order across both pages, "3" once at its latest reading.
+    assert [[(c.id, int(c.updated_at.timestamp()) - cut) for c in page] for page in pages] == [
+        [("2", 0), ("5", 10)],
+        [("4", 50), ("3", 70)],
     ]
-    assert [[c.id for c in page] for page in pages] == [["2", "3"], ["4"]]  # "1" is before the cut
     assert pages[0][0].tags == ("vip",) and pages[0][0].contact_ids == (CONTACT_ID,)
 
 
-def _noon(moment: datetime) -> int:
-    return int(datetime.combine(moment.date(), dtime(12), UTC).timestamp())
+async def test_first_sync_searches_once_from_initial_days_back(api: respx.MockRouter) -> None:
+    route = api.post("/conversations/search").respond(
+        200, json={"type": "conversation.list", "conversations": [], "pages": {"next": None}}
+    )
+    before = int(time.time())
+    async with running_hub() as hub:
+        assert [p async for p in hub.helpdesk.list_conversations(since=None)] == []
+    assert route.call_count == 1
+    asked = body_of(route)["query"]
+    start = before - 90 * 86_400  # initial_days
+    assert asked["field"] == "updated_at" and asked["operator"] == ">"
+    assert start - 2 * 86_400 <= asked["value"] <= start - 2 * 86_400 + 60
 
 
 async def test_find_conversations_open_only_newest_first(api: respx.MockRouter) -> None:

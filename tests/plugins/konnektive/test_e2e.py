@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
@@ -24,6 +26,7 @@ from hub.core.models import (
     ReplacementRequest,
     SubscriptionStatus,
 )
+from hub.flows.summary import build_summary
 from hub.sandbox.emulator import Faults
 
 NEW_ADDRESS = Address(name="Jane Doe", line1="77 Elm Ct", line2="Apt 4", city="Denver", region="CO",
@@ -48,9 +51,10 @@ async def test_lookup_to_orders_to_refund(world, make_hub):
         jane = by_store["paleohacks"]
         assert jane.brand == "PaleoHacks" and by_store["bright_naturals"].brand == "Bright Naturals"
         assert jane.phone == "+15125550142"
-        # 2 x 19.99 + 5.95, 19.99, 34.95: exact decimals, computed from orders
-        assert jane.lifetime_revenue == Money(amount=Decimal("100.87"), currency="USD")
-        assert jane.order_count == 3
+        # No figures on the record (Konnektive keeps none): the summary works them out from the
+        # orders it lists, so the look-up reads no order.
+        assert jane.lifetime_revenue is None and jane.order_count is None
+        assert {endpoint for endpoint, _ in world.emu.calls} == {"customer/query"}
 
         orders = await gathered(hub.commerce.list_orders(customer=jane.ref))
         assert [o.id for o in orders] == [world.sub_order["orderId"], world.unshipped["orderId"],
@@ -69,6 +73,33 @@ async def test_lookup_to_orders_to_refund(world, make_hub):
         order = await hub.commerce.get_order(ref=order_ref(world.shipped))
         assert order.financial_status is FinancialStatus.PARTIALLY_REFUNDED
         assert order.refundable.amount == Decimal("35.93")
+
+
+async def test_a_summary_reads_orders_and_refunds_once_per_customer(world, make_hub):
+    """The figures come from the orders the summary lists: one order read and one refund read
+    per customer found, and a declined order is listed but adds nothing."""
+    world.emu.add_order(world.jane["customerId"], [(world.book, 3)], created=datetime(2025, 3, 7, 9, 0),
+                        status="DECLINED")
+    async with make_hub(world.stores(), world.transport) as hub:
+        summary = await build_summary(hub, "jane@example.com", None)
+    assert summary is not None
+    # 2 x 19.99 + 5.95, 19.99, 34.95 at PaleoHacks; 24.50 at Bright Naturals: exact decimals.
+    assert summary.lifetime_revenue == {"USD": Money(amount=Decimal("125.37"), currency="USD")}
+    assert summary.order_count == 4 and len(summary.recent_orders) == 5
+    reads = Counter(endpoint for endpoint, _ in world.emu.calls)
+    assert reads == {"customer/query": 2, "order/query": 2, "transactions/query": 2, "purchase/query": 2}
+
+
+async def test_the_customer_record_carries_the_same_figures_when_asked(world, make_hub):
+    world.emu.add_order(world.jane["customerId"], [(world.book, 3)], created=datetime(2025, 3, 7, 9, 0),
+                        status="DECLINED")
+    async with make_hub(world.stores(), world.transport, compute_customer_summary=True) as hub:
+        customers = await hub.commerce.find_customers(email="jane@example.com", phone=None)
+        jane = next(c for c in customers if c.store == "paleohacks")
+        summary = await build_summary(hub, "jane@example.com", None)
+    assert jane.lifetime_revenue == Money(amount=Decimal("100.87"), currency="USD") and jane.order_count == 3
+    assert summary is not None and summary.order_count == 4
+    assert summary.lifetime_revenue == {"USD": Money(amount=Decimal("125.37"), currency="USD")}
 
 
 async def test_same_refund_asked_twice_refunds_once(world, make_hub):

@@ -9,6 +9,7 @@ import pytest
 
 from hub.core.errors import MappingError
 from hub.core.models import FinancialStatus, FulfillmentStatus, Money, SubscriptionStatus
+from hub.flows.summary import summarise
 from plugins.stickyio import mapping
 from plugins.stickyio.mapping import StoreInfo
 
@@ -94,18 +95,22 @@ def test_bad_quantity_is_named() -> None:
 
 
 def test_customer_summary_from_orders() -> None:
+    """The record carries no figures; the summary's fold of its orders gives them (a declined
+    order listed but not counted), and its address is the newest order's."""
     orders = [mapping.order(order_body(), STORE),
               mapping.order(order_body(order_id="1002", time_stamp="2026-04-01 12:00:00",
                                        amount_refunded_to_date="4.90"), STORE),
               mapping.order(order_body(order_id="1003", order_status="7"), STORE)]
     customer = mapping.customer({"customer_id": "77", "first_name": "Ana", "email": "a@example.com",
                                  "phone": "512-555-0101", "date_created": "2025-01-01 00:00:00"},
-                                STORE, orders)
-    assert customer.lifetime_revenue == Money(amount=Decimal("124.90"), currency="USD")
-    assert customer.order_count == 2
-    assert customer.last_order_at == datetime(2026, 4, 1, 16, 0, tzinfo=UTC)
+                                STORE)
+    assert (customer.lifetime_revenue, customer.order_count, customer.last_order_at) == (None, None, None)
     assert customer.phone == "+15125550101" and customer.brand == "PaleoHacks"
-    assert customer.default_address.line1 == "12 Oak Ave"
+    summary = summarise([customer], [o.model_copy(update={"customer_id": "77"}) for o in orders], [])
+    assert summary.lifetime_revenue == {"USD": Money(amount=Decimal("124.90"), currency="USD")}
+    assert summary.order_count == 2 and len(summary.recent_orders) == 3
+    assert summary.last_purchase_at == datetime(2026, 4, 1, 16, 0, tzinfo=UTC)
+    assert summary.shipping_address is not None and summary.shipping_address.line1 == "12 Oak Ave"
     with pytest.raises(MappingError):
         mapping.customer({"email": "x@example.com"}, STORE)
 
