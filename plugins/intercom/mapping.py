@@ -256,41 +256,12 @@ def conversation_from(record: Mapping[str, Any]) -> Conversation:
         tags=_tag_names(record),
         created_at=timestamp(record, "created_at", "conversation", required=True),
         updated_at=timestamp(record, "updated_at", "conversation", required=True),
-        notes=conversation_notes_held(record, _conversation_ref(conversation_id)),
+        notes=notes_held(record, "conversation_parts", _conversation_ref(conversation_id)),
     )
 
 
 def _conversation_ref(conversation_id: str) -> Ref:
     return Ref(platform=PLATFORM, id=conversation_id, kind="conversation")
-
-
-CONVERSATION_PARTS_CAP = 500
-"""The most parts Intercom returns with a conversation (2.14 ``conversation_parts``: "There is a
-limit of 500 parts")."""
-
-
-def conversation_notes_held(record: Mapping[str, Any], parent: Ref) -> tuple[Note, ...] | None:
-    """The notes among a conversation answer's ``conversation_parts`` when it holds every part.
-
-    ``GET /conversations/{id}`` answers with the parts; a search answer has none (2.14
-    ``conversation_parts``: "only returned when Retrieving a Conversation"), and gives None.
-    Every part: ``total_count`` is an integer equal to the parts listed and below the 500
-    Intercom returns at most (a list at the cap may have been cut). A part that cannot be read
-    gives None too: the conversation is still mapped, and ``list_notes`` (which reports the
-    broken part) is asked instead.
-    """
-    listed_parts = record.get("conversation_parts")
-    if not isinstance(listed_parts, Mapping):
-        return None
-    parts, total = listed_parts.get("conversation_parts"), listed_parts.get("total_count")
-    if not isinstance(parts, list) or type(total) is not int or total != len(parts):
-        return None
-    if total >= CONVERSATION_PARTS_CAP:
-        return None
-    try:
-        return tuple(notes_from(parts, parent))
-    except MappingError:
-        return None
 
 
 def _listed_ids(record: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -398,28 +369,32 @@ def ticket_from(
         linked_conversation_ids=_linked_conversations(record),
         created_at=timestamp(record, "created_at", "ticket", required=True),
         updated_at=timestamp(record, "updated_at", "ticket", required=True),
-        notes=notes_read(record, Ref(platform=PLATFORM, id=ticket_id, kind="ticket")),
+        notes=notes_held(record, "ticket_parts", Ref(platform=PLATFORM, id=ticket_id, kind="ticket")),
     )
 
 
 PARTS_CAP = 500
-"""The most parts Intercom returns with a ticket (2.14 ``ticket_parts``: "a limit of 500 parts")."""
+"""The most parts Intercom returns with a conversation or a ticket (2.14 ``conversation_parts``
+and ``ticket_parts``: "There is a limit of 500 parts")."""
 
 
-def notes_read(record: Mapping[str, Any], parent: Ref) -> tuple[Note, ...] | None:
-    """The notes among a ticket answer's ``ticket_parts`` when it holds every part, else None.
+def notes_held(record: Mapping[str, Any], key: str, parent: Ref) -> tuple[Note, ...] | None:
+    """The notes among an answer's parts (``key``: ``conversation_parts`` or ``ticket_parts``)
+    when it holds every part, else None.
 
     Every part: ``total_count`` is an integer equal to the parts listed, below the 500 Intercom
-    returns at most (a list at the cap may have been cut, whatever its count says). The search
-    answers each ticket with its parts too (2.14 ``POST /tickets/search`` 200 example), so the
-    ticket list tells a flow which notes are there without a ``GET /tickets/{id}``. An answer
-    without them, or with a part that cannot be read, gives None: the ticket is still read, and
-    ``list_notes`` (which reports a broken part) is asked instead.
+    returns at most (a list at the cap may have been cut, whatever its count says). Which answers
+    carry parts (2.14): a ticket search answers each ticket with them (``POST /tickets/search``
+    200 example), so the ticket list tells a flow which notes are there without a
+    ``GET /tickets/{id}``; a conversation has them only when retrieved (``GET
+    /conversations/{id}``), a search answer has none. An answer without them, or with a part
+    that cannot be read, gives None: the record is still mapped, and ``list_notes`` (which
+    reports a broken part) is asked instead.
     """
-    listed = record.get("ticket_parts")
+    listed = record.get(key)
     if not isinstance(listed, Mapping):
         return None
-    parts, total = listed.get("ticket_parts"), listed.get("total_count")
+    parts, total = listed.get(key), listed.get("total_count")
     if not isinstance(parts, list) or type(total) is not int or total != len(parts) or total >= PARTS_CAP:
         return None
     try:

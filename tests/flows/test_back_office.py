@@ -394,7 +394,7 @@ async def test_without_all_its_notes_in_the_list_a_ticket_is_read_before_a_note(
     written = {"first": sandbox.notes(first), "second": sandbox.notes(second)}
     submitted_again(sandbox, first, second)
     sandbox.state("intercom").requests.clear()
-    monkeypatch.setattr(mapping, "notes_read", lambda record, parent: None)
+    monkeypatch.setattr(mapping, "notes_held", lambda record, key, parent: None)
 
     report = await sandbox.run_on_a_new_database("back_office", tmp_path / "new.db")
     assert report.status == "ok", report.error
