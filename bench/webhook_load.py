@@ -128,7 +128,7 @@ def hub_runtime(sandbox: Sandbox, intercom_url: str, database: Path) -> Runtime:
 def _serve_hub(runtime: Runtime, sock: socket.socket, ready: Any, stop: Any, worker: bool) -> None:
     import uvicorn
 
-    options = ServeOptions(batch_size=50, poll_seconds=0.2, worker=worker)
+    options = ServeOptions(batch_size=50, poll_seconds=0.2, worker=worker, freeze_heap=True)  # as hub serve
     app = create_app(runtime, options)
     server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -71,6 +72,13 @@ class ServeOptions:
     """How much lower the worker thread's CPU priority is than intake's (Linux; 0: the same)."""
     worker: bool = True
     """Run the inbox worker in the background (tests may drain it themselves)."""
+    freeze_heap: bool = False
+    """Once started, move every object alive into the collector's permanent generation
+    (``gc.freeze``), as ``hub serve`` does: a full collection then scans only what came after.
+    Before it, a full collection of the started server's heap paused the process 60-90 ms every
+    few seconds under load, which was the whole tail of the acknowledgement times
+    (bench/webhook_load.py). Off for apps made and dropped in one process (tests): what is frozen
+    is never collected."""
 
 
 UNKNOWN_PLATFORM = "unknown"
@@ -278,6 +286,9 @@ def create_app(
             )
             if options.worker:
                 await asyncio.to_thread(worker.start)
+            if options.freeze_heap:
+                gc.collect()  # what is garbage already goes now, not frozen with the rest
+                gc.freeze()
             try:
                 yield
             finally:

@@ -68,7 +68,7 @@ def serve_command(
 
     with cli_errors():
         runtime = load_runtime(config, sandbox)
-        options = ServeOptions(max_body_bytes=max_body_kb * 1000)
+        options = ServeOptions(max_body_bytes=max_body_kb * 1000, freeze_heap=True)
         where = f"http://{host}:{port}"
         console.print(f"hub serve on {where} (webhooks at /webhooks/<platform>)", markup=False)
         if runtime.config.console.enabled:
