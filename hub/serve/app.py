@@ -29,7 +29,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -88,6 +88,10 @@ NO_SUCH_PLUGIN = "no enabled plugin has that name"
 
 class BodyTooLarge(Exception):
     pass
+
+
+class BodyCutShort(Exception):
+    """The sender hung up before its body was whole (nobody hears the answer; no traceback)."""
 
 
 class InboxWriter:
@@ -316,16 +320,20 @@ def server(request: Request) -> ServerState:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused (``BodyTooLarge``) as soon as it passes ``limit`` bytes."""
+    """The raw body, refused (``BodyTooLarge``) as soon as it passes ``limit`` bytes;
+    ``BodyCutShort`` when the sender hangs up before it is whole."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise BodyCutShort from None
     return b"".join(chunks)
 
 
@@ -392,6 +400,8 @@ async def _receive(request: Request, state: ServerState, started: float) -> Resp
         body = await read_body(request, state.options.max_body_bytes)
     except BodyTooLarge:
         return _refusal(platform, 413, "body too large", started)
+    except BodyCutShort:
+        return _refusal(platform, 400, "the sender hung up before the body was whole", started)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
         event = await verified(state.hub.serving.webhook(platform, headers, body))
@@ -422,6 +432,8 @@ async def _app_request(request: Request) -> tuple[ServerState, str, AppRequest] 
         body = await read_body(request, state.options.max_body_bytes)
     except BodyTooLarge:
         return JSONResponse({"error": "body too large"}, status_code=413)
+    except BodyCutShort:
+        return JSONResponse({"error": "the sender hung up before the body was whole"}, status_code=400)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
         payload = await verified(state.hub.serving.app_request(platform, headers, body))

@@ -39,6 +39,8 @@ class Served:
     runtime: Runtime
     client: httpx.AsyncClient
     server: ServerState
+    app: Any = None
+    """The ASGI app itself, for what an HTTP client cannot send (a sender hanging up mid-body)."""
 
     def state(self, platform: str) -> Any:
         return self.sandbox.apps[platform].state
@@ -144,7 +146,7 @@ async def serving(monkeypatch: pytest.MonkeyPatch, database_url: str) -> AsyncIt
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-            yield Served(built, runtime, client, app.state.hub_server)
+            yield Served(built, runtime, client, app.state.hub_server, app)
     runtime.store.dispose()
 
 

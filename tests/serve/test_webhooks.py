@@ -77,6 +77,37 @@ async def test_forged_replayed_oversized_and_malformed_deliveries_leave_nothing(
     assert served.runtime.store.ledger.entries() == []
 
 
+async def test_a_sender_hanging_up_mid_body_gets_a_400_not_a_traceback(served: Served, caplog):
+    """The ASGI server reports the hang-up as ``http.disconnect`` before the body is whole."""
+    for path in ("/webhooks/aircall", "/inbox-app/intercom/submit"):
+        messages = iter([{"type": "http.request", "body": b'{"half": ', "more_body": True}])
+        sent: list[dict] = []
+
+        async def receive(messages=messages) -> dict:
+            return next(messages, {"type": "http.disconnect"})
+
+        async def send(message: dict, sent=sent) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [(b"content-length", b"100")],
+            "server": ("hub.test", 80),
+            "client": ("1.2.3.4", 1),
+        }
+        await served.app(scope, receive, send)
+        assert sent[0]["status"] == 400, path
+    assert "Traceback" not in caplog.text and "ClientDisconnect" not in caplog.text
+    assert served.server.inbox.rows() == []
+
+
 async def test_duplicate_delivery_is_stored_once_and_acted_on_once(served: Served):
     call = a_call(served)
     payload = served.aircall_payload(call)
