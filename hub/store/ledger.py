@@ -204,7 +204,9 @@ class Ledger:
                 )
                 self.done(key, found, holder=holder, fence=fence)
                 return ActionResult(outcome=found, recovered=True)
-        self._leases.check(fence)
+            # The look-up waited on the platform: the run may have lost its lease meanwhile.
+            # (Without one, claiming the entry checked the fence and nothing has waited since.)
+            self._leases.check(fence)
         # ...and again right before each request the action sends, after any wait inside it.
         guard = before_send.set(functools.partial(self._leases.check, fence) if fence else None)
         try:
