@@ -19,9 +19,9 @@ from decimal import Decimal
 import pytest
 
 from hub.core.errors import FatalError
-from hub.core.models import Money, Order, Ref, RefundLine, RefundReason, RefundRequest
-from hub.flows.ticket_requests import RefundTicket
-from hub.flows.tickets import SkuQuantity, TicketProblem
+from hub.core.models import Money, Ref, RefundLine, RefundReason, RefundRequest
+from hub.flows.tickets import TicketProblem
+from tests.plugins.refund_tickets import refund_request, refund_ticket
 
 from .conftest import World
 
@@ -41,31 +41,6 @@ def order_id(world: World) -> str:
     )
     assert order["totalAmount"] == "61.29"
     return str(order["orderId"])
-
-
-def ticket(order: Order, *lines: tuple[str, int], amount: str | None = None) -> RefundTicket:
-    return RefundTicket.model_validate(
-        {
-            "order_id": order.number,
-            "refund_reason": "damaged",
-            "admin_reason": "Arrived broken",
-            "disposition": "keep",
-            "line_items": tuple(SkuQuantity(sku, quantity) for sku, quantity in lines),
-            **({"amount": amount} if amount is not None else {}),
-        }
-    )
-
-
-def request(order: Order, key: str, *lines: tuple[str, int]) -> RefundRequest:
-    """The request the back office sends: the ticket's plan (its amount and its lines)."""
-    plan = ticket(order, *lines).for_order(order)
-    return RefundRequest(
-        order=order.ref,
-        amount=plan.amount,
-        lines=plan.lines,
-        reason=RefundReason.DAMAGED,
-        idempotency_key=key,
-    )
 
 
 def ref(order_id: str) -> Ref:
@@ -92,7 +67,7 @@ async def test_one_unit_of_a_line_refunds_its_share_of_the_discount(
 ) -> None:
     async with make_hub(world.stores(), world.transport) as hub:
         order = await hub.commerce.get_order(ref=ref(order_id))
-        sent = request(order, "jerky-1", ("PH-JERKY", 1))
+        sent = refund_request(order, "jerky-1", ("PH-JERKY", 1), order_id=order.number)
         assert sent.amount == Money(amount=Decimal("10.80"), currency="USD")  # not the list 12.00
         refund = await hub.commerce.refund_order(request=sent)
     assert refund.amount.amount == Decimal("10.80")
@@ -123,7 +98,7 @@ async def test_more_than_a_line_is_worth_or_the_balance_is_refused(
     async with make_hub(world.stores(), world.transport) as hub:
         order = await hub.commerce.get_order(ref=ref(order_id))
         with pytest.raises(TicketProblem, match=r"more than the line items are worth \(10\.80\)"):
-            ticket(order, ("PH-JERKY", 1), amount="12.00").for_order(order)
+            refund_ticket(order.number, ("PH-JERKY", 1), amount="12.00").for_order(order)
         everything_but_a_bar = RefundRequest(
             order=order.ref,
             amount=Money(amount=Decimal("61.29") - Decimal("6.74") + Decimal("0.01"), currency="USD"),
@@ -132,5 +107,6 @@ async def test_more_than_a_line_is_worth_or_the_balance_is_refused(
         )
         await hub.commerce.refund_order(request=everything_but_a_bar)
         with pytest.raises(FatalError, match="refundable balance"):
-            await hub.commerce.refund_order(request=request(order, "bar", ("PH-BAR", 1)))
+            bar = refund_request(order, "bar", ("PH-BAR", 1), order_id=order.number)
+            await hub.commerce.refund_order(request=bar)
     assert paid(world) == ["54.56"]

@@ -19,10 +19,10 @@ from decimal import Decimal
 import pytest
 
 from hub.core.errors import FatalError
-from hub.core.models import Money, Order, Ref, RefundLine, RefundReason, RefundRequest
-from hub.flows.ticket_requests import RefundTicket
-from hub.flows.tickets import SkuQuantity, TicketProblem
+from hub.core.models import Money, Ref, RefundLine, RefundReason, RefundRequest
+from hub.flows.tickets import TicketProblem
 from plugins.stickyio.emulator import Instance, add_order, add_product
+from tests.plugins.refund_tickets import refund_request, refund_ticket
 
 from .conftest import NOW
 
@@ -48,31 +48,6 @@ def discounted(instances: dict[str, Instance]) -> dict[str, Instance]:
     return instances
 
 
-def ticket(*lines: tuple[str, int], amount: str | None = None) -> RefundTicket:
-    return RefundTicket.model_validate(
-        {
-            "order_id": ORDER.id,
-            "refund_reason": "damaged",
-            "admin_reason": "Arrived broken",
-            "disposition": "keep",
-            "line_items": tuple(SkuQuantity(sku, quantity) for sku, quantity in lines),
-            **({"amount": amount} if amount is not None else {}),
-        }
-    )
-
-
-def request(order: Order, key: str, *lines: tuple[str, int]) -> RefundRequest:
-    """The request the back office sends: the ticket's plan (its amount and its lines)."""
-    plan = ticket(*lines).for_order(order)
-    return RefundRequest(
-        order=order.ref,
-        amount=plan.amount,
-        lines=plan.lines,
-        reason=RefundReason.DAMAGED,
-        idempotency_key=key,
-    )
-
-
 def paid(instances: dict[str, Instance]) -> list[str]:
     return [refund["amount"] for refund in instances["paleohacks"].refunds if refund["order_id"] == ORDER.id]
 
@@ -89,7 +64,7 @@ async def test_lines_are_priced_at_what_was_paid_and_add_up_to_it(discounted, em
 async def test_one_unit_of_a_line_refunds_its_share_of_the_coupon(discounted, emulator_hub) -> None:
     async with emulator_hub(discounted) as (hub, _):
         order = await hub.commerce.get_order(ref=ORDER)
-        sent = request(order, "jerky-1", ("PH-JERKY", 1))
+        sent = refund_request(order, "jerky-1", ("PH-JERKY", 1))
         assert sent.amount == Money(amount=Decimal("10.80"), currency="USD")  # not the list 12.00
         refund = await hub.commerce.refund_order(request=sent)
     assert refund.amount.amount == Decimal("10.80")
@@ -111,10 +86,10 @@ async def test_more_than_a_line_is_worth_or_the_balance_is_refused(discounted, e
     async with emulator_hub(discounted) as (hub, _):
         order = await hub.commerce.get_order(ref=ORDER)
         with pytest.raises(TicketProblem, match=r"more than the line items are worth \(10\.80\)"):
-            ticket(("PH-JERKY", 1), amount="12.00").for_order(order)
+            refund_ticket(ORDER.id, ("PH-JERKY", 1), amount="12.00").for_order(order)
         most = Money(amount=Decimal("61.29") - Decimal("6.74") + Decimal("0.01"), currency="USD")
         asked = RefundRequest(order=ORDER, amount=most, reason=RefundReason.DAMAGED, idempotency_key="most")
         await hub.commerce.refund_order(request=asked)
         with pytest.raises(FatalError, match="refundable balance"):
-            await hub.commerce.refund_order(request=request(order, "bar", ("PH-BAR", 1)))
+            await hub.commerce.refund_order(request=refund_request(order, "bar", ("PH-BAR", 1)))
     assert paid(discounted) == ["54.56"]

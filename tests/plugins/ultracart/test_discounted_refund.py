@@ -20,10 +20,10 @@ from decimal import Decimal
 import pytest
 
 from hub.core.errors import FatalError
-from hub.core.models import Money, Order, Ref, RefundLine, RefundReason, RefundRequest
-from hub.flows.ticket_requests import RefundTicket
-from hub.flows.tickets import SkuQuantity, TicketProblem
+from hub.core.models import Money, Ref, RefundLine, RefundReason, RefundRequest
+from hub.flows.tickets import TicketProblem
 from plugins.ultracart.emulator import EmulatorState, add_item, add_order, create_app
+from tests.plugins.refund_tickets import refund_request, refund_ticket
 
 ORDER = Ref(platform="ultracart", id="PHACK-0000000099", store="paleohacks")
 
@@ -45,31 +45,6 @@ def discounted(state: EmulatorState) -> EmulatorState:
     return state
 
 
-def ticket(*lines: tuple[str, int], amount: str | None = None) -> RefundTicket:
-    return RefundTicket.model_validate(
-        {
-            "order_id": ORDER.id,
-            "refund_reason": "damaged",
-            "admin_reason": "Arrived broken",
-            "disposition": "keep",
-            "line_items": tuple(SkuQuantity(sku, quantity) for sku, quantity in lines),
-            **({"amount": amount} if amount is not None else {}),
-        }
-    )
-
-
-def request(order: Order, key: str, *lines: tuple[str, int], amount: str | None = None) -> RefundRequest:
-    """The request the back office sends: the ticket's plan (its amount and its lines)."""
-    plan = ticket(*lines, amount=amount).for_order(order)
-    return RefundRequest(
-        order=order.ref,
-        amount=plan.amount,
-        lines=plan.lines,
-        reason=RefundReason.DAMAGED,
-        idempotency_key=key,
-    )
-
-
 def paid(state: EmulatorState) -> list[Decimal]:
     return [refund["amount"] for refund in state.refunds_for(ORDER.id)]
 
@@ -89,7 +64,7 @@ async def test_lines_are_priced_at_what_was_paid_and_add_up_to_it(discounted: Em
 async def test_one_unit_of_a_line_refunds_its_share_of_the_coupon(discounted: EmulatorState, hub_for) -> None:
     async with hub_for(create_app(discounted)) as hub:
         order = await hub.commerce.get_order(ref=ORDER)
-        sent = request(order, "jerky-1", ("PH-JERKY", 1))
+        sent = refund_request(order, "jerky-1", ("PH-JERKY", 1))
         assert sent.amount == Money(amount=Decimal("10.80"), currency="USD")  # not the list 12.00
         refund = await hub.commerce.refund_order(request=sent)
     assert refund.amount.amount == Decimal("10.80")
@@ -103,7 +78,7 @@ async def test_a_line_discounted_on_the_line_refunds_what_was_paid(
 ) -> None:
     async with hub_for(create_app(discounted)) as hub:
         order = await hub.commerce.get_order(ref=ORDER)
-        refund = await hub.commerce.refund_order(request=request(order, "granola", ("PH-GRANOLA", 1)))
+        refund = await hub.commerce.refund_order(request=refund_request(order, "granola", ("PH-GRANOLA", 1)))
     assert refund.amount.amount == Decimal("16.20")  # not 19.99, nor the line's 18.00
     assert paid(discounted) == [Decimal("16.20")]
 
@@ -122,7 +97,7 @@ async def test_more_than_a_line_is_worth_is_refused(discounted: EmulatorState, h
     async with hub_for(create_app(discounted)) as hub:
         order = await hub.commerce.get_order(ref=ORDER)
         with pytest.raises(TicketProblem, match=r"more than the line items are worth \(10\.80\)"):
-            ticket(("PH-JERKY", 1), amount="12.00").for_order(order)
+            refund_ticket(ORDER.id, ("PH-JERKY", 1), amount="12.00").for_order(order)
         asked = RefundRequest(
             order=ORDER,
             amount=Money(amount=Decimal("12.00"), currency="USD"),
@@ -132,7 +107,7 @@ async def test_more_than_a_line_is_worth_is_refused(discounted: EmulatorState, h
         )
         with pytest.raises(FatalError, match="more than the lines are worth"):
             await hub.commerce.refund_order(request=asked)
-        await hub.commerce.refund_order(request=request(order, "all-jerky", ("PH-JERKY", 3)))
+        await hub.commerce.refund_order(request=refund_request(order, "all-jerky", ("PH-JERKY", 3)))
         with pytest.raises(FatalError, match=r"exceed the 3(\.0)? bought"):
-            await hub.commerce.refund_order(request=request(order, "one-more", ("PH-JERKY", 1)))
+            await hub.commerce.refund_order(request=refund_request(order, "one-more", ("PH-JERKY", 1)))
     assert paid(discounted) == [Decimal("32.40")]
