@@ -361,6 +361,19 @@ class RefundRequest(Model):
             raise ValueError("refund amount must be positive")
         return value
 
+    @field_validator("lines")
+    @classmethod
+    def _one_entry_per_line(cls, lines: tuple[RefundLine, ...]) -> tuple[RefundLine, ...]:
+        """A line named twice becomes one entry with the quantities added: plugins price and
+        check each entry against the line as it stood before the request (its units and amount
+        already refunded), so two entries for one line could each take its last units' worth."""
+        merged: dict[str, int] = {}
+        for line in lines:
+            merged[line.line_item_id] = merged.get(line.line_item_id, 0) + line.quantity
+        if len(merged) == len(lines):
+            return lines
+        return tuple(RefundLine(line_item_id=key, quantity=qty) for key, qty in merged.items())
+
 
 class Refund(Record):
     order_id: str

@@ -23,6 +23,7 @@ from hub.core.errors import FatalError
 from hub.core.models import Money, Ref, RefundLine, RefundReason, RefundRequest
 from hub.flows.tickets import TicketProblem
 from plugins.ultracart.emulator import EmulatorState, add_item, add_order, create_app
+from plugins.ultracart.operations import plan_refund
 from tests.plugins.refund_tickets import refund_request, refund_ticket
 
 ORDER = Ref(platform="ultracart", id="PHACK-0000000099", store="paleohacks")
@@ -111,3 +112,17 @@ async def test_more_than_a_line_is_worth_is_refused(discounted: EmulatorState, h
         with pytest.raises(FatalError, match=r"exceed the 3(\.0)? bought"):
             await hub.commerce.refund_order(request=refund_request(order, "one-more", ("PH-JERKY", 1)))
     assert paid(discounted) == [Decimal("32.40")]
+
+
+def test_a_line_named_more_than_once_is_planned_at_no_more_than_what_was_paid_for_it(
+    discounted: EmulatorState,
+) -> None:
+    """A request naming the 3 x JERKY line once per unit was planned at 10.80 + 10.80 and then,
+    for the "last" unit, all that was left of the line (32.40): 54.00 for a line that cost 32.40,
+    since the line's refunded amount is raised only after every line is priced. (The emulator
+    refuses such a body; whether UltraCart does is not documented.)"""
+    one = RefundLine(line_item_id="2", quantity=1)
+    asked = RefundRequest(order=ORDER, lines=(one,) * 3, reason=RefundReason.DAMAGED, idempotency_key="k")
+    plan = plan_refund(discounted.orders[ORDER.id], asked, "USD")
+    assert plan.amount == Decimal("32.40")
+    assert plan.body["items"][1]["total_refunded"]["value"] == Decimal("32.40")
