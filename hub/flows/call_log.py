@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
@@ -78,17 +79,17 @@ class CallLog(Flow):
 
         async def write() -> dict[str, Any]:
             note = await ctx.hub.helpdesk.add_note(target=conversation, body=body)
-            return {"note": note.id, "conversation": conversation.id, "comments": included}
+            return {**_noted(note, conversation), "comments": included}
 
         def written(notes: Sequence[Note]) -> dict[str, Any] | None:
             found = next((n for n in notes if marker in n.body), None)
             if found is None:
                 return None
             quoted = [c.id for c in call.comments if c.content in found.body]
-            return {"note": found.id, "conversation": conversation.id, "comments": quoted}
+            return {**_noted(found, conversation), "comments": quoted}
 
         result = await ctx.perform(
-            f"call_log:note:{call.platform}:{call.id}",
+            note_key(call),
             platform=conversation.platform,
             action="add_note",
             intent={"call": call.id, "conversation": conversation.id},
@@ -100,15 +101,18 @@ class CallLog(Flow):
         )
         if result.ok and not result.duplicate and not result.recovered:
             ctx.count("notes")
+        self._remember(ctx, contact, result.outcome if result.ok else None)
         if result.ok and result.outcome is not None and "dry_run" not in result.outcome:
             noted = set(result.outcome.get("comments") or ())
             for comment in call.comments:
                 if comment.id not in noted:
-                    await self._note_comment(ctx, call, comment, thread)
+                    await self._note_comment(ctx, call, contact, comment, thread)
         if self._gave_up(ctx, call, attempt):
             await self._tag_no_answer(ctx, call, conversation)
 
-    async def _note_comment(self, ctx: RunContext, call: Call, comment: CallComment, thread: Thread) -> None:
+    async def _note_comment(
+        self, ctx: RunContext, call: Call, contact: Contact, comment: CallComment, thread: Thread
+    ) -> None:
         """A comment typed after the call's note was written: a note of its own, once."""
         conversation = thread.ref
         marker = comment_marker(call, comment)
@@ -117,12 +121,11 @@ class CallLog(Flow):
         body += f":\n{comment.content}\n{marker}"
 
         async def write() -> dict[str, Any]:
-            note = await ctx.hub.helpdesk.add_note(target=conversation, body=body)
-            return {"note": note.id, "conversation": conversation.id}
+            return _noted(await ctx.hub.helpdesk.add_note(target=conversation, body=body), conversation)
 
         def written(notes: Sequence[Note]) -> dict[str, Any] | None:
             found = next((n for n in notes if marker in n.body), None)
-            return {"note": found.id, "conversation": conversation.id} if found else None
+            return _noted(found, conversation) if found else None
 
         result = await ctx.perform(
             f"call_log:comment:{call.platform}:{call.id}:{comment.id}",
@@ -135,6 +138,16 @@ class CallLog(Flow):
         )
         if result.ok and not result.duplicate and not result.recovered:
             ctx.count("comment_notes")
+        self._remember(ctx, contact, result.outcome if result.ok else None)
+
+    def _remember(self, ctx: RunContext, contact: Contact, outcome: dict[str, Any] | None) -> None:
+        """Keep the conversation a note of the hub's just went on as the contact's (``call_threads``),
+        with the helpdesk's time of that note: the hint holds while nothing changes it after."""
+        noted_at = (outcome or {}).get("noted_at")
+        if ctx.dry_run or not noted_at or not outcome or not outcome.get("conversation"):
+            return
+        when = datetime.fromisoformat(noted_at)
+        remember_thread(ctx.store, contact.platform, contact.id, str(outcome["conversation"]), when)
 
     async def _contact_for(self, ctx: RunContext, call: Call) -> Contact | None:
         if not call.customer_number:
@@ -180,28 +193,34 @@ class CallLog(Flow):
 
     async def _conversation_for(self, ctx: RunContext, call: Call, contact: Contact) -> Thread:
         """The conversation the call's note goes on, with its notes when the read that found it
-        held them: the one the contact's call notes last went on (one read, notes and all) while
-        it is open and still theirs; else their most recently updated open one (a search, which
-        holds no notes); else a new one."""
+        held them: the one the ledger's attempt at this note names (a call read again); else the
+        one the contact's call notes last went on (one read, notes and all) while it is open,
+        still theirs and unchanged since that note; else their most recently updated open one
+        (a search, which holds no notes); else a new one."""
+        attempted = ctx.store.ledger.get(note_key(call))
+        if attempted is not None and attempted.intent.get("conversation"):
+            # Read again (the cursor's lookback, a restored cursor): the note goes, or went, where
+            # the ledger says, whatever the contact's conversations are now.
+            known = str(attempted.intent["conversation"])
+            return Thread(Ref(platform=contact.platform, id=known, kind="conversation"), None)
         thread = await self._remembered(ctx, contact)
-        if thread is None:
-            thread = await self._searched_or_created(ctx, call, contact)
-        if not ctx.dry_run and thread.ref.id != "dry-run":
-            remember_thread(ctx.store, contact.platform, contact.id, thread.ref.id)
-        return thread
+        return thread or await self._searched_or_created(ctx, call, contact)
 
     async def _remembered(self, ctx: RunContext, contact: Contact) -> Thread | None:
         """The contact's last call-note conversation, read again; None when it cannot be used."""
         known = thread_of(ctx.store, contact.platform, contact.id)
         if known is None:
             return None
-        ref = Ref(platform=contact.platform, id=known, kind="conversation")
+        conversation_id, quiet_since = known
+        ref = Ref(platform=contact.platform, id=conversation_id, kind="conversation")
         try:
             conversation = await ctx.hub.helpdesk.get_conversation(ref=ref)
         except (NotFoundError, CapabilityMissing):
             return None
         if not conversation.open or contact.id not in conversation.contact_ids:
             return None  # closed, or moved to another contact: find theirs again
+        if conversation.updated_at > quiet_since:
+            return None  # changed since the hub's last note on it (see ``call_threads``): search
         return Thread(conversation.ref, conversation.notes)
 
     async def _searched_or_created(self, ctx: RunContext, call: Call, contact: Contact) -> Thread:
@@ -342,3 +361,14 @@ def _outcome(call: Call) -> str:
     if call.outcome is CallOutcome.VOICEMAIL:
         return "voicemail"
     return call.outcome.value
+
+
+def note_key(call: Call) -> str:
+    """The ledger key of a call's note."""
+    return f"call_log:note:{call.platform}:{call.id}"
+
+
+def _noted(note: Note, conversation: Ref) -> dict[str, Any]:
+    """A call note's ledger outcome: the note, its conversation and the helpdesk's time of it."""
+    noted_at = note.created_at.isoformat() if note.created_at else None
+    return {"note": note.id, "conversation": conversation.id, "noted_at": noted_at}

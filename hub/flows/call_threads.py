@@ -3,10 +3,14 @@
 It lets ``call_log`` find a known contact's conversation with one read that also shows its notes
 (``helpdesk_get_conversation``: open, still the contact's, notes and all) instead of a search
 that carries no notes and then a second read for the marker check. It is a hint, never trusted
-alone: the flow reads the conversation before each use and searches again when it is gone,
-closed or no longer the contact's. A new or restored state database has no row for a contact,
-so its first call searches, and the marker check reads the conversation it finds: notes an
-earlier run wrote on another database are still seen.
+alone: the row keeps when the hub's last note went on the conversation (``quiet_since``, the
+helpdesk's own time of that note), and the flow reads the conversation before each use and
+searches again when it is gone, closed, no longer the contact's, or changed since that note
+(its ``updated_at`` is later: a reply, a close and reopen, another note). So a restored state
+database, whose rows are as old as its backup, never trusts a conversation the lost runs moved
+away from: either they wrote on it (it changed since the row's note) or they went elsewhere
+because it was closed (closing changed it too). The search then finds the most recently
+updated open conversation, and the marker check reads it.
 
 It belongs to the ``call_log`` flow, not to the store's own parts (``hub.store``): it keeps its
 own ``MetaData`` and writes through ``Store.transaction``; migration 0007 creates it.
@@ -14,10 +18,11 @@ own ``MetaData`` and writes through ``Store.transaction``; migration 0007 create
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Column, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hub.core.models import utcnow
 from hub.store import Store, UtcDateTime
 
 metadata = MetaData()
@@ -28,24 +33,28 @@ call_threads = Table(
     Column("platform", String(100), primary_key=True),
     Column("contact_id", String(200), primary_key=True),
     Column("conversation_id", String(200), nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    Column("quiet_since", UtcDateTime, nullable=False),
 )
 
 
-def thread_of(store: Store, platform: str, contact_id: str) -> str | None:
-    """The id of the conversation the contact's call notes last went on, if any."""
+def thread_of(store: Store, platform: str, contact_id: str) -> tuple[str, datetime] | None:
+    """``(conversation id, quiet_since)`` of the contact's last call-note conversation, if any."""
     with store.transaction() as c:
-        return c.execute(
-            select(call_threads.c.conversation_id).where(
+        row = c.execute(
+            select(call_threads.c.conversation_id, call_threads.c.quiet_since).where(
                 call_threads.c.platform == platform, call_threads.c.contact_id == contact_id
             )
-        ).scalar()
+        ).first()
+    return (row.conversation_id, row.quiet_since) if row else None
 
 
-def remember_thread(store: Store, platform: str, contact_id: str, conversation_id: str) -> None:
-    """Keep ``conversation_id`` as the contact's (replacing the one before)."""
+def remember_thread(
+    store: Store, platform: str, contact_id: str, conversation_id: str, quiet_since: datetime
+) -> None:
+    """Keep ``conversation_id`` as the contact's (replacing the one before), as it was when the
+    hub's note went on it at ``quiet_since`` (the helpdesk's time of that note)."""
     mine = (call_threads.c.platform == platform, call_threads.c.contact_id == contact_id)
-    values = {"conversation_id": conversation_id, "updated_at": utcnow()}
+    values = {"conversation_id": conversation_id, "quiet_since": quiet_since}
     try:
         with store.transaction() as c:
             if c.execute(update(call_threads).where(*mine).values(**values)).rowcount:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 
 def company(sandbox):
     return next(iter(sandbox.state("aircall").companies.values()))
@@ -293,15 +291,15 @@ async def test_a_recovered_note_is_looked_for_in_notes_read_again() -> None:
     assert await Thread(ref).look(ctx, written) == {"note": "n2"}  # notes never read: asked for
 
 
-@pytest.mark.xfail(strict=True, reason="a restored call_threads row is trusted alone")
 async def test_a_restored_database_remembering_an_older_conversation_writes_no_second_note(sandbox):
     """A restored database remembers the conversation of its backup (C1), not the one later
     calls' notes went on (C2). C1 was closed, the next call opened C2 (remembered), the
     customer's reply reopened C1, then a third call was noted on C2. After a restore from before
-    the second call, both calls are read again: the remembered C1 is open and theirs, its notes
-    hold neither marker, and both calls were noted a second time on C1. (The search for their
-    most recently updated open conversation, used before, finds C2 and the markers.)"""
-    from sqlalchemy import update
+    the second call, both calls are read again. The remembered C1 is open and theirs, but it
+    changed (closed, reopened) after the note the row remembers, so the hint is not trusted: the
+    search for their most recently updated open conversation finds C2 and the markers. (When the
+    row was trusted alone, both calls were noted a second time on C1.)"""
+    from sqlalchemy import delete, insert, select
 
     from hub.flows.call_threads import call_threads
     from hub.store.cursors import cursors
@@ -312,19 +310,29 @@ async def test_a_restored_database_remembering_an_older_conversation_writes_no_s
     first = add_call(sandbox, person.phone, after_every_call(sandbox), talk=60)
     await sandbox.run("call_log")
     ((c1, _),) = notes_mentioning(sandbox, f"[aircall call {first['id']}]")
-    ws.conversations[c1].update(open=False, state="closed")
+    with sandbox.runtime.store.engine.begin() as c:  # the backup
+        backup = [dict(row._mapping) for row in c.execute(select(call_threads))]
+    # The helpdesk's clock moves on between the events; closing and reopening a conversation
+    # changes its updated_at, as on Intercom.
+    start = ws.now()
+    ws.clock = lambda: start + 100
+    ws.conversations[c1].update(open=False, state="closed", updated_at=ws.now())
     second = add_call(sandbox, person.phone, after_every_call(sandbox), direction="inbound", talk=30)
     await sandbox.run("call_log")  # C1 closed: a new conversation, remembered
-    ws.conversations[c1].update(open=True, state="open")  # the customer replied on C1
+    ws.clock = lambda: start + 200
+    ws.conversations[c1].update(open=True, state="open", updated_at=ws.now())  # the customer replied
+    ws.clock = lambda: start + 300
     third = add_call(sandbox, person.phone, after_every_call(sandbox), direction="inbound", talk=45)
     await sandbox.run("call_log")
     ((c2, _),) = notes_mentioning(sandbox, f"[aircall call {third['id']}]")
     assert c2 != c1
-    with sandbox.runtime.store.engine.begin() as c:  # the backup: before the second call
+    with sandbox.runtime.store.engine.begin() as c:  # restored: what the backup held
         for lost in (second, third):
             c.execute(ledger.delete().where(ledger.c.key.like(f"call_log:%:aircall:{lost['id']}%")))
         c.execute(cursors.delete())
-        c.execute(update(call_threads).where(call_threads.c.conversation_id == c2).values(conversation_id=c1))
+        c.execute(delete(call_threads))
+        c.execute(insert(call_threads), backup)
+    ws.clock = lambda: start + 400
     await sandbox.run("call_log")
     for lost in (second, third):
         where = [conv for conv, _ in notes_mentioning(sandbox, f"[aircall call {lost['id']}]")]

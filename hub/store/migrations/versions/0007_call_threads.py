@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(100), primary_key=True),
         sa.Column("contact_id", sa.String(200), primary_key=True),
         sa.Column("conversation_id", sa.String(200), nullable=False),
-        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("quiet_since", UtcDateTime(), nullable=False),
     )
 
 
