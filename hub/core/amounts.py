@@ -31,7 +31,7 @@ MAX_INTEGER_DIGITS = 12  # nobody refunds a trillion; a longer number is a slip 
 MAX_QUANTITY = 10_000
 """Units of one product a person may type for one line (a checkout link, a refund's line items).
 
-Platforms take a line's quantity as a 32-bit integer (Shopify's ``Int``); past a few thousand
+Platforms take a line's quantity as a 32-bit integer (GraphQL's ``Int``); past a few thousand
 units a typed quantity is a slip of the keyboard, not an order a support agent makes."""
 
 # ASCII digits only: \d would also take other scripts' digits, which Decimal() reads too.
