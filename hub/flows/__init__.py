@@ -7,8 +7,9 @@ it in a full pass; ``order()`` sorts them so. Nothing here lists the built-ins.
 
 from __future__ import annotations
 
+import functools
 from graphlib import CycleError, TopologicalSorter
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from hub.core.errors import HubError
 from hub.flows.base import Flow
@@ -18,9 +19,16 @@ FLOWS: dict[str, type[Flow]] = {}
 """Every known flow by name, filled by ``load_flows`` (tests may add their own)."""
 
 
+@functools.cache
+def _declared() -> tuple[EntryPoint, ...]:
+    """The ``hub.flows`` entry points, read once a process: reading every installed
+    distribution's metadata costs a few milliseconds, and a run asks for its flows often."""
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
 def load_flows() -> dict[str, type[Flow]]:
     """The flows of every installed distribution's ``hub.flows`` entry points (loaded once)."""
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in _declared():
         if entry.name not in FLOWS:
             flow = entry.load()
             if not (isinstance(flow, type) and issubclass(flow, Flow)) or flow.name != entry.name:
