@@ -207,6 +207,8 @@ class BackOffice(Flow):
                 f"Amount {plan.amount.amount} is above the refundable balance {order.refundable} "
                 f"of order {order.number}."
             )
+        if not rule.held:
+            _refuse_lines_refunded_before(ctx, order, plan.lines, key)
         request = RefundRequest(
             order=order.ref,
             amount=plan.amount,
@@ -225,16 +227,20 @@ class BackOffice(Flow):
             reason=asked.refund_reason.value,
         )
 
+        # The lines go in the outcome (not the intent, whose hash names the request): a later
+        # refund of another reason on the same order counts them (_refuse_lines_refunded_before).
+        lines = [[line.line_item_id, line.quantity] for line in plan.lines]
+
         async def pay() -> Outcome:
             refund = await ctx.hub.commerce.refund_order(request=request)
-            return {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount)}
+            return {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount), "lines": lines}
 
         async def paid_before() -> Outcome | None:
             fresh: Order = await ctx.hub.commerce.get_order(ref=order.ref)
             refund = next((r for r in fresh.refunds if key in (r.note or "")), None)
-            return (
-                {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount)} if refund else None
-            )
+            if refund is None:
+                return None
+            return {"ticket": ticket.id, "refund": refund.id, "amount": str(refund.amount), "lines": lines}
 
         out = await self.act(ctx, rule, order.platform, "refund", intent, pay, paid_before)
         if out is not None:
@@ -614,6 +620,35 @@ class FirstTickets:
     def notes(self, ticket: Ref) -> tuple[Note, ...] | None:
         """The notes of ``ticket`` as this run read them; None when it did not keep them."""
         return self._notes.get((ticket.platform, ticket.id))
+
+
+def _refuse_lines_refunded_before(
+    ctx: RunContext, order: Order, lines: tuple[RefundLine, ...], key: str
+) -> None:
+    """Raise ``TicketProblem`` when ``lines`` and the hub's earlier refunds of this order (other
+    reasons: other rule keys) together refund more units of a line than the order holds.
+
+    The order's balance caps the money, not the units: two tickets with different reasons could
+    each refund the same line in full where a platform does not track refunded units per line
+    (Konnektive and Sticky.io report none). The ledger's done refunds name their lines (older
+    entries, written before they did, name none and count for nothing).
+    """
+    if not lines:
+        return
+    prefix = key.rsplit(":", 1)[0] + ":"  # refund:<platform>:<store>:<order id>:<reason>
+    refunded: Counter[str] = Counter()
+    for entry in ctx.store.ledger.with_prefix(prefix, status=Status.DONE):
+        for line_id, quantity in (entry.outcome or {}).get("lines") or ():
+            refunded[str(line_id)] += int(quantity)
+    by_id = {item.id: item for item in order.line_items}
+    for line in lines:
+        item = by_id.get(line.line_item_id)
+        earlier = refunded[line.line_item_id]
+        if item is not None and earlier and earlier + line.quantity > item.quantity:
+            raise TicketProblem(
+                f"line_items: {line.quantity} x {item.sku or item.id} asked, but the hub already "
+                f"refunded {earlier} of the {item.quantity} on order {order.number}."
+            )
 
 
 def _noted(notes: Iterable[Note], body: str) -> Note | None:

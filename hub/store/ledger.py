@@ -112,6 +112,12 @@ class ActionResult:
         return self.error is None
 
 
+def _starts_with(prefix: str) -> Any:
+    """The condition "the key starts with ``prefix``" (LIKE, its wildcards in ``prefix`` escaped)."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return ledger.c.key.like(pattern, escape="\\")
+
+
 def new_holder(label: str = "") -> str:
     """A holder id for one run or one request: unique even inside one process."""
     return f"{PROCESS}:{label}:{uuid.uuid4().hex[:6]}" if label else f"{PROCESS}:{uuid.uuid4().hex[:6]}"
@@ -445,15 +451,23 @@ class Ledger:
 
     def latest(self, prefix: str) -> LedgerEntry | None:
         """The newest entry whose key starts with ``prefix`` (the last action on one record)."""
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self._db.transaction() as c:
             key = c.execute(
                 select(ledger.c.key)
-                .where(ledger.c.key.like(pattern, escape="\\"))
+                .where(_starts_with(prefix))
                 .order_by(ledger.c.id.desc())
                 .limit(1)
             ).scalar()
         return self.get(key) if key else None
+
+    def with_prefix(self, prefix: str, *, status: Status | None = None) -> list[LedgerEntry]:
+        """Every entry whose key starts with ``prefix`` (one record's actions), oldest first."""
+        query = select(ledger.c.key).where(_starts_with(prefix)).order_by(ledger.c.id)
+        if status:
+            query = query.where(ledger.c.status == status)
+        with self._db.transaction() as c:
+            keys = list(c.execute(query).scalars())
+        return [entry for key in keys if (entry := self.get(key))]
 
     def entries(
         self, *, flow: str | None = None, status: Status | None = None, limit: int = 1000

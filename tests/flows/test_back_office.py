@@ -126,6 +126,26 @@ async def test_a_line_refund_on_a_couponed_order_pays_notes_and_records_what_was
     assert entry is not None and entry.intent["amount"] == "10.80"
 
 
+async def test_a_line_the_hub_refunded_for_one_reason_is_not_refunded_again_for_another(sandbox):
+    """Each reason is its own rule key, and the order's balance caps the money, not the units:
+    without counting the hub's earlier refunds of the line, a second ticket with another reason
+    paid the same unit again where the store does not track refunded units (Konnektive,
+    Sticky.io). The ledger's earlier refunds of the order name their lines."""
+    order, _ = couponed_ultracart_order(sandbox)
+    first = sandbox.file_ticket("refund", order.email, line_refund_attributes(order, "T-BAR:1"))
+    await sandbox.run("back_office")
+    again = line_refund_attributes(order, "T-BAR:1", **{"Refund Reason": "quality"})
+    second = sandbox.file_ticket("refund", order.email, again)
+    other_line = sandbox.file_ticket(
+        "refund", order.email, line_refund_attributes(order, "T-JERKY:1", **{"Refund Reason": "other"})
+    )
+    await sandbox.run("back_office")
+    assert paid(sandbox, order) == [Decimal("6.74"), Decimal("10.80")]  # the bar once, a jerky once
+    assert sandbox.ticket_state(first) == sandbox.ticket_state(other_line) == "resolved"
+    assert sandbox.ticket_state(second) == "waiting_on_customer"
+    assert any("already refunded 1 of the 1" in note for note in sandbox.notes(second))
+
+
 async def test_an_amount_above_what_a_discounted_line_is_worth_is_refused(sandbox):
     order, _ = couponed_ultracart_order(sandbox)
     attributes = line_refund_attributes(order, "T-JERKY:1", Amount=12.0)
