@@ -55,7 +55,7 @@ from hub.core.models import (
     ship_status,
 )
 from hub.core.redact import redact
-from hub.flows.base import Flow, FlowOptions, RunContext, store_scopes
+from hub.flows.base import Flow, FlowOptions, NotesAsRead, RunContext, store_scopes
 from hub.flows.needs import BACK_OFFICE
 from hub.flows.ownership import NotTheCustomer, owned_subscription, require_order_owner
 from hub.flows.ticket_requests import (
@@ -473,25 +473,20 @@ class BackOffice(Flow):
             written = await ctx.hub.helpdesk.add_note(target=first, body=body)
             return {"note": written.id, "ticket": first.id}
 
-        async def noted_now() -> Outcome | None:
-            found = _noted(await ctx.hub.helpdesk.list_notes(target=first), body)
-            return {"note": found.id, "ticket": first.id} if found else None
-
-        async def noted_before() -> Outcome | None:
-            notes = FirstTickets.of(ctx).notes(first)
-            if notes is None:
-                return await noted_now()
+        def written(notes: Iterable[Note]) -> Outcome | None:
             found = _noted(notes, body)
             return {"note": found.id, "ticket": first.id} if found else None
 
+        on_first = NotesAsRead(first, FirstTickets.of(ctx).notes(first))
         await ctx.perform(
             f"back_office:duplicate:{duplicate.platform}:{first.id}:{duplicate.id}",
             platform=duplicate.platform,
             action="note_duplicate",
             intent={"ticket": first.id, "duplicate": duplicate.id},
             do=note,
-            recover=noted_now,  # an attempt on record may have written it after the run's read
-            find_existing=noted_before,  # the same words on the first ticket: never noted twice
+            # The same words on the first ticket: never noted twice (its notes as this run read them).
+            find_existing=lambda: on_first.look(ctx, written),
+            recover=lambda: on_first.look(ctx, written, fresh=True),
         )
 
     async def finish(
@@ -505,24 +500,20 @@ class BackOffice(Flow):
             written = await ctx.hub.helpdesk.add_note(target=ticket.ref, body=body)
             return {"note": written.id}
 
-        async def noted_now() -> Outcome | None:
-            found = _noted(await ctx.hub.helpdesk.list_notes(target=ticket.ref), body)
+        def written(notes: Iterable[Note]) -> Outcome | None:
+            found = _noted(notes, body)
             return {"note": found.id} if found else None
 
-        async def noted_before() -> Outcome | None:
-            if ticket.notes is None:  # the read did not bring them all
-                return await noted_now()
-            found = _noted(ticket.notes, body)
-            return {"note": found.id} if found else None
-
+        on_ticket = NotesAsRead(ticket.ref, ticket.notes)
         await ctx.perform(
             f"back_office:note:{ticket.platform}:{ticket.id}:{digest}",
             platform=ticket.platform,
             action="add_note",
             intent={"ticket": ticket.id, "body": body},
             do=note,
-            recover=noted_now,  # an attempt on record may have written it after the ticket was read
-            find_existing=noted_before,  # the same words on the ticket: never noted twice
+            # The same words on the ticket: never noted twice (its notes as the ticket list had them).
+            find_existing=lambda: on_ticket.look(ctx, written),
+            recover=lambda: on_ticket.look(ctx, written, fresh=True),
             park=_parked(ticket),
         )
 

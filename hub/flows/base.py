@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -25,6 +25,7 @@ from hub.core.facade import lookback_of
 from hub.core.hookspecs import Pages
 from hub.core.manager import Hub
 from hub.core.mapping import split_unreadable
+from hub.core.models import Note, Ref
 from hub.core.setup import HelpdeskNeeds
 from hub.store import (
     DEFAULT_HOLD,
@@ -279,6 +280,35 @@ def store_scopes(config: HubConfig) -> list[str]:
         for key in (getattr(settings, "stores", None) or {})
     }
     return [*sorted(keys), UNASSIGNED]
+
+
+@dataclass(frozen=True)
+class NotesAsRead:
+    """A conversation or ticket a flow notes, and its notes as the read that found it held them
+    (None: that read did not hold them all, a search answer or a cut list).
+
+    The marker check before a note (the ledger's ``find_existing``) answers from those notes: a
+    note this database's ledger has no attempt of was written by a run whose state is lost, which
+    ended before this run read the record (the unit's lease), so the read shows it. Recovering an
+    attempt on record (``fresh``: its holder may have written after the read) or a record read
+    without its notes reads them (``helpdesk_list_notes``).
+    """
+
+    ref: Ref
+    notes: tuple[Note, ...] | None = None
+
+    async def look(
+        self,
+        ctx: RunContext,
+        written: Callable[[Sequence[Note]], dict[str, Any] | None],
+        *,
+        fresh: bool = False,
+    ) -> dict[str, Any] | None:
+        """``written`` of the record's notes: as read, or read now when ``fresh`` or not held."""
+        notes = self.notes
+        if fresh or notes is None:
+            notes = tuple(await ctx.hub.helpdesk.list_notes(target=self.ref))
+        return written(notes)
 
 
 class Flow:

@@ -12,8 +12,7 @@ numbers go to the run's report, never to a guessed contact.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +20,7 @@ from pydantic import Field
 
 from hub.core.errors import CapabilityMissing, FatalError, MappingError, NotFoundError
 from hub.core.models import Call, CallComment, CallDirection, CallOutcome, Contact, Conversation, Note, Ref
-from hub.flows.base import Flow, FlowOptions, RunContext
+from hub.flows.base import Flow, FlowOptions, NotesAsRead, RunContext
 from hub.flows.call_attempts import call_attempts_on, record_call_attempt
 from hub.flows.call_threads import remember_thread, thread_of
 
@@ -94,7 +93,7 @@ class CallLog(Flow):
             action="add_note",
             intent={"call": call.id, "conversation": conversation.id},
             do=write,
-            # The marker: never a second note, even on a new database (see ``Thread``).
+            # The marker: never a second note, even on a new database (see ``NotesAsRead``).
             find_existing=lambda: thread.look(ctx, written),
             recover=lambda: thread.look(ctx, written, fresh=True),
             park=(f"call:{call.platform}:{call.id}", call.model_dump(mode="json")),
@@ -111,7 +110,7 @@ class CallLog(Flow):
             await self._tag_no_answer(ctx, call, conversation)
 
     async def _note_comment(
-        self, ctx: RunContext, call: Call, contact: Contact, comment: CallComment, thread: Thread
+        self, ctx: RunContext, call: Call, contact: Contact, comment: CallComment, thread: NotesAsRead
     ) -> None:
         """A comment typed after the call's note was written: a note of its own, once."""
         conversation = thread.ref
@@ -143,11 +142,11 @@ class CallLog(Flow):
     def _remember(self, ctx: RunContext, contact: Contact, outcome: dict[str, Any] | None) -> None:
         """Keep the conversation a note of the hub's just went on as the contact's (``call_threads``),
         with the helpdesk's time of that note: the hint holds while nothing changes it after."""
-        noted_at = (outcome or {}).get("noted_at")
-        if ctx.dry_run or not noted_at or not outcome or not outcome.get("conversation"):
+        noted_at, conversation = (outcome or {}).get("noted_at"), (outcome or {}).get("conversation")
+        if ctx.dry_run or not noted_at or not conversation:
             return
         when = datetime.fromisoformat(noted_at)
-        remember_thread(ctx.store, contact.platform, contact.id, str(outcome["conversation"]), when)
+        remember_thread(ctx.store, contact.platform, contact.id, str(conversation), when)
 
     async def _contact_for(self, ctx: RunContext, call: Call) -> Contact | None:
         if not call.customer_number:
@@ -191,7 +190,7 @@ class CallLog(Flow):
         unanswered = [c for c in day[:attempt] if not c[2]]
         return len(unanswered) == self.options.attempts
 
-    async def _conversation_for(self, ctx: RunContext, call: Call, contact: Contact) -> Thread:
+    async def _conversation_for(self, ctx: RunContext, call: Call, contact: Contact) -> NotesAsRead:
         """The conversation the call's note goes on, with its notes when the read that found it
         held them: the one the ledger's attempt at this note names (a call read again); else the
         one the contact's call notes last went on (one read, notes and all) while it is open,
@@ -202,11 +201,11 @@ class CallLog(Flow):
             # Read again (the cursor's lookback, a restored cursor): the note goes, or went, where
             # the ledger says, whatever the contact's conversations are now.
             known = str(attempted.intent["conversation"])
-            return Thread(Ref(platform=contact.platform, id=known, kind="conversation"), None)
+            return NotesAsRead(Ref(platform=contact.platform, id=known, kind="conversation"), None)
         thread = await self._remembered(ctx, contact)
         return thread or await self._searched_or_created(ctx, call, contact)
 
-    async def _remembered(self, ctx: RunContext, contact: Contact) -> Thread | None:
+    async def _remembered(self, ctx: RunContext, contact: Contact) -> NotesAsRead | None:
         """The contact's last call-note conversation, read again; None when it cannot be used."""
         known = thread_of(ctx.store, contact.platform, contact.id)
         if known is None:
@@ -221,16 +220,16 @@ class CallLog(Flow):
             return None  # closed, or moved to another contact: find theirs again
         if conversation.updated_at > quiet_since:
             return None  # changed since the hub's last note on it (see ``call_threads``): search
-        return Thread(conversation.ref, conversation.notes)
+        return NotesAsRead(conversation.ref, conversation.notes)
 
-    async def _searched_or_created(self, ctx: RunContext, call: Call, contact: Contact) -> Thread:
+    async def _searched_or_created(self, ctx: RunContext, call: Call, contact: Contact) -> NotesAsRead:
         async def latest_open() -> Conversation | None:
             found = await ctx.hub.helpdesk.find_conversations(contact=contact.ref, open_only=True)
             return max(found, key=lambda c: c.updated_at) if found else None
 
         conversation = await latest_open()
         if conversation is not None:
-            return Thread(conversation.ref, conversation.notes)
+            return NotesAsRead(conversation.ref, conversation.notes)
 
         opened: list[Conversation] = []
 
@@ -261,7 +260,7 @@ class CallLog(Flow):
         # Search indexes lag behind writes: use the id we were given, not a new search. Created
         # here and now, its notes are those the creation answered with (nobody else had it yet).
         ref = Ref(platform=contact.platform, id=str(result.outcome.get("conversation", "dry-run")))
-        return Thread(ref, opened[0].notes if opened and opened[0].id == ref.id else None)
+        return NotesAsRead(ref, opened[0].notes if opened and opened[0].id == ref.id else None)
 
     async def _tag_no_answer(self, ctx: RunContext, call: Call, conversation: Ref) -> None:
         tag = self.options.tag
@@ -281,34 +280,6 @@ class CallLog(Flow):
         )
         if result.ok and not result.duplicate:
             ctx.count("tagged")
-
-
-@dataclass(frozen=True)
-class Thread:
-    """The conversation a call's notes go on, and its notes as the read that found it held them
-    (None: that read held none, a search answer).
-
-    The marker check (``look``) answers from those notes when the ledger entry is new: a note
-    written since that read would have claimed the entry first (same key, same database), and a
-    note an earlier run wrote on another state database was there before the read. When the
-    entry is being recovered (``fresh``: a holder that died may have written after the read) or
-    the notes were not read, it reads them (``helpdesk_list_notes``).
-    """
-
-    ref: Ref
-    notes: tuple[Note, ...] | None = None
-
-    async def look(
-        self,
-        ctx: RunContext,
-        written: Callable[[Sequence[Note]], dict[str, Any] | None],
-        *,
-        fresh: bool = False,
-    ) -> dict[str, Any] | None:
-        notes = self.notes
-        if fresh or notes is None:
-            notes = tuple(await ctx.hub.helpdesk.list_notes(target=self.ref))
-        return written(notes)
 
 
 def call_marker(call: Call) -> str:

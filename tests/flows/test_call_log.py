@@ -270,7 +270,7 @@ async def test_a_recovered_note_is_looked_for_in_notes_read_again() -> None:
     from types import SimpleNamespace
 
     from hub.core.models import Note, Ref
-    from hub.flows.call_log import Thread
+    from hub.flows.base import NotesAsRead
 
     ref = Ref(platform="intercom", id="1", kind="conversation")
     late = Note(platform="intercom", id="n2", parent=ref, body="Inbound call\n[aircall call 7]")
@@ -281,14 +281,14 @@ async def test_a_recovered_note_is_looked_for_in_notes_read_again() -> None:
         return [late]
 
     ctx = SimpleNamespace(hub=SimpleNamespace(helpdesk=SimpleNamespace(list_notes=list_notes)))
-    thread = Thread(ref, notes=())  # read before the dead holder's note
+    thread = NotesAsRead(ref, notes=())  # read before the dead holder's note
 
     def written(notes):
         return {"note": notes[0].id} if any("[aircall call 7]" in n.body for n in notes) else None
 
     assert await thread.look(ctx, written) is None and asked == []  # a new entry: the read suffices
     assert await thread.look(ctx, written, fresh=True) == {"note": "n2"} and asked == [ref]
-    assert await Thread(ref).look(ctx, written) == {"note": "n2"}  # notes never read: asked for
+    assert await NotesAsRead(ref).look(ctx, written) == {"note": "n2"}  # notes never read: asked for
 
 
 async def test_a_restored_database_remembering_an_older_conversation_writes_no_second_note(sandbox):
